@@ -1,0 +1,174 @@
+//! Errors of the core: building a request, and reading a response.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// Why a request was not built. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The operation needs a login token and the caller has none.
+    #[error("{operation}: not logged in (log in first to get a login token)")]
+    NotLoggedIn {
+        /// The operation's name.
+        operation: &'static str,
+    },
+    /// The operation is for admins and the caller is known not to be one.
+    #[error("{operation}: this operation needs an admin account")]
+    AdminRequired {
+        /// The operation's name.
+        operation: &'static str,
+    },
+    /// A read or delete of a token that was never created (its id is < 0).
+    #[error("{operation}: id {id} was never created (create it first)")]
+    NotCreated {
+        /// The operation's name.
+        operation: &'static str,
+        /// The id given.
+        id: i64,
+    },
+    /// An argument is outside what the protocol accepts.
+    #[error("{operation}: invalid input: {reason}")]
+    InvalidInput {
+        /// The operation's name.
+        operation: &'static str,
+        /// What is wrong (never contains a secret).
+        reason: String,
+    },
+}
+
+/// Why a response did not give the operation's output.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The server answered a non-2xx status with the protocol's error body.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A non-2xx status whose body is not the protocol's JSON error (a
+    /// proxy's HTML page, say).
+    #[error(transparent)]
+    UnexpectedBody(#[from] UnexpectedBody),
+    /// A 3xx. Redirects are never followed, so that an `Authorization`
+    /// header cannot be carried to another host.
+    #[error("{operation}: the server redirected ({status}) to {location:?}; redirects are not followed")]
+    Redirect {
+        /// The operation's name.
+        operation: &'static str,
+        /// The 3xx status.
+        status: StatusCode,
+        /// The `Location` header, if any and if it is text.
+        location: Option<String>,
+    },
+    /// A 2xx whose body does not match the protocol.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl ResponseError {
+    /// The operation whose response this was.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            ResponseError::Api(e) => e.operation,
+            ResponseError::UnexpectedBody(e) => e.operation,
+            ResponseError::Redirect { operation, .. } => operation,
+            ResponseError::Decode(e) => e.operation,
+        }
+    }
+
+    /// The response's status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ResponseError::Api(e) => e.status,
+            ResponseError::UnexpectedBody(e) => e.status,
+            ResponseError::Redirect { status, .. } => *status,
+            ResponseError::Decode(e) => e.status,
+        }
+    }
+
+    /// The server's `x-request-id`, for support requests.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ResponseError::Api(e) => e.request_id.as_deref(),
+            ResponseError::UnexpectedBody(e) => e.request_id.as_deref(),
+            ResponseError::Redirect { .. } | ResponseError::Decode(_) => None,
+        }
+    }
+
+    /// How long the server asked the client to wait (`Retry-After` in
+    /// seconds), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ResponseError::Api(e) => e.retry_after,
+            ResponseError::UnexpectedBody(e) => e.retry_after,
+            ResponseError::Redirect { .. } | ResponseError::Decode(_) => None,
+        }
+    }
+
+    /// Whether the protocol says the same request may succeed later: 429,
+    /// 502, 503 and 504. Whether to actually send it again is the caller's
+    /// policy (and never for a non-idempotent operation).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, ResponseError::Decode(_))
+            && matches!(
+                self.status(),
+                StatusCode::TOO_MANY_REQUESTS
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            )
+    }
+}
+
+/// A non-2xx response with the protocol's `{"error": "..."}` body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: the server answered {status}: {message}")]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation's name.
+    pub operation: &'static str,
+    /// The response's status.
+    pub status: StatusCode,
+    /// The server's `error` message.
+    pub message: String,
+    /// The `x-request-id` header, when present.
+    pub request_id: Option<String>,
+    /// `Retry-After` in seconds, when present.
+    pub retry_after: Option<Duration>,
+}
+
+/// A non-2xx response whose body is not the protocol's JSON error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: the server answered {status} with an unexpected body: {excerpt:?}")]
+#[non_exhaustive]
+pub struct UnexpectedBody {
+    /// The operation's name.
+    pub operation: &'static str,
+    /// The response's status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, when present and text.
+    pub content_type: Option<String>,
+    /// The start of the body: at most 200 characters, control characters
+    /// replaced and white space folded.
+    pub excerpt: String,
+    /// The `x-request-id` header, when present.
+    pub request_id: Option<String>,
+    /// `Retry-After` in seconds, when present.
+    pub retry_after: Option<Duration>,
+}
+
+/// A 2xx response whose body does not match the protocol.
+///
+/// `detail` names the field and what was wrong with it, never the value
+/// found there (which could be a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: could not read the {status} response: {detail}")]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation's name.
+    pub operation: &'static str,
+    /// The response's status.
+    pub status: StatusCode,
+    /// What failed, e.g. "field `token_id`: expected an integer, found a string".
+    pub detail: String,
+}

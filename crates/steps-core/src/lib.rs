@@ -1,0 +1,72 @@
+//! steps-core does no I/O. It turns each operation of the STEPS cloud token
+//! API into an [`http::Request`] and turns an [`http::Response`] back into a
+//! typed result, with no sockets, no async runtime, no clock and no
+//! randomness. Drive it from any HTTP client, blocking or async.
+//!
+//! Every operation implements one trait, [`Operation`]: build the request,
+//! send it however you like, parse the response. `docs/protocol.md` is the
+//! wire specification this crate follows.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use steps_core::{CloudContext, CreateJobToken, Credential, Operation, Secret};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = CloudContext::new("https://api.steps.invalid/v1")?;
+//! let op = CreateJobToken::new(Credential::bearer(Secret::new("stl_example")))
+//!     .label("nightly build");
+//!
+//! // 1. Build the request.
+//! let request = op.build_request(&ctx)?;
+//! assert_eq!(request.method(), "POST");
+//! assert_eq!(request.uri(), "https://api.steps.invalid/v1/api/job_token");
+//! assert_eq!(request.body().as_ref(), br#"{"label":"nightly build","duration":99999}"#);
+//!
+//! // 2. Send it with any HTTP client; here, a canned response.
+//! let response = http::Response::builder().status(201).body(Bytes::from_static(
+//!     br#"{"token_id":7,"user_id":2,"label":"nightly build","duration":99999,
+//!         "created_at":1700000000,"expires_at":1700099999,"token":"stj_example"}"#,
+//! ))?;
+//!
+//! // 3. Parse it.
+//! let job_token = op.parse_response(response)?;
+//! assert_eq!(job_token.token_id, 7);
+//! assert_eq!(job_token.token.as_ref().map(|t| t.expose()), Some("stj_example"));
+//! # Ok(()) }
+//! ```
+//!
+//! # Secrets
+//!
+//! Passwords and tokens are [`Secret`]s: their `Debug` and `Display` print a
+//! redaction, and the value is reached only through [`Secret::expose`].
+//! Errors never quote a response's values, since a value may be a secret.
+
+mod api_key;
+mod context;
+mod error;
+mod job_token;
+mod login;
+mod operation;
+mod page;
+mod resource;
+mod secret;
+mod user;
+mod whoami;
+mod wire;
+
+pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey};
+pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
+pub use error::{ApiError, BuildError, DecodeError, ResponseError, UnexpectedBody};
+pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken};
+pub use login::{Expiry, Login, LoginToken, DEFAULT_EXPIRY_MARGIN};
+pub use operation::{Idempotency, Operation};
+pub use page::{Page, MAX_PAGE_LIMIT};
+pub use resource::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES};
+pub use secret::Secret;
+pub use user::{Credential, TokenType, User};
+pub use whoami::{Identity, Whoami};
+pub use wire::{Extra, REQUEST_ID_HEADER};
+
+/// The crates this one's public API uses, re-exported so that embedders
+/// name the same versions.
+pub use {bytes, http};

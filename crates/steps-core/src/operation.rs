@@ -1,0 +1,76 @@
+//! The one trait every STEPS operation implements.
+
+use bytes::Bytes;
+use http::{Request, Response};
+
+use crate::{BuildError, CloudContext, ResponseError};
+
+/// Whether sending an operation twice can have a second effect.
+///
+/// This is a protocol fact, not a policy: the transport decides what to do
+/// with it (retry an idempotent read after a reset connection; never re-send
+/// a create whose bytes may have reached the server, since a second send
+/// mints a second live secret).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Sending it again has no further effect (reads, deletes, lists, whoami,
+    /// login).
+    Idempotent,
+    /// Each send may create something new (job token and API key creates).
+    NonIdempotent,
+}
+
+impl Idempotency {
+    /// Whether the operation may be sent again after its bytes may have
+    /// reached the server.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Idempotency::Idempotent)
+    }
+}
+
+/// One STEPS API operation: a pure request builder and a pure, total
+/// response parser.
+///
+/// Every operation in this crate implements it; a runtime drives any of them
+/// with the same few lines: build, send however it likes, parse.
+///
+/// ```
+/// use steps_core::{CloudContext, Operation, Whoami, Credential, Secret};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let ctx = CloudContext::new("https://api.steps.invalid/v1")?;
+/// let op = Whoami::new(Credential::bearer(Secret::new("stl_example")));
+/// let request = op.build_request(&ctx)?;
+/// assert_eq!(request.uri(), "https://api.steps.invalid/v1/api/whoami");
+/// assert_eq!(<Whoami as Operation>::NAME, "whoami");
+/// # Ok(()) }
+/// ```
+pub trait Operation {
+    /// What a successful response parses into.
+    type Output;
+
+    /// A stable dotted name (`job_token.create`) for errors, tracing and
+    /// snapshot names.
+    const NAME: &'static str;
+
+    /// Whether the operation may be sent more than once.
+    const IDEMPOTENCY: Idempotency;
+
+    /// Builds the request, checking the operation's preconditions first.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] when a precondition fails (not logged in, admin
+    /// required, a token that was never created, invalid input); no request
+    /// is built then.
+    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError>;
+
+    /// Parses the response to a request this operation built. Total: any
+    /// status, headers and body give `Ok` or a typed error, never a panic.
+    ///
+    /// # Errors
+    ///
+    /// [`ResponseError`] for a non-2xx status, a redirect, or a 2xx body that
+    /// does not match the protocol.
+    fn parse_response(&self, response: Response<Bytes>) -> Result<Self::Output, ResponseError>;
+}

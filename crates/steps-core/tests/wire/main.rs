@@ -1,0 +1,12 @@
+//! Wire tests: every operation's request and response cases, pinned in
+//! insta snapshots under `snapshots/`. A changed snapshot is a protocol
+//! change: read it against `docs/protocol.md` before accepting it.
+
+mod api_key;
+mod job_token;
+mod login;
+mod preconditions;
+mod secrets;
+mod support;
+mod tidy;
+mod whoami;

@@ -1,0 +1,151 @@
+//! The seed's preconditions: checked before any request is built.
+
+use std::time::Duration;
+
+use steps_core::{
+    BuildError, CreateApiKey, CreateJobToken, Credential, DeleteApiKey, DeleteJobToken, ListApiKeys,
+    ListJobTokens, Login, Operation, ReadApiKey, ReadJobToken, Secret, Whoami,
+};
+
+use crate::support::{ctx, user};
+
+fn build_error<O: Operation>(op: O) -> BuildError {
+    op.build_request(&ctx()).expect_err("the build must fail")
+}
+
+#[test]
+fn every_authenticated_operation_needs_a_token() {
+    let none = Credential::none;
+    let errors = [
+        build_error(Whoami::new(none())),
+        build_error(CreateJobToken::new(none())),
+        build_error(ReadJobToken::new(none(), 1)),
+        build_error(DeleteJobToken::new(none(), 1)),
+        build_error(ListJobTokens::new(none())),
+        build_error(CreateApiKey::new(none())),
+        build_error(ReadApiKey::new(none(), 1)),
+        build_error(DeleteApiKey::new(none(), 1)),
+        build_error(ListApiKeys::new(none())),
+    ];
+    for error in errors {
+        assert!(matches!(error, BuildError::NotLoggedIn { .. }), "{error:?}");
+    }
+}
+
+#[test]
+fn admin_operations_fail_for_a_known_non_admin_and_build_otherwise() {
+    let non_admin = || user().with_admin(false);
+    let errors = [
+        build_error(ListJobTokens::new(non_admin())),
+        build_error(CreateApiKey::new(non_admin())),
+        build_error(ReadApiKey::new(non_admin(), 1)),
+        build_error(DeleteApiKey::new(non_admin(), 1)),
+        build_error(ListApiKeys::new(non_admin())),
+    ];
+    for error in errors {
+        assert!(matches!(error, BuildError::AdminRequired { .. }), "{error:?}");
+    }
+    // A non-admin still creates, reads and deletes their own job tokens.
+    assert!(CreateJobToken::new(non_admin()).build_request(&ctx()).is_ok());
+    assert!(ReadJobToken::new(non_admin(), 1).build_request(&ctx()).is_ok());
+    assert!(DeleteJobToken::new(non_admin(), 1).build_request(&ctx()).is_ok());
+    assert!(ListApiKeys::new(user().with_admin(true))
+        .build_request(&ctx())
+        .is_ok());
+}
+
+#[test]
+fn reading_or_deleting_a_token_never_created_fails() {
+    for error in [
+        build_error(ReadJobToken::new(user(), -1)),
+        build_error(DeleteJobToken::new(user(), -1)),
+        build_error(ReadApiKey::new(user(), -1)),
+        build_error(DeleteApiKey::new(user(), -1)),
+    ] {
+        assert!(
+            matches!(error, BuildError::NotCreated { id: -1, .. }),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn invalid_input_is_refused_with_a_reason() {
+    let cases = [
+        build_error(Login::new("", Secret::new("pw"))),
+        build_error(Login::new("a@example.com", Secret::new(""))),
+        build_error(CreateJobToken::new(user()).label("x".repeat(257))),
+        build_error(CreateJobToken::new(user()).duration(Duration::ZERO)),
+        build_error(CreateJobToken::new(user()).duration(Duration::from_secs(315_360_001))),
+        build_error(CreateApiKey::new(user()).duration(Duration::from_millis(1500))),
+        build_error(ListJobTokens::new(user()).limit(0)),
+        build_error(Whoami::new(Credential::bearer(Secret::new("bad\ntoken")))),
+        build_error(Whoami::new(Credential::bearer(Secret::new("")))),
+    ];
+    for error in cases {
+        assert!(matches!(error, BuildError::InvalidInput { .. }), "{error:?}");
+        assert!(!error.to_string().contains("bad\ntoken"));
+    }
+    // The limits themselves are accepted.
+    let edge = CreateJobToken::new(user())
+        .label("x".repeat(256))
+        .duration(Duration::from_secs(315_360_000));
+    assert!(edge.build_request(&ctx()).is_ok());
+}
+
+#[test]
+fn the_page_limit_is_clamped_to_the_server_maximum() {
+    let request = ListJobTokens::new(user())
+        .limit(5000)
+        .build_request(&ctx())
+        .expect("builds");
+    assert_eq!(request.uri().query(), Some("limit=1000"));
+}
+
+#[test]
+fn paths_go_below_the_base_url_prefix() {
+    for (base, expected) in [
+        ("http://127.0.0.1:8787", "http://127.0.0.1:8787/api/whoami"),
+        ("http://127.0.0.1:8787/", "http://127.0.0.1:8787/api/whoami"),
+        ("https://h.invalid/a/b/", "https://h.invalid/a/b/api/whoami"),
+    ] {
+        let ctx = steps_core::CloudContext::new(base).expect("valid base");
+        let request = Whoami::new(user()).build_request(&ctx).expect("builds");
+        assert_eq!(request.uri().to_string(), expected);
+    }
+}
+
+#[test]
+fn invalid_base_urls_and_headers_fail_at_construction() {
+    use steps_core::{CloudContext, ContextError};
+    for base in [
+        "",
+        "api.steps.invalid",
+        "ftp://h.invalid",
+        "https://user:pw@h.invalid",
+        "https://h.invalid/?x=1",
+        "https://h.invalid/#x",
+        "/api",
+    ] {
+        assert!(
+            matches!(CloudContext::new(base), Err(ContextError::InvalidBaseUrl { .. })),
+            "{base:?} must be refused"
+        );
+    }
+    let ctx = CloudContext::new("https://h.invalid").expect("valid");
+    assert!(matches!(
+        ctx.clone().with_header("Authorization", "x"),
+        Err(ContextError::ReservedHeader { .. })
+    ));
+    assert!(matches!(
+        ctx.clone().with_header("bad header", "x"),
+        Err(ContextError::InvalidHeader { .. })
+    ));
+    assert!(matches!(
+        ctx.clone().with_user_agent("bad\nagent"),
+        Err(ContextError::InvalidUserAgent)
+    ));
+    let with_tenant = ctx.with_header("x-tenant", "blue").expect("valid header");
+    let request = Whoami::new(user()).build_request(&with_tenant).expect("builds");
+    assert_eq!(request.headers()["x-tenant"], "blue");
+}

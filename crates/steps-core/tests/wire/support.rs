@@ -1,0 +1,157 @@
+//! The one helper that drives operations for the snapshot tests: a fixed
+//! context, a request renderer, and the shared response cases.
+
+use std::fmt::Debug;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+use steps_core::{CloudContext, Credential, Operation, Secret};
+
+/// Fake secrets, recognisably fake. No snapshot of a parsed response may
+/// contain any of them.
+pub(crate) const LOGIN_TOKEN: &str = "stl_TEST_login_token_not_a_secret";
+pub(crate) const PASSWORD: &str = "TEST-password-not-a-secret";
+pub(crate) const JOB_SECRET: &str = "stj_TEST_job_token_not_a_secret";
+pub(crate) const API_SECRET: &str = "stk_TEST_api_key_not_a_secret";
+pub(crate) const ALL_SECRETS: [&str; 4] = [LOGIN_TOKEN, PASSWORD, JOB_SECRET, API_SECRET];
+
+/// The context every snapshot is made with: a fixed user agent, so that a
+/// version bump does not churn snapshots.
+pub(crate) fn ctx() -> CloudContext {
+    CloudContext::new("https://api.steps.invalid/v1")
+        .and_then(|c| c.with_user_agent("steps-rs/test"))
+        .expect("the test context is valid")
+}
+
+/// A logged-in user's credential, admin status unknown.
+pub(crate) fn user() -> Credential {
+    Credential::bearer(Secret::new(LOGIN_TOKEN))
+}
+
+/// Method, URI, headers sorted by name, and the exact body.
+pub(crate) fn render_request(request: &Request<Bytes>) -> String {
+    let mut out = format!("{} {}\n", request.method(), request.uri());
+    let mut headers: Vec<_> = request.headers().iter().collect();
+    headers.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    for (name, value) in headers {
+        out.push_str(&format!(
+            "{}: {}\n",
+            name,
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    out.push('\n');
+    out.push_str(&String::from_utf8_lossy(request.body()));
+    out
+}
+
+fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Bytes> {
+    let mut builder = Response::builder().status(StatusCode::from_u16(status).expect("valid status"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(Bytes::from(body.to_owned()))
+        .expect("valid response")
+}
+
+fn error_body(message: &str) -> String {
+    json!({ "error": message }).to_string()
+}
+
+/// `ok` with unknown fields added (or, for an empty success, a JSON body).
+fn with_extra_fields(ok_body: &str) -> String {
+    let mut value: Value = serde_json::from_str(ok_body).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut value {
+        map.insert("region".into(), json!("eu-west"));
+        map.insert("refresh_secret".into(), json!("hidden-extra-value"));
+    }
+    value.to_string()
+}
+
+/// The response cases every operation is checked against, by name.
+fn cases(ok_status: u16, ok_body: &str, wrong_types: &str) -> Vec<(&'static str, Response<Bytes>)> {
+    let json = [("content-type", "application/json")];
+    let extra_status = if ok_status == 204 { 200 } else { ok_status };
+    vec![
+        ("ok", response(ok_status, &json, ok_body)),
+        ("ok_extra_fields", response(extra_status, &json, &with_extra_fields(ok_body))),
+        (
+            "401",
+            response(
+                401,
+                &[("content-type", "application/json"), ("www-authenticate", "Bearer"), ("x-request-id", "req-401")],
+                &error_body("missing, unknown, expired or revoked token"),
+            ),
+        ),
+        ("403", response(403, &json, &error_body("admin required"))),
+        ("404", response(404, &[("content-type", "application/json"), ("x-request-id", "req-404")], &error_body("not found"))),
+        (
+            "429_retry_after",
+            response(429, &[("content-type", "application/json"), ("retry-after", "7")], &error_body("slow down")),
+        ),
+        (
+            "500_html",
+            response(
+                500,
+                &[("content-type", "text/html")],
+                "<html>\n<head><title>500 Internal Server Error</title></head>\n<body><h1>Internal Server Error</h1></body>\n</html>\n",
+            ),
+        ),
+        ("redirect", response(302, &[("location", "https://elsewhere.invalid/api/login")], "")),
+        ("malformed_json", response(extra_status, &json, "{\"token_id\": 1, \"label\": ")),
+        ("wrong_types", response(extra_status, &json, wrong_types)),
+    ]
+}
+
+/// The names of the response cases, for the tidy check.
+pub(crate) fn case_names() -> Vec<&'static str> {
+    cases(200, "{}", "{}").into_iter().map(|(name, _)| name).collect()
+}
+
+/// Every operation the snapshot tests cover, by name.
+pub(crate) const OPERATIONS: [&str; 10] = [
+    "login",
+    "whoami",
+    "job_token.create",
+    "job_token.read",
+    "job_token.delete",
+    "job_token.list",
+    "api_key.create",
+    "api_key.read",
+    "api_key.delete",
+    "api_key.list",
+];
+
+/// Snapshots `op`'s request, then its parse of every response case.
+pub(crate) fn check_operation<O>(op: O, ok_status: u16, ok_body: &str, wrong_types: &str)
+where
+    O: Operation,
+    O::Output: Debug,
+{
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots");
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        let request = op.build_request(&ctx()).expect("the request builds");
+        insta::assert_snapshot!(format!("{}.request", O::NAME), render_request(&request));
+        for (case, response) in cases(ok_status, ok_body, wrong_types) {
+            let rendered = format!("{:#?}", op.parse_response(response));
+            for secret in ALL_SECRETS {
+                assert!(
+                    !rendered.contains(secret),
+                    "{} {case}: a secret reached Debug output",
+                    O::NAME
+                );
+            }
+            assert!(
+                !rendered.contains("hidden-extra-value"),
+                "{} {case}: an extra field's value reached Debug",
+                O::NAME
+            );
+            insta::assert_snapshot!(format!("{}.response.{case}", O::NAME), rendered);
+        }
+    });
+}

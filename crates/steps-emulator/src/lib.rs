@@ -1,0 +1,1 @@
+//! steps-emulator: a local STEPS cloud (being built: see the open issues).

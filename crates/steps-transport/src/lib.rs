@@ -1,0 +1,2 @@
+//! steps-transport executes `steps-core` operations over hyper on tokio
+//! (being built: see the open issues).
