@@ -1,1 +1,259 @@
-//! steps-emulator: a local STEPS cloud (being built: see the open issues).
+//! steps-emulator: a local, in-memory STEPS cloud that serves
+//! `docs/protocol.md` over real TCP (HTTP/1.1 and HTTP/2, optionally TLS),
+//! with deterministic fault injection.
+//!
+//! It shares no code with `steps-core`: its wire types come from its own
+//! reading of the spec, so end-to-end tests check two readings against each
+//! other.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use steps_emulator::{Config, Emulator};
+//!
+//! let emulator = Emulator::start(Config::new().admin("root@example.com", "admin-pw")).await?;
+//! println!("a STEPS cloud at {}", emulator.base_url());
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod args;
+mod body;
+mod clock;
+mod faults;
+mod secret;
+mod server;
+mod store;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use args::EmulatorArgs;
+pub use faults::{Fault, FaultRule, When};
+
+/// The default login token lifetime: 86,400 s.
+pub const DEFAULT_LOGIN_TTL: Duration = Duration::from_secs(86_400);
+
+/// An account the emulator knows.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The email to log in with.
+    pub email: String,
+    /// The password to log in with.
+    pub password: String,
+    /// Whether the account is an admin.
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("is_admin", &self.is_admin)
+            .finish()
+    }
+}
+
+/// How to run an emulator. The defaults suit tests: an ephemeral port on
+/// 127.0.0.1, plain HTTP, no faults, and (with no accounts given) one admin
+/// and one user with random passwords.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The accounts; empty means seed one admin and one user.
+    pub accounts: Vec<Account>,
+    /// How long a login token lives.
+    pub login_ttl: Duration,
+    /// PEM certificate chain and private key, to serve HTTPS.
+    pub tls: Option<TlsFiles>,
+    /// Fault rules in force from the start.
+    pub faults: Vec<FaultRule>,
+}
+
+/// A PEM certificate chain and private key.
+#[derive(Clone)]
+pub struct TlsFiles {
+    /// The certificate chain, PEM.
+    pub cert_pem: Vec<u8>,
+    /// The private key, PEM.
+    pub key_pem: Vec<u8>,
+}
+
+impl fmt::Debug for TlsFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsFiles { .. }")
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            accounts: Vec::new(),
+            login_ttl: DEFAULT_LOGIN_TTL,
+            tls: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Listens on `addr`.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Adds an admin account.
+    pub fn admin(mut self, email: &str, password: &str) -> Self {
+        self.accounts.push(Account { email: email.into(), password: password.into(), is_admin: true });
+        self
+    }
+
+    /// Adds a user account.
+    pub fn user(mut self, email: &str, password: &str) -> Self {
+        self.accounts.push(Account { email: email.into(), password: password.into(), is_admin: false });
+        self
+    }
+
+    /// Sets the login token lifetime.
+    pub fn login_ttl(mut self, ttl: Duration) -> Self {
+        self.login_ttl = ttl;
+        self
+    }
+
+    /// Serves HTTPS with this PEM certificate chain and key.
+    pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some(TlsFiles { cert_pem: cert_pem.into(), key_pem: key_pem.into() });
+        self
+    }
+
+    /// Starts with these fault rules.
+    pub fn faults(mut self, rules: Vec<FaultRule>) -> Self {
+        self.faults = rules;
+        self
+    }
+}
+
+/// A running emulator. Dropping it stops accepting connections; call
+/// [`Emulator::shutdown`] to also wait for in-flight requests.
+pub struct Emulator {
+    base_url: String,
+    local_addr: SocketAddr,
+    accounts: Vec<Account>,
+    state: Arc<api::State>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Binds and starts serving on the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// The address cannot be bound, the TLS files are invalid, or the OS's
+    /// random source fails.
+    pub async fn start(config: Config) -> std::io::Result<Emulator> {
+        let accounts = if config.accounts.is_empty() { seeded_accounts()? } else { config.accounts };
+        let tls = match &config.tls {
+            Some(files) => Some(server::tls_acceptor(&files.cert_pem, &files.key_pem)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(config.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let store = store::Store::new(&accounts, config.login_ttl.as_secs());
+        let state = Arc::new(api::State::new(store, clock::Clock::default(), faults::FaultSet::new(config.faults)));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, tls.clone(), state.clone(), stopped));
+        Ok(Emulator {
+            base_url: server::base_url(local_addr, tls.is_some()),
+            local_addr,
+            accounts,
+            state,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The base URL clients use, such as `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The accounts it knows, in user id order (the first has id 1).
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// Moves the emulator's clock forward, so that tokens expire without
+    /// waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// Replaces the fault rules in force (their counts start again).
+    pub fn set_faults(&self, rules: Vec<FaultRule>) {
+        *self.state.faults.write().unwrap_or_else(|p| p.into_inner()) = faults::FaultSet::new(rules);
+    }
+
+    /// How many requests reached the operation `name` (`job_token.create`,
+    /// ...), faulted ones included.
+    pub fn requests_seen(&self, operation: &str) -> u64 {
+        self.state.seen.lock().unwrap_or_else(|p| p.into_inner()).get(operation).copied().unwrap_or(0)
+    }
+
+    /// How many live job tokens and API keys the store holds.
+    pub fn token_counts(&self) -> (usize, usize) {
+        self.state.store().counts()
+    }
+
+    /// Stops accepting connections and waits for in-flight requests to
+    /// finish (up to 10 s).
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// One admin and one user with fresh random passwords.
+fn seeded_accounts() -> std::io::Result<Vec<Account>> {
+    let password = || secret::mint(secret::TokenKind::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
+    Ok(vec![
+        Account { email: "admin@steps.local".into(), password: password()?, is_admin: true },
+        Account { email: "user@steps.local".into(), password: password()?, is_admin: false },
+    ])
+}
