@@ -102,7 +102,11 @@ struct Failure {
 }
 
 fn fail(status: StatusCode, message: impl Into<String>) -> Failure {
-    Failure { status, message: message.into(), headers: Vec::new() }
+    Failure {
+        status,
+        message: message.into(),
+        headers: Vec::new(),
+    }
 }
 
 fn unauthorized() -> Failure {
@@ -155,12 +159,18 @@ fn route<'a>(method: &Method, path: &'a str) -> Result<Route<'a>, Failure> {
 }
 
 /// Answers one request. `Err` closes the connection without an answer.
-pub(crate) async fn handle<B>(state: &State, request: Request<B>) -> Result<Response<ResponseBody>, CloseConnection>
+pub(crate) async fn handle<B>(
+    state: &State,
+    request: Request<B>,
+) -> Result<Response<ResponseBody>, CloseConnection>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let request_id = format!("req-{:08x}", state.request_ids.fetch_add(1, Ordering::Relaxed) + 1);
+    let request_id = format!(
+        "req-{:08x}",
+        state.request_ids.fetch_add(1, Ordering::Relaxed) + 1
+    );
     let mut response = match answer(state, request).await? {
         Ok(response) => response,
         Err(failure) => error_response(failure),
@@ -171,7 +181,10 @@ where
     Ok(response)
 }
 
-async fn answer<B>(state: &State, request: Request<B>) -> Result<Result<Response<ResponseBody>, Failure>, CloseConnection>
+async fn answer<B>(
+    state: &State,
+    request: Request<B>,
+) -> Result<Result<Response<ResponseBody>, Failure>, CloseConnection>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -181,9 +194,18 @@ where
         Ok(route) => route,
         Err(failure) => return Ok(Err(failure)),
     };
-    *state.seen.lock().unwrap_or_else(|p| p.into_inner()).entry(route.name()).or_default() += 1;
+    *state
+        .seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(route.name())
+        .or_default() += 1;
 
-    let faults = state.faults.read().unwrap_or_else(|p| p.into_inner()).hits(route.name());
+    let faults = state
+        .faults
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .hits(route.name());
     let mut replacement = None;
     for fault in faults {
         match fault {
@@ -196,13 +218,19 @@ where
     if let Some(length) = parts.headers.get(header::CONTENT_LENGTH) {
         let length = length.to_str().ok().and_then(|l| l.parse::<u64>().ok());
         if length.is_none_or(|l| l > MAX_BODY_BYTES as u64) {
-            return Ok(Err(fail(StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than 64 KiB")));
+            return Ok(Err(fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than 64 KiB",
+            )));
         }
     }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Ok(Err(fail(StatusCode::PAYLOAD_TOO_LARGE, "the request body is larger than 64 KiB")));
+            return Ok(Err(fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than 64 KiB",
+            )));
         }
         Err(_) => return Err(CloseConnection),
     };
@@ -212,7 +240,10 @@ where
     }
 
     if matches!(route, Route::Login | Route::Create(_)) && !is_json(&parts.headers) {
-        return Ok(Err(fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the request body must be application/json")));
+        return Ok(Err(fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be application/json",
+        )));
     }
     let now = state.clock.now();
     let result = match route {
@@ -243,17 +274,32 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 fn json_object(body: &[u8]) -> Result<Map<String, Value>, Failure> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(fail(StatusCode::BAD_REQUEST, "the request body must be a JSON object")),
-        Err(_) => Err(fail(StatusCode::BAD_REQUEST, "the request body is not valid JSON")),
+        Ok(_) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            "the request body must be a JSON object",
+        )),
+        Err(_) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            "the request body is not valid JSON",
+        )),
     }
 }
 
 fn required_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
     match map.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(fail(StatusCode::BAD_REQUEST, format!("field `{field}` must not be empty"))),
-        Some(_) => Err(fail(StatusCode::BAD_REQUEST, format!("field `{field}` must be a string"))),
-        None => Err(fail(StatusCode::BAD_REQUEST, format!("field `{field}` is missing"))),
+        Some(Value::String(_)) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("field `{field}` must not be empty"),
+        )),
+        Some(_) => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("field `{field}` must be a string"),
+        )),
+        None => Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!("field `{field}` is missing"),
+        )),
     }
 }
 
@@ -335,7 +381,13 @@ fn serve(
 
 /// The record, if the caller may see it: a job token owned by someone else
 /// is "not found", so that ids do not reveal other users' tokens.
-fn visible(store: &Store, kind: TokenKind, id: i64, caller: Caller, now: u64) -> Result<&TokenRecord, Failure> {
+fn visible(
+    store: &Store,
+    kind: TokenKind,
+    id: i64,
+    caller: Caller,
+    now: u64,
+) -> Result<&TokenRecord, Failure> {
     store
         .get(kind, id, now)
         .filter(|r| caller.is_admin || r.user_id == caller.user_id)
@@ -355,18 +407,35 @@ fn parse_id(id: &str) -> Result<i64, Failure> {
             return Ok(id);
         }
     }
-    Err(fail(StatusCode::BAD_REQUEST, "the id in the path must be a non-negative integer"))
+    Err(fail(
+        StatusCode::BAD_REQUEST,
+        "the id in the path must be a non-negative integer",
+    ))
 }
 
-fn create(state: &State, kind: TokenKind, caller: Caller, body: &[u8], now: u64) -> Result<Response<ResponseBody>, Failure> {
+fn create(
+    state: &State,
+    kind: TokenKind,
+    caller: Caller,
+    body: &[u8],
+    now: u64,
+) -> Result<Response<ResponseBody>, Failure> {
     let map = json_object(body)?;
     let label = match map.get("label") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.len() <= MAX_LABEL_BYTES => Some(s.clone()),
         Some(Value::String(_)) => {
-            return Err(fail(StatusCode::BAD_REQUEST, format!("field `label` must be at most {MAX_LABEL_BYTES} bytes")))
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                format!("field `label` must be at most {MAX_LABEL_BYTES} bytes"),
+            ))
         }
-        Some(_) => return Err(fail(StatusCode::BAD_REQUEST, "field `label` must be a string or null")),
+        Some(_) => {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                "field `label` must be a string or null",
+            ))
+        }
     };
     let duration = match map.get("duration") {
         None => DEFAULT_DURATION,
@@ -384,7 +453,10 @@ fn create(state: &State, kind: TokenKind, caller: Caller, body: &[u8], now: u64)
         .store()
         .create(kind, caller.user_id, label, duration, now)
         .map_err(|_| fail(StatusCode::INTERNAL_SERVER_ERROR, "could not mint a token"))?;
-    Ok(json_response(StatusCode::CREATED, &record_json(kind, &record, Some(secret))))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &record_json(kind, &record, Some(secret)),
+    ))
 }
 
 fn list(state: &State, kind: TokenKind, query: &str, now: u64) -> Result<Response<ResponseBody>, Failure> {
@@ -396,8 +468,18 @@ fn list(state: &State, kind: TokenKind, query: &str, now: u64) -> Result<Respons
         match (key, number) {
             ("limit", Some(n)) if n >= 1 => limit = (n as usize).min(MAX_LIMIT),
             ("after", Some(n)) => after = n,
-            ("limit", _) => return Err(fail(StatusCode::BAD_REQUEST, "`limit` must be an integer of at least 1")),
-            ("after", _) => return Err(fail(StatusCode::BAD_REQUEST, "`after` must be a non-negative integer")),
+            ("limit", _) => {
+                return Err(fail(
+                    StatusCode::BAD_REQUEST,
+                    "`limit` must be an integer of at least 1",
+                ))
+            }
+            ("after", _) => {
+                return Err(fail(
+                    StatusCode::BAD_REQUEST,
+                    "`after` must be a non-negative integer",
+                ))
+            }
             _ => {}
         }
     }
@@ -407,7 +489,10 @@ fn list(state: &State, kind: TokenKind, query: &str, now: u64) -> Result<Respons
         TokenKind::ApiKey => "api_keys",
         _ => "job_tokens",
     };
-    Ok(json_response(StatusCode::OK, &json!({ field: items, "next_after": next_after })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ field: items, "next_after": next_after }),
+    ))
 }
 
 fn record_json(kind: TokenKind, record: &TokenRecord, secret: Option<String>) -> Value {
@@ -432,7 +517,9 @@ fn record_json(kind: TokenKind, record: &TokenRecord, secret: Option<String>) ->
 fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
     let mut response = Response::new(ResponseBody::whole(value.to_string()));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -452,24 +539,34 @@ fn fault_response(fault: Fault) -> Result<Response<ResponseBody>, CloseConnectio
         Fault::Status { status, retry_after } => {
             let status = status_of(status);
             let mut response = error_response(fail(status, "injected fault"));
-            let retry_after = retry_after.or(
-                matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE).then_some(1),
-            );
+            let retry_after = retry_after.or(matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+            .then_some(1));
             if let Some(seconds) = retry_after {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             response
         }
         Fault::Truncate => {
             let body = br#"{"token_id":1,"user_id":1,"label":null,"duration":99999,"created_at":1,"expires_at":100000}"#;
             let mut response = Response::new(ResponseBody::Truncated(Some(Bytes::from_static(&body[..20]))));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
             response
         }
         Fault::InvalidJson => {
             let mut response = Response::new(ResponseBody::whole(&br#"{"token_id": 1, "user_id": "#[..]));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
         Fault::Html { status } => {
@@ -477,7 +574,9 @@ fn fault_response(fault: Fault) -> Result<Response<ResponseBody>, CloseConnectio
                 &b"<html><head><title>Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"[..],
             ));
             *response.status_mut() = status_of(status);
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             response
         }
         Fault::LargeBody { bytes } => {
@@ -487,13 +586,17 @@ fn fault_response(fault: Fault) -> Result<Response<ResponseBody>, CloseConnectio
             body[last] = b'}';
             json_body_response(body)
         }
-        Fault::Latency { .. } | Fault::Panic => error_response(fail(StatusCode::INTERNAL_SERVER_ERROR, "unreachable fault")),
+        Fault::Latency { .. } | Fault::Panic => {
+            error_response(fail(StatusCode::INTERNAL_SERVER_ERROR, "unreachable fault"))
+        }
     })
 }
 
 fn json_body_response(body: Vec<u8>) -> Response<ResponseBody> {
     let mut response = Response::new(ResponseBody::whole(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

@@ -56,7 +56,9 @@ impl EmulatorArgs {
     ///
     /// A file cannot be read or parsed.
     pub fn to_config(&self) -> Result<Config, String> {
-        let mut config = Config::new().listen(self.listen).login_ttl(Duration::from_secs(self.login_ttl));
+        let mut config = Config::new()
+            .listen(self.listen)
+            .login_ttl(Duration::from_secs(self.login_ttl));
         for (email, password) in &self.admin {
             config = config.admin(email, password);
         }
@@ -89,7 +91,9 @@ impl EmulatorArgs {
     pub async fn run(&self) -> Result<(), String> {
         let config = self.to_config()?;
         let seeded = config.accounts.is_empty();
-        let emulator = Emulator::start(config).await.map_err(|e| format!("cannot start the emulator on {}: {e}", self.listen))?;
+        let emulator = Emulator::start(config)
+            .await
+            .map_err(|e| format!("cannot start the emulator on {}: {e}", self.listen))?;
         println!("steps-emulator listening on {}", emulator.base_url());
         if seeded {
             println!("seeded accounts (passwords are new each start):");

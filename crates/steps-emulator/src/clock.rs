@@ -13,7 +13,10 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn now(&self) -> u64 {
-        let system = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+        let system = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_secs();
         system.saturating_add(self.offset_secs.load(Ordering::Relaxed))
     }
 

@@ -35,7 +35,11 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule that hits every request to `operation` (or all when `None`).
     pub fn new(operation: Option<&str>, when: When, fault: Fault) -> Self {
-        FaultRule { operation: operation.map(str::to_owned), when, fault }
+        FaultRule {
+            operation: operation.map(str::to_owned),
+            when,
+            fault,
+        }
     }
 }
 
@@ -98,7 +102,9 @@ pub(crate) struct FaultSet {
 
 impl FaultSet {
     pub(crate) fn new(rules: Vec<FaultRule>) -> FaultSet {
-        FaultSet { rules: rules.into_iter().map(|r| (r, Arc::default())).collect() }
+        FaultSet {
+            rules: rules.into_iter().map(|r| (r, Arc::default())).collect(),
+        }
     }
 
     /// The faults that hit this request to `operation`, counting it against

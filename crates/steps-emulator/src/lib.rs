@@ -121,13 +121,21 @@ impl Config {
 
     /// Adds an admin account.
     pub fn admin(mut self, email: &str, password: &str) -> Self {
-        self.accounts.push(Account { email: email.into(), password: password.into(), is_admin: true });
+        self.accounts.push(Account {
+            email: email.into(),
+            password: password.into(),
+            is_admin: true,
+        });
         self
     }
 
     /// Adds a user account.
     pub fn user(mut self, email: &str, password: &str) -> Self {
-        self.accounts.push(Account { email: email.into(), password: password.into(), is_admin: false });
+        self.accounts.push(Account {
+            email: email.into(),
+            password: password.into(),
+            is_admin: false,
+        });
         self
     }
 
@@ -139,7 +147,10 @@ impl Config {
 
     /// Serves HTTPS with this PEM certificate chain and key.
     pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
-        self.tls = Some(TlsFiles { cert_pem: cert_pem.into(), key_pem: key_pem.into() });
+        self.tls = Some(TlsFiles {
+            cert_pem: cert_pem.into(),
+            key_pem: key_pem.into(),
+        });
         self
     }
 
@@ -163,7 +174,9 @@ pub struct Emulator {
 
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Emulator").field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -175,7 +188,11 @@ impl Emulator {
     /// The address cannot be bound, the TLS files are invalid, or the OS's
     /// random source fails.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
-        let accounts = if config.accounts.is_empty() { seeded_accounts()? } else { config.accounts };
+        let accounts = if config.accounts.is_empty() {
+            seeded_accounts()?
+        } else {
+            config.accounts
+        };
         let tls = match &config.tls {
             Some(files) => Some(server::tls_acceptor(&files.cert_pem, &files.key_pem)?),
             None => None,
@@ -183,7 +200,11 @@ impl Emulator {
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let store = store::Store::new(&accounts, config.login_ttl.as_secs());
-        let state = Arc::new(api::State::new(store, clock::Clock::default(), faults::FaultSet::new(config.faults)));
+        let state = Arc::new(api::State::new(
+            store,
+            clock::Clock::default(),
+            faults::FaultSet::new(config.faults),
+        ));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, tls.clone(), state.clone(), stopped));
         Ok(Emulator {
@@ -225,7 +246,13 @@ impl Emulator {
     /// How many requests reached the operation `name` (`job_token.create`,
     /// ...), faulted ones included.
     pub fn requests_seen(&self, operation: &str) -> u64 {
-        self.state.seen.lock().unwrap_or_else(|p| p.into_inner()).get(operation).copied().unwrap_or(0)
+        self.state
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// How many live job tokens and API keys the store holds.
@@ -251,9 +278,18 @@ impl Drop for Emulator {
 
 /// One admin and one user with fresh random passwords.
 fn seeded_accounts() -> std::io::Result<Vec<Account>> {
-    let password = || secret::mint(secret::TokenKind::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
+    let password =
+        || secret::mint(secret::TokenKind::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
     Ok(vec![
-        Account { email: "admin@steps.local".into(), password: password()?, is_admin: true },
-        Account { email: "user@steps.local".into(), password: password()?, is_admin: false },
+        Account {
+            email: "admin@steps.local".into(),
+            password: password()?,
+            is_admin: true,
+        },
+        Account {
+            email: "user@steps.local".into(),
+            password: password()?,
+            is_admin: false,
+        },
     ])
 }

@@ -16,7 +16,8 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("STEPS_LOG").unwrap_or_else(|_| "steps_emulator=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("STEPS_LOG")
+                .unwrap_or_else(|_| "steps_emulator=info".into()),
         )
         .init();
     match cli.args.run().await {

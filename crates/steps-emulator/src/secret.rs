@@ -46,7 +46,9 @@ mod tests {
         let b = mint(TokenKind::Job).unwrap();
         assert!(a.starts_with("stj_") && a.len() == 4 + 43, "{}", a.len());
         assert_ne!(a, b);
-        assert!(a[4..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a[4..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert!(mint(TokenKind::ApiKey).unwrap().starts_with("stk_"));
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
     }

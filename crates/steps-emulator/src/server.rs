@@ -32,13 +32,15 @@ pub(crate) fn tls_acceptor(cert_pem: &[u8], key_pem: &[u8]) -> std::io::Result<T
     if certs.is_empty() {
         return Err(invalid("the TLS certificate file holds no certificate"));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| invalid("the TLS key is not a valid PEM private key"))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| invalid(&format!("TLS configuration: {e}")))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| invalid(&format!("TLS certificate and key: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|_| invalid("the TLS key is not a valid PEM private key"))?;
+    let mut config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(&format!("TLS configuration: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| invalid(&format!("TLS certificate and key: {e}")))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
@@ -74,9 +76,25 @@ pub(crate) async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             let result = match tls {
-                None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await,
+                None => {
+                    watcher
+                        .watch(
+                            builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .into_owned(),
+                        )
+                        .await
+                }
                 Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned()).await,
+                    Ok(stream) => {
+                        watcher
+                            .watch(
+                                builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .into_owned(),
+                            )
+                            .await
+                    }
                     Err(error) => {
                         tracing::debug!(%peer, %error, "TLS handshake failed");
                         return;
@@ -89,7 +107,10 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}");
     }
 }
@@ -113,7 +134,9 @@ async fn respond(
     };
     match &response {
         // Paths carry only ids, never secrets; headers and bodies are never logged.
-        Ok(r) => tracing::info!(%method, %path, status = r.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request"),
+        Ok(r) => {
+            tracing::info!(%method, %path, status = r.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request")
+        }
         Err(_) => tracing::info!(%method, %path, "request answered by closing the connection"),
     }
     response

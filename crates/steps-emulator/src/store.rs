@@ -115,7 +115,12 @@ impl Store {
 
     /// Checks email and password; every account's password is compared, so
     /// the time taken does not tell which emails exist.
-    pub(crate) fn login(&mut self, email: &str, password: &str, now: u64) -> std::io::Result<Option<LoginGrant>> {
+    pub(crate) fn login(
+        &mut self,
+        email: &str,
+        password: &str,
+        now: u64,
+    ) -> std::io::Result<Option<LoginGrant>> {
         let mut found = None;
         for account in &self.accounts {
             let password_ok = secret::same(&account.password, password);
@@ -129,12 +134,20 @@ impl Store {
         let token = secret::mint(TokenKind::Login)?;
         let expires_at = now.saturating_add(self.login_ttl);
         self.insert_secret(&token, Holder::Login { user_id, expires_at });
-        Ok(Some(LoginGrant { token, user_id, is_admin, expires_at }))
+        Ok(Some(LoginGrant {
+            token,
+            user_id,
+            is_admin,
+            expires_at,
+        }))
     }
 
     fn insert_secret(&mut self, token: &str, holder: Holder) -> u64 {
         let key = self.hasher.hash_one(token);
-        self.secrets.entry(key).or_default().push(SecretEntry { secret: token.into(), holder });
+        self.secrets.entry(key).or_default().push(SecretEntry {
+            secret: token.into(),
+            holder,
+        });
         key
     }
 
@@ -153,7 +166,12 @@ impl Store {
             return None;
         }
         let is_admin = self.accounts.iter().any(|a| a.user_id == user_id && a.is_admin);
-        Some(Caller { user_id, is_admin, kind, expires_at })
+        Some(Caller {
+            user_id,
+            is_admin,
+            kind,
+            expires_at,
+        })
     }
 
     /// Issues a job token or API key; returns it and its secret.
@@ -180,13 +198,22 @@ impl Store {
         let secret_key = self.insert_secret(&token, Holder::Collection { kind, id });
         let collection = self.collection_mut(kind);
         collection.last_id = id;
-        collection.records.insert(id, TokenRecord { secret_key, ..record.clone() });
+        collection.records.insert(
+            id,
+            TokenRecord {
+                secret_key,
+                ..record.clone()
+            },
+        );
         Ok((record, token))
     }
 
     /// A live (unexpired, undeleted) record.
     pub(crate) fn get(&self, kind: TokenKind, id: i64, now: u64) -> Option<&TokenRecord> {
-        self.collection(kind).records.get(&id).filter(|r| now < r.expires_at)
+        self.collection(kind)
+            .records
+            .get(&id)
+            .filter(|r| now < r.expires_at)
     }
 
     /// Deletes a record and revokes its secret. Returns whether it existed.
@@ -195,7 +222,9 @@ impl Store {
             return false;
         };
         if let Some(entries) = self.secrets.get_mut(&record.secret_key) {
-            entries.retain(|e| !matches!(e.holder, Holder::Collection { kind: k, id: i } if k == kind && i == id));
+            entries.retain(
+                |e| !matches!(e.holder, Holder::Collection { kind: k, id: i } if k == kind && i == id),
+            );
             if entries.is_empty() {
                 self.secrets.remove(&record.secret_key);
             }
@@ -204,7 +233,13 @@ impl Store {
     }
 
     /// One page of live records after `after`, and the cursor to the next.
-    pub(crate) fn list(&self, kind: TokenKind, after: i64, limit: usize, now: u64) -> (Vec<TokenRecord>, Option<i64>) {
+    pub(crate) fn list(
+        &self,
+        kind: TokenKind,
+        after: i64,
+        limit: usize,
+        now: u64,
+    ) -> (Vec<TokenRecord>, Option<i64>) {
         let mut live = self
             .collection(kind)
             .records
