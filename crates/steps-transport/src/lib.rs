@@ -1,2 +1,34 @@
-//! steps-transport executes `steps-core` operations over hyper on tokio
-//! (being built: see the open issues).
+//! steps-transport executes [`steps_core`] operations over hyper-util's
+//! pooled client on tokio: HTTPS by default (rustls with the ring provider),
+//! proxies from the environment, connect and request timeouts, a response
+//! body limit, and retries only where they are safe.
+//!
+//! It knows hyper but not the protocol: paths, headers and JSON stay in
+//! `steps-core`. hyper and rustls errors appear only as `source()`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use steps_core::{CloudContext, Credential, Secret, Whoami};
+//! use steps_transport::Transport;
+//!
+//! let transport = Transport::builder(CloudContext::new("https://api.steps.example")?).build()?;
+//! let me = transport.execute(&Whoami::new(Credential::bearer(Secret::new("stl_...")))).await?;
+//! println!("user {}", me.user_id);
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod proxy;
+mod retry;
+mod send;
+mod tls;
+mod transport;
+
+pub use error::{BoxError, TransportError};
+pub use proxy::Proxy;
+pub use retry::RetryPolicy;
+pub use send::{BoxFuture, SendError, SendRequest};
+pub use tls::TlsConfigError;
+pub use transport::{
+    Transport, TransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT,
+};

@@ -1,0 +1,57 @@
+//! The TLS client configuration: rustls with the ring provider, the
+//! webpki roots (and the OS store with `native-roots`), plus extra CAs.
+
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls::{ClientConfig, RootCertStore};
+
+/// Why the TLS configuration could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsConfigError {
+    /// An extra CA is not a valid PEM certificate.
+    #[error("the extra CA certificate is not valid PEM")]
+    InvalidPem,
+    /// An extra CA holds no certificate, or rustls refused it.
+    #[error("the extra CA certificate could not be trusted: {0}")]
+    Rejected(String),
+}
+
+pub(crate) fn client_config(
+    extra_ca_pem: &[Vec<u8>],
+    webpki_roots: bool,
+) -> Result<ClientConfig, TlsConfigError> {
+    let mut roots = RootCertStore::empty();
+    if webpki_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    #[cfg(feature = "native-roots")]
+    {
+        let native = rustls_native_certs::load_native_certs();
+        for cert in native.certs {
+            // A malformed OS certificate is skipped, as browsers do.
+            let _ = roots.add(cert);
+        }
+    }
+    for pem in extra_ca_pem {
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| TlsConfigError::InvalidPem)?;
+        if certs.is_empty() {
+            return Err(TlsConfigError::Rejected("no certificate found".into()));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| TlsConfigError::Rejected(e.to_string()))?;
+        }
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsConfigError::Rejected(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}

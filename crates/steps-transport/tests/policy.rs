@@ -1,0 +1,229 @@
+//! The retry and timeout policy, without sockets: a scripted sender and
+//! tokio's paused clock.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use steps_core::{CloudContext, CreateJobToken, Credential, ReadJobToken, Secret};
+use steps_transport::{BoxFuture, RetryPolicy, SendError, SendRequest, Transport, TransportError};
+
+/// One scripted answer.
+enum Step {
+    Status(u16, &'static [(&'static str, &'static str)]),
+    Ok(&'static str),
+    Connect,
+    Io,
+    Tls,
+    Hang,
+}
+
+struct Script {
+    steps: Mutex<VecDeque<Step>>,
+    sent: Mutex<usize>,
+}
+
+impl SendRequest for Script {
+    fn send(
+        &self,
+        _request: Request<Bytes>,
+        _limit: usize,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
+        *self.sent.lock().unwrap() += 1;
+        let step = self
+            .steps
+            .lock()
+            .unwrap()
+            .pop_front()
+            .expect("the script ran out: too many attempts");
+        Box::pin(async move {
+            let error = || Box::new(std::io::Error::other("scripted")) as steps_transport::BoxError;
+            match step {
+                Step::Status(status, headers) => {
+                    let mut builder = Response::builder().status(status);
+                    for (name, value) in headers {
+                        builder = builder.header(*name, *value);
+                    }
+                    Ok(builder
+                        .body(Bytes::from_static(br#"{"error":"scripted"}"#))
+                        .unwrap())
+                }
+                Step::Ok(body) => Ok(Response::builder()
+                    .status(200)
+                    .body(Bytes::from_static(body.as_bytes()))
+                    .unwrap()),
+                Step::Connect => Err(SendError::Connect(error())),
+                Step::Io => Err(SendError::Io(error())),
+                Step::Tls => Err(SendError::Tls(error())),
+                Step::Hang => {
+                    std::future::pending::<()>().await;
+                    unreachable!()
+                }
+            }
+        })
+    }
+}
+
+const RECORD: &str =
+    r#"{"token_id":7,"user_id":2,"label":null,"duration":60,"created_at":1,"expires_at":61,"token":"stj_x"}"#;
+
+fn transport(steps: Vec<Step>) -> (Transport, Arc<Script>) {
+    let script = Arc::new(Script {
+        steps: Mutex::new(steps.into()),
+        sent: Mutex::new(0),
+    });
+    let transport = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
+        .request_timeout(Duration::from_secs(30))
+        .sender(script.clone())
+        .build()
+        .unwrap();
+    (transport, script)
+}
+
+fn read() -> ReadJobToken {
+    ReadJobToken::new(Credential::bearer(Secret::new("stl_x")), 7)
+}
+
+fn create() -> CreateJobToken {
+    CreateJobToken::new(Credential::bearer(Secret::new("stl_x")))
+}
+
+fn sent(script: &Script) -> usize {
+    *script.sent.lock().unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_is_retried_through_transient_failures() {
+    let (t, script) = transport(vec![Step::Status(503, &[]), Step::Io, Step::Ok(RECORD)]);
+    let token = t.execute(&read()).await.expect("third attempt succeeds");
+    assert_eq!(token.token_id, 7);
+    assert_eq!(sent(&script), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_stops_after_max_attempts_with_the_last_error() {
+    let (t, script) = transport(vec![
+        Step::Status(502, &[]),
+        Step::Status(504, &[]),
+        Step::Status(503, &[]),
+    ]);
+    let error = t.execute(&read()).await.expect_err("all attempts fail");
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(503));
+    assert_eq!(sent(&script), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_errors_are_not_retried() {
+    for status in [400, 401, 403, 404, 500] {
+        let (t, script) = transport(vec![Step::Status(status, &[])]);
+        let error = t.execute(&read()).await.expect_err("fails");
+        assert_eq!(error.response().map(|r| r.status().as_u16()), Some(status));
+        assert_eq!(sent(&script), 1, "status {status}");
+    }
+    let (t, script) = transport(vec![Step::Tls]);
+    assert!(matches!(
+        t.execute(&read()).await,
+        Err(TransportError::Tls { .. })
+    ));
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_waited_for_and_too_long_a_wait_is_not() {
+    let (t, script) = transport(vec![Step::Status(429, &[("retry-after", "7")]), Step::Ok(RECORD)]);
+    let started = tokio::time::Instant::now();
+    t.execute(&read()).await.expect("succeeds after the wait");
+    assert_eq!(started.elapsed().as_secs(), 7);
+    assert_eq!(sent(&script), 2);
+
+    let (t, script) = transport(vec![Step::Status(429, &[("retry-after", "600")])]);
+    let error = t.execute(&read()).await.expect_err("the wait is over the cap");
+    assert_eq!(
+        error.response().and_then(|r| r.retry_after()),
+        Some(Duration::from_secs(600))
+    );
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_is_sent_once_and_a_5xx_leaves_its_outcome_unknown() {
+    let (t, script) = transport(vec![Step::Status(503, &[]), Step::Ok(RECORD)]);
+    let error = t.execute(&create()).await.expect_err("not retried");
+    assert!(
+        matches!(error, TransportError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(503));
+    assert!(error.to_string().contains("may have been created"));
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_whose_connection_failed_mid_request_is_not_resent() {
+    let (t, script) = transport(vec![Step::Io, Step::Ok(RECORD)]);
+    let error = t.execute(&create()).await.expect_err("not retried");
+    assert!(
+        matches!(error, TransportError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_that_never_connected_is_retried() {
+    let (t, script) = transport(vec![Step::Connect, Step::Ok(RECORD)]);
+    let token = t.execute(&create()).await.expect("the second attempt connects");
+    assert_eq!(token.token.as_ref().map(Secret::expose), Some("stj_x"));
+    assert_eq!(sent(&script), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_refused_with_4xx_is_a_plain_error() {
+    let (t, _) = transport(vec![Step::Status(429, &[("retry-after", "1")])]);
+    let error = t.execute(&create()).await.expect_err("refused");
+    assert!(matches!(error, TransportError::Response(_)), "{error:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_request_timeout_bounds_the_whole_call() {
+    let (t, _) = transport(vec![Step::Hang]);
+    let started = tokio::time::Instant::now();
+    let error = t.execute(&read()).await.expect_err("times out");
+    assert!(matches!(error, TransportError::Timeout { .. }), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+
+    let (t, _) = transport(vec![Step::Hang]);
+    let error = t.execute(&create()).await.expect_err("times out");
+    assert!(
+        matches!(error, TransportError::OutcomeUnknown { .. }) && error.is_timeout(),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_policy_of_one_attempt_never_retries() {
+    let script = Arc::new(Script {
+        steps: Mutex::new(vec![Step::Status(503, &[])].into()),
+        sent: Mutex::new(0),
+    });
+    let t = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
+        .retry_policy(RetryPolicy::never())
+        .sender(script.clone())
+        .build()
+        .unwrap();
+    assert!(t.execute(&read()).await.is_err());
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test]
+async fn a_precondition_failure_sends_nothing() {
+    let (t, script) = transport(vec![]);
+    let error = t
+        .execute(&ReadJobToken::new(Credential::none(), 1))
+        .await
+        .expect_err("not logged in");
+    assert!(matches!(error, TransportError::Build(_)));
+    assert_eq!(sent(&script), 0);
+}
