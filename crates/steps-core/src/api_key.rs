@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::resource::{self, Lifetime, PageRecord, Record, DEFAULT_DURATION};
 use crate::wire::{Field, Kind};
 use crate::{
-    BuildError, CloudContext, Credential, Extra, Idempotency, Operation, Page, ResponseError, Secret,
+    BuildError, CloudContext, Credential, Extra, Idempotency, ListOperation, Operation, Page, ResponseError,
+    Secret,
 };
 
 const PATH: &str = "/api/api_key";
@@ -251,14 +252,24 @@ impl ListApiKeys {
         self.after = Some(after);
         self
     }
+}
 
-    /// The operation for the page after `page`, or `None` if it was the last.
-    pub fn next_page(&self, page: &Page<ApiKey>) -> Option<Self> {
+impl ListOperation for ListApiKeys {
+    type Item = ApiKey;
+
+    fn next_page(&self, page: &Page<ApiKey>) -> Option<Self> {
         let after = page.next_after?;
         Some(ListApiKeys {
             after: Some(after),
             ..self.clone()
         })
+    }
+
+    fn with_credential(&self, credential: Credential) -> Self {
+        ListApiKeys {
+            credential,
+            ..self.clone()
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::resource::{self, Lifetime, PageRecord, Record, DEFAULT_DURATION};
 use crate::wire::{Field, Kind};
 use crate::{
-    BuildError, CloudContext, Credential, Extra, Idempotency, Operation, Page, ResponseError, Secret,
+    BuildError, CloudContext, Credential, Extra, Idempotency, ListOperation, Operation, Page, ResponseError,
+    Secret,
 };
 
 const PATH: &str = "/api/job_token";
@@ -238,14 +239,24 @@ impl ListJobTokens {
         self.after = Some(after);
         self
     }
+}
 
-    /// The operation for the page after `page`, or `None` if it was the last.
-    pub fn next_page(&self, page: &Page<JobToken>) -> Option<Self> {
+impl ListOperation for ListJobTokens {
+    type Item = JobToken;
+
+    fn next_page(&self, page: &Page<JobToken>) -> Option<Self> {
         let after = page.next_after?;
         Some(ListJobTokens {
             after: Some(after),
             ..self.clone()
         })
+    }
+
+    fn with_credential(&self, credential: Credential) -> Self {
+        ListJobTokens {
+            credential,
+            ..self.clone()
+        }
     }
 }
 

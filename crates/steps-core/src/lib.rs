@@ -60,7 +60,7 @@ pub use error::{ApiError, BuildError, DecodeError, ResponseError, UnexpectedBody
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken};
 pub use login::{Expiry, Login, LoginToken, DEFAULT_EXPIRY_MARGIN};
 pub use operation::{Idempotency, Operation};
-pub use page::{Page, MAX_PAGE_LIMIT};
+pub use page::{ListOperation, Page, MAX_PAGE_LIMIT};
 pub use resource::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES};
 pub use secret::Secret;
 pub use user::{Credential, TokenType, User};

@@ -1,4 +1,64 @@
-//! steps: the Rust SDK for the STEPS cloud token API (being built: see the
-//! open issues). Until the facade lands, use [`steps_core`] directly.
+//! steps: the Rust SDK for the STEPS cloud token API. Log in, then create,
+//! read, delete and list job tokens and API keys.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! # async fn quickstart() -> steps::Result<()> {
+//! let client = steps::Client::builder().base_url("http://127.0.0.1:8787").build()?;
+//! let session = client.login("ada@example.com", "correct horse").await?;
+//!
+//! let job = session.job_tokens().create(Some("nightly build"), Some(Duration::from_secs(3600))).await?;
+//! // The secret is shown this once; store it where the job can read it.
+//! let secret = job.token.as_ref().map(|t| t.expose().to_owned());
+//!
+//! let same = session.job_tokens().get(job.token_id).await?;
+//! assert_eq!(same.label.as_deref(), Some("nightly build"));
+//! session.job_tokens().delete(job.token_id).await?;
+//! # let _ = secret; Ok(()) }
+//! ```
+//!
+//! # What it does for you
+//!
+//! - HTTPS by default (rustls), connection pooling, a connect timeout (10 s)
+//!   and a whole-call timeout (30 s).
+//! - Retries where safe: reads, deletes, lists, whoami and login, on
+//!   connection errors, 429, 502, 503 and 504, honouring `Retry-After`.
+//!   Creates are never re-sent once they may have reached the server; such
+//!   a failure is [`ErrorKind::OutcomeUnknown`], so a retry loop of yours
+//!   can tell it from a create that certainly did not happen.
+//! - A session that logged in with a password renews its login token before
+//!   it expires, and once after a 401.
+//!
+//! # Security
+//!
+//! Passwords and tokens are [`Secret`]s: `Debug` and `Display` print
+//! `<redacted>`, and only [`Secret::expose`] gives the value. Errors, tracing
+//! and `Debug` output never contain a secret. Redirects are never followed,
+//! so an `Authorization` header cannot reach another host.
+//!
+//! The sans-IO protocol core is re-exported whole as [`steps_core`], for
+//! those who drive it with their own HTTP client.
 
-pub use steps_core;
+mod api_keys;
+mod client;
+mod error;
+mod job_tokens;
+mod session;
+
+pub use api_keys::ApiKeys;
+pub use client::{Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL};
+pub use error::{Error, ErrorKind, Result};
+pub use job_tokens::JobTokens;
+pub use session::{Pages, Session};
+
+pub use steps_core::{
+    self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Secret,
+    TokenType,
+};
+pub use steps_transport::{Proxy, RetryPolicy};
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

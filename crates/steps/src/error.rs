@@ -1,0 +1,180 @@
+//! `Error`: the one error type of the facade, with its `ErrorKind`.
+
+use std::time::Duration;
+
+use steps_core::{BuildError, ResponseError};
+use steps_transport::TransportError;
+
+/// What kind of failure an [`Error`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The client is misconfigured (an invalid base URL or CA certificate).
+    Config,
+    /// The operation needs a login token and the session has none.
+    NotLoggedIn,
+    /// The operation is for admins and the session's user is not one.
+    AdminRequired,
+    /// A read or delete of a token that was never created.
+    NotCreated,
+    /// An argument is outside what the protocol accepts.
+    InvalidInput,
+    /// 401: the token (or email and password) was refused.
+    Unauthorized,
+    /// 403: authenticated but not allowed.
+    Forbidden,
+    /// 404: no such token (or not yours).
+    NotFound,
+    /// 429: too many requests.
+    RateLimited,
+    /// Another error status from the server.
+    Api,
+    /// The server's answer does not follow the protocol (a bad body, an
+    /// HTML error page, a redirect).
+    Protocol,
+    /// The call took longer than the request timeout.
+    Timeout,
+    /// No connection could be made.
+    Connect,
+    /// The TLS handshake failed (an untrusted certificate, say).
+    Tls,
+    /// The connection failed during the request.
+    Io,
+    /// The response body was larger than the limit.
+    BodyTooLarge,
+    /// A create failed after it may have reached the server: the token may
+    /// have been created.
+    OutcomeUnknown,
+}
+
+/// An error from the `steps` SDK.
+///
+/// `Display` is one line naming the operation and what failed. Secrets never
+/// appear in it; hyper and rustls errors are reachable only as `source()`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Error {
+    repr: Repr,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Repr {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error {
+            repr: Repr::Config(message.into()),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        let transport = match &self.repr {
+            Repr::Config(_) => return ErrorKind::Config,
+            Repr::Transport(t) => t,
+        };
+        match transport {
+            TransportError::Build(BuildError::NotLoggedIn { .. }) => ErrorKind::NotLoggedIn,
+            TransportError::Build(BuildError::AdminRequired { .. }) => ErrorKind::AdminRequired,
+            TransportError::Build(BuildError::NotCreated { .. }) => ErrorKind::NotCreated,
+            TransportError::Build(_) => ErrorKind::InvalidInput,
+            TransportError::Response(response) => match response {
+                ResponseError::Api(_) | ResponseError::UnexpectedBody(_) => {
+                    match response.status().as_u16() {
+                        401 => ErrorKind::Unauthorized,
+                        403 => ErrorKind::Forbidden,
+                        404 => ErrorKind::NotFound,
+                        429 => ErrorKind::RateLimited,
+                        _ if matches!(response, ResponseError::UnexpectedBody(_)) => ErrorKind::Protocol,
+                        _ => ErrorKind::Api,
+                    }
+                }
+                _ => ErrorKind::Protocol,
+            },
+            TransportError::Timeout { .. } => ErrorKind::Timeout,
+            TransportError::Connect { .. } => ErrorKind::Connect,
+            TransportError::Tls { .. } => ErrorKind::Tls,
+            TransportError::Io { .. } => ErrorKind::Io,
+            TransportError::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
+            TransportError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            _ => ErrorKind::Api,
+        }
+    }
+
+    fn response(&self) -> Option<&ResponseError> {
+        match &self.repr {
+            Repr::Transport(t) => t.response(),
+            Repr::Config(_) => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(|r| r.status().as_u16())
+    }
+
+    /// The server's error message, when it sent one.
+    pub fn message(&self) -> Option<&str> {
+        match self.response()? {
+            ResponseError::Api(api) => Some(&api.message),
+            _ => None,
+        }
+    }
+
+    /// The server's request id, for support requests.
+    pub fn request_id(&self) -> Option<&str> {
+        self.response()?.request_id()
+    }
+
+    /// How long the server asked to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.response()?.retry_after()
+    }
+
+    /// The operation that failed (`job_token.create`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match &self.repr {
+            Repr::Transport(t) => t.operation(),
+            Repr::Config(_) => None,
+        }
+    }
+
+    /// Whether the same call may succeed if made again later: rate limits,
+    /// transient server errors, timeouts and network failures. Never for an
+    /// unknown outcome (trying again could create a second token).
+    pub fn is_retryable(&self) -> bool {
+        match self.kind() {
+            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Io => true,
+            ErrorKind::Api | ErrorKind::Protocol => matches!(self.status(), Some(502..=504)),
+            _ => false,
+        }
+    }
+
+    /// Whether the server refused the token (401): the session must log in
+    /// again.
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind() == ErrorKind::Unauthorized
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(error: TransportError) -> Self {
+        Error {
+            repr: Repr::Transport(error),
+        }
+    }
+}
+
+impl From<BuildError> for Error {
+    fn from(error: BuildError) -> Self {
+        Error::from(TransportError::Build(error))
+    }
+}
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

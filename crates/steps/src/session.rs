@@ -1,0 +1,221 @@
+//! `Session`: a logged-in user. Holds the login token, renews it before it
+//! expires and once after a 401, and runs every call.
+
+use std::sync::Arc;
+
+use steps_core::{Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, Secret, Whoami};
+use steps_transport::TransportError;
+use tokio::sync::Mutex;
+
+use crate::{ApiKeys, Client, JobTokens, Result};
+
+/// A logged-in user. Cheap to clone; clones share the login token, so one
+/// renewal serves them all.
+///
+/// A session made by [`Client::login`] keeps the email and password, and
+/// logs in again (1) before a call, when its token expires within the
+/// client's margin (30 s by default), and (2) once, when a call is answered
+/// 401, repeating the call. Repeating is safe for every operation, creates
+/// included: the protocol checks the token before anything else, so a
+/// request answered 401 changed nothing.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    credentials: Option<(String, Secret)>,
+    token: Mutex<Current>,
+}
+
+/// The login token in use, and how many times it was renewed.
+struct Current {
+    token: LoginToken,
+    generation: u64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("base_url", &self.inner.client.base_url())
+            .field("renews_itself", &self.inner.credentials.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a session should log in again before a call: only a session
+/// that can (it holds credentials), and only when the token is expired or
+/// expires within the margin. A token of unknown expiry is used until the
+/// server refuses it.
+pub(crate) fn needs_renewal(expiry: Expiry, can_log_in: bool) -> bool {
+    can_log_in && matches!(expiry, Expiry::Expired | Expiry::ExpiringSoon)
+}
+
+impl Session {
+    pub(crate) fn new(client: Client, token: LoginToken, credentials: Option<(String, Secret)>) -> Session {
+        Session {
+            inner: Arc::new(Inner {
+                client,
+                credentials,
+                token: Mutex::new(Current { token, generation: 0 }),
+            }),
+        }
+    }
+
+    /// The client this session belongs to.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The login token in use now (to store it, say). Its `Debug` is
+    /// redacted; read the value with `token.token.expose()`.
+    pub async fn login_token(&self) -> LoginToken {
+        self.inner.token.lock().await.token.clone()
+    }
+
+    /// Whether the user is an admin, if the server said at login.
+    pub async fn is_admin(&self) -> Option<bool> {
+        self.inner.token.lock().await.token.is_admin
+    }
+
+    /// Who holds this session's token.
+    ///
+    /// # Errors
+    ///
+    /// The token is refused (401) and cannot be renewed, or a network error.
+    pub async fn whoami(&self) -> Result<Identity> {
+        self.call(Whoami::new).await
+    }
+
+    /// The user's job tokens.
+    pub fn job_tokens(&self) -> JobTokens<'_> {
+        JobTokens { session: self }
+    }
+
+    /// API keys (admin only).
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys { session: self }
+    }
+
+    /// The credential to call with, renewed first if it is about to expire.
+    async fn credential(&self) -> Result<(Credential, u64)> {
+        let (expiry, generation) = {
+            let current = self.inner.token.lock().await;
+            let client = &self.inner.client;
+            let expiry = current.token.expiry(client.clock.now(), client.expiry_margin);
+            if !needs_renewal(expiry, self.inner.credentials.is_some()) {
+                return Ok((Credential::from(&current.token), current.generation));
+            }
+            (expiry, current.generation)
+        };
+        tracing::debug!(?expiry, "renewing the login token before the call");
+        self.renew(generation).await
+    }
+
+    /// Logs in again, unless another task already renewed the token since
+    /// `seen` (then its token is used).
+    async fn renew(&self, seen: u64) -> Result<(Credential, u64)> {
+        let mut current = self.inner.token.lock().await;
+        if current.generation == seen {
+            if let Some((email, password)) = &self.inner.credentials {
+                current.token = self.inner.client.login_token(email, password).await?;
+                current.generation += 1;
+            }
+        }
+        Ok((Credential::from(&current.token), current.generation))
+    }
+
+    /// Runs the operation `make` builds for a credential; after a 401, logs
+    /// in again once (if it can) and runs it again.
+    pub(crate) async fn call<O, F>(&self, make: F) -> Result<O::Output>
+    where
+        O: Operation,
+        F: Fn(Credential) -> O,
+    {
+        let (credential, generation) = self.credential().await?;
+        let transport = &self.inner.client.transport;
+        match transport.execute(&make(credential)).await {
+            Err(TransportError::Response(e)) if e.status() == 401 && self.inner.credentials.is_some() => {
+                tracing::debug!(
+                    operation = O::NAME,
+                    "token refused; logging in again and repeating the call"
+                );
+                let (credential, _) = self.renew(generation).await?;
+                Ok(transport.execute(&make(credential)).await?)
+            }
+            result => Ok(result?),
+        }
+    }
+
+    /// Every page of a list, in order, collected.
+    pub(crate) async fn collect_all<O: ListOperation>(&self, first: O) -> Result<Vec<O::Item>> {
+        let mut pages = Pages::new(self.clone(), first);
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            items.extend(page?.items);
+        }
+        Ok(items)
+    }
+}
+
+/// The pages of a list, fetched one at a time as they are asked for.
+#[derive(Debug)]
+pub struct Pages<O: ListOperation> {
+    session: Session,
+    next: Option<O>,
+}
+
+impl<O: ListOperation> Pages<O> {
+    pub(crate) fn new(session: Session, first: O) -> Self {
+        Pages {
+            session,
+            next: Some(first),
+        }
+    }
+
+    /// The next page, or `None` after the last.
+    ///
+    /// # Errors
+    ///
+    /// As for the list call; the walk stops after an error.
+    pub async fn next(&mut self) -> Option<Result<Page<O::Item>>> {
+        let op = self.next.take()?;
+        let result = self
+            .session
+            .call(|credential| op.with_credential(credential))
+            .await;
+        if let Ok(page) = &result {
+            self.next = op.next_page(page);
+        }
+        Some(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use steps_core::{LoginToken, Secret, DEFAULT_EXPIRY_MARGIN};
+
+    use super::needs_renewal;
+
+    #[test]
+    fn renewal_happens_only_near_expiry_and_only_with_credentials() {
+        let mut token = LoginToken::from_secret(Secret::new("stl_x"));
+        token.expires_at = Some(UNIX_EPOCH + Duration::from_secs(10_000));
+        let at = |s| UNIX_EPOCH + Duration::from_secs(s);
+        let renew = |now, creds| needs_renewal(token.expiry(at(now), DEFAULT_EXPIRY_MARGIN), creds);
+        assert!(!renew(9_000, true), "fresh");
+        assert!(!renew(9_970, true), "exactly the margin left is still fresh");
+        assert!(renew(9_971, true), "inside the margin");
+        assert!(renew(10_000, true), "expired");
+        assert!(renew(20_000, true), "long expired");
+        assert!(!renew(10_000, false), "a token-only session cannot renew");
+        let unknown = LoginToken::from_secret(Secret::new("stl_x"));
+        assert!(
+            !needs_renewal(unknown.expiry(at(0), DEFAULT_EXPIRY_MARGIN), true),
+            "unknown expiry"
+        );
+    }
+}
