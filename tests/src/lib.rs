@@ -1,1 +1,45 @@
-//! End-to-end tests live in tests/.
+//! Shared set-up for the end-to-end tests in `tests/tests/`: an emulator
+//! with known accounts, and a client for it.
+
+use std::time::Duration;
+
+use steps::{Client, Proxy, RetryPolicy};
+use steps_emulator::{Config, Emulator};
+
+/// The admin account of [`emulator`].
+pub const ADMIN: (&str, &str) = ("root@example.com", "TEST-admin-password");
+/// A user account of [`emulator`].
+pub const USER: (&str, &str) = ("ada@example.com", "TEST-user-password");
+/// Another user account of [`emulator`].
+pub const OTHER: (&str, &str) = ("bob@example.com", "TEST-other-password");
+
+/// The configuration of [`emulator`]: the three accounts above.
+pub fn config() -> Config {
+    Config::new()
+        .admin(ADMIN.0, ADMIN.1)
+        .user(USER.0, USER.1)
+        .user(OTHER.0, OTHER.1)
+}
+
+/// Starts an emulator on an ephemeral loopback port.
+pub async fn emulator() -> Emulator {
+    Emulator::start(config()).await.expect("the emulator starts")
+}
+
+/// A client for `base_url` with short timeouts and fast retries, and no
+/// proxy whatever the environment says.
+pub fn client(base_url: &str) -> Client {
+    client_builder(base_url).build().expect("a valid client")
+}
+
+/// The builder behind [`client`], to adjust before building.
+pub fn client_builder(base_url: &str) -> steps::ClientBuilder {
+    let mut retry = RetryPolicy::default();
+    retry.base_delay = Duration::from_millis(10);
+    Client::builder()
+        .base_url(base_url)
+        .proxy(Proxy::None)
+        .connect_timeout(Duration::from_secs(2))
+        .request_timeout(Duration::from_secs(10))
+        .retry_policy(retry)
+}

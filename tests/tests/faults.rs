@@ -1,0 +1,151 @@
+//! The stack on a bad network: the emulator's injected faults against the
+//! transport's timeouts, retries and typed errors.
+
+use std::time::{Duration, Instant};
+
+use steps::ErrorKind;
+use steps_emulator::{Fault, FaultRule, When};
+use steps_tests::{client, client_builder, emulator, USER};
+
+fn rule(operation: &str, when: When, fault: Fault) -> Vec<FaultRule> {
+    vec![FaultRule::new(Some(operation), when, fault)]
+}
+
+#[tokio::test]
+async fn latency_past_the_request_timeout_fails_within_a_second_of_it() {
+    let emulator = emulator().await;
+    let client = client_builder(emulator.base_url())
+        .request_timeout(Duration::from_millis(500))
+        .build()
+        .expect("client");
+    let user = client.login(USER.0, USER.1).await.expect("login");
+    emulator.set_faults(rule("whoami", When::Always, Fault::Latency { ms: 5_000 }));
+    let started = Instant::now();
+    let error = user.whoami().await.expect_err("times out");
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
+    let emulator = emulator().await;
+    let client = client(emulator.base_url());
+    let user = client.login(USER.0, USER.1).await.expect("login");
+    let token = user.job_tokens().create(None, None).await.expect("create");
+    let unavailable = Fault::Status {
+        status: 503,
+        retry_after: Some(0),
+    };
+
+    emulator.set_faults(rule("job_token.read", When::First(2), unavailable.clone()));
+    user.job_tokens()
+        .get(token.token_id)
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(emulator.requests_seen("job_token.read"), 3);
+
+    let creates_before = emulator.requests_seen("job_token.create");
+    emulator.set_faults(rule("job_token.create", When::First(2), unavailable));
+    let error = user
+        .job_tokens()
+        .create(None, None)
+        .await
+        .expect_err("a create is not retried");
+    assert_eq!(
+        emulator.requests_seen("job_token.create") - creates_before,
+        1,
+        "exactly one attempt"
+    );
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown);
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
+async fn a_create_whose_connection_closes_after_sending_has_an_unknown_outcome() {
+    let emulator = emulator().await;
+    let client = client(emulator.base_url());
+    let user = client.login(USER.0, USER.1).await.expect("login");
+    emulator.set_faults(rule("job_token.create", When::Always, Fault::Close));
+    let error = user
+        .job_tokens()
+        .create(Some("x"), None)
+        .await
+        .expect_err("closed");
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown);
+    assert!(
+        error
+            .to_string()
+            .contains("outcome unknown: the token may have been created"),
+        "{error}"
+    );
+    assert_eq!(emulator.requests_seen("job_token.create"), 1);
+
+    // The same fault on a read is retried, then reported as a network error.
+    emulator.set_faults(rule("whoami", When::Always, Fault::Close));
+    assert_eq!(user.whoami().await.expect_err("closed").kind(), ErrorKind::Io);
+    assert_eq!(emulator.requests_seen("whoami"), 3);
+}
+
+#[tokio::test]
+async fn bad_bodies_surface_as_typed_errors() {
+    let emulator = emulator().await;
+    let client = client_builder(emulator.base_url())
+        .max_response_body(64 * 1024)
+        .build()
+        .expect("client");
+    let user = client.login(USER.0, USER.1).await.expect("login");
+
+    emulator.set_faults(rule("whoami", When::Always, Fault::Truncate));
+    assert_eq!(user.whoami().await.expect_err("truncated").kind(), ErrorKind::Io);
+
+    emulator.set_faults(rule("whoami", When::Always, Fault::InvalidJson));
+    let error = user.whoami().await.expect_err("invalid JSON");
+    assert_eq!(error.kind(), ErrorKind::Protocol);
+    assert!(error.to_string().contains("malformed JSON"), "{error}");
+
+    emulator.set_faults(rule("whoami", When::Always, Fault::Html { status: 502 }));
+    let error = user.whoami().await.expect_err("HTML 502");
+    assert_eq!(error.kind(), ErrorKind::Protocol);
+    assert_eq!(error.status(), Some(502));
+    assert!(error.to_string().contains("Bad Gateway"), "{error}");
+    assert_eq!(
+        emulator.requests_seen("whoami"),
+        3 + 1 + 3,
+        "truncated and 502 are retried; bad JSON is not"
+    );
+
+    emulator.set_faults(rule("whoami", When::Always, Fault::LargeBody { bytes: 1 << 20 }));
+    assert_eq!(
+        user.whoami().await.expect_err("too large").kind(),
+        ErrorKind::BodyTooLarge
+    );
+
+    emulator.set_faults(rule(
+        "whoami",
+        When::Always,
+        Fault::Status {
+            status: 429,
+            retry_after: Some(3600),
+        },
+    ));
+    let error = user.whoami().await.expect_err("rate limited past the cap");
+    assert_eq!(error.kind(), ErrorKind::RateLimited);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert!(error.is_retryable());
+    assert!(error.request_id().is_some_and(|id| id.starts_with("req-")));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    let emulator = emulator().await;
+    let url = emulator.base_url().to_owned();
+    emulator.shutdown().await;
+    let client = client(&url);
+    let error = client.login(USER.0, USER.1).await.expect_err("nothing listens");
+    assert_eq!(error.kind(), ErrorKind::Connect);
+}
