@@ -1,6 +1,59 @@
-//! The `steps` command-line tool (being built: see the open issues).
+//! `steps`: the command-line tool for STEPS cloud tokens.
 
-fn main() {
-    eprintln!("steps: the command-line tool is not built yet; see crates/steps-core for the SDK core");
-    std::process::exit(2);
+mod cli;
+mod commands;
+mod credentials;
+mod demo;
+mod duration;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::commands::{App, Kind};
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.global.verbose > 0 {
+        let level = if cli.global.verbose > 1 { "trace" } else { "debug" };
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+                "steps={level},steps_transport={level},steps_cli={level},steps_emulator=info"
+            )))
+            .init();
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(CliError::api(format!("cannot start the async runtime: {e}"))),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error),
+    }
+}
+
+fn fail(error: CliError) -> ExitCode {
+    eprintln!("steps: {}", error.message);
+    ExitCode::from(error.code)
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "steps", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Demo => demo::run(cli.global.json).await,
+        Command::Emulator(args) => args.run().await.map_err(CliError::api),
+        Command::Login(args) => App::new(cli.global)?.login(args).await,
+        Command::Logout => App::new(cli.global)?.logout(),
+        Command::Whoami => App::new(cli.global)?.whoami().await,
+        Command::JobToken(command) => App::new(cli.global)?.tokens(Kind::JobToken, command).await,
+        Command::ApiKey(command) => App::new(cli.global)?.tokens(Kind::ApiKey, command).await,
+    }
 }

@@ -1,0 +1,282 @@
+//! The commands that talk to a STEPS API: login, logout, whoami, job-token
+//! and api-key.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde_json::json;
+use steps::{Client, Secret, Session};
+
+use crate::cli::{Global, LoginArgs, TokenCommand};
+use crate::credentials::{self, Stored};
+use crate::error::CliError;
+use crate::output::{self, Record, LIST_HEADERS};
+
+/// What every API command needs: the options, a client, where credentials live.
+pub(crate) struct App {
+    pub(crate) global: Global,
+    pub(crate) client: Client,
+    pub(crate) api_url: String,
+    credentials_file: Option<PathBuf>,
+}
+
+/// Which collection a token command works on.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    JobToken,
+    ApiKey,
+}
+
+impl App {
+    pub(crate) fn new(global: Global) -> Result<App, CliError> {
+        let client = Client::builder()
+            .base_url(&global.api_url)
+            .request_timeout(global.timeout)
+            .build()
+            .map_err(|e| CliError::usage(format!("--api-url {:?}: {e}", global.api_url)))?;
+        let api_url = client.base_url();
+        Ok(App {
+            global,
+            client,
+            api_url,
+            credentials_file: None,
+        })
+    }
+
+    fn credentials_path(&self) -> Result<PathBuf, CliError> {
+        match &self.credentials_file {
+            Some(path) => Ok(path.clone()),
+            None => credentials::default_path(),
+        }
+    }
+
+    fn sdk(&self, error: steps::Error) -> CliError {
+        CliError::from_sdk(error, &self.api_url)
+    }
+
+    /// Prints `value` as JSON, or `human` as text.
+    fn print(&self, value: serde_json::Value, human: impl FnOnce() -> String) {
+        if self.global.json {
+            println!("{value:#}");
+        } else {
+            println!("{}", human());
+        }
+    }
+
+    /// A session from `--token` / `STEPS_TOKEN`, else from the stored login.
+    async fn session(&self) -> Result<Session, CliError> {
+        if let Some(token) = self.global.token.as_deref().filter(|t| !t.is_empty()) {
+            return Ok(self.client.session_from_token(token));
+        }
+        let path = self.credentials_path()?;
+        let stored = credentials::load(&path, &self.api_url)?.ok_or_else(|| {
+            CliError::auth(format!(
+                "not logged in to {}: run `steps login --email ...`",
+                self.api_url
+            ))
+        })?;
+        if stored
+            .expires_at
+            .is_some_and(|at| at <= output::unix(SystemTime::now()))
+        {
+            return Err(CliError::auth(format!(
+                "the stored login for {} has expired: run `steps login --email ...`",
+                self.api_url
+            )));
+        }
+        Ok(self.client.session_from_token(stored.token))
+    }
+
+    pub(crate) async fn login(&mut self, args: LoginArgs) -> Result<(), CliError> {
+        self.credentials_file = args.credentials_file.clone();
+        let path = self.credentials_path()?;
+        let (session, email) = if args.with_token {
+            let token = read_stdin_line("token")?;
+            let session = self.client.session_from_token(token.as_str());
+            let me = session.whoami().await.map_err(|e| self.sdk(e))?;
+            if me.token_type != Some(steps::TokenType::Login) {
+                return Err(CliError::usage(
+                    "that token is not a login token (job tokens and API keys cannot log in)",
+                ));
+            }
+            (session, None)
+        } else {
+            let email = args.email.clone().unwrap_or_default();
+            let password = if args.password_stdin {
+                read_stdin_line("password")?
+            } else {
+                prompt_password()?
+            };
+            let session = self
+                .client
+                .login(&email, Secret::new(password))
+                .await
+                .map_err(|e| self.sdk(e))?;
+            (session, Some(email))
+        };
+        let token = session.login_token().await;
+        let stored = Stored {
+            token: token.token.expose().to_owned(),
+            email: email.clone(),
+            expires_at: token.expires_at.map(output::unix),
+        };
+        credentials::store(&path, &self.api_url, stored)?;
+        let who = email.clone().unwrap_or_else(|| "the given token".to_owned());
+        let admin = if token.is_admin == Some(true) {
+            " (admin)"
+        } else {
+            ""
+        };
+        self.print(
+            json!({ "api_url": self.api_url, "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
+                    "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
+            || format!("Logged in to {} as {who}{admin}. Token stored in {}.", self.api_url, path.display()),
+        );
+        Ok(())
+    }
+
+    pub(crate) fn logout(&self) -> Result<(), CliError> {
+        let path = self.credentials_path()?;
+        let removed = credentials::remove(&path, &self.api_url)?;
+        self.print(json!({ "api_url": self.api_url, "logged_out": removed }), || {
+            if removed {
+                format!("Logged out of {}.", self.api_url)
+            } else {
+                format!("Not logged in to {}; nothing to do.", self.api_url)
+            }
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn whoami(&self) -> Result<(), CliError> {
+        let me = self.session().await?.whoami().await.map_err(|e| self.sdk(e))?;
+        self.print(output::identity_json(&me), || {
+            format!(
+                "{}\n{}",
+                self.api_url,
+                output::fields(&output::identity_fields(&me))
+            )
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn tokens(&self, kind: Kind, command: TokenCommand) -> Result<(), CliError> {
+        let session = self.session().await?;
+        let sdk = |e| self.sdk(e);
+        match command {
+            TokenCommand::Create { label, duration } => {
+                let label = label.as_deref();
+                match kind {
+                    Kind::JobToken => self.created(Record::from(
+                        &session.job_tokens().create(label, duration).await.map_err(sdk)?,
+                    )),
+                    Kind::ApiKey => self.created(Record::from(
+                        &session.api_keys().create(label, duration).await.map_err(sdk)?,
+                    )),
+                }
+            }
+            TokenCommand::Get { id } => match kind {
+                Kind::JobToken => self.one(Record::from(&session.job_tokens().get(id).await.map_err(sdk)?)),
+                Kind::ApiKey => self.one(Record::from(&session.api_keys().get(id).await.map_err(sdk)?)),
+            },
+            TokenCommand::Delete { id } => {
+                let (noun, id_field) = match kind {
+                    Kind::JobToken => {
+                        session.job_tokens().delete(id).await.map_err(sdk)?;
+                        ("job token", "token_id")
+                    }
+                    Kind::ApiKey => {
+                        session.api_keys().delete(id).await.map_err(sdk)?;
+                        ("API key", "api_key_id")
+                    }
+                };
+                self.print(json!({ id_field: id, "deleted": true }), || {
+                    format!("Deleted {noun} {id}.")
+                });
+            }
+            TokenCommand::List => match kind {
+                Kind::JobToken => {
+                    let all = session.job_tokens().list().await.map_err(sdk)?;
+                    self.list(all.iter().map(Record::from).collect());
+                }
+                Kind::ApiKey => {
+                    let all = session.api_keys().list().await.map_err(sdk)?;
+                    self.list(all.iter().map(Record::from).collect());
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// The one place a secret is printed: right after its creation.
+    fn created(&self, record: Record<'_>) {
+        self.print(record.json(true), || {
+            let mut fields = record.fields();
+            if let Some(secret) = record.secret {
+                fields.push(("secret", secret.expose().to_owned()));
+            }
+            format!(
+                "Created {} {}. Its secret is shown this once: store it now.\n{}",
+                record.kind,
+                record.id,
+                output::fields(&fields)
+            )
+        });
+    }
+
+    fn one(&self, record: Record<'_>) {
+        self.print(record.json(false), || {
+            format!(
+                "{} {}\n{}",
+                record.kind,
+                record.id,
+                output::fields(&record.fields())
+            )
+        });
+    }
+
+    fn list(&self, records: Vec<Record<'_>>) {
+        let json = records.iter().map(|r| r.json(false)).collect();
+        self.print(serde_json::Value::Array(json), || {
+            let rows: Vec<Vec<String>> = records.iter().map(Record::row).collect();
+            let noun = records.first().map(|r| r.kind).unwrap_or("token");
+            format!(
+                "{}\n{} {noun}(s)",
+                output::table(&LIST_HEADERS, &rows),
+                rows.len()
+            )
+        });
+    }
+}
+
+/// One line from standard input, without its line ending.
+fn read_stdin_line(what: &str) -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::usage(format!("cannot read the {what} from standard input: {e}")))?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        return Err(CliError::usage(format!("no {what} on standard input")));
+    }
+    Ok(line)
+}
+
+fn prompt_password() -> Result<String, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "no terminal to prompt for the password: pipe it with --password-stdin",
+        ));
+    }
+    rpassword::prompt_password("Password: ")
+        .map_err(|e| CliError::usage(format!("cannot read the password: {e}")))
+        .and_then(|p| {
+            if p.is_empty() {
+                Err(CliError::usage("the password is empty"))
+            } else {
+                Ok(p)
+            }
+        })
+}

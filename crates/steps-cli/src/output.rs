@@ -1,0 +1,221 @@
+//! Human tables and JSON for the models. Secrets appear only where the
+//! caller passes `with_secret` (a create's one showing).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use steps::{ApiKey, Identity, JobToken};
+
+use crate::duration::format_duration;
+
+/// Rows under headers, columns padded to align.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
+    out.extend(rows.iter().map(|r| line(r.clone())));
+    out.join("\n")
+}
+
+/// Name / value lines.
+pub(crate) fn fields(pairs: &[(&str, String)]) -> String {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("  {k:<width$}  {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) fn unix(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}
+
+/// RFC 3339 in UTC, to the second.
+pub(crate) fn timestamp(time: SystemTime) -> String {
+    let secs = unix(time);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn label(label: &Option<String>) -> String {
+    label.clone().unwrap_or_else(|| "-".to_owned())
+}
+
+/// What a job token and an API key have in common, for one rendering.
+pub(crate) struct Record<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) id_field: &'static str,
+    pub(crate) secret_field: &'static str,
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) label: &'a Option<String>,
+    pub(crate) duration: Duration,
+    pub(crate) created_at: SystemTime,
+    pub(crate) expires_at: SystemTime,
+    pub(crate) secret: Option<&'a steps::Secret>,
+}
+
+impl<'a> From<&'a JobToken> for Record<'a> {
+    fn from(t: &'a JobToken) -> Self {
+        Record {
+            kind: "job token",
+            id_field: "token_id",
+            secret_field: "token",
+            id: t.token_id,
+            user_id: t.user_id,
+            label: &t.label,
+            duration: t.duration,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            secret: t.token.as_ref(),
+        }
+    }
+}
+
+impl<'a> From<&'a ApiKey> for Record<'a> {
+    fn from(k: &'a ApiKey) -> Self {
+        Record {
+            kind: "API key",
+            id_field: "api_key_id",
+            secret_field: "api_key",
+            id: k.api_key_id,
+            user_id: k.user_id,
+            label: &k.label,
+            duration: k.duration,
+            created_at: k.created_at,
+            expires_at: k.expires_at,
+            secret: k.token(),
+        }
+    }
+}
+
+impl Record<'_> {
+    pub(crate) fn json(&self, with_secret: bool) -> Value {
+        let mut value = json!({
+            self.id_field: self.id,
+            "user_id": self.user_id,
+            "label": self.label,
+            "duration": self.duration.as_secs(),
+            "created_at": unix(self.created_at),
+            "expires_at": unix(self.expires_at),
+        });
+        if let (true, Some(secret), Value::Object(map)) = (with_secret, self.secret, &mut value) {
+            map.insert(
+                self.secret_field.to_owned(),
+                Value::String(secret.expose().to_owned()),
+            );
+        }
+        value
+    }
+
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.to_string()),
+            ("user", self.user_id.to_string()),
+            ("label", label(self.label)),
+            ("duration", format_duration(self.duration)),
+            ("created", timestamp(self.created_at)),
+            ("expires", timestamp(self.expires_at)),
+        ]
+    }
+
+    pub(crate) fn row(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.user_id.to_string(),
+            label(self.label),
+            format_duration(self.duration),
+            timestamp(self.expires_at),
+        ]
+    }
+}
+
+/// The headers of [`Record::row`].
+pub(crate) const LIST_HEADERS: [&str; 5] = ["ID", "USER", "LABEL", "DURATION", "EXPIRES"];
+
+pub(crate) fn identity_json(me: &Identity) -> Value {
+    json!({
+        "user_id": me.user_id,
+        "token_type": me.token_type_code,
+        "is_admin": me.is_admin,
+        "expires_at": me.expires_at.map(unix),
+    })
+}
+
+pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
+    let kind = match me.token_type {
+        Some(steps::TokenType::Login) => "login token".to_owned(),
+        Some(steps::TokenType::Job) => "job token".to_owned(),
+        Some(steps::TokenType::ApiKey) => "API key".to_owned(),
+        None => format!("unknown type {}", me.token_type_code),
+    };
+    vec![
+        ("user", me.user_id.to_string()),
+        ("token", kind),
+        ("admin", if me.is_admin { "yes" } else { "no" }.to_owned()),
+        (
+            "expires",
+            me.expires_at.map(timestamp).unwrap_or_else(|| "-".to_owned()),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            timestamp(UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
+            "2023-11-14T22:13:20Z"
+        );
+        assert_eq!(
+            timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let t = table(
+            &["ID", "LABEL"],
+            &[
+                vec!["1".into(), "a".into()],
+                vec!["100".into(), "long label".into()],
+            ],
+        );
+        assert_eq!(t, "ID   LABEL\n1    a\n100  long label");
+    }
+}
