@@ -77,10 +77,9 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "method", required = true, multiple = false, args = ["email", "with_token"])]
 pub(crate) struct LoginArgs {
     /// The account's email; the password is prompted for without echo.
-    #[arg(long)]
+    #[arg(long, required_unless_present = "with_token", conflicts_with = "with_token")]
     pub(crate) email: Option<String>,
     /// Read the password from standard input instead of prompting.
     #[arg(long, requires = "email")]

@@ -1,0 +1,461 @@
+//! The real `steps` binary against an emulator: every command in human and
+//! JSON form, and each failure's exit code and message. No secret may reach
+//! stderr.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+use steps_emulator::{Config, Emulator};
+
+const ADMIN: (&str, &str) = ("root@example.com", "TEST-admin-password");
+const USER: (&str, &str) = ("ada@example.com", "TEST-user-password");
+
+/// An emulator on a runtime of its own, and a config directory per role.
+struct Fixture {
+    emulator: Emulator,
+    _runtime: tokio::runtime::Runtime,
+    dir: PathBuf,
+    /// Every secret seen in the run, checked against every stderr.
+    secrets: Mutex<Vec<String>>,
+    stderrs: Mutex<Vec<String>>,
+}
+
+/// One finished run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = runtime
+            .block_on(Emulator::start(
+                Config::new().admin(ADMIN.0, ADMIN.1).user(USER.0, USER.1),
+            ))
+            .expect("emulator");
+        let dir = std::env::temp_dir().join(format!("steps-cli-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Fixture {
+            emulator,
+            _runtime: runtime,
+            dir,
+            secrets: Mutex::new(vec![ADMIN.1.into(), USER.1.into()]),
+            stderrs: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn config_home(&self, role: &str) -> PathBuf {
+        self.dir.join(role)
+    }
+
+    fn credentials(&self, role: &str) -> PathBuf {
+        self.config_home(role).join("steps").join("credentials.json")
+    }
+
+    /// Runs `steps ARGS` as `role` (its own config directory), with `stdin`.
+    fn run(&self, role: &str, args: &[&str], stdin: &str) -> Run {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_steps"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", self.config_home(role))
+            .env("STEPS_API_URL", self.emulator.base_url())
+            .env_remove("STEPS_TOKEN")
+            .env_remove("HTTP_PROXY")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("ALL_PROXY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // A command that exits without reading its input closes the pipe.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().unwrap();
+        let run = Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8(stdout).unwrap(),
+            stderr: String::from_utf8(stderr).unwrap(),
+        };
+        self.stderrs.lock().unwrap().push(run.stderr.clone());
+        run
+    }
+
+    fn ok(&self, role: &str, args: &[&str]) -> Run {
+        let run = self.run(role, args, "");
+        assert_eq!(run.code, 0, "steps {args:?} failed: {}", run.stderr);
+        run
+    }
+
+    fn login(&self, role: &str, (email, password): (&str, &str)) {
+        let run = self.run(
+            role,
+            &["login", "--email", email, "--password-stdin"],
+            &format!("{password}\n"),
+        );
+        assert_eq!(run.code, 0, "login: {}", run.stderr);
+        let stored = std::fs::read_to_string(self.credentials(role)).unwrap();
+        let token = serde_json::from_str::<Value>(&stored).unwrap()["credentials"][self.emulator.base_url()]
+            ["token"]
+            .as_str()
+            .expect("a stored token")
+            .to_owned();
+        self.secrets.lock().unwrap().push(token);
+    }
+
+    fn stored_token(&self, role: &str) -> String {
+        let stored: Value =
+            serde_json::from_str(&std::fs::read_to_string(self.credentials(role)).unwrap()).unwrap();
+        stored["credentials"][self.emulator.base_url()]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Replaces what changes between runs: secrets, times, the port, paths.
+    fn redact(&self, text: &str) -> String {
+        let mut out = text
+            .replace(self.emulator.base_url(), "[API]")
+            .replace(&self.dir.display().to_string(), "[DIR]");
+        for secret in self.secrets.lock().unwrap().iter() {
+            out = out.replace(secret.as_str(), "[SECRET]");
+        }
+        redact_times(&out)
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let secrets = self.secrets.lock().unwrap();
+        for stderr in self.stderrs.lock().unwrap().iter() {
+            for secret in secrets.iter() {
+                assert!(
+                    !stderr.contains(secret.as_str()),
+                    "a secret reached stderr: {stderr}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `2026-11-28T04:17:53Z` → `[TIME]`.
+fn redact_times(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    let mut out = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        let fits = bytes.len() - i >= shape.len()
+            && shape
+                .iter()
+                .zip(&bytes[i..])
+                .all(|(s, b)| if *s == b'd' { b.is_ascii_digit() } else { s == b });
+        if fits {
+            out.push_str("[TIME]");
+            i += shape.len();
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// A secret printed on creation, from a human `create` output.
+fn secret_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("secret"))
+        .expect("a secret line")
+        .trim()
+        .to_owned()
+}
+
+fn snapshot(name: &str, text: String) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+#[test]
+fn every_command_in_human_and_json_form() {
+    let f = Fixture::new("commands");
+    f.login("user", USER);
+    f.login("admin", ADMIN);
+    let credentials = f.credentials("user");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&credentials).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    // whoami
+    snapshot("whoami", f.redact(&f.ok("user", &["whoami"]).stdout));
+    let me = f.ok("user", &["whoami", "--json"]).json();
+    assert_eq!(
+        (
+            me["user_id"].as_i64(),
+            me["token_type"].as_i64(),
+            me["is_admin"].as_bool()
+        ),
+        (Some(2), Some(0), Some(false))
+    );
+
+    // job-token create: the secret, once, on stdout.
+    let created = f.ok(
+        "user",
+        &["job-token", "create", "--label", "nightly", "--duration", "1h"],
+    );
+    let secret = secret_line(&created.stdout);
+    assert!(secret.starts_with("stj_"), "{}", created.stdout);
+    f.secrets.lock().unwrap().push(secret.clone());
+    snapshot("job_token_create", f.redact(&created.stdout));
+    let created_json = f.ok("user", &["job-token", "create", "--json"]).json();
+    assert_eq!(created_json["duration"], 99_999);
+    assert_eq!(created_json["label"], Value::Null);
+    let json_secret = created_json["token"]
+        .as_str()
+        .expect("the JSON create carries the secret")
+        .to_owned();
+    f.secrets.lock().unwrap().push(json_secret.clone());
+    assert!(json_secret.starts_with("stj_"));
+
+    // get, in both forms, without the secret.
+    let got = f.ok("user", &["job-token", "get", "1"]);
+    assert!(!got.stdout.contains(&secret));
+    snapshot("job_token_get", f.redact(&got.stdout));
+    let got_json = f.ok("user", &["job-token", "get", "1", "--json"]).json();
+    assert_eq!(
+        (got_json["token_id"].as_i64(), got_json["label"].as_str()),
+        (Some(1), Some("nightly"))
+    );
+    assert!(got_json.get("token").is_none());
+
+    // list (admin), in both forms.
+    let listed = f.ok("admin", &["job-token", "list"]);
+    snapshot("job_token_list", f.redact(&listed.stdout));
+    let listed_json = f.ok("admin", &["job-token", "list", "--json"]).json();
+    let ids: Vec<i64> = listed_json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["token_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![1, 2]);
+    assert!(!listed.stdout.contains(&secret) && !listed.stdout.contains(&json_secret));
+
+    // delete, then the token is gone.
+    snapshot(
+        "job_token_delete",
+        f.redact(&f.ok("user", &["job-token", "delete", "1"]).stdout),
+    );
+    assert_eq!(
+        f.ok("user", &["job-token", "delete", "2", "--json"]).json()["deleted"],
+        true
+    );
+    let gone = f.run("user", &["job-token", "get", "1"], "");
+    assert_eq!(gone.code, 1);
+    assert!(gone.stderr.contains("404"), "{}", gone.stderr);
+
+    // api-key: create, get, list, delete.
+    let key = f.ok(
+        "admin",
+        &["api-key", "create", "--label", "worker", "--duration", "7d"],
+    );
+    f.secrets.lock().unwrap().push(secret_line(&key.stdout));
+    assert!(secret_line(&key.stdout).starts_with("stk_"));
+    snapshot("api_key_create", f.redact(&key.stdout));
+    let key_json = f.ok("admin", &["api-key", "get", "1", "--json"]).json();
+    assert_eq!(
+        (key_json["api_key_id"].as_i64(), key_json["duration"].as_i64()),
+        (Some(1), Some(604_800))
+    );
+    snapshot(
+        "api_key_list",
+        f.redact(&f.ok("admin", &["api-key", "list"]).stdout),
+    );
+    assert_eq!(
+        f.ok("admin", &["api-key", "list", "--json"])
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    f.ok("admin", &["api-key", "delete", "1"]);
+    assert_eq!(
+        f.ok("admin", &["api-key", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+
+    // -v traces to stderr, without secrets (checked for every run on drop).
+    let verbose = f.ok("user", &["-v", "whoami"]);
+    assert!(verbose.stderr.contains("whoami"), "{}", verbose.stderr);
+
+    // --token and STEPS_TOKEN take an explicit token.
+    let token = f.stored_token("user");
+    let with_flag = f.ok("nobody", &["whoami", "--json", "--token", &token]).json();
+    assert_eq!(with_flag["user_id"], 2);
+
+    // login --with-token stores a login token, and refuses a job token.
+    let run = f.run("other", &["login", "--with-token"], &format!("{token}\n"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(f.ok("other", &["whoami", "--json"]).json()["user_id"], 2);
+    let run = f.run("other", &["login", "--with-token"], &format!("{json_secret}\n"));
+    assert_eq!(run.code, 3, "a deleted job token is refused: {}", run.stderr);
+
+    // logout forgets the token.
+    snapshot("logout", f.redact(&f.ok("user", &["logout"]).stdout));
+    let run = f.run("user", &["whoami"], "");
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        f.redact(&run.stderr).trim(),
+        "steps: not logged in to [API]: run `steps login --email ...`"
+    );
+}
+
+#[test]
+fn failures_have_their_exit_codes_and_one_clear_line() {
+    let f = Fixture::new("failures");
+
+    let run = f.run(
+        "user",
+        &["login", "--email", USER.0, "--password-stdin"],
+        "wrong-password\n",
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("wrong email or password"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(!f.credentials("user").exists(), "a failed login stores nothing");
+
+    f.login("user", USER);
+    for args in [
+        &["job-token", "list"][..],
+        &["api-key", "create"],
+        &["api-key", "list"],
+        &["api-key", "get", "1"],
+    ] {
+        let run = f.run("user", args, "");
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("admin"), "{args:?}: {}", run.stderr);
+    }
+
+    // Usage errors.
+    for args in [
+        &["job-token", "create", "--duration", "5x"][..],
+        &["login"],
+        &["job-token", "get", "abc"],
+        &["nope"],
+    ] {
+        assert_eq!(f.run("user", args, "").code, 2, "{args:?}");
+    }
+    let run = f.run("user", &["job-token", "create", "--label", &"x".repeat(300)], "");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("256"), "{}", run.stderr);
+
+    // The server's clock passes the login token's lifetime.
+    f.emulator.advance_clock(Duration::from_secs(86_401));
+    let run = f.run("user", &["whoami"], "");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("log in again"), "{}", run.stderr);
+
+    // A stored token past its expiry is not even sent.
+    f.login("user", USER);
+    let path = f.credentials("user");
+    let mut stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    stored["credentials"][f.emulator.base_url()]["expires_at"] = 1.into();
+    write_private(&path, &stored.to_string());
+    let run = f.run("user", &["whoami"], "");
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("expired"), "{}", run.stderr);
+
+    // A credentials file that others can read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let run = f.run("user", &["whoami"], "");
+        assert_eq!(run.code, 3);
+        assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    }
+
+    // Nothing listens there.
+    let run = Command::new(env!("CARGO_BIN_EXE_steps"))
+        .args([
+            "whoami",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--token",
+            "stl_TEST_unreachable",
+        ])
+        .env_remove("HTTP_PROXY")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains("could not connect") && stderr.contains("is a STEPS API running"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("stl_TEST_unreachable"));
+}
+
+#[test]
+fn completions_and_help_work() {
+    let f = Fixture::new("help");
+    for shell in ["bash", "zsh", "fish"] {
+        let run = f.ok("user", &["completions", shell]);
+        assert!(run.stdout.contains("job-token"), "{shell}");
+    }
+    let help = f.ok("user", &["--help"]);
+    assert!(help.stdout.contains("Exit codes:"));
+    for sub in [
+        &["job-token", "--help"][..],
+        &["api-key", "create", "--help"],
+        &["login", "--help"],
+        &["emulator", "--help"],
+    ] {
+        f.ok("user", sub);
+    }
+}
+
+#[test]
+fn the_demo_walks_the_lifecycle() {
+    let f = Fixture::new("demo");
+    let run = f.ok("user", &["demo"]);
+    assert!(run.stdout.contains("demo: 8 steps passed"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("stj_") || run.stdout.contains("stj_…"),
+        "secrets are masked in the demo"
+    );
+    let json = f.ok("user", &["demo", "--json"]).json();
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(8));
+}
+
+fn write_private(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
