@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use serde_json::json;
-use steps::{Client, Secret, Session};
+use steps::{Client, Secret, Session, Tokens};
 
 use crate::cli::{Global, LoginArgs, TokenCommand};
 use crate::credentials::{self, Stored};
 use crate::error::CliError;
-use crate::output::{self, Record, LIST_HEADERS};
+use crate::output::{self, Record, Shown, LIST_HEADERS};
 
 /// What every API command needs: the options, a client, where credentials live.
 pub(crate) struct App {
@@ -163,48 +163,40 @@ impl App {
 
     pub(crate) async fn tokens(&self, kind: Kind, command: TokenCommand) -> Result<(), CliError> {
         let session = self.session().await?;
+        match kind {
+            Kind::JobToken => self.tokens_of(session.job_tokens(), command).await,
+            Kind::ApiKey => self.tokens_of(session.api_keys(), command).await,
+        }
+    }
+
+    async fn tokens_of<R: Shown>(
+        &self,
+        tokens: Tokens<'_, R>,
+        command: TokenCommand,
+    ) -> Result<(), CliError> {
         let sdk = |e| self.sdk(e);
         match command {
             TokenCommand::Create { label, duration } => {
-                let label = label.as_deref();
-                match kind {
-                    Kind::JobToken => self.created(Record::from(
-                        &session.job_tokens().create(label, duration).await.map_err(sdk)?,
-                    )),
-                    Kind::ApiKey => self.created(Record::from(
-                        &session.api_keys().create(label, duration).await.map_err(sdk)?,
-                    )),
-                }
+                self.created(
+                    tokens
+                        .create(label.as_deref(), duration)
+                        .await
+                        .map_err(sdk)?
+                        .record(),
+                );
             }
-            TokenCommand::Get { id } => match kind {
-                Kind::JobToken => self.one(Record::from(&session.job_tokens().get(id).await.map_err(sdk)?)),
-                Kind::ApiKey => self.one(Record::from(&session.api_keys().get(id).await.map_err(sdk)?)),
-            },
+            TokenCommand::Get { id } => self.one(tokens.get(id).await.map_err(sdk)?.record()),
             TokenCommand::Delete { id } => {
-                let (noun, id_field) = match kind {
-                    Kind::JobToken => {
-                        session.job_tokens().delete(id).await.map_err(sdk)?;
-                        ("job token", "token_id")
-                    }
-                    Kind::ApiKey => {
-                        session.api_keys().delete(id).await.map_err(sdk)?;
-                        ("API key", "api_key_id")
-                    }
-                };
-                self.print(json!({ id_field: id, "deleted": true }), || {
-                    format!("Deleted {noun} {id}.")
+                tokens.delete(id).await.map_err(sdk)?;
+                self.print(json!({ R::ID_FIELD: id, "deleted": true }), || {
+                    format!("Deleted {} {id}.", R::NOUN)
                 });
             }
-            TokenCommand::List => match kind {
-                Kind::JobToken => {
-                    let all = session.job_tokens().list().await.map_err(sdk)?;
-                    self.list(all.iter().map(Record::from).collect());
-                }
-                Kind::ApiKey => {
-                    let all = session.api_keys().list().await.map_err(sdk)?;
-                    self.list(all.iter().map(Record::from).collect());
-                }
-            },
+            TokenCommand::List => {
+                let all = tokens.list().await.map_err(sdk)?;
+                let records: Vec<Record<'_>> = all.iter().map(Shown::record).collect();
+                self.list(R::NOUN, records);
+            }
         }
         Ok(())
     }
@@ -236,11 +228,10 @@ impl App {
         });
     }
 
-    fn list(&self, records: Vec<Record<'_>>) {
+    fn list(&self, noun: &str, records: Vec<Record<'_>>) {
         let json = records.iter().map(|r| r.json(false)).collect();
         self.print(serde_json::Value::Array(json), || {
             let rows: Vec<Vec<String>> = records.iter().map(Record::row).collect();
-            let noun = records.first().map(|r| r.kind).unwrap_or("token");
             format!(
                 "{}\n{} {noun}(s)",
                 output::table(&LIST_HEADERS, &rows),

@@ -8,7 +8,7 @@ use steps::{Client, Secret};
 use steps_emulator::{Config, Emulator};
 
 use crate::error::CliError;
-use crate::output::{self, Record, LIST_HEADERS};
+use crate::output::{self, Shown, LIST_HEADERS};
 
 /// The demo's output: human steps, or JSON steps.
 struct Steps {
@@ -95,7 +95,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     let rows: Vec<Vec<String>> = [&first, &second]
         .iter()
         .map(|t| {
-            let mut row = Record::from(*t).row();
+            let mut row = t.record().row();
             row.push(masked(t.token.as_ref()));
             row
         })
@@ -105,17 +105,14 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     out.step(
         "the user creates two job tokens",
         output::table(&headers, &rows),
-        json!([
-            Record::from(&first).json(false),
-            Record::from(&second).json(false)
-        ]),
+        json!([first.record().json(false), second.record().json(false)]),
     );
 
     let read = user.job_tokens().get(first.token_id).await.map_err(failed)?;
     out.step(
         "the user reads one (no secret in a read)",
-        output::fields(&Record::from(&read).fields()),
-        Record::from(&read).json(false),
+        output::fields(&read.record().fields()),
+        read.record().json(false),
     );
 
     let secret = first
@@ -146,11 +143,11 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     );
 
     let all = admin.job_tokens().list().await.map_err(failed)?;
-    let rows: Vec<Vec<String>> = all.iter().map(|t| Record::from(t).row()).collect();
+    let rows: Vec<Vec<String>> = all.iter().map(|t| t.record().row()).collect();
     out.step(
         "the admin lists every job token",
         output::table(&LIST_HEADERS, &rows),
-        Value::Array(all.iter().map(|t| Record::from(t).json(false)).collect()),
+        Value::Array(all.iter().map(|t| t.record().json(false)).collect()),
     );
 
     let key = admin
@@ -158,12 +155,12 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         .create(Some("gpu worker"), Some(Duration::from_secs(86_400)))
         .await
         .map_err(failed)?;
-    let mut fields = Record::from(&key).fields();
+    let mut fields = key.record().fields();
     fields.push(("secret", masked(key.token())));
     out.step(
         "the admin creates an API key for a worker",
         output::fields(&fields),
-        Record::from(&key).json(false),
+        key.record().json(false),
     );
 
     admin.api_keys().delete(key.api_key_id).await.map_err(failed)?;

@@ -85,36 +85,51 @@ pub(crate) struct Record<'a> {
     pub(crate) secret: Option<&'a steps::Secret>,
 }
 
-impl<'a> From<&'a JobToken> for Record<'a> {
-    fn from(t: &'a JobToken) -> Self {
+/// A resource the CLI shows: its nouns and how it renders.
+pub(crate) trait Shown: steps::Resource {
+    /// "job token" or "API key".
+    const NOUN: &'static str;
+    /// The id's name in JSON output.
+    const ID_FIELD: &'static str;
+    fn record(&self) -> Record<'_>;
+}
+
+impl Shown for JobToken {
+    const NOUN: &'static str = "job token";
+    const ID_FIELD: &'static str = "token_id";
+
+    fn record(&self) -> Record<'_> {
         Record {
-            kind: "job token",
-            id_field: "token_id",
+            kind: Self::NOUN,
+            id_field: Self::ID_FIELD,
             secret_field: "token",
-            id: t.token_id,
-            user_id: t.user_id,
-            label: &t.label,
-            duration: t.duration,
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            secret: t.token.as_ref(),
+            id: self.token_id,
+            user_id: self.user_id,
+            label: &self.label,
+            duration: self.duration,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            secret: self.token.as_ref(),
         }
     }
 }
 
-impl<'a> From<&'a ApiKey> for Record<'a> {
-    fn from(k: &'a ApiKey) -> Self {
+impl Shown for ApiKey {
+    const NOUN: &'static str = "API key";
+    const ID_FIELD: &'static str = "api_key_id";
+
+    fn record(&self) -> Record<'_> {
         Record {
-            kind: "API key",
-            id_field: "api_key_id",
+            kind: Self::NOUN,
+            id_field: Self::ID_FIELD,
             secret_field: "api_key",
-            id: k.api_key_id,
-            user_id: k.user_id,
-            label: &k.label,
-            duration: k.duration,
-            created_at: k.created_at,
-            expires_at: k.expires_at,
-            secret: k.token(),
+            id: self.api_key_id,
+            user_id: self.user_id,
+            label: &self.label,
+            duration: self.duration,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            secret: self.token(),
         }
     }
 }

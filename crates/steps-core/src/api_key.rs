@@ -4,15 +4,12 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use serde::Deserialize;
 
-use crate::resource::{self, Lifetime, PageRecord, Record, DEFAULT_DURATION};
+use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
 use crate::wire::{Field, Kind};
-use crate::{
-    BuildError, CloudContext, Credential, Extra, Idempotency, ListOperation, Operation, Page, ResponseError,
-    Secret,
-};
+use crate::{Extra, Page, ResponseError, Secret};
 
 const PATH: &str = "/api/api_key";
 
@@ -110,180 +107,42 @@ impl PageRecord for ApiKeyPageWire {
     }
 }
 
-/// `POST /api/api_key`: creates an API key; the response carries its
-/// secret, this once. Admin only.
-#[derive(Clone, Debug)]
-pub struct CreateApiKey {
-    credential: Credential,
-    label: Option<String>,
-    duration: Duration,
-}
+impl Sealed for ApiKey {}
 
-impl CreateApiKey {
-    /// An API key with no label and the default lifetime (99,999 s).
-    pub fn new(credential: Credential) -> Self {
-        CreateApiKey {
-            credential,
-            label: None,
-            duration: DEFAULT_DURATION,
-        }
+impl Resource for ApiKey {
+    const PATH: &'static str = PATH;
+    const ADMIN_ONLY: bool = true;
+    const NAMES: [&'static str; 4] = ["api_key.create", "api_key.read", "api_key.delete", "api_key.list"];
+
+    fn parse_one(
+        operation: &'static str,
+        response: &Response<Bytes>,
+        secret_required: bool,
+    ) -> Result<Self, ResponseError> {
+        resource::parse_one::<ApiKeyWire>(operation, response, secret_required, "api_key")
     }
 
-    /// Sets the label (at most 256 bytes).
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
-        self
-    }
-
-    /// Sets the lifetime (whole seconds, from 1 s to ten years).
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = duration;
-        self
+    fn parse_page(
+        operation: &'static str,
+        response: &Response<Bytes>,
+        after: Option<i64>,
+    ) -> Result<Page<Self>, ResponseError> {
+        resource::parse_page::<ApiKeyPageWire>(operation, response, after)
     }
 }
 
-impl Operation for CreateApiKey {
-    type Output = ApiKey;
-    const NAME: &'static str = "api_key.create";
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_admin(Self::NAME)?;
-        resource::create_request(ctx, Self::NAME, PATH, token, self.label.as_deref(), self.duration)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<ApiKey, ResponseError> {
-        resource::parse_one::<ApiKeyWire>(Self::NAME, &response, true, "api_key")
-    }
-}
+/// `POST /api/api_key`: creates an API key; the response carries its secret,
+/// this once. Admin only.
+pub type CreateApiKey = Create<ApiKey>;
 
 /// `GET /api/api_key/{api_key_id}`: reads an API key, without its secret.
 /// Admin only.
-#[derive(Clone, Debug)]
-pub struct ReadApiKey {
-    credential: Credential,
-    api_key_id: i64,
-}
+pub type ReadApiKey = Read<ApiKey>;
 
-impl ReadApiKey {
-    /// Reads the API key `api_key_id`.
-    pub fn new(credential: Credential, api_key_id: i64) -> Self {
-        ReadApiKey {
-            credential,
-            api_key_id,
-        }
-    }
-}
+/// `DELETE /api/api_key/{api_key_id}`: deletes (revokes) an API key.
+/// Admin only.
+pub type DeleteApiKey = Delete<ApiKey>;
 
-impl Operation for ReadApiKey {
-    type Output = ApiKey;
-    const NAME: &'static str = "api_key.read";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_admin(Self::NAME)?;
-        resource::item_request(ctx, Self::NAME, Method::GET, PATH, token, self.api_key_id)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<ApiKey, ResponseError> {
-        resource::parse_one::<ApiKeyWire>(Self::NAME, &response, false, "api_key")
-    }
-}
-
-/// `DELETE /api/api_key/{api_key_id}`: revokes an API key. Admin only.
-#[derive(Clone, Debug)]
-pub struct DeleteApiKey {
-    credential: Credential,
-    api_key_id: i64,
-}
-
-impl DeleteApiKey {
-    /// Deletes the API key `api_key_id`.
-    pub fn new(credential: Credential, api_key_id: i64) -> Self {
-        DeleteApiKey {
-            credential,
-            api_key_id,
-        }
-    }
-}
-
-impl Operation for DeleteApiKey {
-    type Output = ();
-    const NAME: &'static str = "api_key.delete";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_admin(Self::NAME)?;
-        resource::item_request(ctx, Self::NAME, Method::DELETE, PATH, token, self.api_key_id)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
-        crate::wire::empty_body(Self::NAME, &response)
-    }
-}
-
-/// `GET /api/api_key?limit=L&after=A`: one page of all API
-/// keys, without secrets. Admin only.
-#[derive(Clone, Debug)]
-pub struct ListApiKeys {
-    credential: Credential,
-    limit: Option<u32>,
-    after: Option<i64>,
-}
-
-impl ListApiKeys {
-    /// The first page, of the server's default size (100).
-    pub fn new(credential: Credential) -> Self {
-        ListApiKeys {
-            credential,
-            limit: None,
-            after: None,
-        }
-    }
-
-    /// Asks for at most `limit` items (1 to 1000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Starts after the id `after` (exclusive).
-    pub fn after(mut self, after: i64) -> Self {
-        self.after = Some(after);
-        self
-    }
-}
-
-impl ListOperation for ListApiKeys {
-    type Item = ApiKey;
-
-    fn next_page(&self, page: &Page<ApiKey>) -> Option<Self> {
-        let after = page.next_after?;
-        Some(ListApiKeys {
-            after: Some(after),
-            ..self.clone()
-        })
-    }
-
-    fn with_credential(&self, credential: Credential) -> Self {
-        ListApiKeys {
-            credential,
-            ..self.clone()
-        }
-    }
-}
-
-impl Operation for ListApiKeys {
-    type Output = Page<ApiKey>;
-    const NAME: &'static str = "api_key.list";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_admin(Self::NAME)?;
-        resource::list_request(ctx, Self::NAME, PATH, token, self.limit, self.after)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<Page<ApiKey>, ResponseError> {
-        resource::parse_page::<ApiKeyPageWire>(Self::NAME, &response, self.after)
-    }
-}
+/// `GET /api/api_key?limit=L&after=A`: one page of all API keys, without
+/// secrets. Admin only.
+pub type ListApiKeys = List<ApiKey>;

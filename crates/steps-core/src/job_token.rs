@@ -4,15 +4,12 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{Response, StatusCode};
 use serde::Deserialize;
 
-use crate::resource::{self, Lifetime, PageRecord, Record, DEFAULT_DURATION};
+use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
 use crate::wire::{Field, Kind};
-use crate::{
-    BuildError, CloudContext, Credential, Extra, Idempotency, ListOperation, Operation, Page, ResponseError,
-    Secret,
-};
+use crate::{Extra, Page, ResponseError, Secret};
 
 const PATH: &str = "/api/job_token";
 
@@ -102,175 +99,47 @@ impl PageRecord for JobTokenPageWire {
     }
 }
 
-/// `POST /api/job_token`: creates a job token; the response carries its
-/// secret, this once. Needs a login token.
-#[derive(Clone, Debug)]
-pub struct CreateJobToken {
-    credential: Credential,
-    label: Option<String>,
-    duration: Duration,
-}
+impl Sealed for JobToken {}
 
-impl CreateJobToken {
-    /// A job token with no label and the default lifetime (99,999 s).
-    pub fn new(credential: Credential) -> Self {
-        CreateJobToken {
-            credential,
-            label: None,
-            duration: DEFAULT_DURATION,
-        }
+impl Resource for JobToken {
+    const PATH: &'static str = PATH;
+    const ADMIN_ONLY: bool = false;
+    const NAMES: [&'static str; 4] = [
+        "job_token.create",
+        "job_token.read",
+        "job_token.delete",
+        "job_token.list",
+    ];
+
+    fn parse_one(
+        operation: &'static str,
+        response: &Response<Bytes>,
+        secret_required: bool,
+    ) -> Result<Self, ResponseError> {
+        resource::parse_one::<JobTokenWire>(operation, response, secret_required, "token")
     }
 
-    /// Sets the label (at most 256 bytes).
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
-        self
-    }
-
-    /// Sets the lifetime (whole seconds, from 1 s to ten years).
-    pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = duration;
-        self
+    fn parse_page(
+        operation: &'static str,
+        response: &Response<Bytes>,
+        after: Option<i64>,
+    ) -> Result<Page<Self>, ResponseError> {
+        resource::parse_page::<JobTokenPageWire>(operation, response, after)
     }
 }
 
-impl Operation for CreateJobToken {
-    type Output = JobToken;
-    const NAME: &'static str = "job_token.create";
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_token(Self::NAME)?;
-        resource::create_request(ctx, Self::NAME, PATH, token, self.label.as_deref(), self.duration)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<JobToken, ResponseError> {
-        resource::parse_one::<JobTokenWire>(Self::NAME, &response, true, "token")
-    }
-}
+/// `POST /api/job_token`: creates a job token; the response carries its secret,
+/// this once. Needs a login token.
+pub type CreateJobToken = Create<JobToken>;
 
 /// `GET /api/job_token/{token_id}`: reads a job token, without its secret.
 /// Needs the owner's login token or an admin's.
-#[derive(Clone, Debug)]
-pub struct ReadJobToken {
-    credential: Credential,
-    token_id: i64,
-}
+pub type ReadJobToken = Read<JobToken>;
 
-impl ReadJobToken {
-    /// Reads the job token `token_id`.
-    pub fn new(credential: Credential, token_id: i64) -> Self {
-        ReadJobToken { credential, token_id }
-    }
-}
+/// `DELETE /api/job_token/{token_id}`: deletes (revokes) a job token.
+/// Needs the owner's login token or an admin's.
+pub type DeleteJobToken = Delete<JobToken>;
 
-impl Operation for ReadJobToken {
-    type Output = JobToken;
-    const NAME: &'static str = "job_token.read";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_token(Self::NAME)?;
-        resource::item_request(ctx, Self::NAME, Method::GET, PATH, token, self.token_id)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<JobToken, ResponseError> {
-        resource::parse_one::<JobTokenWire>(Self::NAME, &response, false, "token")
-    }
-}
-
-/// `DELETE /api/job_token/{token_id}`: revokes a job token. Needs the
-/// owner's login token or an admin's.
-#[derive(Clone, Debug)]
-pub struct DeleteJobToken {
-    credential: Credential,
-    token_id: i64,
-}
-
-impl DeleteJobToken {
-    /// Deletes the job token `token_id`.
-    pub fn new(credential: Credential, token_id: i64) -> Self {
-        DeleteJobToken { credential, token_id }
-    }
-}
-
-impl Operation for DeleteJobToken {
-    type Output = ();
-    const NAME: &'static str = "job_token.delete";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_token(Self::NAME)?;
-        resource::item_request(ctx, Self::NAME, Method::DELETE, PATH, token, self.token_id)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
-        crate::wire::empty_body(Self::NAME, &response)
-    }
-}
-
-/// `GET /api/job_token?limit=L&after=A`: one page of every user's job
-/// tokens, without secrets. Admin only.
-#[derive(Clone, Debug)]
-pub struct ListJobTokens {
-    credential: Credential,
-    limit: Option<u32>,
-    after: Option<i64>,
-}
-
-impl ListJobTokens {
-    /// The first page, of the server's default size (100).
-    pub fn new(credential: Credential) -> Self {
-        ListJobTokens {
-            credential,
-            limit: None,
-            after: None,
-        }
-    }
-
-    /// Asks for at most `limit` items (1 to 1000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Starts after the id `after` (exclusive).
-    pub fn after(mut self, after: i64) -> Self {
-        self.after = Some(after);
-        self
-    }
-}
-
-impl ListOperation for ListJobTokens {
-    type Item = JobToken;
-
-    fn next_page(&self, page: &Page<JobToken>) -> Option<Self> {
-        let after = page.next_after?;
-        Some(ListJobTokens {
-            after: Some(after),
-            ..self.clone()
-        })
-    }
-
-    fn with_credential(&self, credential: Credential) -> Self {
-        ListJobTokens {
-            credential,
-            ..self.clone()
-        }
-    }
-}
-
-impl Operation for ListJobTokens {
-    type Output = Page<JobToken>;
-    const NAME: &'static str = "job_token.list";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_admin(Self::NAME)?;
-        resource::list_request(ctx, Self::NAME, PATH, token, self.limit, self.after)
-    }
-
-    fn parse_response(&self, response: Response<Bytes>) -> Result<Page<JobToken>, ResponseError> {
-        resource::parse_page::<JobTokenPageWire>(Self::NAME, &response, self.after)
-    }
-}
+/// `GET /api/job_token?limit=L&after=A`: one page of all job tokens, without
+/// secrets. Admin only.
+pub type ListJobTokens = List<JobToken>;

@@ -61,7 +61,7 @@ pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, Rea
 pub use login::{Expiry, Login, LoginToken, DEFAULT_EXPIRY_MARGIN};
 pub use operation::{Idempotency, Operation};
 pub use page::{ListOperation, Page, MAX_PAGE_LIMIT};
-pub use resource::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES};
+pub use resource::{Create, Delete, List, Read, Resource, DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES};
 pub use secret::Secret;
 pub use user::{Credential, TokenType, User};
 pub use whoami::{Identity, Whoami};

@@ -40,21 +40,19 @@
 //! The sans-IO protocol core is re-exported whole as [`steps_core`], for
 //! those who drive it with their own HTTP client.
 
-mod api_keys;
 mod client;
 mod error;
-mod job_tokens;
 mod session;
+mod tokens;
 
-pub use api_keys::ApiKeys;
 pub use client::{Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL};
 pub use error::{Error, ErrorKind, Result};
-pub use job_tokens::JobTokens;
 pub use session::{Pages, Session};
+pub use tokens::{ApiKeys, JobTokens, Tokens};
 
 pub use steps_core::{
-    self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Secret,
-    TokenType,
+    self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Resource,
+    Secret, TokenType,
 };
 pub use steps_transport::{Proxy, RetryPolicy};
 

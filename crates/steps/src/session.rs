@@ -1,13 +1,14 @@
 //! `Session`: a logged-in user. Holds the login token, renews it before it
 //! expires and once after a 401, and runs every call.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use steps_core::{Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, Secret, Whoami};
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
 
-use crate::{ApiKeys, Client, JobTokens, Result};
+use crate::{ApiKeys, Client, JobTokens, Result, Tokens};
 
 /// A logged-in user. Cheap to clone; clones share the login token, so one
 /// renewal serves them all.
@@ -90,12 +91,18 @@ impl Session {
 
     /// The user's job tokens.
     pub fn job_tokens(&self) -> JobTokens<'_> {
-        JobTokens { session: self }
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
     }
 
     /// API keys (admin only).
     pub fn api_keys(&self) -> ApiKeys<'_> {
-        ApiKeys { session: self }
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
     }
 
     /// The credential to call with, renewed first if it is about to expire.
