@@ -2,15 +2,20 @@
 //!
 //! - `cargo xtask ci`: format check, clippy with `-D warnings`, and the
 //!   README's test command, exactly as `.ci/run` runs them.
+//! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
 
+mod bench;
+
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick]");
             return ExitCode::from(2);
         }
     };
@@ -38,10 +43,16 @@ fn ci() -> Result<(), String> {
     cargo(&["test", "--workspace", "--locked"])
 }
 
+/// The workspace root.
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 fn cargo(args: &[&str]) -> Result<(), String> {
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(args)
+        .current_dir(root())
         .status()
         .map_err(|e| format!("could not run cargo: {e}"))?;
     if status.success() {

@@ -8,6 +8,7 @@ use http::{Response, StatusCode};
 use serde::Deserialize;
 
 use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
+use crate::wire::wire_object;
 use crate::wire::{Field, Kind};
 use crate::{Extra, Page, ResponseError, Secret};
 
@@ -43,17 +44,16 @@ impl ApiKey {
     }
 }
 
-#[derive(Deserialize)]
-struct ApiKeyWire {
-    api_key_id: i64,
-    user_id: i64,
-    label: Option<String>,
-    duration: u64,
-    created_at: u64,
-    expires_at: u64,
-    api_key: Option<Secret>,
-    #[serde(flatten)]
-    extra: Extra,
+wire_object! {
+    struct ApiKeyWire {
+        api_key_id: i64,
+        user_id: i64,
+        label: Option<String>,
+        duration: u64,
+        created_at: u64,
+        expires_at: u64,
+        api_key: Option<Secret>,
+    }
 }
 
 const JOB_TOKEN_SHAPE: &[Field] = &[

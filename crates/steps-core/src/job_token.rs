@@ -8,6 +8,7 @@ use http::{Response, StatusCode};
 use serde::Deserialize;
 
 use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
+use crate::wire::wire_object;
 use crate::wire::{Field, Kind};
 use crate::{Extra, Page, ResponseError, Secret};
 
@@ -35,17 +36,16 @@ pub struct JobToken {
     pub extra: Extra,
 }
 
-#[derive(Deserialize)]
-struct JobTokenWire {
-    token_id: i64,
-    user_id: i64,
-    label: Option<String>,
-    duration: u64,
-    created_at: u64,
-    expires_at: u64,
-    token: Option<Secret>,
-    #[serde(flatten)]
-    extra: Extra,
+wire_object! {
+    struct JobTokenWire {
+        token_id: i64,
+        user_id: i64,
+        label: Option<String>,
+        duration: u64,
+        created_at: u64,
+        expires_at: u64,
+        token: Option<Secret>,
+    }
 }
 
 const JOB_TOKEN_SHAPE: &[Field] = &[

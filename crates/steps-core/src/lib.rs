@@ -41,6 +41,8 @@
 //! redaction, and the value is reached only through [`Secret::expose`].
 //! Errors never quote a response's values, since a value may be a secret.
 
+#![forbid(unsafe_code)]
+
 mod api_key;
 mod context;
 mod error;

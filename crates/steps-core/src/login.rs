@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::wire::wire_object;
 use crate::wire::{self, Field, Kind, RequestParts};
 use crate::{BuildError, CloudContext, Extra, Idempotency, Operation, ResponseError, Secret};
 
@@ -105,14 +106,13 @@ struct LoginBody<'a> {
     password: &'a str,
 }
 
-#[derive(Deserialize)]
-struct LoginWire {
-    token: Secret,
-    user_id: Option<i64>,
-    is_admin: Option<bool>,
-    expires_at: Option<u64>,
-    #[serde(flatten)]
-    extra: Extra,
+wire_object! {
+    struct LoginWire {
+        token: Secret,
+        user_id: Option<i64>,
+        is_admin: Option<bool>,
+        expires_at: Option<u64>,
+    }
 }
 
 const LOGIN_SHAPE: &[Field] = &[

@@ -4,8 +4,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::Deserialize;
 
+use crate::wire::wire_object;
 use crate::wire::{self, Field, Kind, RequestParts};
 use crate::{BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, TokenType};
 
@@ -41,15 +41,13 @@ impl Whoami {
     }
 }
 
-#[derive(Deserialize)]
-struct IdentityWire {
-    user_id: i64,
-    token_type: u64,
-    #[serde(default)]
-    is_admin: bool,
-    expires_at: Option<u64>,
-    #[serde(flatten)]
-    extra: Extra,
+wire_object! {
+    struct IdentityWire {
+        user_id: i64,
+        token_type: u64,
+        is_admin: Option<bool>,
+        expires_at: Option<u64>,
+    }
 }
 
 const IDENTITY_SHAPE: &[Field] = &[
@@ -89,7 +87,7 @@ impl Operation for Whoami {
             user_id: wire.user_id,
             token_type: TokenType::from_code(wire.token_type),
             token_type_code: wire.token_type,
-            is_admin: wire.is_admin,
+            is_admin: wire.is_admin.unwrap_or(false),
             expires_at,
             extra: wire.extra,
         })

@@ -16,6 +16,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod api;
 mod args;
 mod body;

@@ -40,6 +40,8 @@
 //! The sans-IO protocol core is re-exported whole as [`steps_core`], for
 //! those who drive it with their own HTTP client.
 
+#![forbid(unsafe_code)]
+
 mod client;
 mod error;
 mod session;

@@ -1,0 +1,233 @@
+//! `steps-bench`: the processes `cargo xtask bench` runs side by side.
+//!
+//! - `steps-bench server`: a minimal fixed-response hyper server, so that
+//!   the server's own cost does not hide the clients' differences. Prints
+//!   `listening http://127.0.0.1:PORT`, serves until killed.
+//! - `steps-bench client KIND OP N CONCURRENCY URL`: runs N requests of OP
+//!   (`get` or `create`) with KIND (`facade`, `hyper`, `reqwest`) from
+//!   CONCURRENCY tasks sharing one client, and prints
+//!   `result req_per_s=.. elapsed_ms=.. peak_rss_kib=.. errors=..`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Deserialize;
+
+const TOKEN: &str = "stl_YmVuY2htYXJrYmVuY2htYXJrYmVuY2htYXJrYmVuY2g";
+const RECORD: &str = r#"{"token_id":7,"user_id":2,"label":"bench","duration":99999,"created_at":1700000000,"expires_at":1700099999}"#;
+const CREATED: &str = r#"{"token_id":8,"user_id":2,"label":"bench","duration":99999,"created_at":1700000000,"expires_at":1700099999,"token":"stj_YmVuY2htYXJrYmVuY2htYXJrYmVuY2htYXJrYmVuY2g"}"#;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["server"] => runtime.block_on(server()),
+        ["client", kind, op, n, concurrency, url] => {
+            let n: usize = n.parse().expect("N");
+            let concurrency: usize = concurrency.parse().expect("CONCURRENCY");
+            runtime.block_on(client(kind, op == &"create", n, concurrency.max(1), url))
+        }
+        _ => Err("usage: steps-bench server | steps-bench client facade|hyper|reqwest get|create N CONCURRENCY URL".into()),
+    };
+    if let Err(error) = result {
+        eprintln!("steps-bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn server() -> Result<(), BoxError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("listening http://{}", listener.local_addr()?);
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(|request: Request<hyper::body::Incoming>| async move {
+                let (status, body) = match (request.method(), request.uri().path()) {
+                    (&Method::POST, "/api/job_token") => {
+                        let _ = request.into_body().collect().await;
+                        (StatusCode::CREATED, CREATED)
+                    }
+                    (&Method::GET, path) if path.starts_with("/api/job_token/") => (StatusCode::OK, RECORD),
+                    _ => (StatusCode::NOT_FOUND, r#"{"error":"not found"}"#),
+                };
+                let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+                *response.status_mut() = status;
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, "application/json".parse().expect("valid"));
+                Ok::<_, Infallible>(response)
+            });
+            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+/// What the hand-written clients parse responses into.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Record {
+    token_id: i64,
+    user_id: i64,
+    label: Option<String>,
+    duration: u64,
+    created_at: u64,
+    expires_at: u64,
+    token: Option<String>,
+}
+
+/// One kind of client, ready to send one request.
+enum Kind {
+    Facade(steps::Session),
+    Hyper(
+        Box<
+            hyper_util::client::legacy::Client<
+                hyper_util::client::legacy::connect::HttpConnector,
+                Full<Bytes>,
+            >,
+        >,
+    ),
+    Reqwest(reqwest::Client),
+}
+
+impl Kind {
+    async fn one(&self, url: &str, create: bool) -> Result<(), BoxError> {
+        match self {
+            Kind::Facade(session) => {
+                if create {
+                    session.job_tokens().create(Some("bench"), None).await?;
+                } else {
+                    session.job_tokens().get(7).await?;
+                }
+            }
+            Kind::Hyper(client) => {
+                let builder = Request::builder()
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::USER_AGENT, "bench")
+                    .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+                let request = if create {
+                    builder
+                        .method(Method::POST)
+                        .uri(format!("{url}/api/job_token"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Full::new(Bytes::from_static(
+                            br#"{"label":"bench","duration":99999}"#,
+                        )))?
+                } else {
+                    builder
+                        .method(Method::GET)
+                        .uri(format!("{url}/api/job_token/7"))
+                        .body(Full::new(Bytes::new()))?
+                };
+                let response = client.request(request).await?;
+                if !response.status().is_success() {
+                    return Err(format!("status {}", response.status()).into());
+                }
+                let body = response.into_body().collect().await?.to_bytes();
+                serde_json::from_slice::<Record>(&body)?;
+            }
+            Kind::Reqwest(client) => {
+                let request = if create {
+                    client
+                        .post(format!("{url}/api/job_token"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(r#"{"label":"bench","duration":99999}"#)
+                } else {
+                    client.get(format!("{url}/api/job_token/7"))
+                };
+                let response = request
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                    .send()
+                    .await?;
+                if !response.status().is_success() {
+                    return Err(format!("status {}", response.status()).into());
+                }
+                serde_json::from_slice::<Record>(&response.bytes().await?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &str) -> Result<(), BoxError> {
+    let kind = Arc::new(match kind {
+        "facade" => Kind::Facade(
+            steps::Client::builder()
+                .base_url(url)
+                .proxy(steps::Proxy::None)
+                .build()?
+                .session_from_token(TOKEN),
+        ),
+        "hyper" => {
+            // The floor: hyper-util as a careful user would set it up.
+            let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            connector.set_nodelay(true);
+            Kind::Hyper(Box::new(
+                hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector),
+            ))
+        }
+        "reqwest" => Kind::Reqwest(reqwest::Client::builder().no_proxy().build()?),
+        other => return Err(format!("unknown client {other}").into()),
+    });
+    // Warm up: one connection per task, as in steady state.
+    let warm: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (kind, url) = (kind.clone(), url.to_owned());
+            tokio::spawn(async move { kind.one(&url, false).await.is_ok() })
+        })
+        .collect();
+    for task in warm {
+        task.await?;
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|i| {
+            let (kind, url) = (kind.clone(), url.to_owned());
+            let count = n / concurrency + usize::from(i < n % concurrency);
+            tokio::spawn(async move {
+                let mut errors = 0usize;
+                for _ in 0..count {
+                    if kind.one(&url, create).await.is_err() {
+                        errors += 1;
+                    }
+                }
+                errors
+            })
+        })
+        .collect();
+    let mut errors = 0;
+    for task in tasks {
+        errors += task.await?;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "result req_per_s={:.1} elapsed_ms={} peak_rss_kib={} errors={errors}",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_millis(),
+        peak_rss_kib()
+    );
+    Ok(())
+}
+
+/// The process's peak resident set size (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
