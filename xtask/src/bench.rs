@@ -66,7 +66,7 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
             quick,
             gets: 20_000,
             creates: 5_000,
-            rounds: 3,
+            rounds: 5,
             cli_runs: 20,
             criterion_args: &["--warm-up-time", "1", "--measurement-time", "3"],
         }
@@ -105,7 +105,9 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     }
     let _ = writeln!(report, "```");
     if !plan.quick {
-        let doc = format!("{}\n{report}", header(started.elapsed())?);
+        // The profile findings are written by hand and kept with the bench.
+        let findings = std::fs::read_to_string(root().join("bench/findings.md")).unwrap_or_default();
+        let doc = format!("{}\n{report}\n{findings}", header(started.elapsed())?);
         std::fs::write(root().join("docs/benchmarks.md"), doc).map_err(|e| e.to_string())?;
         eprintln!("wrote docs/benchmarks.md");
     }

@@ -2,7 +2,7 @@
 //! expires and once after a 401, and runs every call.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use steps_core::{Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, Secret, Whoami};
 use steps_transport::TransportError;
@@ -27,7 +27,11 @@ pub struct Session {
 struct Inner {
     client: Client,
     credentials: Option<(String, Secret)>,
-    token: Mutex<Current>,
+    /// Read by every call, briefly and without awaiting: a blocking lock
+    /// keeps 64 concurrent calls from queueing behind one another.
+    current: RwLock<Current>,
+    /// Held while logging in again, so that one renewal serves all.
+    renewing: Mutex<()>,
 }
 
 /// The login token in use, and how many times it was renewed.
@@ -59,7 +63,8 @@ impl Session {
             inner: Arc::new(Inner {
                 client,
                 credentials,
-                token: Mutex::new(Current { token, generation: 0 }),
+                current: RwLock::new(Current { token, generation: 0 }),
+                renewing: Mutex::new(()),
             }),
         }
     }
@@ -72,12 +77,12 @@ impl Session {
     /// The login token in use now (to store it, say). Its `Debug` is
     /// redacted; read the value with `token.token.expose()`.
     pub async fn login_token(&self) -> LoginToken {
-        self.inner.token.lock().await.token.clone()
+        self.current().token.clone()
     }
 
     /// Whether the user is an admin, if the server said at login.
     pub async fn is_admin(&self) -> Option<bool> {
-        self.inner.token.lock().await.token.is_admin
+        self.current().token.is_admin
     }
 
     /// Who holds this session's token.
@@ -108,7 +113,7 @@ impl Session {
     /// The credential to call with, renewed first if it is about to expire.
     async fn credential(&self) -> Result<(Credential, u64)> {
         let (expiry, generation) = {
-            let current = self.inner.token.lock().await;
+            let current = self.current();
             let client = &self.inner.client;
             let expiry = current.token.expiry(client.clock.now(), client.expiry_margin);
             if !needs_renewal(expiry, self.inner.credentials.is_some()) {
@@ -123,14 +128,23 @@ impl Session {
     /// Logs in again, unless another task already renewed the token since
     /// `seen` (then its token is used).
     async fn renew(&self, seen: u64) -> Result<(Credential, u64)> {
-        let mut current = self.inner.token.lock().await;
-        if current.generation == seen {
+        let _renewing = self.inner.renewing.lock().await;
+        let generation = self.current().generation;
+        if generation == seen {
             if let Some((email, password)) = &self.inner.credentials {
-                current.token = self.inner.client.login_token(email, password).await?;
+                let token = self.inner.client.login_token(email, password).await?;
+                let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
+                current.token = token;
                 current.generation += 1;
             }
         }
+        let current = self.current();
         Ok((Credential::from(&current.token), current.generation))
+    }
+
+    /// The token in use now. The lock is never held across an await.
+    fn current(&self) -> std::sync::RwLockReadGuard<'_, Current> {
+        self.inner.current.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs the operation `make` builds for a credential; after a 401, logs
