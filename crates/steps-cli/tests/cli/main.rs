@@ -22,6 +22,8 @@ struct Fixture {
     /// Every secret seen in the run, checked against every stderr.
     secrets: Mutex<Vec<String>>,
     stderrs: Mutex<Vec<String>>,
+    /// The stdout of every command that is not a create: no secret either.
+    stdouts: Mutex<Vec<String>>,
 }
 
 /// One finished run of the binary.
@@ -58,6 +60,7 @@ impl Fixture {
             dir,
             secrets: Mutex::new(vec![ADMIN.1.into(), USER.1.into()]),
             stderrs: Mutex::new(Vec::new()),
+            stdouts: Mutex::new(Vec::new()),
         }
     }
 
@@ -97,6 +100,9 @@ impl Fixture {
             stderr: String::from_utf8(stderr).unwrap(),
         };
         self.stderrs.lock().unwrap().push(run.stderr.clone());
+        if !args.contains(&"create") {
+            self.stdouts.lock().unwrap().push(run.stdout.clone());
+        }
         run
     }
 

@@ -1,0 +1,189 @@
+//! The secret-leak audit: every operation, on success and on each failure
+//! path, with tracing at TRACE captured to a buffer (the SDK's and the
+//! emulator's), and the `Debug` and `Display` of every value and error the
+//! run produced. No password, login token, job token or API key used in the
+//! run may appear in any of it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use steps::{Error, RetryPolicy};
+use steps_emulator::{Fault, FaultRule, When};
+use steps_tests::{client_builder, emulator, ADMIN, OTHER, USER};
+
+/// A `MakeWriter` that appends to a shared buffer.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Buffer {
+        self.clone()
+    }
+}
+
+/// Everything observable: rendered values, errors and their sources.
+#[derive(Default)]
+struct Seen {
+    texts: Vec<String>,
+    secrets: Vec<String>,
+}
+
+impl Seen {
+    fn value(&mut self, value: &impl std::fmt::Debug) {
+        self.texts.push(format!("{value:?}"));
+        self.texts.push(format!("{value:#?}"));
+    }
+
+    fn result<T: std::fmt::Debug>(&mut self, result: &Result<T, Error>) {
+        match result {
+            Ok(value) => self.value(value),
+            Err(error) => self.error(error),
+        }
+    }
+
+    fn error(&mut self, error: &Error) {
+        self.value(error);
+        self.texts.push(error.to_string());
+        let mut source = std::error::Error::source(error);
+        while let Some(e) = source {
+            self.texts.push(format!("{e} {e:?}"));
+            source = e.source();
+        }
+    }
+}
+
+#[test]
+fn no_secret_reaches_tracing_debug_display_or_errors() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(buffer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut seen = Seen::default();
+    seen.secrets
+        .extend([ADMIN.1, USER.1, OTHER.1, "TEST-wrong-password"].map(str::to_owned));
+
+    runtime.block_on(async {
+        let emulator = emulator().await;
+        let mut retry = RetryPolicy::default();
+        retry.base_delay = Duration::from_millis(1);
+        let client = client_builder(emulator.base_url())
+            .request_timeout(Duration::from_millis(300))
+            .max_response_body(8 * 1024)
+            .retry_policy(retry)
+            .build()
+            .unwrap();
+        seen.value(&client);
+
+        // Success paths.
+        let wrong = client.login(USER.0, "TEST-wrong-password").await;
+        seen.result(&wrong);
+        let user = client.login(USER.0, USER.1).await.unwrap();
+        let admin = client.login(ADMIN.0, ADMIN.1).await.unwrap();
+        let other = client.login(OTHER.0, OTHER.1).await.unwrap();
+        for session in [&user, &admin, &other] {
+            let token = session.login_token().await;
+            seen.secrets.push(token.token.expose().to_owned());
+            seen.value(&token);
+            seen.value(session);
+        }
+        let job = user.job_tokens().create(Some("audit"), None).await.unwrap();
+        seen.secrets.push(job.token.as_ref().unwrap().expose().to_owned());
+        seen.value(&job);
+        let key = admin.api_keys().create(Some("audit"), None).await.unwrap();
+        seen.secrets.push(key.token().unwrap().expose().to_owned());
+        seen.value(&key);
+        seen.result(&user.whoami().await);
+        seen.result(&user.job_tokens().get(job.token_id).await);
+        seen.result(&admin.job_tokens().list().await);
+        seen.result(&admin.api_keys().get(key.api_key_id).await);
+        seen.result(&admin.api_keys().list().await);
+        let as_job = client.session_from_token(job.token.as_ref().unwrap().expose());
+        seen.result(&as_job.whoami().await);
+
+        // Failure paths: refused, forbidden, not found, never created, not admin.
+        seen.result(&as_job.job_tokens().create(None, None).await);
+        seen.result(&other.job_tokens().get(job.token_id).await);
+        seen.result(&user.job_tokens().get(-1).await);
+        seen.result(&user.api_keys().list().await);
+        seen.result(&user.job_tokens().create(Some(&"x".repeat(300)), None).await);
+        let bare = client.session_from_token(user.login_token().await.token.expose());
+        seen.result(&bare.api_keys().list().await);
+
+        // Network and server failures.
+        for fault in [
+            Fault::Status {
+                status: 503,
+                retry_after: Some(0),
+            },
+            Fault::Status {
+                status: 401,
+                retry_after: None,
+            },
+            Fault::Close,
+            Fault::Truncate,
+            Fault::InvalidJson,
+            Fault::Html { status: 502 },
+            Fault::LargeBody { bytes: 64 * 1024 },
+            Fault::Latency { ms: 1_000 },
+        ] {
+            emulator.set_faults(vec![FaultRule::new(None, When::Always, fault)]);
+            seen.result(&user.whoami().await);
+            seen.result(&user.job_tokens().create(Some("audit"), None).await);
+            seen.result(&admin.api_keys().list().await);
+            seen.result(&client.login(USER.0, USER.1).await);
+        }
+        emulator.set_faults(vec![]);
+
+        // Revocation, then renewal after the server's clock moved on.
+        user.job_tokens().delete(job.token_id).await.unwrap();
+        seen.result(&as_job.whoami().await);
+        emulator.advance_clock(Duration::from_secs(90_000));
+        seen.result(&user.whoami().await);
+        let renewed = user.login_token().await;
+        seen.secrets.push(renewed.token.expose().to_owned());
+        seen.result(&bare.whoami().await);
+        emulator.shutdown().await;
+    });
+
+    let trace = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        trace.contains("steps.operation"),
+        "tracing captured nothing at TRACE"
+    );
+    assert!(
+        trace.contains("job_token.create") && trace.contains("status"),
+        "{trace}"
+    );
+    assert!(
+        seen.secrets.len() >= 10,
+        "the run used too few secrets to be an audit"
+    );
+    for secret in &seen.secrets {
+        assert!(!trace.contains(secret.as_str()), "a secret reached tracing");
+        for text in &seen.texts {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret reached Debug/Display: {text}"
+            );
+        }
+    }
+}
