@@ -43,3 +43,5 @@ pub fn client_builder(base_url: &str) -> steps::ClientBuilder {
         .request_timeout(Duration::from_secs(10))
         .retry_policy(retry)
 }
+
+pub mod conformance;

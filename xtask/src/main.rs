@@ -3,6 +3,8 @@
 //! - `cargo xtask ci`: format check, clippy with `-D warnings`, and the
 //!   README's test command, exactly as `.ci/run` runs them.
 //! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
+//! - `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
+//!   the conformance kit (`tests/src/conformance.rs`) against any server.
 
 mod bench;
 
@@ -14,8 +16,22 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
+        Some("conformance") => {
+            let mut command = vec![
+                "run",
+                "--quiet",
+                "--locked",
+                "-p",
+                "steps-tests",
+                "--bin",
+                "steps-conformance",
+                "--",
+            ];
+            command.extend(args[1..].iter().map(String::as_str));
+            cargo(&command)
+        }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick]");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
