@@ -57,6 +57,10 @@ impl Report {
     }
 }
 
+/// One row of the authorisation matrix: what, method, path, token, body,
+/// and the status the spec gives.
+type MatrixCase<'a> = (&'a str, Method, String, Option<&'a str>, Option<Value>, u16);
+
 /// One answer.
 struct Reply {
     status: StatusCode,
@@ -256,7 +260,7 @@ pub async fn run(base_url: &str, accounts: &Accounts) -> Report {
     let job_path = format!("/api/job_token/{job_id}");
     let key_path = format!("/api/api_key/{key_id}");
     let body = || Some(json!({ "label": null, "duration": 60 }));
-    let matrix: Vec<(&str, Method, String, Option<&str>, Option<Value>, u16)> = vec![
+    let matrix: Vec<MatrixCase<'_>> = vec![
         (
             "whoami without a token",
             Method::GET,
