@@ -7,6 +7,11 @@
 //!   (`get` or `create`) with KIND (`facade`, `hyper`, `reqwest`) from
 //!   CONCURRENCY tasks sharing one client, and prints
 //!   `result req_per_s=.. elapsed_ms=.. peak_rss_kib=.. errors=..`.
+//! - `steps-bench load URL TASKS TOTAL ADMIN USER`: the load test of
+//!   `cargo xtask load`: TASKS concurrent tasks make TOTAL mixed requests
+//!   (create, read, whoami with the new token, delete, and a list page every
+//!   tenth cycle) through the facade, and print errors, p50/p99 latency and
+//!   peak RSS.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -36,7 +41,14 @@ fn main() {
             let concurrency: usize = concurrency.parse().expect("CONCURRENCY");
             runtime.block_on(client(kind, op == &"create", n, concurrency.max(1), url))
         }
-        _ => Err("usage: steps-bench server | steps-bench client facade|hyper|reqwest get|create N CONCURRENCY URL".into()),
+        ["load", url, tasks, total, admin, user] => {
+            let tasks: usize = tasks.parse().expect("TASKS");
+            let total: usize = total.parse().expect("TOTAL");
+            runtime.block_on(load(url, tasks.max(1), total, admin, user))
+        }
+        _ => Err("usage: steps-bench server | steps-bench client facade|hyper|reqwest get|create N CONCURRENCY URL \
+                  | steps-bench load URL TASKS TOTAL ADMIN_EMAIL:PASSWORD USER_EMAIL:PASSWORD"
+            .into()),
     };
     if let Err(error) = result {
         eprintln!("steps-bench: {error}");
@@ -230,4 +242,89 @@ fn peak_rss_kib() -> u64 {
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
+}
+
+/// The load test: mixed requests from many tasks through one facade client.
+async fn load(url: &str, tasks: usize, total: usize, admin: &str, user: &str) -> Result<(), BoxError> {
+    let split = |account: &str| -> Result<(String, String), BoxError> {
+        let (email, password) = account.split_once(':').ok_or("accounts are EMAIL:PASSWORD")?;
+        Ok((email.to_owned(), password.to_owned()))
+    };
+    let (admin, user) = (split(admin)?, split(user)?);
+    let client = steps::Client::builder()
+        .base_url(url)
+        .proxy(steps::Proxy::None)
+        .build()?;
+    let admin = client.login(&admin.0, admin.1.as_str()).await?;
+    let user = client.login(&user.0, user.1.as_str()).await?;
+    let per_task = total.div_ceil(tasks);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (client, admin, user) = (client.clone(), admin.clone(), user.clone());
+            tokio::spawn(async move {
+                let mut latencies: Vec<u32> = Vec::with_capacity(per_task);
+                let mut errors = 0usize;
+                let mut timed = |latencies: &mut Vec<u32>, started: Instant, ok: bool| {
+                    latencies.push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    if !ok {
+                        errors += 1;
+                    }
+                };
+                let mut cycle = 0usize;
+                while latencies.len() < per_task {
+                    let t = Instant::now();
+                    let created = user.job_tokens().create(Some("load"), None).await;
+                    timed(&mut latencies, t, created.is_ok());
+                    let Ok(token) = created else { continue };
+                    let t = Instant::now();
+                    let read = user.job_tokens().get(token.token_id).await;
+                    timed(&mut latencies, t, read.is_ok());
+                    let t = Instant::now();
+                    let secret = token
+                        .token
+                        .as_ref()
+                        .map(|s| s.expose().to_owned())
+                        .unwrap_or_default();
+                    let me = client.session_from_token(secret).whoami().await;
+                    timed(&mut latencies, t, me.is_ok());
+                    let t = Instant::now();
+                    let deleted = user.job_tokens().delete(token.token_id).await;
+                    timed(&mut latencies, t, deleted.is_ok());
+                    if cycle % 10 == 0 {
+                        let t = Instant::now();
+                        let page = admin.job_tokens().pages(Some(50)).next().await;
+                        timed(&mut latencies, t, matches!(page, Some(Ok(_))));
+                    }
+                    cycle += 1;
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::with_capacity(total + tasks * 5), 0);
+    for handle in handles {
+        let (l, e) = handle.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    println!(
+        "result requests={} errors={errors} p50_ms={:.2} p99_ms={:.2} elapsed_s={:.1} req_per_s={:.0} peak_rss_kib={}",
+        latencies.len(),
+        at(0.50),
+        at(0.99),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        peak_rss_kib()
+    );
+    Ok(())
 }

@@ -606,3 +606,51 @@ fn version_in_lock(lock: &str, name: &str) -> Option<String> {
     let at = lock.find(&marker)? + marker.len();
     Some(lock[at..].split('"').next()?.to_owned())
 }
+
+/// `cargo xtask load`: 1,000 concurrent tasks make 100,000 mixed requests
+/// through the facade against one release-built emulator in its own
+/// process; prints errors, p50/p99 latency and both processes' peak RSS.
+pub(crate) fn load() -> Result<(), String> {
+    cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "steps-bench",
+        "-p",
+        "steps-emulator",
+    ])?;
+    let (admin, user) = (
+        "load-admin@example.com:load-admin-pw",
+        "load-user@example.com:load-user-pw",
+    );
+    let (emulator, url) = start_server({
+        let mut c = Command::new(release("steps-emulator"));
+        c.args(["--listen", "127.0.0.1:0", "--admin", admin, "--user", user]);
+        c
+    })?;
+    let command = format!("steps-bench load {url} 1000 100000 {admin} {user}");
+    let output = Command::new(release("steps-bench"))
+        .args(["load", &url, "1000", "100000", admin, user])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let result =
+        parse_result(&text).map_err(|e| format!("{e} {}", String::from_utf8_lossy(&output.stderr)))?;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", emulator.0.id())).unwrap_or_default();
+    let emulator_rss = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    drop(emulator);
+    println!("load test: {command}");
+    println!(
+        "requests {} | errors {} | p50 {} ms | p99 {} ms | {} req/s over {} s | client peak RSS {} KiB | emulator peak RSS {emulator_rss} KiB",
+        result["requests"], result["errors"], result["p50_ms"], result["p99_ms"], result["req_per_s"], result["elapsed_s"], result["peak_rss_kib"]
+    );
+    if result["errors"] > 0.0 {
+        return Err(format!("{} requests failed (goal: zero)", result["errors"]));
+    }
+    Ok(())
+}

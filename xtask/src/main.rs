@@ -3,6 +3,8 @@
 //! - `cargo xtask ci`: format check, clippy with `-D warnings`, and the
 //!   README's test command, exactly as `.ci/run` runs them.
 //! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
+//! - `cargo xtask load`: 1,000 tasks, 100,000 mixed requests through the
+//!   facade against one emulator (see `bench.rs`).
 //! - `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
 //!   the conformance kit (`tests/src/conformance.rs`) against any server.
 
@@ -16,6 +18,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
+        Some("load") => bench::load(),
         Some("conformance") => {
             let mut command = vec![
                 "run",
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
             cargo(&command)
         }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
