@@ -5,6 +5,8 @@
 //! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
 //! - `cargo xtask load`: 1,000 tasks, 100,000 mixed requests through the
 //!   facade against one emulator (see `bench.rs`).
+//! - `cargo xtask fuzz [--seconds N]`: each cargo-fuzz target in `fuzz/` for
+//!   N seconds (default 60), from its seeds and its growing corpus.
 //! - `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
 //!   the conformance kit (`tests/src/conformance.rs`) against any server.
 
@@ -19,6 +21,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("load") => bench::load(),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("conformance") => {
             let mut command = vec![
                 "run",
@@ -34,7 +37,7 @@ fn main() -> ExitCode {
             cargo(&command)
         }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
@@ -60,6 +63,43 @@ fn ci() -> Result<(), String> {
         "warnings",
     ])?;
     cargo(&["test", "--workspace", "--locked"])
+}
+
+/// Runs every fuzz target for `--seconds N` (default 60). cargo-fuzz needs
+/// nightly flags; `RUSTC_BOOTSTRAP=1` lets this stable toolchain accept them.
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let seconds = match args {
+        [] => 60,
+        [flag, n] if flag == "--seconds" => n.parse().map_err(|_| "--seconds takes a whole number")?,
+        _ => return Err("usage: cargo xtask fuzz [--seconds N]".into()),
+    };
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let installed = Command::new(&cargo_bin)
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        cargo(&["install", "cargo-fuzz", "--locked"])?;
+    }
+    let dir = root().join("fuzz");
+    for target in ["parse_responses", "emulator_request"] {
+        let corpus = format!("corpus/{target}");
+        std::fs::create_dir_all(dir.join(&corpus)).map_err(|e| e.to_string())?;
+        eprintln!("$ cargo fuzz run {target} for {seconds} s");
+        let status = Command::new(&cargo_bin)
+            .args(["fuzz", "run", target, &corpus, &format!("seeds/{target}"), "--"])
+            .arg(format!("-max_total_time={seconds}"))
+            .env("RUSTC_BOOTSTRAP", "1")
+            .current_dir(&dir)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!(
+                "fuzz target {target} found a failure: see fuzz/artifacts/{target}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The workspace root.

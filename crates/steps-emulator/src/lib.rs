@@ -23,6 +23,8 @@ mod args;
 mod body;
 mod clock;
 mod faults;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod secret;
 mod server;
 mod store;

@@ -1,0 +1,75 @@
+//! The request handler without a socket, for the fuzz targets in `fuzz/`
+//! (feature `fuzzing`). Not part of the stable API.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+
+use crate::api::{self, State};
+use crate::{Account, DEFAULT_LOGIN_TTL};
+
+/// The accounts of the fuzzing store: `admin@fuzz` / `admin`, `user@fuzz` / `user`.
+fn state() -> Arc<State> {
+    static STATE: OnceLock<Arc<State>> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let accounts = [("admin@fuzz", "admin", true), ("user@fuzz", "user", false)].map(
+                |(email, password, is_admin)| Account {
+                    email: email.into(),
+                    password: password.into(),
+                    is_admin,
+                },
+            );
+            let store = crate::store::Store::new(&accounts, DEFAULT_LOGIN_TTL.as_secs());
+            Arc::new(State::new(
+                store,
+                crate::clock::Clock::default(),
+                crate::faults::FaultSet::default(),
+            ))
+        })
+        .clone()
+}
+
+/// Handles one request built from arbitrary parts; returns the status, or
+/// `None` when the handler closed the connection. Invalid methods, paths or
+/// headers are answered as a server's HTTP parser would refuse them: `None`.
+pub async fn handle(method: &[u8], path: &str, headers: &[(Vec<u8>, Vec<u8>)], body: Vec<u8>) -> Option<u16> {
+    let mut builder = http::Request::builder()
+        .method(http::Method::from_bytes(method).ok()?)
+        .uri(path);
+    for (name, value) in headers {
+        builder = builder.header(
+            http::HeaderName::from_bytes(name).ok()?,
+            http::HeaderValue::from_bytes(value).ok()?,
+        );
+    }
+    let request = builder.body(Full::new(Bytes::from(body))).ok()?;
+    let response = api::handle(&state(), request).await.ok()?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    // Every error answer is the protocol's JSON error.
+    if status >= 400 {
+        let value: serde_json::Value = serde_json::from_slice(&body).expect("an error body is JSON");
+        assert!(value["error"].is_string(), "an error body has an `error` message");
+    }
+    Some(status)
+}
+
+/// A login token for one of the fuzzing accounts (`admin` or `user`).
+pub async fn login(admin: bool) -> Option<String> {
+    let (email, password) = if admin {
+        ("admin@fuzz", "admin")
+    } else {
+        ("user@fuzz", "user")
+    };
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let request = http::Request::post("/api/login")
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .ok()?;
+    let response = api::handle(&state(), request).await.ok()?;
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    value["token"].as_str().map(str::to_owned)
+}
