@@ -291,7 +291,7 @@ async fn load(url: &str, tasks: usize, total: usize, admin: &str, user: &str) ->
                     let t = Instant::now();
                     let deleted = user.job_tokens().delete(token.token_id).await;
                     timed(&mut latencies, t, deleted.is_ok());
-                    if cycle % 10 == 0 {
+                    if cycle.is_multiple_of(10) {
                         let t = Instant::now();
                         let page = admin.job_tokens().pages(Some(50)).next().await;
                         timed(&mut latencies, t, matches!(page, Some(Ok(_))));

@@ -32,6 +32,15 @@ struct Target {
 }
 
 impl Target {
+    /// `target <name>: <measured> (goal <goal>) ok|short`.
+    fn line(&self) -> String {
+        let verdict = if self.ok { "ok" } else { "short" };
+        format!(
+            "target {}: {:.3} (goal {}) {verdict}",
+            self.name, self.measured, self.goal
+        )
+    }
+
     fn at_least(name: String, measured: f64, goal: f64) -> Target {
         Target {
             name,
@@ -94,14 +103,7 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
     println!("{report}");
     let _ = writeln!(report, "\n## Goals\n\n```");
     for t in &targets {
-        let _ = writeln!(
-            report,
-            "target {}: {:.3} (goal {}) {}",
-            t.name,
-            t.measured,
-            t.goal,
-            if t.ok { "ok" } else { "short" }
-        );
+        let _ = writeln!(report, "{}", t.line());
     }
     let _ = writeln!(report, "```");
     if !plan.quick {
@@ -112,13 +114,7 @@ pub(crate) fn run(quick: bool) -> Result<(), String> {
         eprintln!("wrote docs/benchmarks.md");
     }
     for t in &targets {
-        println!(
-            "target {}: {:.3} (goal {}) {}",
-            t.name,
-            t.measured,
-            t.goal,
-            if t.ok { "ok" } else { "short" }
-        );
+        println!("{}", t.line());
     }
     Ok(())
 }
