@@ -7,6 +7,8 @@
 //!   facade against one emulator (see `bench.rs`).
 //! - `cargo xtask fuzz [--seconds N]`: each cargo-fuzz target in `fuzz/` for
 //!   N seconds (default 60), from its seeds and its growing corpus.
+//! - `cargo xtask schemathesis`: schemathesis, in a Python virtual
+//!   environment of its own, against a fresh emulator and `docs/openapi.yaml`.
 //! - `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
 //!   the conformance kit (`tests/src/conformance.rs`) against any server.
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("load") => bench::load(),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("schemathesis") => schemathesis(),
         Some("conformance") => {
             let mut command = vec![
                 "run",
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
             cargo(&command)
         }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask schemathesis | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
@@ -100,6 +103,77 @@ fn fuzz(args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Makes a virtual environment under `target/`, installs schemathesis,
+/// starts an emulator, logs in as its admin, and runs schemathesis with that
+/// token against `docs/openapi.yaml`. Fails on any schemathesis failure.
+fn schemathesis() -> Result<(), String> {
+    let venv = root().join("target/schemathesis-venv");
+    let st = venv.join("bin/st");
+    if !st.exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "schemathesis"]))?;
+    }
+    cargo(&["build", "--locked", "-p", "steps-emulator"])?;
+    let mut emulator = Command::new(root().join("target/debug/steps-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--admin",
+            "st-admin@example.com:st-admin-pw",
+            "--user",
+            "st-user@example.com:st-user-pw",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the emulator: {e}"))?;
+    let result = (|| {
+        let stdout = emulator.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .map_err(|e| e.to_string())?;
+        let url = line
+            .split_whitespace()
+            .last()
+            .ok_or("the emulator printed no URL")?
+            .to_owned();
+        let login = format!(
+            "import json,urllib.request as u;r=u.urlopen(u.Request('{url}/api/login',data=json.dumps({{'email':'st-admin@example.com','password':'st-admin-pw'}}).encode(),headers={{'content-type':'application/json'}}));print(json.load(r)['token'])"
+        );
+        let output = Command::new("python3")
+            .args(["-c", &login])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        if token.is_empty() {
+            return Err("could not log in to the emulator".to_owned());
+        }
+        run(Command::new(&st)
+            .arg("run")
+            .arg(root().join("docs/openapi.yaml"))
+            .args([
+                "--url",
+                &url,
+                "--max-examples",
+                "100",
+                "--header",
+                &format!("Authorization: Bearer {token}"),
+            ]))
+    })();
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    result
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
 }
 
 /// The workspace root.

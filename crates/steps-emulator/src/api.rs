@@ -465,8 +465,11 @@ fn list(state: &State, kind: TokenKind, query: &str, now: u64) -> Result<Respons
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let number = value.parse::<i64>().ok().filter(|n| *n >= 0);
+        // Any decimal limit of at least 1 is clamped, however large.
+        let huge = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && value.len() > 18;
         match (key, number) {
             ("limit", Some(n)) if n >= 1 => limit = (n as usize).min(MAX_LIMIT),
+            ("limit", None) if huge => limit = MAX_LIMIT,
             ("after", Some(n)) => after = n,
             ("limit", _) => {
                 return Err(fail(
@@ -477,7 +480,7 @@ fn list(state: &State, kind: TokenKind, query: &str, now: u64) -> Result<Respons
             ("after", _) => {
                 return Err(fail(
                     StatusCode::BAD_REQUEST,
-                    "`after` must be a non-negative integer",
+                    "`after` must be an integer from 0 to 2^63-1",
                 ))
             }
             _ => {}
