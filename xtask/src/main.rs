@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(args.iter().any(|a| a == "--quick")),
         Some("load") => bench::load(),
         Some("fuzz") => fuzz(&args[1..]),
-        Some("schemathesis") => schemathesis(),
+        Some("schemathesis") => schemathesis(&args[1..]),
         Some("conformance") => {
             let mut command = vec![
                 "run",
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             cargo(&command)
         }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask schemathesis | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask schemathesis [--seed N] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
@@ -108,7 +108,12 @@ fn fuzz(args: &[String]) -> Result<(), String> {
 /// Makes a virtual environment under `target/`, installs schemathesis,
 /// starts an emulator, logs in as its admin, and runs schemathesis with that
 /// token against `docs/openapi.yaml`. Fails on any schemathesis failure.
-fn schemathesis() -> Result<(), String> {
+fn schemathesis(args: &[String]) -> Result<(), String> {
+    let seed = match args {
+        [] => None,
+        [flag, n] if flag == "--seed" => Some(n.clone()),
+        _ => return Err("usage: cargo xtask schemathesis [--seed N]".into()),
+    };
     let venv = root().join("target/schemathesis-venv");
     let st = venv.join("bin/st");
     if !st.exists() {
@@ -150,17 +155,19 @@ fn schemathesis() -> Result<(), String> {
         if token.is_empty() {
             return Err("could not log in to the emulator".to_owned());
         }
-        run(Command::new(&st)
-            .arg("run")
-            .arg(root().join("docs/openapi.yaml"))
-            .args([
-                "--url",
-                &url,
-                "--max-examples",
-                "100",
-                "--header",
-                &format!("Authorization: Bearer {token}"),
-            ]))
+        let mut st_run = Command::new(&st);
+        st_run.arg("run");
+        if let Some(seed) = &seed {
+            st_run.args(["--seed", seed]);
+        }
+        run(st_run.arg(root().join("docs/openapi.yaml")).args([
+            "--url",
+            &url,
+            "--max-examples",
+            "100",
+            "--header",
+            &format!("Authorization: Bearer {token}"),
+        ]))
     })();
     let _ = emulator.kill();
     let _ = emulator.wait();
