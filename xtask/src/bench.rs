@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{cargo, root};
+use crate::{cargo, root, target_dir};
 
 /// How much work each part does.
 struct Plan {
@@ -134,8 +134,8 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// Criterion's median estimate (ns) for `group/function`.
 fn criterion_median(group: &str, function: &str) -> Result<f64, String> {
-    let path = root()
-        .join("target/criterion")
+    let path = target_dir()
+        .join("criterion")
         .join(group)
         .join(function)
         .join("new/estimates.json");
@@ -157,7 +157,7 @@ fn codec(plan: &Plan, report: &mut String, targets: &mut Vec<Target>) -> Result<
     args.extend(plan.criterion_args);
     cargo(&args)?;
     let allocs =
-        std::fs::read_to_string(root().join("target/criterion/allocs.txt")).map_err(|e| e.to_string())?;
+        std::fs::read_to_string(target_dir().join("criterion/allocs.txt")).map_err(|e| e.to_string())?;
     let _ = writeln!(
         report,
         "## Core codec: build the request and parse a typical response\n"
@@ -237,7 +237,7 @@ fn start_server(mut command: Command) -> Result<(Guard, String), String> {
 }
 
 fn release(name: &str) -> PathBuf {
-    root().join("target/release").join(name)
+    target_dir().join("release").join(name)
 }
 
 /// `key=value` fields of a client's `result` line.

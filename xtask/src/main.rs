@@ -114,14 +114,14 @@ fn schemathesis(args: &[String]) -> Result<(), String> {
         [flag, n] if flag == "--seed" => Some(n.clone()),
         _ => return Err("usage: cargo xtask schemathesis [--seed N]".into()),
     };
-    let venv = root().join("target/schemathesis-venv");
+    let venv = target_dir().join("schemathesis-venv");
     let st = venv.join("bin/st");
     if !st.exists() {
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
         run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "schemathesis"]))?;
     }
     cargo(&["build", "--locked", "-p", "steps-emulator"])?;
-    let mut emulator = Command::new(root().join("target/debug/steps-emulator"))
+    let mut emulator = Command::new(target_dir().join("debug/steps-emulator"))
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -181,6 +181,13 @@ fn run(command: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{command:?} failed ({status})"))
     }
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR`, else `target/` at the root.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The workspace root.

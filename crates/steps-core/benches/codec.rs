@@ -363,7 +363,10 @@ fn codec(c: &mut Criterion) {
         group.finish();
     }
     // For `cargo xtask bench`: allocation counts next to criterion's output.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("criterion");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join("allocs.txt"), report);
 }
