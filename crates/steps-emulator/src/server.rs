@@ -19,6 +19,11 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::api::{self, State};
 
+/// A connection's byte stream: plain TCP or TLS.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
 /// How long a shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -75,32 +80,21 @@ pub(crate) async fn serve(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
-            let result = match tls {
-                None => {
-                    watcher
-                        .watch(
-                            builder
-                                .serve_connection(TokioIo::new(stream), service)
-                                .into_owned(),
-                        )
-                        .await
-                }
+            // One connection type for plain TCP and TLS: the emulator can
+            // afford a dynamic call per read, and serving is written once.
+            let io: Box<dyn Io> = match tls {
+                None => Box::new(stream),
                 Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => {
-                        watcher
-                            .watch(
-                                builder
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .into_owned(),
-                            )
-                            .await
-                    }
+                    Ok(stream) => Box::new(stream),
                     Err(error) => {
                         tracing::debug!(%peer, %error, "TLS handshake failed");
                         return;
                     }
                 },
             };
+            let result = watcher
+                .watch(builder.serve_connection(TokioIo::new(io), service).into_owned())
+                .await;
             if let Err(error) = result {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
