@@ -5,8 +5,9 @@
 //! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
 //! - `cargo xtask load`: 1,000 tasks, 100,000 mixed requests through the
 //!   facade against one emulator (see `bench.rs`).
-//! - `cargo xtask fuzz [--seconds N]`: each cargo-fuzz target in `fuzz/` for
-//!   N seconds (default 60), from its seeds and its growing corpus.
+//! - `cargo xtask fuzz [--seconds N] [TARGET...]`: each cargo-fuzz target in
+//!   `fuzz/` (or the named ones) for N seconds (default 60), from its seeds
+//!   and its growing corpus.
 //! - `cargo xtask schemathesis`: schemathesis, in a Python virtual
 //!   environment of its own, against a fresh emulator and `docs/openapi.yaml`.
 //! - `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
             cargo(&command)
         }
         _ => {
-            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] | cargo xtask schemathesis [--seed N] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
+            eprintln!("usage: cargo xtask ci | cargo xtask bench [--quick] | cargo xtask load | cargo xtask fuzz [--seconds N] [TARGET...] | cargo xtask schemathesis [--seed N] | cargo xtask conformance --url URL --admin E:P --user E:P --user E:P");
             return ExitCode::from(2);
         }
     };
@@ -68,14 +69,32 @@ fn ci() -> Result<(), String> {
     cargo(&["test", "--workspace", "--locked"])
 }
 
-/// Runs every fuzz target for `--seconds N` (default 60). cargo-fuzz needs
-/// nightly flags; `RUSTC_BOOTSTRAP=1` lets this stable toolchain accept them.
+/// The cargo-fuzz targets in `fuzz/fuzz_targets`.
+const FUZZ_TARGETS: [&str; 2] = ["parse_responses", "emulator_request"];
+
+/// Runs the named fuzz targets (all of them when none is named) one after
+/// the other, each for `--seconds N` (default 60). To use both cores, run
+/// one `cargo xtask fuzz TARGET` per target at the same time. cargo-fuzz
+/// needs nightly flags; `RUSTC_BOOTSTRAP=1` lets this stable toolchain
+/// accept them.
 fn fuzz(args: &[String]) -> Result<(), String> {
-    let seconds = match args {
-        [] => 60,
-        [flag, n] if flag == "--seconds" => n.parse().map_err(|_| "--seconds takes a whole number")?,
-        _ => return Err("usage: cargo xtask fuzz [--seconds N]".into()),
-    };
+    const USAGE: &str = "usage: cargo xtask fuzz [--seconds N] [TARGET...]";
+    let mut seconds: u64 = 60;
+    let mut targets = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => {
+                let n = args.next().ok_or(USAGE)?;
+                seconds = n.parse().map_err(|_| "--seconds takes a whole number")?;
+            }
+            target if FUZZ_TARGETS.contains(&target) => targets.push(target),
+            other => return Err(format!("unknown fuzz target or flag {other:?}; {USAGE}")),
+        }
+    }
+    if targets.is_empty() {
+        targets.extend(FUZZ_TARGETS);
+    }
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let installed = Command::new(&cargo_bin)
         .args(["fuzz", "--version"])
@@ -85,7 +104,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
         cargo(&["install", "cargo-fuzz", "--locked"])?;
     }
     let dir = root().join("fuzz");
-    for target in ["parse_responses", "emulator_request"] {
+    for target in targets {
         let corpus = format!("corpus/{target}");
         std::fs::create_dir_all(dir.join(&corpus)).map_err(|e| e.to_string())?;
         eprintln!("$ cargo fuzz run {target} for {seconds} s");
