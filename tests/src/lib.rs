@@ -45,3 +45,4 @@ pub fn client_builder(base_url: &str) -> steps::ClientBuilder {
 }
 
 pub mod conformance;
+pub mod proxy;

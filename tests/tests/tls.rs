@@ -58,3 +58,53 @@ async fn https_works_with_the_ca_trusted_and_fails_without_it() {
         "{chain}"
     );
 }
+
+#[tokio::test]
+async fn https_through_a_proxy_shows_the_proxy_only_ciphertext() {
+    use steps_tests::proxy::{ProxyMode, TestProxy};
+    let (ca, cert, key) = certificates();
+    let emulator = steps_emulator::Emulator::start(config().tls(cert, key))
+        .await
+        .expect("starts");
+    let proxy = TestProxy::start(ProxyMode::Open).await;
+    let client = client_builder(emulator.base_url())
+        .add_root_certificate_pem(ca)
+        .proxy(steps::Proxy::Url(proxy.url().parse().unwrap()))
+        .build()
+        .expect("client");
+    let session = client
+        .login(USER.0, USER.1)
+        .await
+        .expect("login over TLS through the proxy");
+    let token = session
+        .job_tokens()
+        .create(Some("tunnelled"), None)
+        .await
+        .expect("create");
+    let login_token = session.login_token().await.token;
+
+    let heads = proxy.heads();
+    let authority = emulator.base_url().trim_start_matches("https://");
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].starts_with(&format!("CONNECT {authority} HTTP/1.1\r\n")),
+        "{heads:?}"
+    );
+    let tunnelled = proxy.tunnels().concat();
+    assert!(tunnelled.len() > 500, "the calls went through the tunnel");
+    for secret in [
+        USER.1,
+        login_token.expose(),
+        token
+            .token
+            .as_ref()
+            .expect("a new token carries its secret")
+            .expose(),
+        "/api/login",
+    ] {
+        assert!(
+            !tunnelled.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the proxy saw {secret:?} in clear"
+        );
+    }
+}

@@ -17,7 +17,9 @@ Exit codes:
 Environment:
   STEPS_API_URL   the API URL (as --api-url)
   STEPS_TOKEN     a login token to use instead of the stored one (as --token)
-  XDG_CONFIG_HOME where credentials.json is kept (default ~/.config)";
+  XDG_CONFIG_HOME where credentials.json is kept (default ~/.config)
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                  a proxy, reached with CONNECT, as curl reads them";
 
 /// Manage STEPS cloud tokens: log in, create and revoke job tokens and API
 /// keys, or run a local STEPS cloud.

@@ -48,11 +48,36 @@ impl CliError {
             ErrorKind::InvalidInput | ErrorKind::NotCreated | ErrorKind::Config => {
                 CliError::usage(error.to_string())
             }
-            ErrorKind::Connect => CliError::api(format!("{error}: is a STEPS API running at {api_url}?")),
+            ErrorKind::Connect => CliError::api(connect_failure(&error, api_url)),
             ErrorKind::OutcomeUnknown => CliError::api(format!(
                 "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
             )),
             _ => CliError::api(error.to_string()),
         }
     }
+}
+
+/// The one line for a connection that could not be made: what failed,
+/// its first cause (curl's "Connection refused"), and where to look.
+fn connect_failure(error: &steps::Error, api_url: &str) -> String {
+    let mut causes = std::iter::successors(std::error::Error::source(error), |e| e.source());
+    if let Some(proxy) = causes.find_map(|e| e.downcast_ref::<steps::ProxyError>()) {
+        let cause = root_cause(proxy);
+        return format!(
+            "{error}: {proxy} ({cause}): is the proxy running, and does it allow CONNECT to {api_url}? \
+             (set by HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; NO_PROXY exempts hosts)"
+        );
+    }
+    format!(
+        "{error} ({}): is a STEPS API running at {api_url}?",
+        root_cause(error)
+    )
+}
+
+/// The innermost error of `error`'s source chain, as text.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(error), |e| e.source())
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }

@@ -27,7 +27,7 @@ mod tls;
 mod transport;
 
 pub use error::{BoxError, TransportError};
-pub use proxy::Proxy;
+pub use proxy::{Proxy, ProxyError};
 pub use retry::RetryPolicy;
 pub use send::{BoxFuture, SendError, SendRequest};
 pub use tls::TlsConfigError;

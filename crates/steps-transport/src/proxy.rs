@@ -16,7 +16,11 @@ use crate::error::BoxError;
 use crate::send::BoxFuture;
 
 /// Where requests go through a proxy.
-#[derive(Clone, Debug, Default)]
+///
+/// A proxy URL may hold credentials (`http://user:password@host:port`);
+/// they are sent only to the proxy, in `Proxy-Authorization`, and `Debug`
+/// shows the URL without them.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum Proxy {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
@@ -27,6 +31,53 @@ pub enum Proxy {
     None,
     /// Every request goes through this proxy (`http://host:port`).
     Url(Uri),
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::FromEnv => f.write_str("FromEnv"),
+            Proxy::None => f.write_str("None"),
+            Proxy::Url(uri) => f.debug_tuple("Url").field(&Redacted(uri)).finish(),
+        }
+    }
+}
+
+/// A proxy URL shown without its user info: `http://***@host:port/`.
+struct Redacted<'a>(&'a Uri);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let uri = self.0;
+        let Some(authority) = uri.authority() else {
+            return write!(f, "{uri}");
+        };
+        let scheme = uri.scheme_str().map(|s| format!("{s}://")).unwrap_or_default();
+        match authority.as_str().rsplit_once('@') {
+            Some((_, host)) => write!(f, "{scheme}***@{host}{}", uri.path()),
+            None => write!(f, "{scheme}{authority}{}", uri.path()),
+        }
+    }
+}
+
+/// A connection through a proxy could not be made: the proxy was
+/// unreachable, refused the tunnel, or asked for credentials. It is the
+/// source of a [`TransportError::Connect`](crate::TransportError::Connect),
+/// so nothing reached the server. The proxy's URL is shown without its
+/// credentials.
+#[derive(Debug, thiserror::Error)]
+#[error("could not open a tunnel through the proxy at {proxy}")]
+pub struct ProxyError {
+    proxy: String,
+    #[source]
+    source: BoxError,
+}
+
+impl ProxyError {
+    /// The proxy's URL, without credentials.
+    pub fn proxy(&self) -> &str {
+        &self.proxy
+    }
 }
 
 /// Connects directly, or through a `CONNECT` tunnel when the proxy rules
@@ -41,6 +92,10 @@ pub(crate) struct ProxyConnector {
 impl ProxyConnector {
     pub(crate) fn new(direct: HttpConnector, proxy: &Proxy) -> Self {
         let matcher = match proxy {
+            // hyper-util's matcher applies `*` to host names only, so an IP
+            // address such as the emulator's 127.0.0.1 would still be
+            // proxied; curl reads `NO_PROXY=*` as "no proxy at all".
+            Proxy::FromEnv if no_proxy_is_everything(&no_proxy_from_env()) => None,
             Proxy::FromEnv => Some(Matcher::from_env()),
             Proxy::None => None,
             Proxy::Url(uri) => Some(Matcher::builder().all(uri.to_string()).build()),
@@ -68,17 +123,37 @@ impl Service<Uri> for ProxyConnector {
             match intercept {
                 None => direct.call(dst).await.map_err(Into::into),
                 Some(intercept) => {
-                    let mut tunnel = Tunnel::new(intercept.uri().clone(), direct);
+                    let proxy = intercept.uri().clone();
+                    let mut tunnel = Tunnel::new(proxy.clone(), direct);
                     if let Some(auth) = intercept.basic_auth() {
                         tunnel = tunnel.with_auth(auth.clone());
                     }
                     // Tunnel assumes 443 for a destination without a port.
                     let dst = with_default_port(dst);
-                    tunnel.call(dst).await.map_err(Into::into)
+                    tunnel.call(dst).await.map_err(|source| {
+                        let proxy = format!("{:?}", Redacted(&proxy));
+                        ProxyError {
+                            proxy,
+                            source: source.into(),
+                        }
+                        .into()
+                    })
                 }
             }
         })
     }
+}
+
+/// `NO_PROXY`, or `no_proxy` when that is unset, as hyper-util reads them.
+fn no_proxy_from_env() -> String {
+    std::env::var("NO_PROXY")
+        .or_else(|_| std::env::var("no_proxy"))
+        .unwrap_or_default()
+}
+
+/// Whether a `NO_PROXY` list holds the wildcard entry `*`.
+fn no_proxy_is_everything(no_proxy: &str) -> bool {
+    no_proxy.split(',').any(|entry| entry.trim() == "*")
 }
 
 fn with_default_port(dst: Uri) -> Uri {
@@ -94,5 +169,27 @@ fn with_default_port(dst: Uri) -> Uri {
             Uri::from_parts(parts).unwrap_or(dst)
         }
         Err(_) => dst,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{no_proxy_is_everything, Proxy};
+
+    #[test]
+    fn a_wildcard_entry_in_no_proxy_turns_the_proxy_off() {
+        assert!(no_proxy_is_everything("*"));
+        assert!(no_proxy_is_everything("example.com, * "));
+        assert!(!no_proxy_is_everything(""));
+        assert!(!no_proxy_is_everything("*.example.com,127.0.0.1"));
+    }
+
+    #[test]
+    fn debug_hides_proxy_credentials_and_keeps_the_rest() {
+        let proxy = Proxy::Url("http://user:hunter2@proxy.example:3128".parse().unwrap());
+        assert_eq!(format!("{proxy:?}"), "Url(http://***@proxy.example:3128/)");
+        let proxy = Proxy::Url("http://proxy.example:3128".parse().unwrap());
+        assert_eq!(format!("{proxy:?}"), "Url(http://proxy.example:3128/)");
+        assert_eq!(format!("{:?}", Proxy::FromEnv), "FromEnv");
     }
 }

@@ -56,7 +56,7 @@ pub use steps_core::{
     self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Resource,
     Secret, TokenType,
 };
-pub use steps_transport::{Proxy, RetryPolicy};
+pub use steps_transport::{Proxy, ProxyError, RetryPolicy};
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../../README.md")]

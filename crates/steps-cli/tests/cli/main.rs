@@ -10,14 +10,19 @@ use std::time::Duration;
 
 use serde_json::Value;
 use steps_emulator::{Config, Emulator};
+use steps_tests::proxy::{ProxyMode, TestProxy};
 
 const ADMIN: (&str, &str) = ("root@example.com", "TEST-admin-password");
 const USER: (&str, &str) = ("ada@example.com", "TEST-user-password");
 
+/// The environment variables that choose a proxy, in upper case; their
+/// lower-case forms count too.
+const PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+
 /// An emulator on a runtime of its own, and a config directory per role.
 struct Fixture {
     emulator: Emulator,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
     dir: PathBuf,
     /// Every secret seen in the run, checked against every stderr.
     secrets: Mutex<Vec<String>>,
@@ -56,7 +61,7 @@ impl Fixture {
         std::fs::create_dir_all(&dir).unwrap();
         Fixture {
             emulator,
-            _runtime: runtime,
+            runtime,
             dir,
             secrets: Mutex::new(vec![ADMIN.1.into(), USER.1.into()]),
             stderrs: Mutex::new(Vec::new()),
@@ -74,14 +79,23 @@ impl Fixture {
 
     /// Runs `steps ARGS` as `role` (its own config directory), with `stdin`.
     fn run(&self, role: &str, args: &[&str], stdin: &str) -> Run {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_steps"))
+        self.run_with_env(role, args, stdin, &[])
+    }
+
+    /// [`Fixture::run`] with extra environment variables. Whatever proxy
+    /// settings the test process has are removed first.
+    fn run_with_env(&self, role: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
+        command
             .args(args)
             .env("XDG_CONFIG_HOME", self.config_home(role))
             .env("STEPS_API_URL", self.emulator.base_url())
-            .env_remove("STEPS_TOKEN")
-            .env_remove("HTTP_PROXY")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("ALL_PROXY")
+            .env_remove("STEPS_TOKEN");
+        for name in PROXY_VARIABLES {
+            command.env_remove(name).env_remove(name.to_ascii_lowercase());
+        }
+        let mut child = command
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -419,6 +433,9 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
             "stl_TEST_unreachable",
         ])
         .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
@@ -428,6 +445,57 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("stl_TEST_unreachable"));
+}
+
+#[test]
+fn the_proxy_comes_from_the_environment_and_no_proxy_is_honoured() {
+    let f = Fixture::new("proxy");
+    let proxy = f.runtime.block_on(TestProxy::start(ProxyMode::Open));
+    let login = ["login", "--email", USER.0, "--password-stdin"];
+    let password = format!("{}\n", USER.1);
+    let authority = f.emulator.base_url().trim_start_matches("http://").to_owned();
+
+    for name in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
+        let before = proxy.heads().len();
+        let run = f.run_with_env("user", &login, &password, &[(name, &proxy.url())]);
+        assert_eq!(run.code, 0, "login through {name}: {}", run.stderr);
+        let heads = proxy.heads();
+        assert_eq!(heads.len(), before + 1, "{name} was not used: {heads:?}");
+        assert!(
+            heads[before].starts_with(&format!("CONNECT {authority} ")),
+            "{heads:?}"
+        );
+    }
+
+    // NO_PROXY exempts the host; so does an explicit empty proxy setting.
+    let before = proxy.heads().len();
+    for no_proxy in ["127.0.0.1", "*"] {
+        let env = [("HTTP_PROXY", proxy.url()), ("NO_PROXY", no_proxy.to_owned())];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let run = f.run_with_env("user", &["whoami"], "", &env);
+        assert_eq!(run.code, 0, "whoami with NO_PROXY={no_proxy}: {}", run.stderr);
+    }
+    assert_eq!(
+        proxy.heads().len(),
+        before,
+        "NO_PROXY was ignored: {:?}",
+        proxy.heads()
+    );
+
+    // A proxy that is down is a connection error that names the proxy's
+    // address, not the API's, and exit code 1.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let run = f.run_with_env("user", &["whoami"], "", &[("HTTP_PROXY", &dead_url)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "could not open a tunnel through the proxy at {dead_url}/"
+        )) && run.stderr.contains("is the proxy running"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -1,0 +1,174 @@
+//! A small HTTP `CONNECT` proxy on an ephemeral loopback port, for tests of
+//! the client's proxy support. It records what a real proxy would see: the
+//! request head of each `CONNECT`, and every byte the client sends through
+//! the tunnel.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// What the proxy answers to a `CONNECT`.
+#[derive(Clone, Debug)]
+pub enum ProxyMode {
+    /// Opens every tunnel.
+    Open,
+    /// Opens a tunnel only for this exact `Proxy-Authorization` value;
+    /// answers 407 otherwise.
+    RequireAuthorization(String),
+    /// Answers every `CONNECT` with this status line, e.g. `403 Forbidden`.
+    Refuse(&'static str),
+}
+
+/// What the proxy saw, shared with the test.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// The request head (request line and headers) of every connection.
+    pub heads: Vec<String>,
+    /// For every tunnel opened, the bytes the client has sent through it
+    /// so far.
+    pub tunnels: Vec<Vec<u8>>,
+}
+
+/// A running proxy; stops when dropped.
+pub struct TestProxy {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Seen>>,
+    task: JoinHandle<()>,
+}
+
+impl TestProxy {
+    /// Starts a proxy on 127.0.0.1 that behaves as `mode` says.
+    pub async fn start(mode: ProxyMode) -> TestProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let task = tokio::spawn({
+            let seen = seen.clone();
+            async move {
+                let mut tunnels = tokio::task::JoinSet::new();
+                while let Ok((client, _)) = listener.accept().await {
+                    tunnels.spawn(serve(client, mode.clone(), seen.clone()));
+                }
+            }
+        });
+        TestProxy { addr, seen, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://USER:PASSWORD@127.0.0.1:PORT`.
+    pub fn url_with_credentials(&self, user: &str, password: &str) -> String {
+        format!("http://{user}:{password}@{}", self.addr)
+    }
+
+    /// A copy of the request heads seen so far.
+    pub fn heads(&self) -> Vec<String> {
+        self.seen.lock().unwrap().heads.clone()
+    }
+
+    /// For every tunnel opened so far, the bytes the client has sent
+    /// through it.
+    pub fn tunnels(&self) -> Vec<Vec<u8>> {
+        self.seen.lock().unwrap().tunnels.clone()
+    }
+}
+
+impl Drop for TestProxy {
+    fn drop(&mut self) {
+        // Dropping the accept loop drops its JoinSet, which aborts every
+        // tunnel.
+        self.task.abort();
+    }
+}
+
+async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
+    let Some(head) = read_head(&mut client).await else {
+        return;
+    };
+    seen.lock().unwrap().heads.push(head.clone());
+    let mut request_line = head.lines().next().unwrap_or("").split(' ');
+    let (Some("CONNECT"), Some(target)) = (request_line.next(), request_line.next()) else {
+        let _ = client
+            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        return;
+    };
+    let refusal = match &mode {
+        ProxyMode::Open => None,
+        ProxyMode::RequireAuthorization(expected) => {
+            let given = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("proxy-authorization")
+                    .then(|| value.trim())
+            });
+            (given != Some(expected.as_str())).then_some("407 Proxy Authentication Required")
+        }
+        ProxyMode::Refuse(status) => Some(*status),
+    };
+    if let Some(status) = refusal {
+        let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
+        let _ = client.write_all(answer.as_bytes()).await;
+        return;
+    }
+    let Ok(mut server) = TcpStream::connect(target).await else {
+        let _ = client
+            .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        return;
+    };
+    if client
+        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let tunnel = {
+        let mut seen = seen.lock().unwrap();
+        seen.tunnels.push(Vec::new());
+        seen.tunnels.len() - 1
+    };
+    // Copy both ways by hand, so that the client's bytes can be recorded.
+    let (mut client_read, mut client_write) = client.split();
+    let (mut server_read, mut server_write) = server.split();
+    let upstream = async {
+        let mut buf = [0u8; 8192];
+        loop {
+            match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    seen.lock().unwrap().tunnels[tunnel].extend_from_slice(&buf[..n]);
+                    if server_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = server_write.shutdown().await;
+    };
+    let downstream = async {
+        let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(upstream, downstream);
+}
+
+/// Reads up to the end of the request head, one byte at a time so that no
+/// tunnelled byte is consumed; `None` if the client goes away or sends
+/// more than 8 KiB of head.
+async fn read_head(client: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 8192 {
+            return None;
+        }
+        head.push(client.read_u8().await.ok()?);
+    }
+    String::from_utf8(head).ok()
+}
