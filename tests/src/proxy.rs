@@ -2,6 +2,11 @@
 //! the client's proxy support. It records what a real proxy would see: the
 //! request head of each `CONNECT`, and every byte the client sends through
 //! the tunnel.
+//!
+//! A destination host under the reserved `.test` domain (RFC 6761) is taken
+//! to mean 127.0.0.1, so a test can give the client a host name that is not
+//! loopback to it (loopback is never proxied from the environment) and
+//! still reach a local emulator through the proxy.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -116,6 +121,10 @@ async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
         let _ = client.write_all(answer.as_bytes()).await;
         return;
     }
+    let target = match target.rsplit_once(':') {
+        Some((host, port)) if host.ends_with(".test") => format!("127.0.0.1:{port}"),
+        _ => target.to_owned(),
+    };
     let Ok(mut server) = TcpStream::connect(target).await else {
         let _ = client
             .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")

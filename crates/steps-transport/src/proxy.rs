@@ -24,7 +24,10 @@ use crate::send::BoxFuture;
 #[non_exhaustive]
 pub enum Proxy {
     /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY`, as curl
-    /// reads them (the default).
+    /// reads them (the default). As in Go's standard library, `localhost`
+    /// and loopback addresses are never proxied: a proxy cannot reach this
+    /// machine's loopback, and a local emulator must work for people whose
+    /// environment names a company proxy.
     #[default]
     FromEnv,
     /// Never use a proxy.
@@ -87,6 +90,9 @@ impl ProxyError {
 pub(crate) struct ProxyConnector {
     direct: HttpConnector,
     matcher: Option<Arc<Matcher>>,
+    /// Whether loopback destinations connect directly (for the
+    /// environment's proxy, not for an explicit one).
+    bypass_loopback: bool,
 }
 
 impl ProxyConnector {
@@ -103,6 +109,7 @@ impl ProxyConnector {
         ProxyConnector {
             direct,
             matcher: matcher.map(Arc::new),
+            bypass_loopback: matches!(proxy, Proxy::FromEnv),
         }
     }
 }
@@ -117,7 +124,11 @@ impl Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let intercept = self.matcher.as_ref().and_then(|m| m.intercept(&dst));
+        let intercept = match &self.matcher {
+            Some(_) if self.bypass_loopback && is_loopback(&dst) => None,
+            Some(matcher) => matcher.intercept(&dst),
+            None => None,
+        };
         let mut direct = self.direct.clone();
         Box::pin(async move {
             match intercept {
@@ -142,6 +153,21 @@ impl Service<Uri> for ProxyConnector {
             }
         })
     }
+}
+
+/// Whether `dst` names this machine: `localhost`, a name under
+/// `.localhost`, or a loopback address.
+fn is_loopback(dst: &Uri) -> bool {
+    let Some(host) = dst.host() else {
+        return false;
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `NO_PROXY`, or `no_proxy` when that is unset, as hyper-util reads them.
@@ -174,7 +200,29 @@ fn with_default_port(dst: Uri) -> Uri {
 
 #[cfg(test)]
 mod tests {
-    use super::{no_proxy_is_everything, Proxy};
+    use super::{is_loopback, no_proxy_is_everything, Proxy};
+
+    #[test]
+    fn loopback_destinations_are_recognised() {
+        for url in [
+            "http://localhost:8787",
+            "http://LOCALHOST/",
+            "http://api.localhost:1",
+            "http://127.0.0.1:8787",
+            "http://127.1.2.3/",
+            "https://[::1]:443/",
+        ] {
+            assert!(is_loopback(&url.parse().unwrap()), "{url}");
+        }
+        for url in [
+            "https://api.steps.example",
+            "http://localhost.example:80",
+            "http://10.0.0.1/",
+            "http://[::2]/",
+        ] {
+            assert!(!is_loopback(&url.parse().unwrap()), "{url}");
+        }
+    }
 
     #[test]
     fn a_wildcard_entry_in_no_proxy_turns_the_proxy_off() {

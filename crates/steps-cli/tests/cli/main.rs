@@ -448,12 +448,22 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
 }
 
 #[test]
-fn the_proxy_comes_from_the_environment_and_no_proxy_is_honoured() {
+fn the_proxy_comes_from_the_environment_except_for_loopback_and_no_proxy() {
     let f = Fixture::new("proxy");
     let proxy = f.runtime.block_on(TestProxy::start(ProxyMode::Open));
-    let login = ["login", "--email", USER.0, "--password-stdin"];
     let password = format!("{}\n", USER.1);
-    let authority = f.emulator.base_url().trim_start_matches("http://").to_owned();
+    // Not loopback to the client; the test proxy maps `.test` names to
+    // 127.0.0.1.
+    let port = f.emulator.base_url().rsplit(':').next().unwrap().to_owned();
+    let remote_url = format!("http://api.steps.test:{port}");
+    let login = [
+        "login",
+        "--email",
+        USER.0,
+        "--password-stdin",
+        "--api-url",
+        &remote_url,
+    ];
 
     for name in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
         let before = proxy.heads().len();
@@ -462,18 +472,37 @@ fn the_proxy_comes_from_the_environment_and_no_proxy_is_honoured() {
         let heads = proxy.heads();
         assert_eq!(heads.len(), before + 1, "{name} was not used: {heads:?}");
         assert!(
-            heads[before].starts_with(&format!("CONNECT {authority} ")),
+            heads[before].starts_with(&format!("CONNECT api.steps.test:{port} ")),
             "{heads:?}"
         );
     }
 
-    // NO_PROXY exempts the host; so does an explicit empty proxy setting.
+    // A loopback API is reached directly whatever the environment says:
+    // a proxy cannot reach this machine's loopback.
     let before = proxy.heads().len();
-    for no_proxy in ["127.0.0.1", "*"] {
-        let env = [("HTTP_PROXY", proxy.url()), ("NO_PROXY", no_proxy.to_owned())];
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let run = f.run_with_env("user", &["whoami"], "", &env);
-        assert_eq!(run.code, 0, "whoami with NO_PROXY={no_proxy}: {}", run.stderr);
+    f.login("user", USER);
+    let run = f.run_with_env("user", &["whoami"], "", &[("HTTP_PROXY", &proxy.url())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let demo = f.run_with_env("user", &["demo"], "", &[("HTTP_PROXY", &dead_url)]);
+    assert_eq!(
+        demo.code, 0,
+        "the demo with a proxy in the environment: {}",
+        demo.stderr
+    );
+    assert_eq!(proxy.heads().len(), before, "loopback went through the proxy");
+
+    // NO_PROXY exempts a host, and `*` exempts every host. The client then
+    // looks the `.test` name up itself, which fails: what matters is that
+    // the proxy saw nothing.
+    let proxy_url = proxy.url();
+    for no_proxy in ["steps.test", "*"] {
+        let env = [("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", no_proxy)];
+        let run = f.run_with_env("user", &["whoami", "--api-url", &remote_url], "", &env);
+        assert_eq!(run.code, 1, "NO_PROXY={no_proxy}: {}", run.stderr);
+        assert!(!run.stderr.contains("proxy at"), "{}", run.stderr);
     }
     assert_eq!(
         proxy.heads().len(),
@@ -482,12 +511,13 @@ fn the_proxy_comes_from_the_environment_and_no_proxy_is_honoured() {
         proxy.heads()
     );
 
-    // A proxy that is down is a connection error that names the proxy's
-    // address, not the API's, and exit code 1.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", dead.local_addr().unwrap());
-    drop(dead);
-    let run = f.run_with_env("user", &["whoami"], "", &[("HTTP_PROXY", &dead_url)]);
+    // A proxy that is down is named in the error, with exit code 1.
+    let run = f.run_with_env(
+        "user",
+        &["whoami", "--api-url", &remote_url],
+        "",
+        &[("HTTP_PROXY", &dead_url)],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!(
