@@ -224,19 +224,24 @@ impl Transport {
     async fn attempts<O: Operation>(
         &self,
         op: &O,
-        request: Request<Bytes>,
+        first: Request<Bytes>,
     ) -> Result<O::Output, TransportError> {
         let idempotent = O::IDEMPOTENCY.is_idempotent();
         let policy = &self.inner.retry;
         let mut attempt = 0;
+        let mut first = Some(first);
         loop {
             attempt += 1;
+            // A retry builds its request again rather than every call
+            // keeping a copy for a retry that rarely comes: building is
+            // cheap and deterministic (the core reads no clock and draws no
+            // random numbers), so the bytes are the same.
+            let request = match first.take() {
+                Some(request) => request,
+                None => op.build_request(&self.inner.ctx)?,
+            };
             let started = Instant::now();
-            let sent = self
-                .inner
-                .sender
-                .send(copy_request(&request), self.inner.max_body)
-                .await;
+            let sent = self.inner.sender.send(request, self.inner.max_body).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let (error, retry_after) = match sent {
                 Ok(response) => {
@@ -321,14 +326,4 @@ fn unknown_if_create<O: Operation>(error: TransportError) -> TransportError {
             cause: Box::new(error),
         }
     }
-}
-
-/// A copy of a request for another attempt (bodies are `Bytes`: cheap).
-fn copy_request(request: &Request<Bytes>) -> Request<Bytes> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }

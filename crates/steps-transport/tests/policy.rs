@@ -22,16 +22,24 @@ enum Step {
 
 struct Script {
     steps: Mutex<VecDeque<Step>>,
-    sent: Mutex<usize>,
+    /// Every request sent: method, URI, headers and body, as text.
+    sent: Mutex<Vec<String>>,
 }
 
 impl SendRequest for Script {
     fn send(
         &self,
-        _request: Request<Bytes>,
+        request: Request<Bytes>,
         _limit: usize,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        *self.sent.lock().unwrap() += 1;
+        self.sent.lock().unwrap().push(format!(
+            "{} {} {:?} {:?} {:?}",
+            request.method(),
+            request.uri(),
+            request.version(),
+            request.headers(),
+            request.body()
+        ));
         let step = self
             .steps
             .lock()
@@ -72,7 +80,7 @@ const RECORD: &str =
 fn transport(steps: Vec<Step>) -> (Transport, Arc<Script>) {
     let script = Arc::new(Script {
         steps: Mutex::new(steps.into()),
-        sent: Mutex::new(0),
+        sent: Mutex::new(Vec::new()),
     });
     let transport = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
         .request_timeout(Duration::from_secs(30))
@@ -91,7 +99,14 @@ fn create() -> CreateJobToken {
 }
 
 fn sent(script: &Script) -> usize {
-    *script.sent.lock().unwrap()
+    script.sent.lock().unwrap().len()
+}
+
+/// Asserts that every attempt sent the same request, byte for byte.
+fn attempts_are_identical(script: &Script) {
+    let sent = script.sent.lock().unwrap();
+    assert!(sent.len() > 1, "{sent:?}");
+    assert!(sent.iter().all(|request| *request == sent[0]), "{sent:#?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -100,6 +115,7 @@ async fn a_read_is_retried_through_transient_failures() {
     let token = t.execute(&read()).await.expect("third attempt succeeds");
     assert_eq!(token.token_id, 7);
     assert_eq!(sent(&script), 3);
+    attempts_are_identical(&script);
 }
 
 #[tokio::test(start_paused = true)]
@@ -177,6 +193,7 @@ async fn a_create_that_never_connected_is_retried() {
     let token = t.execute(&create()).await.expect("the second attempt connects");
     assert_eq!(token.token.as_ref().map(Secret::expose), Some("stj_x"));
     assert_eq!(sent(&script), 2);
+    attempts_are_identical(&script);
 }
 
 #[tokio::test(start_paused = true)]
@@ -206,7 +223,7 @@ async fn the_request_timeout_bounds_the_whole_call() {
 async fn a_policy_of_one_attempt_never_retries() {
     let script = Arc::new(Script {
         steps: Mutex::new(vec![Step::Status(503, &[])].into()),
-        sent: Mutex::new(0),
+        sent: Mutex::new(Vec::new()),
     });
     let t = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
         .retry_policy(RetryPolicy::never())
