@@ -44,5 +44,12 @@ pub fn client_builder(base_url: &str) -> steps::ClientBuilder {
         .retry_policy(retry)
 }
 
+/// Whether `needle` occurs anywhere in `haystack` (bytes seen on a wire).
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
 pub mod conformance;
 pub mod proxy;

@@ -6,14 +6,10 @@
 
 use steps::{ErrorKind, Proxy};
 use steps_tests::proxy::{ProxyMode, TestProxy};
-use steps_tests::{client_builder, emulator, ADMIN, USER};
+use steps_tests::{client_builder, contains, emulator, ADMIN, USER};
 
 fn through(proxy_url: &str, base_url: &str) -> steps::ClientBuilder {
     client_builder(base_url).proxy(Proxy::Url(proxy_url.parse().expect("a proxy URL")))
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
