@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
+use zeroize::Zeroize;
 
 /// A password, login token, job token or API key.
 ///
@@ -15,6 +16,13 @@ use serde::{Deserialize, Deserializer};
 /// leaks timing, and tests should compare `expose()` explicitly) nor
 /// `Serialize` (request bodies are built from `expose()` at the one place the
 /// protocol sends the value).
+///
+/// The bytes a `Secret` holds are overwritten with zeros when it is dropped
+/// (with the `zeroize` crate, as the AWS SDK does for its credentials), so a
+/// token does not linger in freed memory for a later core dump or heap
+/// read. Copies outside it are not covered: the HTTP buffers a response
+/// arrived in, the `Authorization` header value of a request, and whatever
+/// is made from [`Secret::expose`].
 ///
 /// ```
 /// use steps_core::Secret;
@@ -30,7 +38,15 @@ pub struct Secret(Box<str>);
 impl Secret {
     /// Wraps a secret string.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into().into_boxed_str())
+        let mut value: String = value.into();
+        if value.capacity() == value.len() {
+            // No reallocation: the buffer becomes the secret's own.
+            return Secret(value.into_boxed_str());
+        }
+        // Shrinking would free the old buffer unzeroed: copy, then zero it.
+        let secret = Secret(Box::from(value.as_str()));
+        value.zeroize();
+        secret
     }
 
     /// Returns the secret value. Call this only where the value must leave
@@ -43,6 +59,12 @@ impl Secret {
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 
