@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-/// Parses `90`, `90s`, `15m`, `1h30m`, `7d`.
+/// Parses `90`, `90s`, `15m`, `1h30m`, `7d`, and what [`format_duration`]
+/// prints (`1d 3h 46m 39s`: spaces between parts are allowed).
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -19,6 +20,9 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
             number.push(c);
             continue;
         }
+        if c == ' ' && number.is_empty() {
+            continue;
+        }
         let unit = match c {
             's' => 1,
             'm' => 60,
@@ -27,9 +31,10 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
             'w' => 604_800,
             _ => return Err(format!("unknown unit {c:?} in {text:?} (use s, m, h, d or w)")),
         };
-        let value: u64 = number
-            .parse()
-            .map_err(|_| format!("a number must come before {c:?} in {text:?}"))?;
+        if number.is_empty() {
+            return Err(format!("a number must come before {c:?} in {text:?}"));
+        }
+        let value: u64 = number.parse().map_err(|_| "duration too long")?;
         total = value
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
@@ -79,5 +84,24 @@ mod tests {
         }
         assert_eq!(format_duration(Duration::from_secs(99_999)), "1d 3h 46m 39s");
         assert_eq!(format_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(parse_duration("1d 3h 46m 39s"), Ok(Duration::from_secs(99_999)));
+        assert_eq!(
+            parse_duration("99999999999999999999d"),
+            Err("duration too long".to_owned())
+        );
+        assert!(parse_duration("1 0s").is_err(), "a space inside a number");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn what_is_printed_parses_back(seconds in 0u64..=u64::MAX / 86_400) {
+            let duration = Duration::from_secs(seconds);
+            proptest::prop_assert_eq!(parse_duration(&format_duration(duration)), Ok(duration));
+        }
+
+        #[test]
+        fn any_text_is_a_duration_or_an_error(text in "\\PC{0,24}") {
+            let _ = parse_duration(&text);
+        }
     }
 }
