@@ -1,7 +1,8 @@
 //! `cargo xtask`: project chores, as plain Rust with no dependencies.
 //!
-//! - `cargo xtask ci`: format check, clippy with `-D warnings`, and the
-//!   README's test command, exactly as `.ci/run` runs them.
+//! - `cargo xtask ci`: format check, clippy with `-D warnings`, rustdoc
+//!   with `-D warnings`, and the README's test command, as `.ci/run` runs
+//!   them (without the schemathesis step).
 //! - `cargo xtask bench [--quick]`: the benchmarks (see `bench.rs`).
 //! - `cargo xtask load`: 1,000 tasks, 100,000 mixed requests through the
 //!   facade against one emulator (see `bench.rs`).
@@ -66,6 +67,10 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    cargo_with_env(
+        &["doc", "--no-deps", "--workspace", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     cargo(&["test", "--workspace", "--locked"])
 }
 
@@ -214,10 +219,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Runs cargo with `args` in the workspace root; fails on a non-zero exit.
 fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+/// [`cargo`] with extra environment variables.
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .status()
         .map_err(|e| format!("could not run cargo: {e}"))?;
