@@ -108,3 +108,22 @@ async fn https_through_a_proxy_shows_the_proxy_only_ciphertext() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_tls_handshake_that_never_starts_is_cut_off() {
+    use tokio::io::AsyncReadExt;
+    let (_ca, cert, key) = certificates();
+    let timeout = std::time::Duration::from_millis(300);
+    let emulator = steps_emulator::Emulator::start(config().tls(cert, key).header_read_timeout(timeout))
+        .await
+        .expect("starts");
+    let mut silent = tokio::net::TcpStream::connect(emulator.local_addr())
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), silent.read_to_end(&mut buf)).await;
+    assert!(
+        closed.is_ok(),
+        "a client that never sent a ClientHello still holds its connection"
+    );
+}

@@ -44,6 +44,9 @@ pub use faults::{Fault, FaultRule, When};
 /// The default login token lifetime: 86,400 s.
 pub const DEFAULT_LOGIN_TTL: Duration = Duration::from_secs(86_400);
 
+/// The default of [`Config::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// An account the emulator knows.
 #[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +85,11 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Fault rules in force from the start.
     pub faults: Vec<FaultRule>,
+    /// How long a connection may take over its TLS handshake, and over a
+    /// request's headers (idle keep-alive time counts, as with most
+    /// servers); a slower connection is closed, so a client that opens a
+    /// socket and sends nothing cannot hold it for ever. Default 30 s.
+    pub header_read_timeout: Duration,
 }
 
 /// A PEM certificate chain and private key.
@@ -107,6 +115,7 @@ impl Default for Config {
             login_ttl: DEFAULT_LOGIN_TTL,
             tls: None,
             faults: Vec::new(),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -163,6 +172,12 @@ impl Config {
         self.faults = rules;
         self
     }
+
+    /// Sets [`Config::header_read_timeout`].
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
 }
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -210,7 +225,16 @@ impl Emulator {
             faults::FaultSet::new(config.faults),
         ));
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, tls.clone(), state.clone(), stopped));
+        let limits = server::Limits {
+            header_read_timeout: config.header_read_timeout,
+        };
+        let task = tokio::spawn(server::serve(
+            listener,
+            tls.clone(),
+            limits,
+            state.clone(),
+            stopped,
+        ));
         Ok(Emulator {
             base_url: server::base_url(local_addr, tls.is_some()),
             local_addr,

@@ -6,4 +6,5 @@ mod faults;
 mod lifecycle;
 mod load;
 mod matrix;
+mod slow_clients;
 mod support;
