@@ -41,7 +41,10 @@ impl std::fmt::Debug for Proxy {
         match self {
             Proxy::FromEnv => f.write_str("FromEnv"),
             Proxy::None => f.write_str("None"),
-            Proxy::Url(uri) => f.debug_tuple("Url").field(&Redacted(uri)).finish(),
+            Proxy::Url(uri) => f
+                .debug_tuple("Url")
+                .field(&format_args!("{}", Redacted(uri)))
+                .finish(),
         }
     }
 }
@@ -49,7 +52,7 @@ impl std::fmt::Debug for Proxy {
 /// A proxy URL shown without its user info: `http://***@host:port/`.
 struct Redacted<'a>(&'a Uri);
 
-impl std::fmt::Debug for Redacted<'_> {
+impl std::fmt::Display for Redacted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let uri = self.0;
         let Some(authority) = uri.authority() else {
@@ -142,7 +145,7 @@ impl Service<Uri> for ProxyConnector {
                     // Tunnel assumes 443 for a destination without a port.
                     let dst = with_default_port(dst);
                     tunnel.call(dst).await.map_err(|source| {
-                        let proxy = format!("{:?}", Redacted(&proxy));
+                        let proxy = Redacted(&proxy).to_string();
                         ProxyError {
                             proxy,
                             source: source.into(),
