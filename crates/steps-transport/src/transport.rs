@@ -52,6 +52,9 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Settings of a [`Transport`].
 #[must_use]
 pub struct TransportBuilder {
@@ -141,7 +144,11 @@ impl TransportBuilder {
                 let client = Client::builder(TokioExecutor::new())
                     .timer(TokioTimer::new())
                     .pool_timer(TokioTimer::new())
-                    .pool_idle_timeout(Duration::from_secs(90))
+                    // Shorter than the servers' keep-alive timeouts (the
+                    // emulator's 30 s, a load balancer's 60 s, nginx's 75 s),
+                    // so an idle connection is dropped here before the
+                    // server closes it under a request just sent on it.
+                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
                     .build(connector);
                 Arc::new(HyperSend { client })
             }
