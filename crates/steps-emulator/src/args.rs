@@ -34,6 +34,10 @@ pub struct EmulatorArgs {
     /// A JSON file of fault rules (see the crate docs of `FaultRule`).
     #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
+    /// Stop the clock at start: nothing expires by itself (for test
+    /// harnesses whose pace must not matter).
+    #[arg(long)]
+    pub frozen_clock: bool,
 }
 
 fn parse_account(value: &str) -> Result<(String, String), String> {
@@ -59,6 +63,9 @@ impl EmulatorArgs {
         let mut config = Config::new()
             .listen(self.listen)
             .login_ttl(Duration::from_secs(self.login_ttl));
+        if self.frozen_clock {
+            config = config.frozen_clock();
+        }
         for (email, password) in &self.admin {
             config = config.admin(email, password);
         }

@@ -90,6 +90,10 @@ pub struct Config {
     /// servers); a slower connection is closed, so a client that opens a
     /// socket and sends nothing cannot hold it for ever. Default 30 s.
     pub header_read_timeout: Duration,
+    /// Whether the clock stands still at the moment the emulator starts and
+    /// moves only with [`Emulator::advance_clock`], so that nothing expires
+    /// because a test ran slowly. Default false: the system clock.
+    pub frozen_clock: bool,
 }
 
 /// A PEM certificate chain and private key.
@@ -116,6 +120,7 @@ impl Default for Config {
             tls: None,
             faults: Vec::new(),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            frozen_clock: false,
         }
     }
 }
@@ -173,6 +178,12 @@ impl Config {
         self
     }
 
+    /// Freezes the clock (see [`Config::frozen_clock`]).
+    pub fn frozen_clock(mut self) -> Self {
+        self.frozen_clock = true;
+        self
+    }
+
     /// Sets [`Config::header_read_timeout`].
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
@@ -221,7 +232,11 @@ impl Emulator {
         let store = store::Store::new(&accounts, config.login_ttl.as_secs());
         let state = Arc::new(api::State::new(
             store,
-            clock::Clock::default(),
+            if config.frozen_clock {
+                clock::Clock::frozen()
+            } else {
+                clock::Clock::default()
+            },
             faults::FaultSet::new(config.faults),
         ));
         let (stop, stopped) = watch::channel(false);

@@ -123,6 +123,52 @@ async fn expired_tokens_are_refused_and_unlisted() {
 }
 
 #[tokio::test]
+async fn a_frozen_clock_moves_only_when_advanced() {
+    let emulator =
+        steps_emulator::Emulator::start(steps_emulator::Config::new().user(USER.0, USER.1).frozen_clock())
+            .await
+            .expect("starts");
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    let first = conn
+        .call(
+            Method::POST,
+            "/api/job_token",
+            Some(&user),
+            Some(r#"{"duration":1}"#),
+        )
+        .await;
+    // More than the token's one-second life passes in real time.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let second = conn
+        .call(
+            Method::POST,
+            "/api/job_token",
+            Some(&user),
+            Some(r#"{"duration":1}"#),
+        )
+        .await;
+    assert_eq!(
+        first.id("created_at"),
+        second.id("created_at"),
+        "the clock moved by itself"
+    );
+    let path = format!("/api/job_token/{}", first.id("token_id"));
+    let read = conn.call(Method::GET, &path, Some(&user), None).await;
+    assert_eq!(
+        read.status,
+        StatusCode::OK,
+        "expired by real time: {:?}",
+        read.json
+    );
+
+    emulator.advance_clock(Duration::from_secs(2));
+    conn.call(Method::GET, &path, Some(&user), None)
+        .await
+        .assert_error(404, "expired once the clock was moved");
+}
+
+#[tokio::test]
 async fn http2_with_prior_knowledge_is_served() {
     let emulator = emulator().await;
     let stream = tokio::net::TcpStream::connect(emulator.local_addr())
