@@ -4,8 +4,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use steps::Secret;
 
 use crate::duration::parse_duration;
+
+/// A secret argument, held as a `Secret` so that the parsed command line's
+/// `Debug` cannot show it.
+fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,8 +47,8 @@ pub(crate) struct Global {
     pub(crate) api_url: String,
     /// A login token to use instead of the stored one (prefer STEPS_TOKEN:
     /// flags are visible to other local users).
-    #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true)]
-    pub(crate) token: Option<String>,
+    #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub(crate) token: Option<Secret>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,

@@ -66,7 +66,7 @@ impl App {
 
     /// A session from `--token` / `STEPS_TOKEN`, else from the stored login.
     async fn session(&self) -> Result<Session, CliError> {
-        if let Some(token) = self.global.token.as_deref().filter(|t| !t.is_empty()) {
+        if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
             return Ok(self.client.session_from_token(token));
         }
         let path = self.credentials_path()?;

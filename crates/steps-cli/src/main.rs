@@ -10,14 +10,26 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::commands::{App, Kind};
 use crate::error::CliError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    if matches.value_source("token") == Some(ValueSource::CommandLine) {
+        // As gh and vault do, prefer the environment: any local user can
+        // read a process's arguments.
+        eprintln!(
+            "steps: warning: --token is visible to other users of this machine; set STEPS_TOKEN instead"
+        );
+    }
     if cli.global.verbose > 0 {
         let level = if cli.global.verbose > 1 { "trace" } else { "debug" };
         tracing_subscriber::fmt()

@@ -338,8 +338,16 @@ fn every_command_in_human_and_json_form() {
 
     // --token and STEPS_TOKEN take an explicit token.
     let token = f.stored_token("user");
-    let with_flag = f.ok("nobody", &["whoami", "--json", "--token", &token]).json();
-    assert_eq!(with_flag["user_id"], 2);
+    let with_flag = f.ok("nobody", &["whoami", "--json", "--token", &token]);
+    assert_eq!(with_flag.json()["user_id"], 2);
+    assert!(
+        with_flag.stderr.contains("--token is visible to other users"),
+        "{}",
+        with_flag.stderr
+    );
+    let with_env = f.run_with_env("nobody", &["whoami", "--json"], "", &[("STEPS_TOKEN", &token)]);
+    assert_eq!(with_env.json()["user_id"], 2);
+    assert_eq!(with_env.stderr, "", "no warning for STEPS_TOKEN");
 
     // login --with-token stores a login token, and refuses a job token.
     let run = f.run("other", &["login", "--with-token"], &format!("{token}\n"));
