@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use http::Uri;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
@@ -92,14 +92,29 @@ impl ProxyError {
 #[derive(Clone)]
 pub(crate) struct ProxyConnector {
     direct: HttpConnector,
+    rules: Rules,
+}
+
+impl ProxyConnector {
+    pub(crate) fn new(direct: HttpConnector, proxy: &Proxy) -> Self {
+        ProxyConnector {
+            direct,
+            rules: Rules::new(proxy),
+        }
+    }
+}
+
+/// Which destinations go through which proxy.
+#[derive(Clone)]
+struct Rules {
     matcher: Option<Arc<Matcher>>,
     /// Whether loopback destinations connect directly (for the
     /// environment's proxy, not for an explicit one).
     bypass_loopback: bool,
 }
 
-impl ProxyConnector {
-    pub(crate) fn new(direct: HttpConnector, proxy: &Proxy) -> Self {
+impl Rules {
+    fn new(proxy: &Proxy) -> Self {
         let matcher = match proxy {
             // hyper-util's matcher applies `*` to host names only, so an IP
             // address such as the emulator's 127.0.0.1 would still be
@@ -109,10 +124,18 @@ impl ProxyConnector {
             Proxy::None => None,
             Proxy::Url(uri) => Some(Matcher::builder().all(uri.to_string()).build()),
         };
-        ProxyConnector {
-            direct,
+        Rules {
             matcher: matcher.map(Arc::new),
             bypass_loopback: matches!(proxy, Proxy::FromEnv),
+        }
+    }
+
+    /// The proxy for `dst`, or `None` to connect directly.
+    fn intercept(&self, dst: &Uri) -> Option<Intercept> {
+        match &self.matcher {
+            Some(_) if self.bypass_loopback && is_loopback(dst) => None,
+            Some(matcher) => matcher.intercept(dst),
+            None => None,
         }
     }
 }
@@ -127,11 +150,7 @@ impl Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let intercept = match &self.matcher {
-            Some(_) if self.bypass_loopback && is_loopback(&dst) => None,
-            Some(matcher) => matcher.intercept(&dst),
-            None => None,
-        };
+        let intercept = self.rules.intercept(&dst);
         let mut direct = self.direct.clone();
         Box::pin(async move {
             match intercept {
@@ -203,7 +222,49 @@ fn with_default_port(dst: Uri) -> Uri {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_loopback, no_proxy_is_everything, Proxy};
+    use std::sync::Arc;
+
+    use hyper_util::client::proxy::matcher::Matcher;
+
+    use super::{is_loopback, no_proxy_is_everything, Proxy, Rules};
+
+    /// Where `url` goes under rules like `Proxy::FromEnv` makes from
+    /// `HTTP_PROXY` and `HTTPS_PROXY` set to `proxy`, and `NO_PROXY`.
+    fn route(no_proxy: &str, url: &str) -> Option<String> {
+        let matcher = Matcher::builder()
+            .http("http://proxy.example:3128")
+            .https("http://proxy.example:3128")
+            .no(no_proxy)
+            .build();
+        let rules = Rules {
+            matcher: Some(Arc::new(matcher)),
+            bypass_loopback: true,
+        };
+        rules
+            .intercept(&url.parse().unwrap())
+            .map(|i| i.uri().to_string())
+    }
+
+    #[test]
+    fn the_environment_rules_send_what_they_should_through_the_proxy() {
+        let proxy = Some("http://proxy.example:3128/".to_owned());
+        assert_eq!(route("", "https://api.steps.example"), proxy);
+        assert_eq!(route("", "http://api.steps.example:8787"), proxy);
+        assert_eq!(route("other.example", "https://api.steps.example"), proxy);
+        // NO_PROXY: a domain covers its subdomains; an address or a
+        // network covers its hosts.
+        assert_eq!(route("steps.example", "https://api.steps.example"), None);
+        assert_eq!(route("10.0.0.0/8", "http://10.1.2.3:8787"), None);
+        // Loopback never goes through the environment's proxy.
+        assert_eq!(route("", "http://127.0.0.1:8787"), None);
+        assert_eq!(route("", "http://localhost:8787"), None);
+        assert_eq!(route("", "https://[::1]:8787"), None);
+        // An explicit proxy takes everything, loopback included.
+        let explicit = Rules::new(&Proxy::Url("http://proxy.example:3128".parse().unwrap()));
+        let loopback = "http://127.0.0.1:8787".parse().unwrap();
+        assert_eq!(explicit.intercept(&loopback).map(|i| i.uri().to_string()), proxy);
+        assert!(Rules::new(&Proxy::None).intercept(&loopback).is_none());
+    }
 
     #[test]
     fn loopback_destinations_are_recognised() {

@@ -456,7 +456,7 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
 }
 
 #[test]
-fn the_proxy_comes_from_the_environment_except_for_loopback_and_no_proxy() {
+fn the_proxy_comes_from_the_environment_except_for_loopback() {
     let f = Fixture::new("proxy");
     let proxy = f.runtime.block_on(TestProxy::start(ProxyMode::Open));
     let password = format!("{}\n", USER.1);
@@ -502,22 +502,8 @@ fn the_proxy_comes_from_the_environment_except_for_loopback_and_no_proxy() {
     );
     assert_eq!(proxy.heads().len(), before, "loopback went through the proxy");
 
-    // NO_PROXY exempts a host, and `*` exempts every host. The client then
-    // looks the `.test` name up itself, which fails: what matters is that
-    // the proxy saw nothing.
-    let proxy_url = proxy.url();
-    for no_proxy in ["steps.test", "*"] {
-        let env = [("HTTP_PROXY", proxy_url.as_str()), ("NO_PROXY", no_proxy)];
-        let run = f.run_with_env("user", &["whoami", "--api-url", &remote_url], "", &env);
-        assert_eq!(run.code, 1, "NO_PROXY={no_proxy}: {}", run.stderr);
-        assert!(!run.stderr.contains("proxy at"), "{}", run.stderr);
-    }
-    assert_eq!(
-        proxy.heads().len(),
-        before,
-        "NO_PROXY was ignored: {:?}",
-        proxy.heads()
-    );
+    // NO_PROXY is checked by the transport's unit tests: here an exempted
+    // `.test` name would be looked up in DNS, off this machine.
 
     // A proxy that is down is named in the error, with exit code 1.
     let run = f.run_with_env(
