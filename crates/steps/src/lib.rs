@@ -29,11 +29,17 @@
 //!   can tell it from a create that certainly did not happen.
 //! - A session that logged in with a password renews its login token before
 //!   it expires, and once after a 401.
+//! - Proxies from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
+//!   (or [`ClientBuilder::proxy`]), always through a `CONNECT` tunnel, so a
+//!   proxy sees the host and port and never a request or its token.
+//!   `localhost` and loopback addresses are never sent to the environment's
+//!   proxy, so a local emulator works behind a company proxy.
 //!
 //! # Security
 //!
 //! Passwords and tokens are [`Secret`]s: `Debug` and `Display` print
-//! `<redacted>`, and only [`Secret::expose`] gives the value. Errors, tracing
+//! `<redacted>`, only [`Secret::expose`] gives the value, and the memory is
+//! zeroed when a `Secret` is dropped. Errors, tracing
 //! and `Debug` output never contain a secret. Redirects are never followed,
 //! so an `Authorization` header cannot reach another host.
 //!
