@@ -15,6 +15,12 @@
 //! emulator.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! For tests: [`Emulator::advance_clock`] moves time forward so tokens
+//! expire without sleeping, [`Config::frozen_clock`] stops time so that
+//! nothing expires because a test ran slowly, [`Emulator::set_faults`]
+//! injects failures, and connections that send nothing are closed after
+//! [`Config::header_read_timeout`].
 
 #![forbid(unsafe_code)]
 
