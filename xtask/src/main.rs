@@ -224,7 +224,13 @@ fn target_dir() -> PathBuf {
 
 /// The workspace root.
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    // `cargo xtask` (cargo run) sets CARGO_MANIFEST_DIR at run time; prefer
+    // it to the compile-time value, which belongs to whichever checkout
+    // built this binary when several share one target directory.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("..")
 }
 
 /// Runs cargo with `args` in the workspace root; fails on a non-zero exit.
