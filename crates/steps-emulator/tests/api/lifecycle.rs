@@ -130,24 +130,14 @@ async fn a_frozen_clock_moves_only_when_advanced() {
             .expect("starts");
     let mut conn = Conn::open(emulator.local_addr()).await;
     let user = conn.login(USER).await;
-    let first = conn
-        .call(
-            Method::POST,
-            "/api/job_token",
-            Some(&user),
-            Some(r#"{"duration":1}"#),
-        )
-        .await;
-    // More than the token's one-second life passes in real time.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let second = conn
-        .call(
-            Method::POST,
-            "/api/job_token",
-            Some(&user),
-            Some(r#"{"duration":1}"#),
-        )
-        .await;
+    // Two one-second tokens, created more than a second apart in real time.
+    let mut created = Vec::new();
+    for pause in [Duration::from_millis(1100), Duration::ZERO] {
+        let body = Some(r#"{"duration":1}"#);
+        created.push(conn.call(Method::POST, "/api/job_token", Some(&user), body).await);
+        tokio::time::sleep(pause).await;
+    }
+    let (first, second) = (&created[0], &created[1]);
     assert_eq!(
         first.id("created_at"),
         second.id("created_at"),
