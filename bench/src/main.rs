@@ -180,7 +180,7 @@ async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &st
         "facade" => Kind::Facade(
             steps::Client::builder()
                 .base_url(url)
-                .proxy(steps::Proxy::None)
+                .transport(|t| t.proxy(steps::Proxy::None))
                 .build()?
                 .session_from_token(TOKEN),
         ),
@@ -253,7 +253,7 @@ async fn load(url: &str, tasks: usize, total: usize, admin: &str, user: &str) ->
     let (admin, user) = (split(admin)?, split(user)?);
     let client = steps::Client::builder()
         .base_url(url)
-        .proxy(steps::Proxy::None)
+        .transport(|t| t.proxy(steps::Proxy::None))
         .build()?;
     let admin = client.login(&admin.0, admin.1.as_str()).await?;
     let user = client.login(&user.0, user.1.as_str()).await?;

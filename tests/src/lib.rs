@@ -36,12 +36,12 @@ pub fn client(base_url: &str) -> Client {
 pub fn client_builder(base_url: &str) -> steps::ClientBuilder {
     let mut retry = RetryPolicy::default();
     retry.base_delay = Duration::from_millis(10);
-    Client::builder()
-        .base_url(base_url)
-        .proxy(Proxy::None)
-        .connect_timeout(Duration::from_secs(2))
-        .request_timeout(Duration::from_secs(10))
-        .retry_policy(retry)
+    Client::builder().base_url(base_url).transport(|t| {
+        t.proxy(Proxy::None)
+            .connect_timeout(Duration::from_secs(2))
+            .request_timeout(Duration::from_secs(10))
+            .retry_policy(retry)
+    })
 }
 
 /// Whether `needle` occurs anywhere in `haystack` (bytes seen on a wire).

@@ -142,9 +142,11 @@ async fn sessions(emulator: &Emulator) -> (Session, Session) {
     let mut retry = RetryPolicy::default();
     retry.base_delay = Duration::from_millis(5);
     let client = client_builder(emulator.base_url())
-        .request_timeout(TIMEOUT)
-        .max_response_body(64 * 1024)
-        .retry_policy(retry)
+        .transport(|t| {
+            t.request_timeout(TIMEOUT)
+                .max_response_body(64 * 1024)
+                .retry_policy(retry)
+        })
         .build()
         .expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");

@@ -15,7 +15,7 @@ fn rule(operation: &str, when: When, fault: Fault) -> Vec<FaultRule> {
 async fn latency_past_the_request_timeout_fails_within_a_second_of_it() {
     let emulator = emulator().await;
     let client = client_builder(emulator.base_url())
-        .request_timeout(Duration::from_millis(500))
+        .transport(|t| t.request_timeout(Duration::from_millis(500)))
         .build()
         .expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");
@@ -95,7 +95,7 @@ async fn a_create_whose_connection_closes_after_sending_has_an_unknown_outcome()
 async fn bad_bodies_surface_as_typed_errors() {
     let emulator = emulator().await;
     let client = client_builder(emulator.base_url())
-        .max_response_body(64 * 1024)
+        .transport(|t| t.max_response_body(64 * 1024))
         .build()
         .expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");

@@ -86,9 +86,11 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         let mut retry = RetryPolicy::default();
         retry.base_delay = Duration::from_millis(1);
         let client = client_builder(emulator.base_url())
-            .request_timeout(Duration::from_millis(300))
-            .max_response_body(8 * 1024)
-            .retry_policy(retry)
+            .transport(|t| {
+                t.request_timeout(Duration::from_millis(300))
+                    .max_response_body(8 * 1024)
+                    .retry_policy(retry)
+            })
             .build()
             .unwrap();
         seen.value(&client);

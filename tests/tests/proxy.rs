@@ -9,7 +9,8 @@ use steps_tests::proxy::{ProxyMode, TestProxy};
 use steps_tests::{client_builder, contains, emulator, ADMIN, USER};
 
 fn through(proxy_url: &str, base_url: &str) -> steps::ClientBuilder {
-    client_builder(base_url).proxy(Proxy::Url(proxy_url.parse().expect("a proxy URL")))
+    let proxy = Proxy::Url(proxy_url.parse().expect("a proxy URL"));
+    client_builder(base_url).transport(|t| t.proxy(proxy))
 }
 
 #[tokio::test]

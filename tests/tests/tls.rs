@@ -31,7 +31,7 @@ async fn https_works_with_the_ca_trusted_and_fails_without_it() {
     assert!(emulator.base_url().starts_with("https://"));
 
     let trusted = client_builder(emulator.base_url())
-        .add_root_certificate_pem(ca)
+        .transport(|t| t.add_root_certificate_pem(ca))
         .build()
         .expect("client");
     let session = trusted.login(USER.0, USER.1).await.expect("login over TLS");
@@ -68,8 +68,10 @@ async fn https_through_a_proxy_shows_the_proxy_only_ciphertext() {
         .expect("starts");
     let proxy = TestProxy::start(ProxyMode::Open).await;
     let client = client_builder(emulator.base_url())
-        .add_root_certificate_pem(ca)
-        .proxy(steps::Proxy::Url(proxy.url().parse().unwrap()))
+        .transport(|t| {
+            t.add_root_certificate_pem(ca)
+                .proxy(steps::Proxy::Url(proxy.url().parse().unwrap()))
+        })
         .build()
         .expect("client");
     let session = client

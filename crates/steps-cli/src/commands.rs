@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
-use steps::{Client, Secret, Session, Tokens};
+use steps::{Client, Expiry, LoginToken, Secret, Session, Tokens};
 
 use crate::cli::{Global, LoginArgs, TokenCommand};
 use crate::credentials::{self, Stored};
@@ -32,7 +32,7 @@ impl App {
     pub(crate) fn new(global: Global) -> Result<App, CliError> {
         let client = Client::builder()
             .base_url(&global.api_url)
-            .request_timeout(global.timeout)
+            .transport(|t| t.request_timeout(global.timeout))
             .build()
             .map_err(|e| CliError::usage(format!("--api-url {:?}: {e}", global.api_url)))?;
         let api_url = client.base_url();
@@ -76,16 +76,17 @@ impl App {
                 self.api_url
             ))
         })?;
-        if stored
+        let mut token = LoginToken::from_secret(Secret::new(stored.token));
+        token.expires_at = stored
             .expires_at
-            .is_some_and(|at| at <= output::unix(SystemTime::now()))
-        {
+            .and_then(|at| UNIX_EPOCH.checked_add(Duration::from_secs(at)));
+        if self.client.expiry_of(&token) == Expiry::Expired {
             return Err(CliError::auth(format!(
                 "the stored login for {} has expired: run `steps login --email ...`",
                 self.api_url
             )));
         }
-        Ok(self.client.session_from_token(stored.token))
+        Ok(self.client.session_from_token(token.token))
     }
 
     pub(crate) async fn login(&mut self, args: LoginArgs) -> Result<(), CliError> {

@@ -166,8 +166,9 @@ fn steps_case<O: Operation + 'static>(op: O, response: Response<Bytes>) -> Box<d
         .unwrap()
         .with_user_agent(USER_AGENT)
         .unwrap();
+    let credential = Credential::bearer(Secret::new(TOKEN));
     Box::new(move || {
-        let request = op.build_request(&ctx).unwrap();
+        let request = op.build_request(&ctx, &credential).unwrap();
         let parsed = op.parse_response(black_box(response.clone())).is_ok();
         request.headers().len() + usize::from(parsed)
     })
@@ -197,7 +198,6 @@ fn baseline_delete(path: &'static str) -> Box<dyn Fn() -> usize> {
 }
 
 fn cases() -> Vec<Case> {
-    let credential = || Credential::bearer(Secret::new(TOKEN));
     let job = |secret| record("token_id", 7, secret);
     let key = |secret| record("api_key_id", 7, secret);
     let create_body = || {
@@ -234,7 +234,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "whoami",
-            steps: steps_case(Whoami::new(credential()), response(200, whoami_response.clone())),
+            steps: steps_case(Whoami, response(200, whoami_response.clone())),
             baseline: baseline_case::<BaselineWhoami>(
                 "GET",
                 "/api/whoami",
@@ -245,7 +245,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "job_token.create",
             steps: steps_case(
-                CreateJobToken::new(credential())
+                CreateJobToken::new()
                     .label("nightly build")
                     .duration(Duration::from_secs(3600)),
                 response(201, job(Some(("token", SECRET)))),
@@ -259,7 +259,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "job_token.read",
-            steps: steps_case(ReadJobToken::new(credential(), 7), response(200, job(None))),
+            steps: steps_case(ReadJobToken::new(7), response(200, job(None))),
             baseline: baseline_case::<BaselineRecord>(
                 "GET",
                 "/api/job_token/7",
@@ -269,13 +269,13 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "job_token.delete",
-            steps: steps_case(DeleteJobToken::new(credential(), 7), response(204, String::new())),
+            steps: steps_case(DeleteJobToken::new(7), response(204, String::new())),
             baseline: baseline_delete("/api/job_token/7"),
         },
         Case {
             name: "job_token.list",
             steps: steps_case(
-                ListJobTokens::new(credential()).limit(10),
+                ListJobTokens::new().limit(10),
                 response(200, page("job_tokens", "token_id")),
             ),
             baseline: baseline_case::<BaselinePage>(
@@ -288,7 +288,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "api_key.create",
             steps: steps_case(
-                CreateApiKey::new(credential())
+                CreateApiKey::new()
                     .label("nightly build")
                     .duration(Duration::from_secs(3600)),
                 response(201, key(Some(("api_key", SECRET)))),
@@ -302,7 +302,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "api_key.read",
-            steps: steps_case(ReadApiKey::new(credential(), 7), response(200, key(None))),
+            steps: steps_case(ReadApiKey::new(7), response(200, key(None))),
             baseline: baseline_case::<BaselineRecord>(
                 "GET",
                 "/api/api_key/7",
@@ -312,13 +312,13 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "api_key.delete",
-            steps: steps_case(DeleteApiKey::new(credential(), 7), response(204, String::new())),
+            steps: steps_case(DeleteApiKey::new(7), response(204, String::new())),
             baseline: baseline_delete("/api/api_key/7"),
         },
         Case {
             name: "api_key.list",
             steps: steps_case(
-                ListApiKeys::new(credential()).limit(10),
+                ListApiKeys::new().limit(10),
                 response(200, page("api_keys", "api_key_id")),
             ),
             baseline: baseline_case::<BaselinePage>(

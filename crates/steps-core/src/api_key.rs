@@ -3,14 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde::Deserialize;
+use http::StatusCode;
 
-use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
-use crate::wire::wire_object;
-use crate::wire::{Field, Kind};
-use crate::{Extra, Page, ResponseError, Secret};
+use crate::resource::{
+    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, TokenRecord,
+};
+use crate::wire::{wire_object, Record};
+use crate::{Access, Extra, ResponseError, Secret};
 
 const PATH: &str = "/api/api_key";
 
@@ -56,19 +55,8 @@ wire_object! {
     }
 }
 
-const JOB_TOKEN_SHAPE: &[Field] = &[
-    Field::required("api_key_id", Kind::Integer),
-    Field::required("user_id", Kind::Integer),
-    Field::optional("label", Kind::String),
-    Field::required("duration", Kind::Unsigned),
-    Field::required("created_at", Kind::Unsigned),
-    Field::required("expires_at", Kind::Unsigned),
-    Field::optional("api_key", Kind::String),
-];
-
 impl Record for ApiKeyWire {
     type Model = ApiKey;
-    const SHAPE: &'static [Field] = JOB_TOKEN_SHAPE;
 
     fn into_model(self, operation: &'static str, status: StatusCode) -> Result<ApiKey, ResponseError> {
         let life = Lifetime::from_wire(operation, status, self.duration, self.created_at, self.expires_at)?;
@@ -83,52 +71,35 @@ impl Record for ApiKeyWire {
             extra: self.extra,
         })
     }
+}
+
+impl TokenRecord for ApiKeyWire {
+    const SECRET_FIELD: &'static str = "api_key";
 
     fn has_secret(&self) -> bool {
         self.api_key.is_some()
     }
 }
 
-#[derive(Deserialize)]
-struct ApiKeyPageWire {
-    api_keys: Vec<ApiKeyWire>,
-    next_after: Option<i64>,
+wire_object! {
+    struct ApiKeyPageWire {
+        api_keys: Vec<ApiKeyWire>,
+        next_after: Option<i64>,
+    }
 }
 
 impl PageRecord for ApiKeyPageWire {
     type Item = ApiKeyWire;
-    const SHAPE: &'static [Field] = &[
-        Field::required("api_keys", Kind::Objects(JOB_TOKEN_SHAPE)),
-        Field::optional("next_after", Kind::Integer),
-    ];
-
     fn into_parts(self) -> (Vec<ApiKeyWire>, Option<i64>) {
         (self.api_keys, self.next_after)
     }
 }
 
-impl Sealed for ApiKey {}
+resource_wire!(ApiKey, "api_key", ApiKeyWire, ApiKeyPageWire);
 
 impl Resource for ApiKey {
     const PATH: &'static str = PATH;
-    const ADMIN_ONLY: bool = true;
-    const NAMES: [&'static str; 4] = ["api_key.create", "api_key.read", "api_key.delete", "api_key.list"];
-
-    fn parse_one(
-        operation: &'static str,
-        response: &Response<Bytes>,
-        secret_required: bool,
-    ) -> Result<Self, ResponseError> {
-        resource::parse_one::<ApiKeyWire>(operation, response, secret_required, "api_key")
-    }
-
-    fn parse_page(
-        operation: &'static str,
-        response: &Response<Bytes>,
-        after: Option<i64>,
-    ) -> Result<Page<Self>, ResponseError> {
-        resource::parse_page::<ApiKeyPageWire>(operation, response, after)
-    }
+    const ACCESS: Access = Access::Admin;
 }
 
 /// `POST /api/api_key`: creates an API key; the response carries its secret,

@@ -105,18 +105,83 @@ impl ResponseError {
         }
     }
 
+    /// What the response means, computed once here so that no layer above
+    /// the core matches status codes.
+    ///
+    /// ```
+    /// use steps_core::{ApiError, ResponseError, ResponseErrorKind};
+    /// # use steps_core::http::StatusCode;
+    /// # fn api(status: u16) -> ResponseError {
+    /// #     let response = steps_core::http::Response::builder().status(status)
+    /// #         .body(steps_core::bytes::Bytes::from_static(br#"{"error":"x"}"#)).unwrap();
+    /// #     use steps_core::Operation;
+    /// #     steps_core::Whoami.parse_response(response).unwrap_err()
+    /// # }
+    /// assert_eq!(api(401).kind(), ResponseErrorKind::Unauthorized);
+    /// assert_eq!(api(503).kind(), ResponseErrorKind::Unavailable);
+    /// assert_eq!(api(400).kind(), ResponseErrorKind::Rejected);
+    /// ```
+    pub fn kind(&self) -> ResponseErrorKind {
+        match self {
+            ResponseError::Redirect { .. } | ResponseError::Decode(_) => ResponseErrorKind::Protocol,
+            ResponseError::Api(_) | ResponseError::UnexpectedBody(_) => match self.status() {
+                StatusCode::UNAUTHORIZED => ResponseErrorKind::Unauthorized,
+                StatusCode::FORBIDDEN => ResponseErrorKind::Forbidden,
+                StatusCode::NOT_FOUND => ResponseErrorKind::NotFound,
+                StatusCode::TOO_MANY_REQUESTS => ResponseErrorKind::RateLimited,
+                StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+                    ResponseErrorKind::Unavailable
+                }
+                // Not the protocol's error body, and no status above says
+                // what happened: something other than a STEPS server
+                // answered (a proxy's error page, say).
+                _ if matches!(self, ResponseError::UnexpectedBody(_)) => ResponseErrorKind::Protocol,
+                _ => ResponseErrorKind::Rejected,
+            },
+        }
+    }
+
     /// Whether the protocol says the same request may succeed later: 429,
-    /// 502, 503 and 504. Whether to actually send it again is the caller's
-    /// policy (and never for a non-idempotent operation).
+    /// 502, 503 and 504 ([`ResponseErrorKind::is_transient`]). Whether to
+    /// actually send it again is the caller's policy (and never for a
+    /// non-idempotent operation).
     pub fn is_transient(&self) -> bool {
-        !matches!(self, ResponseError::Decode(_))
-            && matches!(
-                self.status(),
-                StatusCode::TOO_MANY_REQUESTS
-                    | StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            )
+        self.kind().is_transient()
+    }
+}
+
+/// What a [`ResponseError`] means, whatever its exact status or body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseErrorKind {
+    /// 401: the token (or email and password) was refused. Nothing was done.
+    Unauthorized,
+    /// 403: authenticated, but not allowed.
+    Forbidden,
+    /// 404: no such token, or not the caller's.
+    NotFound,
+    /// 429: too many requests; `retry_after` may say how long to wait.
+    RateLimited,
+    /// 502, 503 or 504: the server or a gateway in front of it is
+    /// temporarily unable to answer.
+    Unavailable,
+    /// The answer does not follow the protocol: a redirect, a 2xx body that
+    /// does not decode, or an error status with a body that is not the
+    /// protocol's (an HTML error page).
+    Protocol,
+    /// Any other error status with the protocol's error body (400, 409,
+    /// 500, ...): the server refused or failed the request.
+    Rejected,
+}
+
+impl ResponseErrorKind {
+    /// Whether the same request may succeed later: rate limited or
+    /// unavailable.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ResponseErrorKind::RateLimited | ResponseErrorKind::Unavailable
+        )
     }
 }
 

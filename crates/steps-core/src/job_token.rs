@@ -3,14 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde::Deserialize;
+use http::StatusCode;
 
-use crate::resource::{self, Create, Delete, Lifetime, List, PageRecord, Read, Record, Resource, Sealed};
-use crate::wire::wire_object;
-use crate::wire::{Field, Kind};
-use crate::{Extra, Page, ResponseError, Secret};
+use crate::resource::{
+    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, TokenRecord,
+};
+use crate::wire::{wire_object, Record};
+use crate::{Access, Extra, ResponseError, Secret};
 
 const PATH: &str = "/api/job_token";
 
@@ -48,19 +47,8 @@ wire_object! {
     }
 }
 
-const JOB_TOKEN_SHAPE: &[Field] = &[
-    Field::required("token_id", Kind::Integer),
-    Field::required("user_id", Kind::Integer),
-    Field::optional("label", Kind::String),
-    Field::required("duration", Kind::Unsigned),
-    Field::required("created_at", Kind::Unsigned),
-    Field::required("expires_at", Kind::Unsigned),
-    Field::optional("token", Kind::String),
-];
-
 impl Record for JobTokenWire {
     type Model = JobToken;
-    const SHAPE: &'static [Field] = JOB_TOKEN_SHAPE;
 
     fn into_model(self, operation: &'static str, status: StatusCode) -> Result<JobToken, ResponseError> {
         let life = Lifetime::from_wire(operation, status, self.duration, self.created_at, self.expires_at)?;
@@ -75,57 +63,35 @@ impl Record for JobTokenWire {
             extra: self.extra,
         })
     }
+}
+
+impl TokenRecord for JobTokenWire {
+    const SECRET_FIELD: &'static str = "token";
 
     fn has_secret(&self) -> bool {
         self.token.is_some()
     }
 }
 
-#[derive(Deserialize)]
-struct JobTokenPageWire {
-    job_tokens: Vec<JobTokenWire>,
-    next_after: Option<i64>,
+wire_object! {
+    struct JobTokenPageWire {
+        job_tokens: Vec<JobTokenWire>,
+        next_after: Option<i64>,
+    }
 }
 
 impl PageRecord for JobTokenPageWire {
     type Item = JobTokenWire;
-    const SHAPE: &'static [Field] = &[
-        Field::required("job_tokens", Kind::Objects(JOB_TOKEN_SHAPE)),
-        Field::optional("next_after", Kind::Integer),
-    ];
-
     fn into_parts(self) -> (Vec<JobTokenWire>, Option<i64>) {
         (self.job_tokens, self.next_after)
     }
 }
 
-impl Sealed for JobToken {}
+resource_wire!(JobToken, "job_token", JobTokenWire, JobTokenPageWire);
 
 impl Resource for JobToken {
     const PATH: &'static str = PATH;
-    const ADMIN_ONLY: bool = false;
-    const NAMES: [&'static str; 4] = [
-        "job_token.create",
-        "job_token.read",
-        "job_token.delete",
-        "job_token.list",
-    ];
-
-    fn parse_one(
-        operation: &'static str,
-        response: &Response<Bytes>,
-        secret_required: bool,
-    ) -> Result<Self, ResponseError> {
-        resource::parse_one::<JobTokenWire>(operation, response, secret_required, "token")
-    }
-
-    fn parse_page(
-        operation: &'static str,
-        response: &Response<Bytes>,
-        after: Option<i64>,
-    ) -> Result<Page<Self>, ResponseError> {
-        resource::parse_page::<JobTokenPageWire>(operation, response, after)
-    }
+    const ACCESS: Access = Access::LoginToken;
 }
 
 /// `POST /api/job_token`: creates a job token; the response carries its secret,

@@ -3,9 +3,20 @@
 //! typed result, with no sockets, no async runtime, no clock and no
 //! randomness. Drive it from any HTTP client, blocking or async.
 //!
-//! Every operation implements one trait, [`Operation`]: build the request,
-//! send it however you like, parse the response. `docs/protocol.md` is the
-//! wire specification this crate follows.
+//! Every operation implements one trait, [`Operation`]: build the request
+//! with the caller's [`Credential`], send it however you like, parse the
+//! response. An operation is plain data: it holds its arguments, never the
+//! token, and declares who may call it ([`Operation::ACCESS`]) and whether
+//! it may be sent twice ([`Operation::IDEMPOTENCY`]). `docs/protocol.md` is
+//! the wire specification this crate follows.
+//!
+//! # Modules
+//!
+//! One module per resource (`login`, `whoami`, `job_token`, `api_key`),
+//! the generic token operations in `resource`, and one concern per shared
+//! module: `operation` (the trait), `credential`, `context`, `limits`,
+//! `error`, `secret`, `page`, and `wire` (request assembly, status
+//! classification, record declarations, shapes, unknown fields).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -13,11 +24,11 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let ctx = CloudContext::new("https://api.steps.invalid/v1")?;
-//! let op = CreateJobToken::new(Credential::bearer(Secret::new("stl_example")))
-//!     .label("nightly build");
+//! let credential = Credential::bearer(Secret::new("stl_example"));
+//! let op = CreateJobToken::new().label("nightly build");
 //!
-//! // 1. Build the request.
-//! let request = op.build_request(&ctx)?;
+//! // 1. Build the request, as the holder of `credential`.
+//! let request = op.build_request(&ctx, &credential)?;
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://api.steps.invalid/v1/api/job_token");
 //! assert_eq!(request.body().as_ref(), br#"{"label":"nightly build","duration":99999}"#);
@@ -42,11 +53,14 @@
 //! Errors never quote a response's values, since a value may be a secret.
 
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 mod api_key;
 mod context;
+mod credential;
 mod error;
 mod job_token;
+mod limits;
 mod login;
 mod operation;
 mod page;
@@ -58,14 +72,16 @@ mod wire;
 
 pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey};
 pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
-pub use error::{ApiError, BuildError, DecodeError, ResponseError, UnexpectedBody};
+pub use credential::Credential;
+pub use error::{ApiError, BuildError, DecodeError, ResponseError, ResponseErrorKind, UnexpectedBody};
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken};
-pub use login::{Expiry, Login, LoginToken, DEFAULT_EXPIRY_MARGIN};
-pub use operation::{Idempotency, Operation};
-pub use page::{ListOperation, Page, MAX_PAGE_LIMIT};
-pub use resource::{Create, Delete, List, Read, Resource, DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES};
+pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
+pub use login::{Expiry, Login, LoginToken};
+pub use operation::{Access, Idempotency, Operation};
+pub use page::{ListOperation, Page};
+pub use resource::{Create, Delete, List, Read, Resource};
 pub use secret::Secret;
-pub use user::{Credential, TokenType, User};
+pub use user::{TokenType, User};
 pub use whoami::{Identity, Whoami};
 pub use wire::{Extra, REQUEST_ID_HEADER};
 

@@ -7,13 +7,10 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 use serde::Serialize;
 
-use crate::wire::wire_object;
-use crate::wire::{self, Field, Kind, RequestParts};
-use crate::{BuildError, CloudContext, Extra, Idempotency, Operation, ResponseError, Secret};
-
-/// How close to its expiry a login token counts as expiring: 30 s, to absorb
-/// clock skew between client and server.
-pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+use crate::wire::{self, wire_object, RequestParts};
+use crate::{
+    Access, BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, Secret,
+};
 
 /// A login token: authorises everything else a user does.
 #[derive(Clone, Debug)]
@@ -33,6 +30,7 @@ pub struct LoginToken {
 
 /// Where a token stands relative to its expiry, at a given `now`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Expiry {
     /// Valid for longer than the margin.
     Fresh,
@@ -61,14 +59,15 @@ impl LoginToken {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// use steps_core::{Expiry, LoginToken, Secret, DEFAULT_EXPIRY_MARGIN};
+    /// use steps_core::{Expiry, LoginToken, Secret};
     ///
     /// let mut token = LoginToken::from_secret(Secret::new("stl_x"));
     /// token.expires_at = Some(UNIX_EPOCH + Duration::from_secs(1_000));
     /// let at = |s| UNIX_EPOCH + Duration::from_secs(s);
-    /// assert_eq!(token.expiry(at(900), DEFAULT_EXPIRY_MARGIN), Expiry::Fresh);
-    /// assert_eq!(token.expiry(at(980), DEFAULT_EXPIRY_MARGIN), Expiry::ExpiringSoon);
-    /// assert_eq!(token.expiry(at(1_000), DEFAULT_EXPIRY_MARGIN), Expiry::Expired);
+    /// let margin = Duration::from_secs(30);
+    /// assert_eq!(token.expiry(at(900), margin), Expiry::Fresh);
+    /// assert_eq!(token.expiry(at(980), margin), Expiry::ExpiringSoon);
+    /// assert_eq!(token.expiry(at(1_000), margin), Expiry::Expired);
     /// ```
     pub fn expiry(&self, now: SystemTime, margin: Duration) -> Expiry {
         let Some(expires_at) = self.expires_at else {
@@ -115,19 +114,19 @@ wire_object! {
     }
 }
 
-const LOGIN_SHAPE: &[Field] = &[
-    Field::required("token", Kind::String),
-    Field::optional("user_id", Kind::Integer),
-    Field::optional("is_admin", Kind::Bool),
-    Field::optional("expires_at", Kind::Unsigned),
-];
-
 impl Operation for Login {
     type Output = LoginToken;
     const NAME: &'static str = "login";
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const ACCESS: Access = Access::Anonymous;
 
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
+    /// Sends no token: `credential` is ignored (pass [`Credential::none`]).
+    fn build_request(
+        &self,
+        ctx: &CloudContext,
+        credential: &Credential,
+    ) -> Result<Request<Bytes>, BuildError> {
+        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
         let invalid = |reason: &str| BuildError::InvalidInput {
             operation: Self::NAME,
             reason: reason.to_owned(),
@@ -149,14 +148,14 @@ impl Operation for Login {
                 method: Method::POST,
                 path: "/api/login",
                 query: "",
-                bearer: None,
+                bearer,
                 json: Some(wire::to_json(Self::NAME, &body)?),
             },
         )
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<LoginToken, ResponseError> {
-        let wire: LoginWire = wire::json_body(Self::NAME, &response, LOGIN_SHAPE)?;
+        let wire: LoginWire = wire::json_body(Self::NAME, &response)?;
         let expires_at = match wire.expires_at {
             Some(s) => Some(wire::unix_time(Self::NAME, response.status(), "expires_at", s)?),
             None => None,

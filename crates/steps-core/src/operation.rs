@@ -1,9 +1,11 @@
-//! The one trait every STEPS operation implements.
+//! The one trait every STEPS operation implements, and the two protocol
+//! facts each operation declares about itself: who may call it, and whether
+//! sending it twice can have a second effect.
 
 use bytes::Bytes;
 use http::{Request, Response};
 
-use crate::{BuildError, CloudContext, ResponseError};
+use crate::{BuildError, CloudContext, Credential, ResponseError};
 
 /// Whether sending an operation twice can have a second effect.
 ///
@@ -12,6 +14,7 @@ use crate::{BuildError, CloudContext, ResponseError};
 /// a create whose bytes may have reached the server, since a second send
 /// mints a second live secret).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Idempotency {
     /// Sending it again has no further effect (reads, deletes, lists, whoami,
     /// login).
@@ -28,21 +31,45 @@ impl Idempotency {
     }
 }
 
-/// One STEPS API operation: a pure request builder and a pure, total
-/// response parser.
+/// Who may call an operation: what [`Operation::build_request`] checks the
+/// [`Credential`] against before it builds anything.
+///
+/// The server has the last word (it answers 401 and 403); these checks are
+/// the seed's preconditions, which fail early and send nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Access {
+    /// No token is sent, even if the credential holds one (login).
+    Anonymous,
+    /// Any valid token: a login token, job token or API key (whoami).
+    AnyToken,
+    /// A user's login token (creating, reading and deleting job tokens).
+    LoginToken,
+    /// An admin's login token (listing job tokens, everything on API keys).
+    /// A credential known not to be an admin's fails with
+    /// [`BuildError::AdminRequired`]; one whose admin status is unknown is
+    /// sent, and the server decides.
+    Admin,
+}
+
+/// One STEPS API operation: plain data (no credential inside), a pure
+/// request builder and a pure, total response parser.
 ///
 /// Every operation in this crate implements it; a runtime drives any of them
-/// with the same few lines: build, send however it likes, parse.
+/// with the same few lines: build with the caller's credential, send however
+/// it likes, parse. An operation value can be built once and sent again
+/// (after a renewed login, say) with another credential.
 ///
 /// ```
-/// use steps_core::{CloudContext, Operation, Whoami, Credential, Secret};
+/// use steps_core::{Access, CloudContext, Credential, Operation, Secret, Whoami};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let ctx = CloudContext::new("https://api.steps.invalid/v1")?;
-/// let op = Whoami::new(Credential::bearer(Secret::new("stl_example")));
-/// let request = op.build_request(&ctx)?;
+/// let credential = Credential::bearer(Secret::new("stl_example"));
+/// let request = Whoami.build_request(&ctx, &credential)?;
 /// assert_eq!(request.uri(), "https://api.steps.invalid/v1/api/whoami");
 /// assert_eq!(<Whoami as Operation>::NAME, "whoami");
+/// assert_eq!(<Whoami as Operation>::ACCESS, Access::AnyToken);
 /// # Ok(()) }
 /// ```
 pub trait Operation {
@@ -56,14 +83,23 @@ pub trait Operation {
     /// Whether the operation may be sent more than once.
     const IDEMPOTENCY: Idempotency;
 
-    /// Builds the request, checking the operation's preconditions first.
+    /// Who may call it.
+    const ACCESS: Access;
+
+    /// Builds the request as the holder of `credential`, checking the
+    /// operation's preconditions first (the credential against
+    /// [`Self::ACCESS`], then the operation's own input).
     ///
     /// # Errors
     ///
     /// [`BuildError`] when a precondition fails (not logged in, admin
     /// required, a token that was never created, invalid input); no request
     /// is built then.
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError>;
+    fn build_request(
+        &self,
+        ctx: &CloudContext,
+        credential: &Credential,
+    ) -> Result<Request<Bytes>, BuildError>;
 
     /// Parses the response to a request this operation built. Total: any
     /// status, headers and body give `Ok` or a typed error, never a panic.

@@ -20,20 +20,14 @@ impl<T> Page<T> {
     }
 }
 
-/// The longest page a server returns; a larger `limit` is clamped to it.
-pub const MAX_PAGE_LIMIT: u32 = 1000;
-
 /// A list operation: its output is a [`Page`], and it can make the
 /// operation for the page after one it returned. Runtimes walk every page
-/// with one loop over this trait.
+/// with one loop over this trait, sending each page with the credential of
+/// the moment.
 pub trait ListOperation: crate::Operation<Output = Page<Self::Item>> + Clone {
     /// The listed item.
     type Item;
 
     /// The operation for the page after `page`, or `None` if it was the last.
     fn next_page(&self, page: &Page<Self::Item>) -> Option<Self>;
-
-    /// The same page, asked for with another credential (a session that
-    /// renewed its login token between pages uses it).
-    fn with_credential(&self, credential: crate::Credential) -> Self;
 }

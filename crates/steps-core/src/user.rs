@@ -1,12 +1,12 @@
-//! The caller: `User` (the seed's account object), `Credential` (the token
-//! an operation is sent with) and `TokenType`.
+//! The caller: `User` (the seed's account object) and `TokenType`.
 
-use crate::{BuildError, Login, LoginToken, Secret};
+use crate::{Credential, Login, LoginToken, Secret};
 
 /// The three kinds of token, with the seed's numbering (sent as
 /// `token_type` by `whoami`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum TokenType {
     /// A login token, from `POST /api/login`.
     Login = 0,
@@ -88,74 +88,13 @@ impl User {
 
     /// The credential for operations made as this user.
     pub fn credential(&self) -> Credential {
-        Credential {
-            token: self.login_token.as_ref().map(|t| t.token.clone()),
-            is_admin: self.is_admin,
-        }
-    }
-}
-
-/// The token an operation is sent with, and whether its holder is known to
-/// be an admin. Operations own one, so they borrow nothing.
-#[derive(Clone, Debug, Default)]
-pub struct Credential {
-    token: Option<Secret>,
-    is_admin: Option<bool>,
-}
-
-impl Credential {
-    /// A credential with this token; whether it belongs to an admin is
-    /// unknown (the server decides).
-    pub fn bearer(token: Secret) -> Self {
-        Credential {
-            token: Some(token),
-            is_admin: None,
-        }
-    }
-
-    /// No token: every operation that needs one fails to build with
-    /// [`BuildError::NotLoggedIn`].
-    pub fn none() -> Self {
-        Credential::default()
-    }
-
-    /// Records whether the holder is an admin, so that admin-only operations
-    /// fail before sending when they are known not to be.
-    pub fn with_admin(mut self, is_admin: bool) -> Self {
-        self.is_admin = Some(is_admin);
-        self
-    }
-
-    /// The token, if there is one.
-    pub fn token(&self) -> Option<&Secret> {
-        self.token.as_ref()
-    }
-
-    /// Whether the holder is an admin, if known.
-    pub fn is_admin(&self) -> Option<bool> {
-        self.is_admin
-    }
-
-    /// The token, or [`BuildError::NotLoggedIn`].
-    pub(crate) fn require_token(&self, operation: &'static str) -> Result<&Secret, BuildError> {
-        self.token.as_ref().ok_or(BuildError::NotLoggedIn { operation })
-    }
-
-    /// The token of a caller not known to be a non-admin, or the build error.
-    pub(crate) fn require_admin(&self, operation: &'static str) -> Result<&Secret, BuildError> {
-        let token = self.require_token(operation)?;
-        if self.is_admin == Some(false) {
-            return Err(BuildError::AdminRequired { operation });
-        }
-        Ok(token)
-    }
-}
-
-impl From<&LoginToken> for Credential {
-    fn from(token: &LoginToken) -> Self {
-        Credential {
-            token: Some(token.token.clone()),
-            is_admin: token.is_admin,
+        let credential = match &self.login_token {
+            Some(token) => Credential::bearer(token.token.clone()),
+            None => Credential::none(),
+        };
+        match self.is_admin {
+            Some(is_admin) => credential.with_admin(is_admin),
+            None => credential,
         }
     }
 }

@@ -5,9 +5,10 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::{Method, Request, Response};
 
-use crate::wire::wire_object;
-use crate::wire::{self, Field, Kind, RequestParts};
-use crate::{BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, TokenType};
+use crate::wire::{self, wire_object, RequestParts};
+use crate::{
+    Access, BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, TokenType,
+};
 
 /// What the server knows of a token's holder.
 #[derive(Clone, Debug)]
@@ -28,18 +29,10 @@ pub struct Identity {
     pub extra: Extra,
 }
 
-/// `GET /api/whoami`: accepts any valid token of any type.
-#[derive(Clone, Debug)]
-pub struct Whoami {
-    credential: Credential,
-}
-
-impl Whoami {
-    /// Asks who holds the credential's token.
-    pub fn new(credential: Credential) -> Self {
-        Whoami { credential }
-    }
-}
+/// `GET /api/whoami`: who holds the token it is sent with. Accepts any
+/// valid token of any type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Whoami;
 
 wire_object! {
     struct IdentityWire {
@@ -50,20 +43,18 @@ wire_object! {
     }
 }
 
-const IDENTITY_SHAPE: &[Field] = &[
-    Field::required("user_id", Kind::Integer),
-    Field::required("token_type", Kind::Unsigned),
-    Field::optional("is_admin", Kind::Bool),
-    Field::optional("expires_at", Kind::Unsigned),
-];
-
 impl Operation for Whoami {
     type Output = Identity;
     const NAME: &'static str = "whoami";
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const ACCESS: Access = Access::AnyToken;
 
-    fn build_request(&self, ctx: &CloudContext) -> Result<Request<Bytes>, BuildError> {
-        let token = self.credential.require_token(Self::NAME)?;
+    fn build_request(
+        &self,
+        ctx: &CloudContext,
+        credential: &Credential,
+    ) -> Result<Request<Bytes>, BuildError> {
+        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
         wire::build(
             ctx,
             RequestParts {
@@ -71,14 +62,14 @@ impl Operation for Whoami {
                 method: Method::GET,
                 path: "/api/whoami",
                 query: "",
-                bearer: Some(token),
+                bearer,
                 json: None,
             },
         )
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<Identity, ResponseError> {
-        let wire: IdentityWire = wire::json_body(Self::NAME, &response, IDENTITY_SHAPE)?;
+        let wire: IdentityWire = wire::json_body(Self::NAME, &response)?;
         let expires_at = match wire.expires_at {
             Some(s) => Some(wire::unix_time(Self::NAME, response.status(), "expires_at", s)?),
             None => None,

@@ -23,18 +23,17 @@ fn parse_all(response: &Response<Bytes>) -> Vec<String> {
             Err(error) => format!("{error} {error:?}"),
         }
     }
-    let c = || Credential::bearer(Secret::new("stl_x"));
     vec![
         one(Login::new("a@b", Secret::new("pw")), response),
-        one(Whoami::new(c()), response),
-        one(CreateJobToken::new(c()), response),
-        one(ReadJobToken::new(c(), 1), response),
-        one(DeleteJobToken::new(c(), 1), response),
-        one(ListJobTokens::new(c()).after(5), response),
-        one(CreateApiKey::new(c()), response),
-        one(ReadApiKey::new(c(), 1), response),
-        one(DeleteApiKey::new(c(), 1), response),
-        one(ListApiKeys::new(c()), response),
+        one(Whoami, response),
+        one(CreateJobToken::new(), response),
+        one(ReadJobToken::new(1), response),
+        one(DeleteJobToken::new(1), response),
+        one(ListJobTokens::new().after(5), response),
+        one(CreateApiKey::new(), response),
+        one(ReadApiKey::new(1), response),
+        one(DeleteApiKey::new(1), response),
+        one(ListApiKeys::new(), response),
     ]
 }
 
@@ -137,19 +136,19 @@ proptest! {
         limit in 1u32..5000,
     ) {
         let ctx = CloudContext::new("https://api.steps.invalid/v1").unwrap();
-        let c = || Credential::bearer(Secret::new("stl_x"));
-        let mut create = CreateJobToken::new(c()).duration(Duration::from_secs(duration));
+        let c = Credential::bearer(Secret::new("stl_x"));
+        let mut create = CreateJobToken::new().duration(Duration::from_secs(duration));
         if let Some(label) = &label {
             prop_assume!(label.len() <= 256);
             create = create.label(label.clone());
         }
-        let request = create.build_request(&ctx).unwrap();
+        let request = create.build_request(&ctx, &c).unwrap();
         let body: Value = serde_json::from_slice(request.body()).unwrap();
         prop_assert_eq!(body["duration"].as_u64(), Some(duration));
         prop_assert_eq!(body["label"].as_str(), label.as_deref());
-        let read = ReadApiKey::new(c(), id).build_request(&ctx).unwrap();
+        let read = ReadApiKey::new(id).build_request(&ctx, &c).unwrap();
         prop_assert_eq!(read.uri().path(), format!("/v1/api/api_key/{id}"));
-        let list = ListJobTokens::new(c()).limit(limit).after(id).build_request(&ctx).unwrap();
+        let list = ListJobTokens::new().limit(limit).after(id).build_request(&ctx, &c).unwrap();
         prop_assert_eq!(list.uri().query().map(str::to_owned), Some(format!("limit={}&after={id}", limit.min(1000))));
     }
 }

@@ -63,10 +63,11 @@ pub enum TransportError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// A create failed after its bytes may have reached the server, so the
-    /// token may have been created. It was not sent again (that could mint
-    /// a second live secret); check with a list or by label before retrying.
-    #[error("{operation}: outcome unknown: the token may have been created")]
+    /// A request that is not idempotent failed after its bytes may have
+    /// reached the server, so it may have taken effect (for a create: the
+    /// token may exist). It was not sent again, since a second send could
+    /// have a second effect; the caller finds out before trying again.
+    #[error("{operation}: outcome unknown: the request may have taken effect")]
     OutcomeUnknown {
         /// The operation's name.
         operation: &'static str,

@@ -4,22 +4,30 @@
 //! body limit, and retries only where they are safe.
 //!
 //! It knows hyper but not the protocol: paths, headers and JSON stay in
-//! `steps-core`. hyper and rustls errors appear only as `source()`.
+//! `steps-core`, and it speaks of requests that may have taken effect, not
+//! of tokens. hyper and rustls errors appear only as `source()`.
+//!
+//! Modules: `transport` (the one generic execute loop), `retry` (the
+//! policy and the pure retry decision), `send` (the `SendRequest` seam),
+//! `hyper_client` (hyper-util behind the seam), `proxy`, `tls`, `error`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use steps_core::{CloudContext, Credential, Secret, Whoami};
 //! use steps_transport::Transport;
 //!
-//! let transport = Transport::builder(CloudContext::new("https://api.steps.example")?).build()?;
-//! let me = transport.execute(&Whoami::new(Credential::bearer(Secret::new("stl_...")))).await?;
+//! let transport = Transport::builder().build(CloudContext::new("https://api.steps.example")?)?;
+//! let credential = Credential::bearer(Secret::new("stl_..."));
+//! let me = transport.execute(&Whoami, &credential).await?;
 //! println!("user {}", me.user_id);
 //! # Ok(()) }
 //! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 mod error;
+mod hyper_client;
 mod proxy;
 mod retry;
 mod send;

@@ -1,12 +1,98 @@
-//! The retry policy: how many attempts, and how long to wait between them
-//! (exponential backoff with full jitter, or the server's `Retry-After`).
-//! Which failures may be retried at all is decided in `transport.rs` from
-//! the operation's idempotency.
+//! The retry policy and the retry decision: after each failed attempt,
+//! [`decide`] says whether to return the error, wait and send again, or
+//! report that a request which may have taken effect has an unknown
+//! outcome. A pure function of the attempt's outcome, the operation's
+//! idempotency, the policy and the time left, tested as a table; the async
+//! loop in `transport.rs` only sends, sleeps and logs.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use steps_core::{Idempotency, ResponseErrorKind};
+
+/// How one attempt failed, as far as the retry decision cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// No connection was made: the request was not sent.
+    NotConnected,
+    /// The TLS handshake failed: not sent, and sending again will not help.
+    TlsFailed,
+    /// The connection failed after the request may have been sent.
+    ConnectionLost,
+    /// The response body was over the limit: the server handled the request.
+    BodyTooLarge,
+    /// The server answered with an error (or a body that does not decode).
+    Answered {
+        /// What the answer means.
+        kind: ResponseErrorKind,
+        /// Whether the status was 5xx: the server may have acted before it
+        /// failed.
+        server_error: bool,
+        /// How long the server asked to wait.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// What to do after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Return the attempt's error as it is.
+    Return,
+    /// Wait this long, then send again.
+    RetryAfter(Duration),
+    /// Return the error as an unknown outcome: the request may have taken
+    /// effect, and it may not be sent again.
+    OutcomeUnknown,
+}
+
+/// The decision after attempt number `attempt` (1 for the first) ended in
+/// `outcome`, with `time_left` before the whole call's deadline.
+///
+/// - A request that may have taken effect and is not idempotent is never
+///   sent again: its failure is an unknown outcome when the server may have
+///   acted (the connection failed mid-request, a 5xx, a body over the
+///   limit), and a plain error when it answered 4xx (nothing was done).
+/// - A request that was not sent (no connection) is sent again, whatever
+///   its idempotency.
+/// - An idempotent request is sent again after a lost connection or a
+///   transient answer (429, 502, 503, 504).
+/// - Never more than `policy.max_attempts` in all, never a wait the server
+///   asked for beyond `policy.max_retry_after`, and never a wait that would
+///   end after the deadline: the error is returned at once instead of
+///   sleeping into a timeout.
+pub(crate) fn decide(
+    outcome: Outcome,
+    idempotency: Idempotency,
+    policy: &RetryPolicy,
+    attempt: u32,
+    time_left: Duration,
+) -> Decision {
+    let idempotent = idempotency.is_idempotent();
+    let retry_after = match outcome {
+        Outcome::TlsFailed => return Decision::Return,
+        Outcome::BodyTooLarge if idempotent => return Decision::Return,
+        Outcome::BodyTooLarge | Outcome::ConnectionLost if !idempotent => return Decision::OutcomeUnknown,
+        Outcome::Answered { server_error, .. } if !idempotent => {
+            return if server_error {
+                Decision::OutcomeUnknown
+            } else {
+                Decision::Return
+            };
+        }
+        Outcome::Answered { kind, .. } if !kind.is_transient() => return Decision::Return,
+        Outcome::Answered { retry_after, .. } => retry_after,
+        Outcome::NotConnected | Outcome::ConnectionLost | Outcome::BodyTooLarge => None,
+    };
+    if attempt >= policy.max_attempts {
+        return Decision::Return;
+    }
+    match policy.delay(attempt, retry_after) {
+        Some(wait) if wait < time_left => Decision::RetryAfter(wait),
+        _ => Decision::Return,
+    }
+}
 
 /// When and how often to send an operation again.
 #[derive(Clone, Debug)]
@@ -74,6 +160,72 @@ fn unit_random() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The retry decision as a table: outcome, idempotency, attempt and
+    /// time left in; decision out. Backoff waits are jittered, so a retry
+    /// is written `RETRY` and checked by kind.
+    #[test]
+    fn the_retry_decision_table() {
+        use Decision::{OutcomeUnknown as UNKNOWN, Return as RETURN};
+        use Idempotency::{Idempotent as IDEM, NonIdempotent as NON};
+        const RETRY: Option<Decision> = None;
+        let answered = |kind, server_error, retry_after: Option<u64>| Outcome::Answered {
+            kind,
+            server_error,
+            retry_after: retry_after.map(Duration::from_secs),
+        };
+        let unavailable = answered(ResponseErrorKind::Unavailable, true, None);
+        let rate_limited = |after| answered(ResponseErrorKind::RateLimited, false, after);
+        let rejected_500 = answered(ResponseErrorKind::Rejected, true, None);
+        let not_found = answered(ResponseErrorKind::NotFound, false, None);
+        let forbidden = answered(ResponseErrorKind::Forbidden, false, None);
+        let protocol_2xx = answered(ResponseErrorKind::Protocol, false, None);
+        let long = Duration::from_secs(30);
+        #[rustfmt::skip]
+        let table: &[(Outcome, Idempotency, u32, Duration, Option<Decision>)] = &[
+            // Nothing was sent: retried whatever the idempotency.
+            (Outcome::NotConnected,   IDEM, 1, long, RETRY),
+            (Outcome::NotConnected,   NON,  1, long, RETRY),
+            (Outcome::NotConnected,   NON,  3, long, Some(RETURN)),
+            (Outcome::TlsFailed,      IDEM, 1, long, Some(RETURN)),
+            (Outcome::TlsFailed,      NON,  1, long, Some(RETURN)),
+            // May have been sent.
+            (Outcome::ConnectionLost, IDEM, 1, long, RETRY),
+            (Outcome::ConnectionLost, IDEM, 3, long, Some(RETURN)),
+            (Outcome::ConnectionLost, NON,  1, long, Some(UNKNOWN)),
+            (Outcome::BodyTooLarge,   IDEM, 1, long, Some(RETURN)),
+            (Outcome::BodyTooLarge,   NON,  1, long, Some(UNKNOWN)),
+            // The server answered.
+            (unavailable,             IDEM, 1, long, RETRY),
+            (unavailable,             IDEM, 2, long, RETRY),
+            (unavailable,             IDEM, 3, long, Some(RETURN)),
+            (unavailable,             NON,  1, long, Some(UNKNOWN)),
+            (rejected_500,            IDEM, 1, long, Some(RETURN)),
+            (rejected_500,            NON,  1, long, Some(UNKNOWN)),
+            (not_found,               IDEM, 1, long, Some(RETURN)),
+            (forbidden,               NON,  1, long, Some(RETURN)),
+            (protocol_2xx,            IDEM, 1, long, Some(RETURN)),
+            (protocol_2xx,            NON,  1, long, Some(RETURN)),
+            (rate_limited(None),      IDEM, 1, long, RETRY),
+            (rate_limited(Some(7)),   IDEM, 1, long, Some(Decision::RetryAfter(Duration::from_secs(7)))),
+            (rate_limited(Some(31)),  IDEM, 1, long, Some(RETURN)),
+            (rate_limited(Some(7)),   NON,  1, long, Some(RETURN)),
+            // A wait that would end after the deadline is not taken.
+            (rate_limited(Some(7)),   IDEM, 1, Duration::from_secs(7), Some(RETURN)),
+            (Outcome::ConnectionLost, IDEM, 1, Duration::ZERO, Some(RETURN)),
+        ];
+        let policy = RetryPolicy::default();
+        for (i, &(outcome, idempotency, attempt, time_left, expected)) in table.iter().enumerate() {
+            let decision = decide(outcome, idempotency, &policy, attempt, time_left);
+            match expected {
+                Some(expected) => assert_eq!(decision, expected, "row {i}: {outcome:?} {idempotency:?}"),
+                None => assert!(
+                    matches!(decision, Decision::RetryAfter(wait) if wait < time_left),
+                    "row {i}: {outcome:?} {idempotency:?} gave {decision:?}"
+                ),
+            }
+        }
+    }
 
     #[test]
     fn backoff_is_jittered_below_an_exponential_ceiling() {

@@ -7,17 +7,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Request;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use steps_core::{CloudContext, Operation};
+use steps_core::{CloudContext, Credential, Operation, ResponseError};
 use tracing::Instrument;
 
 use crate::error::TransportError;
-use crate::proxy::{Proxy, ProxyConnector};
-use crate::retry::RetryPolicy;
-use crate::send::{HyperSend, SendError, SendRequest};
-use crate::tls::{self, TlsConfigError};
+use crate::hyper_client::{HyperSend, HyperSettings};
+use crate::proxy::Proxy;
+use crate::retry::{decide, Decision, Outcome, RetryPolicy};
+use crate::send::{SendError, SendRequest};
+use crate::tls::TlsConfigError;
 
 /// The default connect timeout: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -52,13 +50,14 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// How long an idle pooled connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
-
 /// Settings of a [`Transport`].
+///
+/// Made without a cloud (`TransportBuilder::default()` or
+/// [`Transport::builder`]), so that a facade can hold one and pass every
+/// setting through; [`TransportBuilder::build`] takes the cloud.
 #[must_use]
+#[derive(Clone)]
 pub struct TransportBuilder {
-    ctx: CloudContext,
     connect_timeout: Duration,
     request_timeout: Duration,
     retry: RetryPolicy,
@@ -121,41 +120,24 @@ impl TransportBuilder {
         self
     }
 
-    /// Makes the transport.
+    /// Makes the transport to the cloud `ctx` describes.
     ///
     /// # Errors
     ///
     /// An extra CA certificate is invalid.
-    pub fn build(self) -> Result<Transport, TlsConfigError> {
-        let sender = match self.sender {
+    pub fn build(self, ctx: CloudContext) -> Result<Transport, TlsConfigError> {
+        let sender: Arc<dyn SendRequest> = match self.sender {
             Some(sender) => sender,
-            None => {
-                let mut http = HttpConnector::new();
-                http.enforce_http(false);
-                http.set_nodelay(true);
-                http.set_connect_timeout(Some(self.connect_timeout));
-                let tls = tls::client_config(&self.extra_ca_pem, self.webpki_roots)?;
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config(tls)
-                    .https_or_http()
-                    .enable_http1()
-                    .enable_http2()
-                    .wrap_connector(ProxyConnector::new(http, &self.proxy));
-                let client = Client::builder(TokioExecutor::new())
-                    .timer(TokioTimer::new())
-                    .pool_timer(TokioTimer::new())
-                    // Shorter than the servers' keep-alive timeouts (the
-                    // emulator's 30 s, a load balancer's 60 s, nginx's 75 s),
-                    // so an idle connection is dropped here before the
-                    // server closes it under a request just sent on it.
-                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-                    .build(connector);
-                Arc::new(HyperSend { client })
-            }
+            None => Arc::new(HyperSend::new(HyperSettings {
+                connect_timeout: self.connect_timeout,
+                extra_ca_pem: &self.extra_ca_pem,
+                webpki_roots: self.webpki_roots,
+                proxy: &self.proxy,
+            })?),
         };
         Ok(Transport {
             inner: Arc::new(Inner {
-                ctx: self.ctx,
+                ctx,
                 sender,
                 request_timeout: self.request_timeout,
                 retry: self.retry,
@@ -165,11 +147,24 @@ impl TransportBuilder {
     }
 }
 
-impl Transport {
-    /// Settings for a transport to the cloud `ctx` describes.
-    pub fn builder(ctx: CloudContext) -> TransportBuilder {
+impl std::fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("max_body", &self.max_body)
+            .field("extra_ca_certificates", &self.extra_ca_pem.len())
+            .field("webpki_roots", &self.webpki_roots)
+            .field("proxy", &self.proxy)
+            .field("custom_sender", &self.sender.is_some())
+            .finish()
+    }
+}
+
+impl Default for TransportBuilder {
+    fn default() -> Self {
         TransportBuilder {
-            ctx,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
@@ -180,27 +175,40 @@ impl Transport {
             sender: None,
         }
     }
+}
+
+impl Transport {
+    /// Settings for a transport, all at their defaults.
+    pub fn builder() -> TransportBuilder {
+        TransportBuilder::default()
+    }
 
     /// The cloud this transport talks to.
     pub fn context(&self) -> &CloudContext {
         &self.inner.ctx
     }
 
-    /// Executes `op`: builds its request, sends it (again only where that is
-    /// safe), and parses the response.
+    /// Executes `op` as the holder of `credential`: builds its request,
+    /// sends it (again only where that is safe), and parses the response.
     ///
-    /// Idempotent operations are retried on connection errors, 429, 502,
-    /// 503 and 504. A non-idempotent operation (a create) is sent again only
-    /// when its first attempt never connected; once its bytes may have
-    /// reached the server, a failure is [`TransportError::OutcomeUnknown`].
+    /// Idempotent operations are retried on connection errors and
+    /// transient answers (429, 502, 503, 504). A request that may have
+    /// taken effect and is not idempotent (a create) is sent again only
+    /// when its attempt never connected; once its bytes may have reached
+    /// the server, a failure is [`TransportError::OutcomeUnknown`]. The
+    /// rules are [`decide`]'s, in `retry.rs`.
     ///
     /// # Errors
     ///
     /// [`TransportError`]: a build error (nothing sent), the server's error,
     /// a timeout, a connection or TLS failure, a body over the limit, or an
     /// unknown outcome.
-    pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, TransportError> {
-        let request = op.build_request(&self.inner.ctx)?;
+    pub async fn execute<O: Operation>(
+        &self,
+        op: &O,
+        credential: &Credential,
+    ) -> Result<O::Output, TransportError> {
+        let request = op.build_request(&self.inner.ctx, credential)?;
         let span = tracing::info_span!(
             "steps.operation",
             operation = O::NAME,
@@ -208,7 +216,7 @@ impl Transport {
             path = request.uri().path(),
         );
         let timeout = self.inner.request_timeout;
-        let outcome = tokio::time::timeout(timeout, self.attempts(op, request))
+        let outcome = tokio::time::timeout(timeout, self.attempts(op, credential, request))
             .instrument(span)
             .await;
         match outcome {
@@ -223,18 +231,23 @@ impl Transport {
                     operation: O::NAME,
                     after: timeout,
                 };
-                Err(unknown_if_create::<O>(error))
+                Err(if O::IDEMPOTENCY.is_idempotent() {
+                    error
+                } else {
+                    unknown_outcome::<O>(error)
+                })
             }
         }
     }
 
+    /// Sends, sleeps and logs; [`decide`] says what follows a failure.
     async fn attempts<O: Operation>(
         &self,
         op: &O,
+        credential: &Credential,
         first: Request<Bytes>,
     ) -> Result<O::Output, TransportError> {
-        let idempotent = O::IDEMPOTENCY.is_idempotent();
-        let policy = &self.inner.retry;
+        let deadline = Instant::now() + self.inner.request_timeout;
         let mut attempt = 0;
         let mut first = Some(first);
         loop {
@@ -245,92 +258,74 @@ impl Transport {
             // random numbers), so the bytes are the same.
             let request = match first.take() {
                 Some(request) => request,
-                None => op.build_request(&self.inner.ctx)?,
+                None => op.build_request(&self.inner.ctx, credential)?,
             };
             let started = Instant::now();
             let sent = self.inner.sender.send(request, self.inner.max_body).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
-            let (error, retry_after) = match sent {
+            let (error, outcome) = match sent {
                 Ok(response) => {
                     let status = response.status();
                     tracing::debug!(attempt, status = status.as_u16(), elapsed_ms, "response");
                     match op.parse_response(response) {
                         Ok(output) => return Ok(output),
                         Err(error) => {
-                            let retryable = error.is_transient();
-                            let retry_after = error.retry_after();
-                            let error = TransportError::Response(error);
-                            if !idempotent {
-                                // A 5xx to a create leaves it unknown whether
-                                // the server made the token before failing.
-                                return Err(if status.is_server_error() {
-                                    unknown_if_create::<O>(error)
-                                } else {
-                                    error
-                                });
-                            }
-                            if !retryable {
-                                return Err(error);
-                            }
-                            (error, retry_after)
+                            let outcome = answered(&error, status.is_server_error());
+                            (TransportError::Response(error), outcome)
                         }
                     }
                 }
-                Err(SendError::Connect(source)) => {
-                    tracing::debug!(attempt, elapsed_ms, "connect failed");
-                    (
-                        TransportError::Connect {
-                            operation: O::NAME,
-                            source,
-                        },
-                        None,
-                    )
-                }
-                Err(SendError::Tls(source)) => {
-                    return Err(TransportError::Tls {
-                        operation: O::NAME,
-                        source,
-                    })
-                }
-                Err(SendError::BodyTooLarge) => {
-                    let error = TransportError::BodyTooLarge {
-                        operation: O::NAME,
-                        limit: self.inner.max_body,
-                    };
-                    return Err(unknown_if_create::<O>(error));
-                }
-                Err(SendError::Io(source)) => {
-                    tracing::debug!(attempt, elapsed_ms, "connection failed during the request");
-                    let error = TransportError::Io {
-                        operation: O::NAME,
-                        source,
-                    };
-                    if !idempotent {
-                        return Err(unknown_if_create::<O>(error));
-                    }
-                    (error, None)
+                Err(error) => {
+                    tracing::debug!(attempt, elapsed_ms, error = %error, "send failed");
+                    self.send_error::<O>(error)
                 }
             };
-            if attempt >= policy.max_attempts {
-                return Err(error);
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            match decide(outcome, O::IDEMPOTENCY, &self.inner.retry, attempt, time_left) {
+                Decision::Return => return Err(error),
+                Decision::OutcomeUnknown => return Err(unknown_outcome::<O>(error)),
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
             }
-            let Some(wait) = policy.delay(attempt, retry_after) else {
-                return Err(error);
-            };
-            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The transport error and retry outcome of a failed send.
+    fn send_error<O: Operation>(&self, error: SendError) -> (TransportError, Outcome) {
+        let operation = O::NAME;
+        match error {
+            SendError::Connect(source) => (
+                TransportError::Connect { operation, source },
+                Outcome::NotConnected,
+            ),
+            SendError::Tls(source) => (TransportError::Tls { operation, source }, Outcome::TlsFailed),
+            SendError::Io(source) => (TransportError::Io { operation, source }, Outcome::ConnectionLost),
+            SendError::BodyTooLarge => (
+                TransportError::BodyTooLarge {
+                    operation,
+                    limit: self.inner.max_body,
+                },
+                Outcome::BodyTooLarge,
+            ),
         }
     }
 }
 
-/// Wraps `error` as an unknown outcome when `O` is not idempotent.
-fn unknown_if_create<O: Operation>(error: TransportError) -> TransportError {
-    if O::IDEMPOTENCY.is_idempotent() {
-        error
-    } else {
-        TransportError::OutcomeUnknown {
-            operation: O::NAME,
-            cause: Box::new(error),
-        }
+/// The retry outcome of an error the server answered.
+fn answered(error: &ResponseError, server_error: bool) -> Outcome {
+    Outcome::Answered {
+        kind: error.kind(),
+        server_error,
+        retry_after: error.retry_after(),
+    }
+}
+
+/// `error` as the failure of a request that may have taken effect.
+fn unknown_outcome<O: Operation>(error: TransportError) -> TransportError {
+    TransportError::OutcomeUnknown {
+        operation: O::NAME,
+        cause: Box::new(error),
     }
 }

@@ -82,20 +82,24 @@ fn transport(steps: Vec<Step>) -> (Transport, Arc<Script>) {
         steps: Mutex::new(steps.into()),
         sent: Mutex::new(Vec::new()),
     });
-    let transport = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
+    let transport = Transport::builder()
         .request_timeout(Duration::from_secs(30))
         .sender(script.clone())
-        .build()
+        .build(CloudContext::new("http://127.0.0.1:9").unwrap())
         .unwrap();
     (transport, script)
 }
 
 fn read() -> ReadJobToken {
-    ReadJobToken::new(Credential::bearer(Secret::new("stl_x")), 7)
+    ReadJobToken::new(7)
 }
 
 fn create() -> CreateJobToken {
-    CreateJobToken::new(Credential::bearer(Secret::new("stl_x")))
+    CreateJobToken::new()
+}
+
+fn user() -> Credential {
+    Credential::bearer(Secret::new("stl_x"))
 }
 
 fn sent(script: &Script) -> usize {
@@ -112,7 +116,7 @@ fn attempts_are_identical(script: &Script) {
 #[tokio::test(start_paused = true)]
 async fn a_read_is_retried_through_transient_failures() {
     let (t, script) = transport(vec![Step::Status(503, &[]), Step::Io, Step::Ok(RECORD)]);
-    let token = t.execute(&read()).await.expect("third attempt succeeds");
+    let token = t.execute(&read(), &user()).await.expect("third attempt succeeds");
     assert_eq!(token.token_id, 7);
     assert_eq!(sent(&script), 3);
     attempts_are_identical(&script);
@@ -125,7 +129,7 @@ async fn a_read_stops_after_max_attempts_with_the_last_error() {
         Step::Status(504, &[]),
         Step::Status(503, &[]),
     ]);
-    let error = t.execute(&read()).await.expect_err("all attempts fail");
+    let error = t.execute(&read(), &user()).await.expect_err("all attempts fail");
     assert_eq!(error.response().map(|r| r.status().as_u16()), Some(503));
     assert_eq!(sent(&script), 3);
 }
@@ -134,13 +138,13 @@ async fn a_read_stops_after_max_attempts_with_the_last_error() {
 async fn permanent_errors_are_not_retried() {
     for status in [400, 401, 403, 404, 500] {
         let (t, script) = transport(vec![Step::Status(status, &[])]);
-        let error = t.execute(&read()).await.expect_err("fails");
+        let error = t.execute(&read(), &user()).await.expect_err("fails");
         assert_eq!(error.response().map(|r| r.status().as_u16()), Some(status));
         assert_eq!(sent(&script), 1, "status {status}");
     }
     let (t, script) = transport(vec![Step::Tls]);
     assert!(matches!(
-        t.execute(&read()).await,
+        t.execute(&read(), &user()).await,
         Err(TransportError::Tls { .. })
     ));
     assert_eq!(sent(&script), 1);
@@ -150,12 +154,17 @@ async fn permanent_errors_are_not_retried() {
 async fn retry_after_is_waited_for_and_too_long_a_wait_is_not() {
     let (t, script) = transport(vec![Step::Status(429, &[("retry-after", "7")]), Step::Ok(RECORD)]);
     let started = tokio::time::Instant::now();
-    t.execute(&read()).await.expect("succeeds after the wait");
+    t.execute(&read(), &user())
+        .await
+        .expect("succeeds after the wait");
     assert_eq!(started.elapsed().as_secs(), 7);
     assert_eq!(sent(&script), 2);
 
     let (t, script) = transport(vec![Step::Status(429, &[("retry-after", "600")])]);
-    let error = t.execute(&read()).await.expect_err("the wait is over the cap");
+    let error = t
+        .execute(&read(), &user())
+        .await
+        .expect_err("the wait is over the cap");
     assert_eq!(
         error.response().and_then(|r| r.retry_after()),
         Some(Duration::from_secs(600))
@@ -166,20 +175,20 @@ async fn retry_after_is_waited_for_and_too_long_a_wait_is_not() {
 #[tokio::test(start_paused = true)]
 async fn a_create_is_sent_once_and_a_5xx_leaves_its_outcome_unknown() {
     let (t, script) = transport(vec![Step::Status(503, &[]), Step::Ok(RECORD)]);
-    let error = t.execute(&create()).await.expect_err("not retried");
+    let error = t.execute(&create(), &user()).await.expect_err("not retried");
     assert!(
         matches!(error, TransportError::OutcomeUnknown { .. }),
         "{error:?}"
     );
     assert_eq!(error.response().map(|r| r.status().as_u16()), Some(503));
-    assert!(error.to_string().contains("may have been created"));
+    assert!(error.to_string().contains("may have taken effect"));
     assert_eq!(sent(&script), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_create_whose_connection_failed_mid_request_is_not_resent() {
     let (t, script) = transport(vec![Step::Io, Step::Ok(RECORD)]);
-    let error = t.execute(&create()).await.expect_err("not retried");
+    let error = t.execute(&create(), &user()).await.expect_err("not retried");
     assert!(
         matches!(error, TransportError::OutcomeUnknown { .. }),
         "{error:?}"
@@ -190,7 +199,10 @@ async fn a_create_whose_connection_failed_mid_request_is_not_resent() {
 #[tokio::test(start_paused = true)]
 async fn a_create_that_never_connected_is_retried() {
     let (t, script) = transport(vec![Step::Connect, Step::Ok(RECORD)]);
-    let token = t.execute(&create()).await.expect("the second attempt connects");
+    let token = t
+        .execute(&create(), &user())
+        .await
+        .expect("the second attempt connects");
     assert_eq!(token.token.as_ref().map(Secret::expose), Some("stj_x"));
     assert_eq!(sent(&script), 2);
     attempts_are_identical(&script);
@@ -199,7 +211,7 @@ async fn a_create_that_never_connected_is_retried() {
 #[tokio::test(start_paused = true)]
 async fn a_create_refused_with_4xx_is_a_plain_error() {
     let (t, _) = transport(vec![Step::Status(429, &[("retry-after", "1")])]);
-    let error = t.execute(&create()).await.expect_err("refused");
+    let error = t.execute(&create(), &user()).await.expect_err("refused");
     assert!(matches!(error, TransportError::Response(_)), "{error:?}");
 }
 
@@ -207,12 +219,12 @@ async fn a_create_refused_with_4xx_is_a_plain_error() {
 async fn the_request_timeout_bounds_the_whole_call() {
     let (t, _) = transport(vec![Step::Hang]);
     let started = tokio::time::Instant::now();
-    let error = t.execute(&read()).await.expect_err("times out");
+    let error = t.execute(&read(), &user()).await.expect_err("times out");
     assert!(matches!(error, TransportError::Timeout { .. }), "{error:?}");
     assert_eq!(started.elapsed(), Duration::from_secs(30));
 
     let (t, _) = transport(vec![Step::Hang]);
-    let error = t.execute(&create()).await.expect_err("times out");
+    let error = t.execute(&create(), &user()).await.expect_err("times out");
     assert!(
         matches!(error, TransportError::OutcomeUnknown { .. }) && error.is_timeout(),
         "{error:?}"
@@ -225,12 +237,12 @@ async fn a_policy_of_one_attempt_never_retries() {
         steps: Mutex::new(vec![Step::Status(503, &[])].into()),
         sent: Mutex::new(Vec::new()),
     });
-    let t = Transport::builder(CloudContext::new("http://127.0.0.1:9").unwrap())
+    let t = Transport::builder()
         .retry_policy(RetryPolicy::never())
         .sender(script.clone())
-        .build()
+        .build(CloudContext::new("http://127.0.0.1:9").unwrap())
         .unwrap();
-    assert!(t.execute(&read()).await.is_err());
+    assert!(t.execute(&read(), &user()).await.is_err());
     assert_eq!(sent(&script), 1);
 }
 
@@ -238,7 +250,7 @@ async fn a_policy_of_one_attempt_never_retries() {
 async fn a_precondition_failure_sends_nothing() {
     let (t, script) = transport(vec![]);
     let error = t
-        .execute(&ReadJobToken::new(Credential::none(), 1))
+        .execute(&ReadJobToken::new(1), &Credential::none())
         .await
         .expect_err("not logged in");
     assert!(matches!(error, TransportError::Build(_)));

@@ -68,8 +68,12 @@ fn send(request: Request<Bytes>) -> Result<Response<Bytes>, Box<dyn std::error::
 }
 
 /// Build, send, parse: the whole of a runtime.
-fn run<O: Operation>(ctx: &CloudContext, op: &O) -> Result<O::Output, Box<dyn std::error::Error>> {
-    let request = op.build_request(ctx)?;
+fn run<O: Operation>(
+    ctx: &CloudContext,
+    credential: &Credential,
+    op: &O,
+) -> Result<O::Output, Box<dyn std::error::Error>> {
+    let request = op.build_request(ctx, credential)?;
     let response = send(request)?;
     Ok(op.parse_response(response)?)
 }
@@ -85,19 +89,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let ctx = CloudContext::new(&url)?;
-    let login = run(&ctx, &Login::new(&email, Secret::new(password)))?;
+    let login = run(
+        &ctx,
+        &Credential::none(),
+        &Login::new(&email, Secret::new(password)),
+    )?;
     println!("logged in; login token {:?}", login.token);
     let credential = Credential::from(&login);
 
-    let job = run(
-        &ctx,
-        &CreateJobToken::new(credential.clone()).label("custom runtime"),
-    )?;
+    let job = run(&ctx, &credential, &CreateJobToken::new().label("custom runtime"))?;
     println!("created job token {}", job.token_id);
     let secret = job.token.clone().ok_or("a create carries its secret")?;
-    let me = run(&ctx, &Whoami::new(Credential::bearer(secret)))?;
+    let me = run(&ctx, &Credential::bearer(secret), &Whoami)?;
     println!("whoami with it: user {} ({:?} token)", me.user_id, me.token_type);
-    run(&ctx, &DeleteJobToken::new(credential, job.token_id))?;
+    run(&ctx, &credential, &DeleteJobToken::new(job.token_id))?;
     println!(
         "deleted job token {}; no async runtime was used by the client",
         job.token_id

@@ -4,13 +4,19 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use steps_core::{CloudContext, Login, LoginToken, Secret, DEFAULT_EXPIRY_MARGIN};
-use steps_transport::{Proxy, RetryPolicy, Transport, TransportBuilder};
+use steps_core::{CloudContext, Credential, Login, LoginToken, Secret};
+use steps_transport::{Transport, TransportBuilder};
 
 use crate::{Error, Result, Session};
 
 /// The base URL used when none is given: the local emulator's.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
+
+/// How close to its expiry a login token is renewed before a call, by
+/// default: 30 s, to absorb clock skew between client and server. A policy
+/// of the facade; the core's [`LoginToken::expiry`] takes the margin as an
+/// argument.
+pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 /// Reads the current time. The SDK reads the clock only through this, so
 /// tests can fix it.
@@ -46,19 +52,38 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Settings of a [`Client`].
+/// Settings of a [`Client`]: the cloud, how it is identified, the clock
+/// and renewal margin, and the transport's settings, passed through
+/// [`ClientBuilder::transport`] (timeouts, retries, body limit, TLS roots,
+/// proxy) so that each knob has one surface.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = steps::Client::builder()
+///     .base_url("https://api.steps.example")
+///     .transport(|t| t.request_timeout(Duration::from_secs(5)).without_webpki_roots())
+///     .build();
+/// # let _ = client;
+/// ```
 #[must_use]
 pub struct ClientBuilder {
     base_url: String,
     user_agent: Option<String>,
-    connect_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    max_body: Option<usize>,
-    extra_ca_pem: Vec<Vec<u8>>,
-    proxy: Option<Proxy>,
+    transport: TransportBuilder,
     clock: Arc<dyn Clock>,
     expiry_margin: Duration,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("transport", &self.transport)
+            .field("expiry_margin", &self.expiry_margin)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -75,45 +100,17 @@ impl ClientBuilder {
         self
     }
 
-    /// The connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// The timeout of a whole call, retries included (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy (default: up to 3 attempts where safe).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The largest response body accepted (default 1 MiB).
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.max_body = Some(bytes);
-        self
-    }
-
-    /// Trusts this PEM CA certificate too, for private clouds.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.extra_ca_pem.push(pem.into());
-        self
-    }
-
-    /// Where to find a proxy (default: `HTTPS_PROXY`, `HTTP_PROXY`,
-    /// `NO_PROXY`).
-    pub fn proxy(mut self, proxy: Proxy) -> Self {
-        self.proxy = Some(proxy);
+    /// Changes the transport's settings: connect and request timeouts
+    /// (10 s, 30 s), the retry policy (3 attempts where safe), the response
+    /// body limit (1 MiB), extra or only private CA certificates, the proxy
+    /// (from the environment). See [`TransportBuilder`].
+    pub fn transport(mut self, settings: impl FnOnce(TransportBuilder) -> TransportBuilder) -> Self {
+        self.transport = settings(self.transport);
         self
     }
 
     /// How close to expiry a login token is renewed before a call
-    /// (default 30 s).
+    /// (default [`DEFAULT_EXPIRY_MARGIN`], 30 s).
     pub fn expiry_margin(mut self, margin: Duration) -> Self {
         self.expiry_margin = margin;
         self
@@ -138,26 +135,10 @@ impl ClientBuilder {
                 .with_user_agent(user_agent)
                 .map_err(|e| Error::config(e.to_string()))?;
         }
-        let mut transport: TransportBuilder = Transport::builder(ctx);
-        if let Some(timeout) = self.connect_timeout {
-            transport = transport.connect_timeout(timeout);
-        }
-        if let Some(timeout) = self.request_timeout {
-            transport = transport.request_timeout(timeout);
-        }
-        if let Some(retry) = self.retry {
-            transport = transport.retry_policy(retry);
-        }
-        if let Some(bytes) = self.max_body {
-            transport = transport.max_response_body(bytes);
-        }
-        for pem in self.extra_ca_pem {
-            transport = transport.add_root_certificate_pem(pem);
-        }
-        if let Some(proxy) = self.proxy {
-            transport = transport.proxy(proxy);
-        }
-        let transport = transport.build().map_err(|e| Error::config(e.to_string()))?;
+        let transport = self
+            .transport
+            .build(ctx)
+            .map_err(|e| Error::config(e.to_string()))?;
         Ok(Client {
             transport,
             clock: self.clock,
@@ -172,12 +153,7 @@ impl Client {
         ClientBuilder {
             base_url: DEFAULT_API_URL.to_owned(),
             user_agent: None,
-            connect_timeout: None,
-            request_timeout: None,
-            retry: None,
-            max_body: None,
-            extra_ca_pem: Vec::new(),
-            proxy: None,
+            transport: TransportBuilder::default(),
             clock: Arc::new(SystemClock),
             expiry_margin: DEFAULT_EXPIRY_MARGIN,
         }
@@ -229,10 +205,13 @@ impl Client {
         Some(self.session_from_token(token))
     }
 
+    /// Where `token` stands now by this client's clock and renewal margin.
+    pub fn expiry_of(&self, token: &LoginToken) -> steps_core::Expiry {
+        token.expiry(self.clock.now(), self.expiry_margin)
+    }
+
     pub(crate) async fn login_token(&self, email: &str, password: &Secret) -> Result<LoginToken> {
-        Ok(self
-            .transport
-            .execute(&Login::new(email, password.clone()))
-            .await?)
+        let login = Login::new(email, password.clone());
+        Ok(self.transport.execute(&login, &Credential::none()).await?)
     }
 }

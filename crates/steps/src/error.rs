@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use steps_core::{BuildError, ResponseError};
+use steps_core::{BuildError, ResponseError, ResponseErrorKind};
 use steps_transport::TransportError;
 
 /// What kind of failure an [`Error`] is.
@@ -59,8 +59,16 @@ pub struct Error {
 
 #[derive(Debug, thiserror::Error)]
 enum Repr {
+    /// The transport speaks of requests that may have taken effect; the
+    /// only such requests the SDK sends are creates, so it says so.
+    #[error("{operation}: outcome unknown: the token may have been created")]
+    OutcomeUnknown {
+        operation: &'static str,
+        #[source]
+        cause: Box<TransportError>,
+    },
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     #[error("invalid configuration: {0}")]
     Config(String),
 }
@@ -76,6 +84,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         let transport = match &self.repr {
             Repr::Config(_) => return ErrorKind::Config,
+            Repr::OutcomeUnknown { .. } => return ErrorKind::OutcomeUnknown,
             Repr::Transport(t) => t,
         };
         match transport {
@@ -83,18 +92,18 @@ impl Error {
             TransportError::Build(BuildError::AdminRequired { .. }) => ErrorKind::AdminRequired,
             TransportError::Build(BuildError::NotCreated { .. }) => ErrorKind::NotCreated,
             TransportError::Build(_) => ErrorKind::InvalidInput,
-            TransportError::Response(response) => match response {
-                ResponseError::Api(_) | ResponseError::UnexpectedBody(_) => {
-                    match response.status().as_u16() {
-                        401 => ErrorKind::Unauthorized,
-                        403 => ErrorKind::Forbidden,
-                        404 => ErrorKind::NotFound,
-                        429 => ErrorKind::RateLimited,
-                        _ if matches!(response, ResponseError::UnexpectedBody(_)) => ErrorKind::Protocol,
-                        _ => ErrorKind::Api,
-                    }
+            TransportError::Response(response) => match response.kind() {
+                ResponseErrorKind::Unauthorized => ErrorKind::Unauthorized,
+                ResponseErrorKind::Forbidden => ErrorKind::Forbidden,
+                ResponseErrorKind::NotFound => ErrorKind::NotFound,
+                ResponseErrorKind::RateLimited => ErrorKind::RateLimited,
+                ResponseErrorKind::Protocol => ErrorKind::Protocol,
+                // A gateway's HTML 502 page is not the protocol's answer:
+                // `Protocol`, and `is_retryable` still says "try again".
+                ResponseErrorKind::Unavailable if matches!(response, ResponseError::UnexpectedBody(_)) => {
+                    ErrorKind::Protocol
                 }
-                _ => ErrorKind::Protocol,
+                _ => ErrorKind::Api,
             },
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Connect { .. } => ErrorKind::Connect,
@@ -109,6 +118,7 @@ impl Error {
     fn response(&self) -> Option<&ResponseError> {
         match &self.repr {
             Repr::Transport(t) => t.response(),
+            Repr::OutcomeUnknown { cause, .. } => cause.response(),
             Repr::Config(_) => None,
         }
     }
@@ -140,6 +150,7 @@ impl Error {
     pub fn operation(&self) -> Option<&'static str> {
         match &self.repr {
             Repr::Transport(t) => t.operation(),
+            Repr::OutcomeUnknown { operation, .. } => Some(operation),
             Repr::Config(_) => None,
         }
     }
@@ -149,10 +160,17 @@ impl Error {
     /// unknown outcome (trying again could create a second token).
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
-            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Io => true,
-            ErrorKind::Api | ErrorKind::Protocol => matches!(self.status(), Some(502..=504)),
-            _ => false,
+            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Io => true,
+            ErrorKind::OutcomeUnknown => false,
+            _ => self.response().is_some_and(ResponseError::is_transient),
         }
+    }
+
+    /// What the server's answer means, when it answered: the core's
+    /// reading of the status and body, for callers who need more than
+    /// [`Error::kind`] (a gateway's 503 from a server's own, say).
+    pub fn response_kind(&self) -> Option<ResponseErrorKind> {
+        self.response().map(ResponseError::kind)
     }
 
     /// Whether the server refused the token (401): the session must log in
@@ -164,9 +182,11 @@ impl Error {
 
 impl From<TransportError> for Error {
     fn from(error: TransportError) -> Self {
-        Error {
-            repr: Repr::Transport(error),
-        }
+        let repr = match error {
+            TransportError::OutcomeUnknown { operation, cause } => Repr::OutcomeUnknown { operation, cause },
+            error => Repr::Transport(error),
+        };
+        Error { repr }
     }
 }
 

@@ -30,7 +30,7 @@
 //! - A session that logged in with a password renews its login token before
 //!   it expires, and once after a 401.
 //! - Proxies from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
-//!   (or [`ClientBuilder::proxy`]), always through a `CONNECT` tunnel, so a
+//!   (or [`TransportBuilder::proxy`] through [`ClientBuilder::transport`]), always through a `CONNECT` tunnel, so a
 //!   proxy sees the host and port and never a request or its token.
 //!   `localhost` and loopback addresses are never sent to the environment's
 //!   proxy, so a local emulator works behind a company proxy.
@@ -47,22 +47,23 @@
 //! those who drive it with their own HTTP client.
 
 #![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 mod client;
 mod error;
 mod session;
 mod tokens;
 
-pub use client::{Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL};
+pub use client::{Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN};
 pub use error::{Error, ErrorKind, Result};
 pub use session::{Pages, Session};
 pub use tokens::{ApiKeys, JobTokens, Tokens};
 
 pub use steps_core::{
     self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Resource,
-    Secret, TokenType,
+    ResponseErrorKind, Secret, TokenType,
 };
-pub use steps_transport::{Proxy, ProxyError, RetryPolicy};
+pub use steps_transport::{Proxy, ProxyError, RetryPolicy, TransportBuilder};
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../../README.md")]

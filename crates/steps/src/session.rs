@@ -4,7 +4,10 @@
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 
-use steps_core::{Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, Secret, Whoami};
+use steps_core::{
+    Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, ResponseErrorKind, Secret,
+    Whoami,
+};
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
 
@@ -91,7 +94,7 @@ impl Session {
     ///
     /// The token is refused (401) and cannot be renewed, or a network error.
     pub async fn whoami(&self) -> Result<Identity> {
-        self.call(Whoami::new).await
+        self.call(&Whoami).await
     }
 
     /// The user's job tokens.
@@ -114,8 +117,7 @@ impl Session {
     async fn credential(&self) -> Result<(Credential, u64)> {
         let (expiry, generation) = {
             let current = self.current();
-            let client = &self.inner.client;
-            let expiry = current.token.expiry(client.clock.now(), client.expiry_margin);
+            let expiry = self.inner.client.expiry_of(&current.token);
             if !needs_renewal(expiry, self.inner.credentials.is_some()) {
                 return Ok((Credential::from(&current.token), current.generation));
             }
@@ -147,23 +149,21 @@ impl Session {
         self.inner.current.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs the operation `make` builds for a credential; after a 401, logs
-    /// in again once (if it can) and runs it again.
-    pub(crate) async fn call<O, F>(&self, make: F) -> Result<O::Output>
-    where
-        O: Operation,
-        F: Fn(Credential) -> O,
-    {
+    /// Runs `op` with the session's credential; after a 401, logs in again
+    /// once (if it can) and runs it again with the new one.
+    pub(crate) async fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
         let (credential, generation) = self.credential().await?;
         let transport = &self.inner.client.transport;
-        match transport.execute(&make(credential)).await {
-            Err(TransportError::Response(e)) if e.status() == 401 && self.inner.credentials.is_some() => {
+        match transport.execute(op, &credential).await {
+            Err(TransportError::Response(e))
+                if e.kind() == ResponseErrorKind::Unauthorized && self.inner.credentials.is_some() =>
+            {
                 tracing::debug!(
                     operation = O::NAME,
                     "token refused; logging in again and repeating the call"
                 );
                 let (credential, _) = self.renew(generation).await?;
-                Ok(transport.execute(&make(credential)).await?)
+                Ok(transport.execute(op, &credential).await?)
             }
             result => Ok(result?),
         }
@@ -202,10 +202,7 @@ impl<O: ListOperation> Pages<O> {
     /// As for the list call; the walk stops after an error.
     pub async fn next(&mut self) -> Option<Result<Page<O::Item>>> {
         let op = self.next.take()?;
-        let result = self
-            .session
-            .call(|credential| op.with_credential(credential))
-            .await;
+        let result = self.session.call(&op).await;
         if let Ok(page) = &result {
             self.next = op.next_page(page);
         }
@@ -217,9 +214,10 @@ impl<O: ListOperation> Pages<O> {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use steps_core::{LoginToken, Secret, DEFAULT_EXPIRY_MARGIN};
+    use steps_core::{LoginToken, Secret};
 
     use super::needs_renewal;
+    use crate::DEFAULT_EXPIRY_MARGIN;
 
     #[test]
     fn renewal_happens_only_near_expiry_and_only_with_credentials() {

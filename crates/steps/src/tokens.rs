@@ -44,16 +44,11 @@ impl<R: Resource> Tokens<'_, R> {
     /// Invalid label or duration, not logged in, not allowed (API keys are
     /// admin only), or a network error.
     pub async fn create(&self, label: Option<&str>, duration: Option<Duration>) -> Result<R> {
-        let duration = duration.unwrap_or(DEFAULT_DURATION);
-        self.session
-            .call(|credential| {
-                let op = Create::<R>::new(credential).duration(duration);
-                match label {
-                    Some(label) => op.label(label),
-                    None => op,
-                }
-            })
-            .await
+        let mut op = Create::<R>::new().duration(duration.unwrap_or(DEFAULT_DURATION));
+        if let Some(label) = label {
+            op = op.label(label);
+        }
+        self.session.call(&op).await
     }
 
     /// Reads one, without its secret.
@@ -63,9 +58,7 @@ impl<R: Resource> Tokens<'_, R> {
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id, or a job
     /// token of another user.
     pub async fn get(&self, id: i64) -> Result<R> {
-        self.session
-            .call(|credential| Read::<R>::new(credential, id))
-            .await
+        self.session.call(&Read::<R>::new(id)).await
     }
 
     /// Deletes (revokes) one.
@@ -75,9 +68,7 @@ impl<R: Resource> Tokens<'_, R> {
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id, or a job
     /// token of another user.
     pub async fn delete(&self, id: i64) -> Result<()> {
-        self.session
-            .call(|credential| Delete::<R>::new(credential, id))
-            .await
+        self.session.call(&Delete::<R>::new(id)).await
     }
 
     /// All of them (admin only), following every page.
@@ -97,8 +88,7 @@ impl<R: Resource> Tokens<'_, R> {
 }
 
 fn first_page<R: Resource>(limit: Option<u32>) -> List<R> {
-    // The session puts its own credential in before each page is sent.
-    let op = List::new(steps_core::Credential::none());
+    let op = List::new();
     match limit {
         Some(limit) => op.limit(limit),
         None => op,

@@ -12,9 +12,10 @@ const WRONG_RECORD: &str = r#"{"api_key_id":"7","user_id":2,"label":null,"durati
 #[test]
 fn create() {
     check_operation(
-        CreateApiKey::new(user())
+        CreateApiKey::new()
             .label("gpu worker")
             .duration(Duration::from_secs(3600)),
+        user(),
         201,
         &format!(r#"{{{RECORD},"api_key":"{API_SECRET}"}}"#),
         WRONG_RECORD,
@@ -24,7 +25,8 @@ fn create() {
 #[test]
 fn read() {
     check_operation(
-        ReadApiKey::new(user(), 7),
+        ReadApiKey::new(7),
+        user(),
         200,
         &format!("{{{RECORD}}}"),
         WRONG_RECORD,
@@ -33,13 +35,14 @@ fn read() {
 
 #[test]
 fn delete() {
-    check_operation(DeleteApiKey::new(user(), 7), 204, "", WRONG_RECORD);
+    check_operation(DeleteApiKey::new(7), user(), 204, "", WRONG_RECORD);
 }
 
 #[test]
 fn list() {
     check_operation(
-        ListApiKeys::new(user()).limit(2).after(6),
+        ListApiKeys::new().limit(2).after(6),
+        user(),
         200,
         &format!(
             r#"{{"api_keys":[{{{RECORD}}},{{"api_key_id":9,"user_id":3,"label":null,"duration":99999,"created_at":1700000100,"expires_at":1700100099}}],"next_after":9}}"#

@@ -9,58 +9,68 @@ use steps_core::{
 
 use crate::support::{ctx, user};
 
-fn build_error<O: Operation>(op: O) -> BuildError {
-    op.build_request(&ctx()).expect_err("the build must fail")
+fn build_error<O: Operation>(op: O, credential: Credential) -> BuildError {
+    op.build_request(&ctx(), &credential)
+        .expect_err("the build must fail")
+}
+
+fn builds<O: Operation>(op: O, credential: Credential) -> bool {
+    op.build_request(&ctx(), &credential).is_ok()
 }
 
 #[test]
 fn every_authenticated_operation_needs_a_token() {
     let none = Credential::none;
     let errors = [
-        build_error(Whoami::new(none())),
-        build_error(CreateJobToken::new(none())),
-        build_error(ReadJobToken::new(none(), 1)),
-        build_error(DeleteJobToken::new(none(), 1)),
-        build_error(ListJobTokens::new(none())),
-        build_error(CreateApiKey::new(none())),
-        build_error(ReadApiKey::new(none(), 1)),
-        build_error(DeleteApiKey::new(none(), 1)),
-        build_error(ListApiKeys::new(none())),
+        build_error(Whoami, none()),
+        build_error(CreateJobToken::new(), none()),
+        build_error(ReadJobToken::new(1), none()),
+        build_error(DeleteJobToken::new(1), none()),
+        build_error(ListJobTokens::new(), none()),
+        build_error(CreateApiKey::new(), none()),
+        build_error(ReadApiKey::new(1), none()),
+        build_error(DeleteApiKey::new(1), none()),
+        build_error(ListApiKeys::new(), none()),
     ];
     for error in errors {
         assert!(matches!(error, BuildError::NotLoggedIn { .. }), "{error:?}");
     }
+    // Login is anonymous: it builds with no credential, and sends none even
+    // when given one.
+    let login = Login::new("ada@example.com", Secret::new("pw"));
+    assert!(builds(login.clone(), none()));
+    let request = login.build_request(&ctx(), &user()).expect("builds");
+    assert!(request.headers().get("authorization").is_none());
 }
 
 #[test]
 fn admin_operations_fail_for_a_known_non_admin_and_build_otherwise() {
     let non_admin = || user().with_admin(false);
     let errors = [
-        build_error(ListJobTokens::new(non_admin())),
-        build_error(CreateApiKey::new(non_admin())),
-        build_error(ReadApiKey::new(non_admin(), 1)),
-        build_error(DeleteApiKey::new(non_admin(), 1)),
-        build_error(ListApiKeys::new(non_admin())),
+        build_error(ListJobTokens::new(), non_admin()),
+        build_error(CreateApiKey::new(), non_admin()),
+        build_error(ReadApiKey::new(1), non_admin()),
+        build_error(DeleteApiKey::new(1), non_admin()),
+        build_error(ListApiKeys::new(), non_admin()),
     ];
     for error in errors {
         assert!(matches!(error, BuildError::AdminRequired { .. }), "{error:?}");
     }
     // A non-admin still creates, reads and deletes their own job tokens.
-    assert!(CreateJobToken::new(non_admin()).build_request(&ctx()).is_ok());
-    assert!(ReadJobToken::new(non_admin(), 1).build_request(&ctx()).is_ok());
-    assert!(DeleteJobToken::new(non_admin(), 1).build_request(&ctx()).is_ok());
-    assert!(ListApiKeys::new(user().with_admin(true))
-        .build_request(&ctx())
-        .is_ok());
+    assert!(builds(CreateJobToken::new(), non_admin()));
+    assert!(builds(ReadJobToken::new(1), non_admin()));
+    assert!(builds(DeleteJobToken::new(1), non_admin()));
+    assert!(builds(Whoami, non_admin()));
+    assert!(builds(ListApiKeys::new(), user().with_admin(true)));
 }
 
 #[test]
 fn reading_or_deleting_a_token_never_created_fails() {
     for error in [
-        build_error(ReadJobToken::new(user(), -1)),
-        build_error(DeleteJobToken::new(user(), -1)),
-        build_error(ReadApiKey::new(user(), -1)),
-        build_error(DeleteApiKey::new(user(), -1)),
+        build_error(ReadJobToken::new(-1), user()),
+        build_error(DeleteJobToken::new(-1), user()),
+        build_error(ReadApiKey::new(-1), user()),
+        build_error(DeleteApiKey::new(-1), user()),
     ] {
         assert!(
             matches!(error, BuildError::NotCreated { id: -1, .. }),
@@ -72,32 +82,35 @@ fn reading_or_deleting_a_token_never_created_fails() {
 #[test]
 fn invalid_input_is_refused_with_a_reason() {
     let cases = [
-        build_error(Login::new("", Secret::new("pw"))),
-        build_error(Login::new("a@example.com", Secret::new(""))),
-        build_error(CreateJobToken::new(user()).label("x".repeat(257))),
-        build_error(CreateJobToken::new(user()).duration(Duration::ZERO)),
-        build_error(CreateJobToken::new(user()).duration(Duration::from_secs(315_360_001))),
-        build_error(CreateApiKey::new(user()).duration(Duration::from_millis(1500))),
-        build_error(ListJobTokens::new(user()).limit(0)),
-        build_error(Whoami::new(Credential::bearer(Secret::new("bad\ntoken")))),
-        build_error(Whoami::new(Credential::bearer(Secret::new("")))),
+        build_error(Login::new("", Secret::new("pw")), Credential::none()),
+        build_error(Login::new("a@example.com", Secret::new("")), Credential::none()),
+        build_error(CreateJobToken::new().label("x".repeat(257)), user()),
+        build_error(CreateJobToken::new().duration(Duration::ZERO), user()),
+        build_error(
+            CreateJobToken::new().duration(Duration::from_secs(315_360_001)),
+            user(),
+        ),
+        build_error(CreateApiKey::new().duration(Duration::from_millis(1500)), user()),
+        build_error(ListJobTokens::new().limit(0), user()),
+        build_error(Whoami, Credential::bearer(Secret::new("bad\ntoken"))),
+        build_error(Whoami, Credential::bearer(Secret::new(""))),
     ];
     for error in cases {
         assert!(matches!(error, BuildError::InvalidInput { .. }), "{error:?}");
         assert!(!error.to_string().contains("bad\ntoken"));
     }
     // The limits themselves are accepted.
-    let edge = CreateJobToken::new(user())
+    let edge = CreateJobToken::new()
         .label("x".repeat(256))
         .duration(Duration::from_secs(315_360_000));
-    assert!(edge.build_request(&ctx()).is_ok());
+    assert!(builds(edge, user()));
 }
 
 #[test]
 fn the_page_limit_is_clamped_to_the_server_maximum() {
-    let request = ListJobTokens::new(user())
+    let request = ListJobTokens::new()
         .limit(5000)
-        .build_request(&ctx())
+        .build_request(&ctx(), &user())
         .expect("builds");
     assert_eq!(request.uri().query(), Some("limit=1000"));
 }
@@ -110,7 +123,7 @@ fn paths_go_below_the_base_url_prefix() {
         ("https://h.invalid/a/b/", "https://h.invalid/a/b/api/whoami"),
     ] {
         let ctx = steps_core::CloudContext::new(base).expect("valid base");
-        let request = Whoami::new(user()).build_request(&ctx).expect("builds");
+        let request = Whoami.build_request(&ctx, &user()).expect("builds");
         assert_eq!(request.uri().to_string(), expected);
     }
 }
@@ -146,6 +159,6 @@ fn invalid_base_urls_and_headers_fail_at_construction() {
         Err(ContextError::InvalidUserAgent)
     ));
     let with_tenant = ctx.with_header("x-tenant", "blue").expect("valid header");
-    let request = Whoami::new(user()).build_request(&with_tenant).expect("builds");
+    let request = Whoami.build_request(&with_tenant, &user()).expect("builds");
     assert_eq!(request.headers()["x-tenant"], "blue");
 }

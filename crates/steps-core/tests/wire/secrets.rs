@@ -6,7 +6,7 @@ use steps_core::{
     Whoami,
 };
 
-use crate::support::{ALL_SECRETS, API_SECRET, JOB_SECRET, LOGIN_TOKEN, PASSWORD};
+use crate::support::{ctx, ALL_SECRETS, API_SECRET, JOB_SECRET, LOGIN_TOKEN, PASSWORD};
 
 fn assert_hidden(what: &str, rendered: String) {
     for secret in ALL_SECRETS {
@@ -48,13 +48,15 @@ fn debug_and_display_of_every_type_holding_a_secret_redact_it() {
         "LoginToken::from_secret",
         format!("{:?}", LoginToken::from_secret(Secret::new(LOGIN_TOKEN))),
     );
-    assert_hidden("Whoami", format!("{:?}", Whoami::new(credential.clone())));
-    assert_hidden(
-        "ReadJobToken",
-        format!("{:?}", ReadJobToken::new(credential.clone(), 3)),
-    );
+    // Operations hold no credential; the request they build carries it in
+    // a sensitive header, which `Debug` of the request still shows, so it
+    // is never logged (the transport logs method and path only).
+    let request = Whoami.build_request(&ctx(), &credential).expect("builds");
+    assert!(request.headers()["authorization"].is_sensitive());
+    assert_hidden("Whoami", format!("{Whoami:?}"));
+    assert_hidden("ReadJobToken", format!("{:?}", ReadJobToken::new(3)));
 
-    let create = CreateJobToken::new(credential.clone());
+    let create = CreateJobToken::new();
     assert_hidden("CreateJobToken", format!("{create:?}"));
     let job = create
         .parse_response(ok(format!(
@@ -64,7 +66,7 @@ fn debug_and_display_of_every_type_holding_a_secret_redact_it() {
     assert_eq!(job.token.as_ref().map(Secret::expose), Some(JOB_SECRET));
     assert_hidden("JobToken", format!("{job:?}"));
 
-    let create_key = CreateApiKey::new(credential);
+    let create_key = CreateApiKey::new();
     let key = create_key
         .parse_response(ok(format!(
             r#"{{"api_key_id":1,"user_id":1,"label":"w","duration":5,"created_at":1,"expires_at":6,"api_key":"{API_SECRET}"}}"#
@@ -78,7 +80,7 @@ fn debug_and_display_of_every_type_holding_a_secret_redact_it() {
 fn errors_never_quote_a_mistyped_secret() {
     // A server that sends a secret where an integer belongs must not have
     // it copied into the error.
-    let op = CreateJobToken::new(Credential::bearer(Secret::new(LOGIN_TOKEN)));
+    let op = CreateJobToken::new();
     let error = op
         .parse_response(ok(format!(
             r#"{{"token_id":"{JOB_SECRET}","user_id":1,"duration":5,"created_at":1,"expires_at":6,"token":"{JOB_SECRET}"}}"#
@@ -91,7 +93,7 @@ fn errors_never_quote_a_mistyped_secret() {
 
 #[test]
 fn a_create_response_without_its_secret_is_an_error() {
-    let op = CreateJobToken::new(Credential::bearer(Secret::new(LOGIN_TOKEN)));
+    let op = CreateJobToken::new();
     let error = op
         .parse_response(ok(
             r#"{"token_id":1,"user_id":1,"duration":5,"created_at":1,"expires_at":6}"#.to_owned(),

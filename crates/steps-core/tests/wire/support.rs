@@ -124,20 +124,51 @@ pub(crate) const OPERATIONS: [&str; 10] = [
     "api_key.list",
 ];
 
-/// Snapshots `op`'s request, then its parse of every response case.
-pub(crate) fn check_operation<O>(op: O, ok_status: u16, ok_body: &str, wrong_types: &str)
-where
-    O: Operation,
+/// The input a response case is made of, for the snapshot's description.
+fn render_response(response: &Response<Bytes>) -> String {
+    let mut out = format!("{}\n", response.status());
+    for (name, value) in response.headers() {
+        out.push_str(&format!(
+            "{}: {}\n",
+            name,
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    out.push('\n');
+    out.push_str(&String::from_utf8_lossy(response.body()));
+    out
+}
+
+/// Snapshots `op`'s request, built with `credential`, then its parse of
+/// every response case. Each snapshot's description records its input (the
+/// operation, or the response parsed), so that a reviewer sees what
+/// produced it.
+pub(crate) fn check_operation<O>(
+    op: O,
+    credential: Credential,
+    ok_status: u16,
+    ok_body: &str,
+    wrong_types: &str,
+) where
+    O: Operation + Debug,
     O::Output: Debug,
 {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots");
     settings.set_omit_expression(true);
+    settings.set_description(format!("{op:?} built with {credential:?}"));
     settings.bind(|| {
-        let request = op.build_request(&ctx()).expect("the request builds");
+        let request = op.build_request(&ctx(), &credential).expect("the request builds");
         insta::assert_snapshot!(format!("{}.request", O::NAME), render_request(&request));
-        for (case, response) in cases(ok_status, ok_body, wrong_types) {
+    });
+    for (case, response) in cases(ok_status, ok_body, wrong_types) {
+        settings.set_description(format!(
+            "{} parsing this response:\n{}",
+            O::NAME,
+            render_response(&response)
+        ));
+        settings.bind(|| {
             let rendered = format!("{:#?}", op.parse_response(response));
             for secret in ALL_SECRETS {
                 assert!(
@@ -152,6 +183,6 @@ where
                 O::NAME
             );
             insta::assert_snapshot!(format!("{}.response.{case}", O::NAME), rendered);
-        }
-    });
+        });
+    }
 }

@@ -1,0 +1,196 @@
+//! What job tokens and API keys share: the [`Resource`] trait, the four
+//! generic operations over it (`create.rs`, `item.rs` for read and delete,
+//! `list.rs`), and reading token records and pages. `job_token.rs` and
+//! `api_key.rs` say only what differs: paths, names, fields, who may call.
+
+mod create;
+mod item;
+mod list;
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+
+pub use create::Create;
+pub use item::{Delete, Read};
+pub use list::List;
+
+use crate::error::DecodeError;
+use crate::wire::{self, Record, Shaped};
+use crate::{Access, Page, ResponseError};
+
+pub(crate) mod sealed {
+    use bytes::Bytes;
+    use http::Response;
+
+    use crate::{Page, ResponseError};
+
+    /// What the generic operations need of a resource and its users do not:
+    /// operation names and the parsers of its records. A private supertrait
+    /// of [`super::Resource`], so that it is neither nameable nor
+    /// implementable outside this crate (the resource set is sealed).
+    #[allow(unreachable_pub)]
+    pub trait ResourceWire: Sized {
+        /// The create operation's name (`job_token.create`).
+        const CREATE: &'static str;
+        /// The read operation's name.
+        const READ: &'static str;
+        /// The delete operation's name.
+        const DELETE: &'static str;
+        /// The list operation's name.
+        const LIST: &'static str;
+        /// Reads the record a create answered, which must carry its secret.
+        fn parse_created(operation: &'static str, response: &Response<Bytes>) -> Result<Self, ResponseError>;
+        /// Reads the record a read answered (no secret).
+        fn parse_read(operation: &'static str, response: &Response<Bytes>) -> Result<Self, ResponseError>;
+        /// Reads one page of a list that started after `after`.
+        fn parse_page(
+            operation: &'static str,
+            response: &Response<Bytes>,
+            after: Option<i64>,
+        ) -> Result<Page<Self>, ResponseError>;
+    }
+}
+
+/// A collection of issued tokens: [`JobToken`](crate::JobToken) or
+/// [`ApiKey`](crate::ApiKey). The four operations on either are the generic
+/// [`Create`], [`Read`], [`Delete`] and [`List`], named for each resource by
+/// type aliases ([`CreateJobToken`](crate::CreateJobToken),
+/// [`ListApiKeys`](crate::ListApiKeys), ...).
+///
+/// Sealed: implemented by this crate's resources only.
+pub trait Resource: sealed::ResourceWire {
+    /// The collection's path (`/api/job_token`).
+    const PATH: &'static str;
+    /// Who may create, read and delete one: a user's login token for job
+    /// tokens (their own), an admin for API keys. Listing is for admins.
+    const ACCESS: Access;
+}
+
+/// Implements the sealed [`sealed::ResourceWire`] for a resource: its
+/// operation names under `prefix` (`"job_token"` gives `job_token.create`,
+/// ...) and its parsers over the record and page wire types.
+macro_rules! resource_wire {
+    ($model:ty, $prefix:literal, $record:ty, $page:ty) => {
+        impl $crate::resource::sealed::ResourceWire for $model {
+            const CREATE: &'static str = concat!($prefix, ".create");
+            const READ: &'static str = concat!($prefix, ".read");
+            const DELETE: &'static str = concat!($prefix, ".delete");
+            const LIST: &'static str = concat!($prefix, ".list");
+
+            fn parse_created(
+                operation: &'static str,
+                response: &http::Response<bytes::Bytes>,
+            ) -> Result<Self, $crate::ResponseError> {
+                $crate::resource::parse_created::<$record>(operation, response)
+            }
+
+            fn parse_read(
+                operation: &'static str,
+                response: &http::Response<bytes::Bytes>,
+            ) -> Result<Self, $crate::ResponseError> {
+                $crate::resource::parse_read::<$record>(operation, response)
+            }
+
+            fn parse_page(
+                operation: &'static str,
+                response: &http::Response<bytes::Bytes>,
+                after: Option<i64>,
+            ) -> Result<$crate::Page<Self>, $crate::ResponseError> {
+                $crate::resource::parse_page::<$page>(operation, response, after)
+            }
+        }
+    };
+}
+
+pub(crate) use resource_wire;
+
+/// A token record as it comes off the wire.
+pub(crate) trait TokenRecord: Record {
+    /// The name of the field that carries the secret (`token`, `api_key`).
+    const SECRET_FIELD: &'static str;
+    /// Whether the record carries its secret (only create responses do).
+    fn has_secret(&self) -> bool;
+}
+
+/// A list page as it comes off the wire.
+pub(crate) trait PageRecord: serde::de::DeserializeOwned + Shaped {
+    type Item: TokenRecord;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>);
+}
+
+/// Reads the record a create answered. A record without its secret is a
+/// decode error: a create whose secret is lost is worse than a failure.
+pub(crate) fn parse_created<R: TokenRecord>(
+    operation: &'static str,
+    response: &Response<Bytes>,
+) -> Result<R::Model, ResponseError> {
+    let record: R = wire::json_body(operation, response)?;
+    if !record.has_secret() {
+        return Err(ResponseError::Decode(DecodeError {
+            operation,
+            status: response.status(),
+            detail: format!("missing field `{}`", R::SECRET_FIELD),
+        }));
+    }
+    record.into_model(operation, response.status())
+}
+
+/// Reads the record a read answered.
+pub(crate) fn parse_read<R: TokenRecord>(
+    operation: &'static str,
+    response: &Response<Bytes>,
+) -> Result<R::Model, ResponseError> {
+    let record: R = wire::json_body(operation, response)?;
+    record.into_model(operation, response.status())
+}
+
+/// Reads one page, checking that its cursor moves forward so that a caller
+/// walking pages can never loop.
+pub(crate) fn parse_page<P: PageRecord>(
+    operation: &'static str,
+    response: &Response<Bytes>,
+    after: Option<i64>,
+) -> Result<Page<<P::Item as Record>::Model>, ResponseError> {
+    let status = response.status();
+    let page: P = wire::json_body(operation, response)?;
+    let (records, next_after) = page.into_parts();
+    if let (Some(next), Some(after)) = (next_after, after) {
+        if next <= after {
+            return Err(ResponseError::Decode(DecodeError {
+                operation,
+                status,
+                detail: "field `next_after`: the cursor does not move past `after`".to_owned(),
+            }));
+        }
+    }
+    let items = records
+        .into_iter()
+        .map(|record| record.into_model(operation, status))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, next_after })
+}
+
+/// A token's lifetime fields, converted from wire seconds.
+pub(crate) struct Lifetime {
+    pub(crate) duration: Duration,
+    pub(crate) created_at: SystemTime,
+    pub(crate) expires_at: SystemTime,
+}
+
+impl Lifetime {
+    pub(crate) fn from_wire(
+        operation: &'static str,
+        status: StatusCode,
+        duration: u64,
+        created_at: u64,
+        expires_at: u64,
+    ) -> Result<Lifetime, ResponseError> {
+        Ok(Lifetime {
+            duration: Duration::from_secs(duration),
+            created_at: wire::unix_time(operation, status, "created_at", created_at)?,
+            expires_at: wire::unix_time(operation, status, "expires_at", expires_at)?,
+        })
+    }
+}

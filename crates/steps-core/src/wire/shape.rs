@@ -1,0 +1,199 @@
+//! The shape of a response object (each field's name, JSON kind and whether
+//! it must be present), and the explainer that uses it to say why a body did
+//! not decode, naming the field but never the value found there.
+//!
+//! Shapes are not written by hand: `wire_object!` derives each record's
+//! shape from its field declarations through [`WireField`].
+
+use serde_json::Value;
+
+use crate::Secret;
+
+/// The JSON kind a field of a response must have.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// A whole number (`i64` or `u64` as the field needs).
+    Integer,
+    /// A non-negative whole number.
+    Unsigned,
+    String,
+    Bool,
+    /// An array of objects of the given shape.
+    Objects(&'static [Field]),
+}
+
+/// One field of a response object, as the protocol describes it.
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    /// Whether it must be present and not `null`.
+    pub(crate) required: bool,
+}
+
+/// A response object whose fields are known: every `wire_object!`.
+pub(crate) trait Shaped {
+    /// Its fields, in declaration order.
+    const SHAPE: &'static [Field];
+}
+
+/// The JSON kind of a Rust field type, and whether the field may be absent.
+pub(crate) trait WireField {
+    const KIND: Kind;
+    const REQUIRED: bool = true;
+}
+
+impl WireField for i64 {
+    const KIND: Kind = Kind::Integer;
+}
+
+impl WireField for u64 {
+    const KIND: Kind = Kind::Unsigned;
+}
+
+impl WireField for bool {
+    const KIND: Kind = Kind::Bool;
+}
+
+impl WireField for String {
+    const KIND: Kind = Kind::String;
+}
+
+impl WireField for Secret {
+    const KIND: Kind = Kind::String;
+}
+
+impl<T: WireField> WireField for Option<T> {
+    const KIND: Kind = T::KIND;
+    const REQUIRED: bool = false;
+}
+
+impl<T: Shaped> WireField for Vec<T> {
+    const KIND: Kind = Kind::Objects(T::SHAPE);
+}
+
+/// Explains why `body` did not decode, naming the field and the kind found,
+/// never the value (serde_json's own messages quote values, and a value may
+/// be a secret).
+pub(crate) fn explain(body: &[u8], shape: &[Field], error: &serde_json::Error) -> String {
+    if error.is_syntax() || error.is_eof() {
+        let what = if body.is_empty() {
+            "the body is empty, expected JSON"
+        } else {
+            "malformed JSON"
+        };
+        return format!("{what} (line {}, column {})", error.line(), error.column());
+    }
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(_) => return "malformed JSON".to_owned(),
+    };
+    check_object(&value, shape, "").unwrap_or_else(|| {
+        format!(
+            "a value does not match the protocol (line {}, column {})",
+            error.line(),
+            error.column()
+        )
+    })
+}
+
+fn check_object(value: &Value, shape: &[Field], path: &str) -> Option<String> {
+    let Value::Object(map) = value else {
+        let at = if path.is_empty() {
+            "the body".to_owned()
+        } else {
+            format!("`{path}`")
+        };
+        return Some(format!("{at}: expected an object, found {}", kind_name(value)));
+    };
+    for field in shape {
+        let path = if path.is_empty() {
+            field.name.to_owned()
+        } else {
+            format!("{path}.{}", field.name)
+        };
+        match map.get(field.name) {
+            None | Some(Value::Null) if !field.required => {}
+            None => return Some(format!("missing field `{path}`")),
+            Some(value) => {
+                if let Some(problem) = check_value(value, field.kind, &path) {
+                    return Some(problem);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn check_value(value: &Value, kind: Kind, path: &str) -> Option<String> {
+    let fits = match kind {
+        Kind::Integer => value.as_i64().is_some(),
+        Kind::Unsigned => value.as_u64().is_some(),
+        Kind::String => value.is_string(),
+        Kind::Bool => value.is_boolean(),
+        Kind::Objects(shape) => {
+            let Value::Array(items) = value else {
+                return Some(format!(
+                    "field `{path}`: expected an array, found {}",
+                    kind_name(value)
+                ));
+            };
+            return items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| check_object(item, shape, &format!("{path}[{i}]")));
+        }
+    };
+    if fits {
+        return None;
+    }
+    let expected = match kind {
+        Kind::Integer => "an integer",
+        Kind::Unsigned => "a non-negative integer",
+        Kind::String => "a string",
+        Kind::Bool => "a boolean",
+        Kind::Objects(_) => "an array",
+    };
+    Some(format!(
+        "field `{path}`: expected {expected}, found {}",
+        kind_name(value)
+    ))
+}
+
+fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
+        Value::Number(n) if n.is_i64() && n.as_i64() < Some(0) => "a negative integer",
+        Value::Number(_) => "an integer out of range",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explanations_name_fields_but_never_values() {
+        const SHAPE: &[Field] = &[
+            Field {
+                name: "id",
+                kind: <i64 as WireField>::KIND,
+                required: <i64 as WireField>::REQUIRED,
+            },
+            Field {
+                name: "label",
+                kind: <Option<String> as WireField>::KIND,
+                required: <Option<String> as WireField>::REQUIRED,
+            },
+        ];
+        let body = br#"{"id":"sk_live_value","label":7}"#;
+        let error = serde_json::from_slice::<u64>(br#""x""#).unwrap_err();
+        let detail = explain(body, SHAPE, &error);
+        assert_eq!(detail, "field `id`: expected an integer, found a string");
+        assert!(!detail.contains("sk_live_value"));
+    }
+}

@@ -1,0 +1,125 @@
+//! hyper-util's pooled client behind the [`SendRequest`] seam: building it
+//! (HTTP connector, rustls, the proxy connector, pool settings), collecting
+//! bodies under the limit, and sorting hyper's errors into "nothing was
+//! sent" and "may have been sent".
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::proxy::{Proxy, ProxyConnector};
+use crate::send::{BoxFuture, SendError, SendRequest};
+use crate::tls::{self, TlsConfigError};
+
+/// How long an idle pooled connection is kept: shorter than the servers'
+/// keep-alive timeouts (the emulator's 30 s, a load balancer's 60 s,
+/// nginx's 75 s), so an idle connection is dropped here before the server
+/// closes it under a request just sent on it.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+
+type HttpsConnector = hyper_rustls::HttpsConnector<ProxyConnector>;
+
+/// What the hyper-util client is built from.
+pub(crate) struct HyperSettings<'a> {
+    pub(crate) connect_timeout: Duration,
+    pub(crate) extra_ca_pem: &'a [Vec<u8>],
+    pub(crate) webpki_roots: bool,
+    pub(crate) proxy: &'a Proxy,
+}
+
+/// hyper-util's pooled client behind the seam.
+#[derive(Clone)]
+pub(crate) struct HyperSend {
+    client: Client<HttpsConnector, Full<Bytes>>,
+}
+
+impl HyperSend {
+    /// A pooled client over TCP (or a proxy tunnel) and rustls.
+    pub(crate) fn new(settings: HyperSettings<'_>) -> Result<HyperSend, TlsConfigError> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+        let tls = tls::client_config(settings.extra_ca_pem, settings.webpki_roots)?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(ProxyConnector::new(http, settings.proxy));
+        let client = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .build(connector);
+        Ok(HyperSend { client })
+    }
+}
+
+impl SendRequest for HyperSend {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
+        Box::pin(async move {
+            let response = self
+                .client
+                .request(request.map(Full::new))
+                .await
+                .map_err(classify)?;
+            let (parts, body) = response.into_parts();
+            let declared = parts
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|len| len > limit as u64) {
+                return Err(SendError::BodyTooLarge);
+            }
+            let body = Limited::new(body, limit).collect().await.map_err(|error| {
+                if error.is::<http_body_util::LengthLimitError>() {
+                    SendError::BodyTooLarge
+                } else {
+                    SendError::Io(error)
+                }
+            })?;
+            Ok(Response::from_parts(parts, body.to_bytes()))
+        })
+    }
+}
+
+/// Sorts a hyper-util error: a failed connect (TLS or not) sent nothing;
+/// anything else may have sent the request.
+fn classify(error: hyper_util::client::legacy::Error) -> SendError {
+    if !error.is_connect() {
+        return SendError::Io(Box::new(error));
+    }
+    if is_tls(&error) {
+        SendError::Tls(Box::new(error))
+    } else {
+        SendError::Connect(Box::new(error))
+    }
+}
+
+/// Whether a rustls error is anywhere in the chain (rustls errors arrive
+/// wrapped in `io::Error`s by the TLS stream).
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        // `io::Error::source()` skips the error it wraps, so step into it.
+        next = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}
