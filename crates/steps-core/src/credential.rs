@@ -1,9 +1,32 @@
-//! `Credential`: the token a request is sent with, passed to
+//! `Credential`: the token a request is sent with, and `Access`: what an
+//! operation requires of it. The credential is passed to
 //! [`Operation::build_request`](crate::Operation::build_request) rather than
 //! held by the operation, so that one operation value can be sent by anyone
-//! and sent again after a renewed login.
+//! and sent again after a renewed login. (A login token becomes one through
+//! `From<&LoginToken>`, in `login.rs`.)
 
-use crate::{Access, BuildError, LoginToken, Secret};
+use crate::{BuildError, Secret};
+
+/// Who may call an operation: what [`Operation::build_request`](crate::Operation::build_request) checks the
+/// [`Credential`] against before it builds anything.
+///
+/// The server has the last word (it answers 401 and 403); these checks are
+/// the seed's preconditions, which fail early and send nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Access {
+    /// No token is sent, even if the credential holds one (login).
+    Anonymous,
+    /// Any valid token: a login token, job token or API key (whoami).
+    AnyToken,
+    /// A user's login token (creating, reading and deleting job tokens).
+    LoginToken,
+    /// An admin's login token (listing job tokens, everything on API keys).
+    /// A credential known not to be an admin's fails with
+    /// [`BuildError::AdminRequired`]; one whose admin status is unknown is
+    /// sent, and the server decides.
+    Admin,
+}
 
 /// The token a request is sent with, and whether its holder is known to be
 /// an admin.
@@ -69,14 +92,5 @@ impl Credential {
             return Err(BuildError::AdminRequired { operation });
         }
         Ok(Some(token))
-    }
-}
-
-impl From<&LoginToken> for Credential {
-    fn from(token: &LoginToken) -> Self {
-        Credential {
-            token: Some(token.token.clone()),
-            is_admin: token.is_admin,
-        }
     }
 }

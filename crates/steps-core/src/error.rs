@@ -141,6 +141,13 @@ impl ResponseError {
         }
     }
 
+    /// Whether the server failed while handling the request (a 5xx status):
+    /// it may have acted before it failed, so a request that is not
+    /// idempotent has an unknown outcome.
+    pub fn is_server_failure(&self) -> bool {
+        self.status().is_server_error()
+    }
+
     /// Whether the protocol says the same request may succeed later: 429,
     /// 502, 503 and 504 ([`ResponseErrorKind::is_transient`]). Whether to
     /// actually send it again is the caller's policy (and never for a

@@ -72,12 +72,12 @@ mod wire;
 
 pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey};
 pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
-pub use credential::Credential;
+pub use credential::{Access, Credential};
 pub use error::{ApiError, BuildError, DecodeError, ResponseError, ResponseErrorKind, UnexpectedBody};
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken};
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
-pub use operation::{Access, Idempotency, Operation};
+pub use operation::{Idempotency, Operation};
 pub use page::{ListOperation, Page};
 pub use resource::{Create, Delete, List, Read, Resource};
 pub use secret::Secret;

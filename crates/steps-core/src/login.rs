@@ -82,6 +82,16 @@ impl LoginToken {
     }
 }
 
+impl From<&LoginToken> for Credential {
+    fn from(token: &LoginToken) -> Self {
+        let credential = Credential::bearer(token.token.clone());
+        match token.is_admin {
+            Some(is_admin) => credential.with_admin(is_admin),
+            None => credential,
+        }
+    }
+}
+
 /// `POST /api/login`: exchanges email and password for a [`LoginToken`].
 #[derive(Clone, Debug)]
 pub struct Login {

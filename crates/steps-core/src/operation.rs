@@ -1,11 +1,12 @@
-//! The one trait every STEPS operation implements, and the two protocol
-//! facts each operation declares about itself: who may call it, and whether
-//! sending it twice can have a second effect.
+//! The one trait every STEPS operation implements, and the protocol fact
+//! each operation declares about its effect: whether sending it twice can
+//! have a second one. (Who may call it,
+//! [`Access`](crate::Access), is in `credential.rs`.)
 
 use bytes::Bytes;
 use http::{Request, Response};
 
-use crate::{BuildError, CloudContext, Credential, ResponseError};
+use crate::{Access, BuildError, CloudContext, Credential, ResponseError};
 
 /// Whether sending an operation twice can have a second effect.
 ///
@@ -29,27 +30,6 @@ impl Idempotency {
     pub fn is_idempotent(self) -> bool {
         matches!(self, Idempotency::Idempotent)
     }
-}
-
-/// Who may call an operation: what [`Operation::build_request`] checks the
-/// [`Credential`] against before it builds anything.
-///
-/// The server has the last word (it answers 401 and 403); these checks are
-/// the seed's preconditions, which fail early and send nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Access {
-    /// No token is sent, even if the credential holds one (login).
-    Anonymous,
-    /// Any valid token: a login token, job token or API key (whoami).
-    AnyToken,
-    /// A user's login token (creating, reading and deleting job tokens).
-    LoginToken,
-    /// An admin's login token (listing job tokens, everything on API keys).
-    /// A credential known not to be an admin's fails with
-    /// [`BuildError::AdminRequired`]; one whose admin status is unknown is
-    /// sent, and the server decides.
-    Admin,
 }
 
 /// One STEPS API operation: plain data (no credential inside), a pure

@@ -270,7 +270,7 @@ impl Transport {
                     match op.parse_response(response) {
                         Ok(output) => return Ok(output),
                         Err(error) => {
-                            let outcome = answered(&error, status.is_server_error());
+                            let outcome = answered(&error);
                             (TransportError::Response(error), outcome)
                         }
                     }
@@ -314,10 +314,10 @@ impl Transport {
 }
 
 /// The retry outcome of an error the server answered.
-fn answered(error: &ResponseError, server_error: bool) -> Outcome {
+fn answered(error: &ResponseError) -> Outcome {
     Outcome::Answered {
         kind: error.kind(),
-        server_error,
+        server_error: error.is_server_failure(),
         retry_after: error.retry_after(),
     }
 }

@@ -1,5 +1,6 @@
-//! `Client`: one STEPS cloud, its transport and settings; the way in to a
-//! [`Session`].
+//! `Client`: one STEPS cloud, its transport and settings. The ways from a
+//! client to a [`Session`](crate::Session) (`login`, `session_from_token`)
+//! live in `session.rs`, so that this module does not depend on it.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -7,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use steps_core::{CloudContext, Credential, Login, LoginToken, Secret};
 use steps_transport::{Transport, TransportBuilder};
 
-use crate::{Error, Result, Session};
+use crate::{Error, Result};
 
 /// The base URL used when none is given: the local emulator's.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
@@ -177,32 +178,6 @@ impl Client {
     /// The base URL of the cloud.
     pub fn base_url(&self) -> String {
         self.transport.context().base_url()
-    }
-
-    /// Logs in with email and password. The session keeps them, to log in
-    /// again when its token nears expiry or is refused.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Unauthorized`](crate::ErrorKind::Unauthorized) for a
-    /// wrong email or password, or a network error.
-    pub async fn login(&self, email: impl Into<String>, password: impl Into<Secret>) -> Result<Session> {
-        let email = email.into();
-        let password = password.into();
-        let token = self.login_token(&email, &password).await?;
-        Ok(Session::new(self.clone(), token, Some((email, password))))
-    }
-
-    /// A session for an existing login token (from `steps login`, say). It
-    /// cannot log in again by itself.
-    pub fn session_from_token(&self, token: impl Into<Secret>) -> Session {
-        Session::new(self.clone(), LoginToken::from_secret(token.into()), None)
-    }
-
-    /// A session for the token in `STEPS_TOKEN`, if it is set.
-    pub fn session_from_env(&self) -> Option<Session> {
-        let token = std::env::var("STEPS_TOKEN").ok().filter(|t| !t.is_empty())?;
-        Some(self.session_from_token(token))
     }
 
     /// Where `token` stands now by this client's clock and renewal margin.

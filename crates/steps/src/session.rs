@@ -1,7 +1,6 @@
 //! `Session`: a logged-in user. Holds the login token, renews it before it
 //! expires and once after a 401, and runs every call.
 
-use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 
 use steps_core::{
@@ -11,7 +10,7 @@ use steps_core::{
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
 
-use crate::{ApiKeys, Client, JobTokens, Result, Tokens};
+use crate::{Client, Result};
 
 /// A logged-in user. Cheap to clone; clones share the login token, so one
 /// renewal serves them all.
@@ -49,6 +48,34 @@ impl std::fmt::Debug for Session {
             .field("base_url", &self.inner.client.base_url())
             .field("renews_itself", &self.inner.credentials.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Logs in with email and password. The session keeps them, to log in
+    /// again when its token nears expiry or is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unauthorized`](crate::ErrorKind::Unauthorized) for a
+    /// wrong email or password, or a network error.
+    pub async fn login(&self, email: impl Into<String>, password: impl Into<Secret>) -> Result<Session> {
+        let email = email.into();
+        let password = password.into();
+        let token = self.login_token(&email, &password).await?;
+        Ok(Session::new(self.clone(), token, Some((email, password))))
+    }
+
+    /// A session for an existing login token (from `steps login`, say). It
+    /// cannot log in again by itself.
+    pub fn session_from_token(&self, token: impl Into<Secret>) -> Session {
+        Session::new(self.clone(), LoginToken::from_secret(token.into()), None)
+    }
+
+    /// A session for the token in `STEPS_TOKEN`, if it is set.
+    pub fn session_from_env(&self) -> Option<Session> {
+        let token = std::env::var("STEPS_TOKEN").ok().filter(|t| !t.is_empty())?;
+        Some(self.session_from_token(token))
     }
 }
 
@@ -95,22 +122,6 @@ impl Session {
     /// The token is refused (401) and cannot be renewed, or a network error.
     pub async fn whoami(&self) -> Result<Identity> {
         self.call(&Whoami).await
-    }
-
-    /// The user's job tokens.
-    pub fn job_tokens(&self) -> JobTokens<'_> {
-        Tokens {
-            session: self,
-            resource: PhantomData,
-        }
-    }
-
-    /// API keys (admin only).
-    pub fn api_keys(&self) -> ApiKeys<'_> {
-        Tokens {
-            session: self,
-            resource: PhantomData,
-        }
     }
 
     /// The credential to call with, renewed first if it is about to expire.

@@ -8,6 +8,24 @@ use steps_core::{ApiKey, Create, Delete, JobToken, List, Read, Resource, DEFAULT
 
 use crate::{Pages, Result, Session};
 
+impl Session {
+    /// The user's job tokens.
+    pub fn job_tokens(&self) -> JobTokens<'_> {
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
+    }
+
+    /// API keys (admin only).
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
+    }
+}
+
 /// The tokens of one resource, as seen by one session: [`JobTokens`] from
 /// [`Session::job_tokens`], [`ApiKeys`] from [`Session::api_keys`].
 #[derive(Debug)]
