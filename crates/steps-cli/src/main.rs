@@ -31,12 +31,25 @@ fn main() -> ExitCode {
         );
     }
     if cli.global.verbose > 0 {
-        let level = if cli.global.verbose > 1 { "trace" } else { "debug" };
+        use tracing_subscriber::filter::{LevelFilter, Targets};
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let level = if cli.global.verbose > 1 {
+            LevelFilter::TRACE
+        } else {
+            LevelFilter::DEBUG
+        };
+        let targets = Targets::new()
+            .with_target("steps", level)
+            .with_target("steps_transport", level)
+            .with_target("steps_cli", level)
+            .with_target("steps_emulator", LevelFilter::INFO);
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
-            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-                "steps={level},steps_transport={level},steps_cli={level},steps_emulator=info"
-            )))
+            // The builder's own default stops at INFO; `targets` filters.
+            .with_max_level(LevelFilter::TRACE)
+            .finish()
+            .with(targets)
             .init();
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

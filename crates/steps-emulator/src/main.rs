@@ -13,12 +13,21 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `STEPS_LOG` takes `target=level` pairs, comma-separated (tracing's
+    // `Targets` syntax); anything it cannot parse keeps the default.
+    let targets = std::env::var("STEPS_LOG")
+        .ok()
+        .and_then(|spec| spec.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_target("steps_emulator", LevelFilter::INFO));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("STEPS_LOG")
-                .unwrap_or_else(|_| "steps_emulator=info".into()),
-        )
+        // The builder's own default stops at INFO; `targets` filters.
+        .with_max_level(LevelFilter::TRACE)
+        .finish()
+        .with(targets)
         .init();
     match cli.args.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -27,7 +27,7 @@ impl TokenKind {
 /// source, base64url-encoded.
 pub(crate) fn mint(kind: TokenKind) -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes)))
 }
 
