@@ -38,6 +38,7 @@ pub struct Seen {
 }
 
 /// A running proxy; stops when dropped.
+#[derive(Debug)]
 pub struct TestProxy {
     addr: SocketAddr,
     seen: Arc<Mutex<Seen>>,

@@ -24,7 +24,6 @@
 //! ```
 
 #![forbid(unsafe_code)]
-#![warn(missing_debug_implementations)]
 
 mod error;
 mod hyper_client;

@@ -47,7 +47,6 @@
 //! those who drive it with their own HTTP client.
 
 #![forbid(unsafe_code)]
-#![warn(missing_debug_implementations)]
 
 mod client;
 mod error;
