@@ -1,10 +1,18 @@
 //! Fault injection: deterministic rules that make chosen requests slow,
-//! failed, cut off or garbled, for testing clients on bad networks.
+//! failed, cut off or garbled, for testing clients on bad networks; and
+//! what each fault does to the request it hits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
 use serde::Deserialize;
+
+use crate::body::ResponseBody;
+use crate::render::{self, Failure, Outcome};
 
 /// One fault rule: which requests it hits and what it does to them.
 ///
@@ -20,6 +28,7 @@ use serde::Deserialize;
 /// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FaultRule {
     /// The operation it applies to, by the protocol's name (`login`,
     /// `whoami`, `job_token.create`, `api_key.list`, ...); all when absent.
@@ -46,6 +55,7 @@ impl FaultRule {
 /// Which of the requests matching a rule it hits, counted from 1.
 #[derive(Clone, Copy, Debug, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum When {
     /// Every one.
     #[default]
@@ -59,6 +69,7 @@ pub enum When {
 /// What a fault does to a request.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Fault {
     /// Waits this long, then handles the request normally.
     Latency {
@@ -92,6 +103,87 @@ pub enum Fault {
     },
     /// Panics inside the handler (the server answers 500 and lives on).
     Panic,
+}
+
+impl Fault {
+    /// What the fault does before the request is read: waits, or panics.
+    async fn act(&self, operation: &str) {
+        match self {
+            Fault::Latency { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Fault::Panic => panic!("a fault rule asked {operation} to panic"),
+            _ => {}
+        }
+    }
+
+    /// The answer the fault gives instead of the handler's, if it replaces
+    /// it.
+    fn answer(&self) -> Option<Outcome> {
+        let status_of = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let response = match *self {
+            Fault::Latency { .. } | Fault::Panic => return None,
+            Fault::Close => return Some(Outcome::Close),
+            Fault::Status { status, retry_after } => {
+                let status = status_of(status);
+                let mut response = Failure::new(status, "injected fault").into_response();
+                let retry_after = retry_after.or(matches!(
+                    status,
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                )
+                .then_some(1));
+                if let Some(seconds) = retry_after {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                }
+                response
+            }
+            Fault::Truncate => {
+                let body = br#"{"token_id":1,"user_id":1,"label":null,"duration":99999,"created_at":1,"expires_at":100000}"#;
+                let mut response =
+                    Response::new(ResponseBody::Truncated(Some(Bytes::from_static(&body[..20]))));
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+                response
+            }
+            Fault::InvalidJson => render::json_bytes(&br#"{"token_id": 1, "user_id": "#[..]),
+            Fault::Html { status } => {
+                let mut response = Response::new(ResponseBody::whole(
+                    &b"<html><head><title>Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"[..],
+                ));
+                *response.status_mut() = status_of(status);
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                response
+            }
+            Fault::LargeBody { bytes } => {
+                let mut body = vec![b' '; bytes.max(2)];
+                body[0] = b'{';
+                let last = body.len() - 1;
+                body[last] = b'}';
+                render::json_bytes(body)
+            }
+        };
+        Some(Outcome::Respond(response))
+    }
+}
+
+/// Runs the faults that hit one request to `operation`, in rule order:
+/// delays and panics at once; returns the answer of the first fault that
+/// replaces the handler's, to be sent once the request body is read.
+pub(crate) async fn strike(hits: &[Fault], operation: &str) -> Option<Outcome> {
+    let mut replacement = None;
+    for fault in hits {
+        fault.act(operation).await;
+        if replacement.is_none() {
+            replacement = fault.answer();
+        }
+    }
+    replacement
 }
 
 /// The rules in force, each with its count of matching requests.

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
-use crate::api::{self, State};
+use crate::api;
+use crate::state::State;
 use crate::{Account, DEFAULT_LOGIN_TTL};
 
 /// The accounts of the fuzzing store: `admin@fuzz` / `admin`, `user@fuzz` / `user`.
@@ -14,13 +15,10 @@ fn state() -> Arc<State> {
     static STATE: OnceLock<Arc<State>> = OnceLock::new();
     STATE
         .get_or_init(|| {
-            let accounts = [("admin@fuzz", "admin", true), ("user@fuzz", "user", false)].map(
-                |(email, password, is_admin)| Account {
-                    email: email.into(),
-                    password: password.into(),
-                    is_admin,
-                },
-            );
+            let accounts = [
+                Account::admin("admin@fuzz", "admin"),
+                Account::new("user@fuzz", "user"),
+            ];
             let store = crate::store::Store::new(&accounts, DEFAULT_LOGIN_TTL.as_secs());
             Arc::new(State::new(
                 store,

@@ -21,18 +21,32 @@
 //! nothing expires because a test ran slowly, [`Emulator::set_faults`]
 //! injects failures, and connections that send nothing are closed after
 //! [`Config::header_read_timeout`].
+//!
+//! # Features
+//!
+//! - `cli` (default): `EmulatorArgs`, the options and foreground run
+//!   shared by the `steps-emulator` binary and `steps emulator`, and the
+//!   binary itself; it brings clap and tracing-subscriber. A library user
+//!   that only starts emulators in tests can leave it off.
+//! - `fuzzing`: `steps_emulator::fuzzing`, the request handler without a
+//!   socket, for `fuzz/`.
 
 #![forbid(unsafe_code)]
 
 mod api;
+#[cfg(feature = "cli")]
 mod args;
 mod body;
 mod clock;
 mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod handlers;
+mod render;
+mod routes;
 mod secret;
 mod server;
+mod state;
 mod store;
 
 use std::fmt;
@@ -44,6 +58,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+#[cfg(feature = "cli")]
 pub use args::EmulatorArgs;
 pub use faults::{Fault, FaultRule, When};
 
@@ -56,6 +71,7 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// An account the emulator knows.
 #[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Account {
     /// The email to log in with.
     pub email: String,
@@ -64,6 +80,25 @@ pub struct Account {
     /// Whether the account is an admin.
     #[serde(default)]
     pub is_admin: bool,
+}
+
+impl Account {
+    /// A user account (not an admin).
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Account {
+            email: email.into(),
+            password: password.into(),
+            is_admin: false,
+        }
+    }
+
+    /// An admin account.
+    pub fn admin(email: impl Into<String>, password: impl Into<String>) -> Self {
+        Account {
+            is_admin: true,
+            ..Account::new(email, password)
+        }
+    }
 }
 
 impl fmt::Debug for Account {
@@ -79,7 +114,11 @@ impl fmt::Debug for Account {
 /// How to run an emulator. The defaults suit tests: an ephemeral port on
 /// 127.0.0.1, plain HTTP, no faults, and (with no accounts given) one admin
 /// and one user with random passwords.
+///
+/// Start from [`Config::new`] and change it with the builder methods, or
+/// by setting its fields.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
@@ -144,22 +183,18 @@ impl Config {
     }
 
     /// Adds an admin account.
-    pub fn admin(mut self, email: &str, password: &str) -> Self {
-        self.accounts.push(Account {
-            email: email.into(),
-            password: password.into(),
-            is_admin: true,
-        });
-        self
+    pub fn admin(self, email: &str, password: &str) -> Self {
+        self.account(Account::admin(email, password))
     }
 
     /// Adds a user account.
-    pub fn user(mut self, email: &str, password: &str) -> Self {
-        self.accounts.push(Account {
-            email: email.into(),
-            password: password.into(),
-            is_admin: false,
-        });
+    pub fn user(self, email: &str, password: &str) -> Self {
+        self.account(Account::new(email, password))
+    }
+
+    /// Adds an account.
+    pub fn account(mut self, account: Account) -> Self {
+        self.accounts.push(account);
         self
     }
 
@@ -203,7 +238,7 @@ pub struct Emulator {
     base_url: String,
     local_addr: SocketAddr,
     accounts: Vec<Account>,
-    state: Arc<api::State>,
+    state: Arc<state::State>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -236,7 +271,7 @@ impl Emulator {
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
         let store = store::Store::new(&accounts, config.login_ttl.as_secs());
-        let state = Arc::new(api::State::new(
+        let state = Arc::new(state::State::new(
             store,
             if config.frozen_clock {
                 clock::Clock::frozen()
@@ -284,24 +319,18 @@ impl Emulator {
     /// Moves the emulator's clock forward, so that tokens expire without
     /// waiting.
     pub fn advance_clock(&self, by: Duration) {
-        self.state.clock.advance(by);
+        self.state.advance_clock(by);
     }
 
     /// Replaces the fault rules in force (their counts start again).
     pub fn set_faults(&self, rules: Vec<FaultRule>) {
-        *self.state.faults.write().unwrap_or_else(|p| p.into_inner()) = faults::FaultSet::new(rules);
+        self.state.set_faults(rules);
     }
 
     /// How many requests reached the operation `name` (`job_token.create`,
     /// ...), faulted ones included.
     pub fn requests_seen(&self, operation: &str) -> u64 {
-        self.state
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
+        self.state.requests_seen(operation)
     }
 
     /// How many live job tokens and API keys the store holds.
@@ -330,15 +359,7 @@ fn seeded_accounts() -> std::io::Result<Vec<Account>> {
     let password =
         || secret::mint(secret::TokenKind::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
     Ok(vec![
-        Account {
-            email: "admin@steps.local".into(),
-            password: password()?,
-            is_admin: true,
-        },
-        Account {
-            email: "user@steps.local".into(),
-            password: password()?,
-            is_admin: false,
-        },
+        Account::admin("admin@steps.local", password()?),
+        Account::new("user@steps.local", password()?),
     ])
 }

@@ -21,7 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::api::{self, State};
+use crate::api;
+use crate::render;
+use crate::state::State;
 
 /// A connection's byte stream: plain TCP or TLS.
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -226,7 +228,7 @@ async fn respond(
         Ok(result) => result,
         Err(_) => {
             tracing::error!(%method, %path, "handler panicked; answered 500");
-            Ok(api::panic_response())
+            Ok(render::panic_response())
         }
     };
     match &response {

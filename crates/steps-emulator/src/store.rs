@@ -29,9 +29,29 @@ pub(crate) struct TokenRecord {
     secret_key: u64,
 }
 
+/// The two collections of issued tokens. A login token belongs to none:
+/// it is never created, listed, read or deleted through a collection route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Collection {
+    /// Job tokens (`/api/job_token`).
+    JobTokens,
+    /// API keys (`/api/api_key`).
+    ApiKeys,
+}
+
+impl Collection {
+    /// The kind of token the collection's secrets are.
+    pub(crate) fn token_kind(self) -> TokenKind {
+        match self {
+            Collection::JobTokens => TokenKind::Job,
+            Collection::ApiKeys => TokenKind::ApiKey,
+        }
+    }
+}
+
 /// Who presented a valid token.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Caller {
+pub(crate) struct Identity {
     pub(crate) user_id: i64,
     pub(crate) is_admin: bool,
     pub(crate) kind: TokenKind,
@@ -42,7 +62,7 @@ pub(crate) struct Caller {
 #[derive(Clone, Copy)]
 enum Holder {
     Login { user_id: i64, expires_at: u64 },
-    Collection { kind: TokenKind, id: i64 },
+    Issued { collection: Collection, id: i64 },
 }
 
 struct SecretEntry {
@@ -50,9 +70,9 @@ struct SecretEntry {
     holder: Holder,
 }
 
-/// One collection of issued tokens (job tokens or API keys).
+/// The records of one collection.
 #[derive(Default)]
-struct Collection {
+struct Records {
     records: BTreeMap<i64, TokenRecord>,
     last_id: i64,
 }
@@ -64,8 +84,8 @@ pub(crate) struct Store {
     /// constant-time.
     secrets: HashMap<u64, Vec<SecretEntry>>,
     hasher: RandomState,
-    jobs: Collection,
-    api_keys: Collection,
+    job_tokens: Records,
+    api_keys: Records,
     login_ttl: u64,
 }
 
@@ -93,23 +113,23 @@ impl Store {
             accounts,
             secrets: HashMap::new(),
             hasher: RandomState::new(),
-            jobs: Collection::default(),
-            api_keys: Collection::default(),
+            job_tokens: Records::default(),
+            api_keys: Records::default(),
             login_ttl,
         }
     }
 
-    fn collection(&self, kind: TokenKind) -> &Collection {
-        match kind {
-            TokenKind::ApiKey => &self.api_keys,
-            _ => &self.jobs,
+    fn records(&self, collection: Collection) -> &Records {
+        match collection {
+            Collection::JobTokens => &self.job_tokens,
+            Collection::ApiKeys => &self.api_keys,
         }
     }
 
-    fn collection_mut(&mut self, kind: TokenKind) -> &mut Collection {
-        match kind {
-            TokenKind::ApiKey => &mut self.api_keys,
-            _ => &mut self.jobs,
+    fn records_mut(&mut self, collection: Collection) -> &mut Records {
+        match collection {
+            Collection::JobTokens => &mut self.job_tokens,
+            Collection::ApiKeys => &mut self.api_keys,
         }
     }
 
@@ -152,21 +172,21 @@ impl Store {
     }
 
     /// The caller behind `token`, if it is known, unexpired and unrevoked.
-    pub(crate) fn authenticate(&self, token: &str, now: u64) -> Option<Caller> {
+    pub(crate) fn authenticate(&self, token: &str, now: u64) -> Option<Identity> {
         let entries = self.secrets.get(&self.hasher.hash_one(token))?;
         let entry = entries.iter().find(|e| secret::same(&e.secret, token))?;
         let (user_id, kind, expires_at) = match entry.holder {
             Holder::Login { user_id, expires_at } => (user_id, TokenKind::Login, expires_at),
-            Holder::Collection { kind, id } => {
-                let record = self.collection(kind).records.get(&id)?;
-                (record.user_id, kind, record.expires_at)
+            Holder::Issued { collection, id } => {
+                let record = self.records(collection).records.get(&id)?;
+                (record.user_id, collection.token_kind(), record.expires_at)
             }
         };
         if now >= expires_at {
             return None;
         }
         let is_admin = self.accounts.iter().any(|a| a.user_id == user_id && a.is_admin);
-        Some(Caller {
+        Some(Identity {
             user_id,
             is_admin,
             kind,
@@ -177,15 +197,14 @@ impl Store {
     /// Issues a job token or API key; returns it and its secret.
     pub(crate) fn create(
         &mut self,
-        kind: TokenKind,
+        collection: Collection,
         user_id: i64,
         label: Option<String>,
         duration: u64,
         now: u64,
     ) -> std::io::Result<(TokenRecord, String)> {
-        let token = secret::mint(kind)?;
-        let collection = self.collection_mut(kind);
-        let id = collection.last_id + 1;
+        let token = secret::mint(collection.token_kind())?;
+        let id = self.records(collection).last_id + 1;
         let record = TokenRecord {
             id,
             user_id,
@@ -195,10 +214,10 @@ impl Store {
             expires_at: now.saturating_add(duration),
             secret_key: 0,
         };
-        let secret_key = self.insert_secret(&token, Holder::Collection { kind, id });
-        let collection = self.collection_mut(kind);
-        collection.last_id = id;
-        collection.records.insert(
+        let secret_key = self.insert_secret(&token, Holder::Issued { collection, id });
+        let records = self.records_mut(collection);
+        records.last_id = id;
+        records.records.insert(
             id,
             TokenRecord {
                 secret_key,
@@ -209,21 +228,21 @@ impl Store {
     }
 
     /// A live (unexpired, undeleted) record.
-    pub(crate) fn get(&self, kind: TokenKind, id: i64, now: u64) -> Option<&TokenRecord> {
-        self.collection(kind)
+    pub(crate) fn get(&self, collection: Collection, id: i64, now: u64) -> Option<&TokenRecord> {
+        self.records(collection)
             .records
             .get(&id)
             .filter(|r| now < r.expires_at)
     }
 
     /// Deletes a record and revokes its secret. Returns whether it existed.
-    pub(crate) fn delete(&mut self, kind: TokenKind, id: i64) -> bool {
-        let Some(record) = self.collection_mut(kind).records.remove(&id) else {
+    pub(crate) fn delete(&mut self, collection: Collection, id: i64) -> bool {
+        let Some(record) = self.records_mut(collection).records.remove(&id) else {
             return false;
         };
         if let Some(entries) = self.secrets.get_mut(&record.secret_key) {
             entries.retain(
-                |e| !matches!(e.holder, Holder::Collection { kind: k, id: i } if k == kind && i == id),
+                |e| !matches!(e.holder, Holder::Issued { collection: c, id: i } if c == collection && i == id),
             );
             if entries.is_empty() {
                 self.secrets.remove(&record.secret_key);
@@ -235,13 +254,13 @@ impl Store {
     /// One page of live records after `after`, and the cursor to the next.
     pub(crate) fn list(
         &self,
-        kind: TokenKind,
+        collection: Collection,
         after: i64,
         limit: usize,
         now: u64,
     ) -> (Vec<TokenRecord>, Option<i64>) {
         let mut live = self
-            .collection(kind)
+            .records(collection)
             .records
             .range(after.saturating_add(1)..)
             .map(|(_, r)| r)
@@ -255,6 +274,6 @@ impl Store {
     /// How many live job tokens and API keys there are (for tests that
     /// check nothing changed).
     pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.jobs.records.len(), self.api_keys.records.len())
+        (self.job_tokens.records.len(), self.api_keys.records.len())
     }
 }

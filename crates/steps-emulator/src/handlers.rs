@@ -1,0 +1,187 @@
+//! One function per operation of `docs/protocol.md`. A handler runs after
+//! the pipeline's checks (route, faults, size, content type,
+//! authentication, authorisation); it validates its input (400), finds
+//! what it acts on (404), and answers.
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+use crate::render::{self, Failure, Handled};
+use crate::state::State;
+use crate::store::{Collection, Identity, Store, TokenRecord};
+
+const MAX_LABEL_BYTES: usize = 256;
+const MAX_DURATION: u64 = 315_360_000;
+const DEFAULT_DURATION: u64 = 99_999;
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+/// A request that passed every check before its handler.
+pub(crate) struct Call<'a> {
+    pub(crate) state: &'a State,
+    /// Who presented a valid token; `None` on a route anyone may call.
+    pub(crate) identity: Option<Identity>,
+    /// The `{id}` segment of the path, on routes that have one.
+    pub(crate) id: Option<&'a str>,
+    /// The query string, without the `?`.
+    pub(crate) query: &'a str,
+    pub(crate) body: &'a [u8],
+    /// The emulator's time when the checks began.
+    pub(crate) now: u64,
+}
+
+impl Call<'_> {
+    /// Who called. Every route but login authenticates, so this fails
+    /// only for a handler placed on a route anyone may call.
+    fn identity(&self) -> Result<Identity, Failure> {
+        self.identity.ok_or_else(Failure::no_valid_token)
+    }
+
+    /// The id in the path: a decimal integer from 0 to 2^63-1.
+    fn id(&self) -> Result<i64, Failure> {
+        self.id
+            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|id| id.parse::<i64>().ok())
+            .ok_or_else(|| Failure::bad_request("the id in the path must be a non-negative integer"))
+    }
+}
+
+/// `login`.
+pub(crate) fn login(call: &Call<'_>) -> Handled {
+    let map = json_object(call.body)?;
+    let email = required_string(&map, "email")?;
+    let password = required_string(&map, "password")?;
+    let grant = call
+        .state
+        .store()
+        .login(email, password, call.now)
+        .map_err(|_| Failure::could_not_mint())?
+        .ok_or_else(|| Failure::unauthorized("wrong email or password"))?;
+    Ok(render::json(StatusCode::OK, &render::login(&grant)))
+}
+
+/// `whoami`.
+pub(crate) fn whoami(call: &Call<'_>) -> Handled {
+    Ok(render::json(StatusCode::OK, &render::whoami(&call.identity()?)))
+}
+
+/// `job_token.create`, `api_key.create`.
+pub(crate) fn create(call: &Call<'_>, collection: Collection) -> Handled {
+    let caller = call.identity()?;
+    let map = json_object(call.body)?;
+    let label = match map.get("label") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() <= MAX_LABEL_BYTES => Some(s.clone()),
+        Some(Value::String(_)) => {
+            return Err(Failure::bad_request(format!(
+                "field `label` must be at most {MAX_LABEL_BYTES} bytes"
+            )))
+        }
+        Some(_) => return Err(Failure::bad_request("field `label` must be a string or null")),
+    };
+    let duration = match map.get("duration").map(Value::as_u64) {
+        None => DEFAULT_DURATION,
+        Some(Some(d)) if (1..=MAX_DURATION).contains(&d) => d,
+        Some(_) => {
+            return Err(Failure::bad_request(format!(
+                "field `duration` must be an integer from 1 to {MAX_DURATION}"
+            )))
+        }
+    };
+    let (record, secret) = call
+        .state
+        .store()
+        .create(collection, caller.user_id, label, duration, call.now)
+        .map_err(|_| Failure::could_not_mint())?;
+    Ok(render::json(
+        StatusCode::CREATED,
+        &render::record(collection, &record, Some(secret)),
+    ))
+}
+
+/// `job_token.read`, `api_key.read`.
+pub(crate) fn read(call: &Call<'_>, collection: Collection) -> Handled {
+    let caller = call.identity()?;
+    let id = call.id()?;
+    let store = call.state.store();
+    let record = visible(&store, collection, id, caller, call.now)?;
+    Ok(render::json(
+        StatusCode::OK,
+        &render::record(collection, record, None),
+    ))
+}
+
+/// `job_token.delete`, `api_key.delete`.
+pub(crate) fn delete(call: &Call<'_>, collection: Collection) -> Handled {
+    let caller = call.identity()?;
+    let id = call.id()?;
+    let mut store = call.state.store();
+    visible(&store, collection, id, caller, call.now)?;
+    store.delete(collection, id);
+    Ok(render::no_content())
+}
+
+/// `job_token.list`, `api_key.list`.
+pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
+    let mut limit = DEFAULT_LIMIT;
+    let mut after = 0i64;
+    for pair in call.query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = value.parse::<i64>().ok().filter(|n| *n >= 0);
+        // Any decimal limit of at least 1 is clamped, however large.
+        let huge = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && value.len() > 18;
+        match (key, number) {
+            ("limit", Some(n)) if n >= 1 => limit = usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
+            ("limit", None) if huge => limit = MAX_LIMIT,
+            ("after", Some(n)) => after = n,
+            ("limit", _) => return Err(Failure::bad_request("`limit` must be an integer of at least 1")),
+            ("after", _) => {
+                return Err(Failure::bad_request(
+                    "`after` must be an integer from 0 to 2^63-1",
+                ))
+            }
+            _ => {}
+        }
+    }
+    let (records, next_after) = call.state.store().list(collection, after, limit, call.now);
+    Ok(render::json(
+        StatusCode::OK,
+        &render::page(collection, &records, next_after),
+    ))
+}
+
+/// The record, if the caller may see it: a job token owned by someone else
+/// is "not found", so that ids do not reveal other users' tokens.
+fn visible(
+    store: &Store,
+    collection: Collection,
+    id: i64,
+    caller: Identity,
+    now: u64,
+) -> Result<&TokenRecord, Failure> {
+    let noun = match collection {
+        Collection::JobTokens => "job token",
+        Collection::ApiKeys => "API key",
+    };
+    store
+        .get(collection, id, now)
+        .filter(|r| caller.is_admin || r.user_id == caller.user_id)
+        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, format!("no such {noun} {id}")))
+}
+
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, Failure> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Failure::bad_request("the request body must be a JSON object")),
+        Err(_) => Err(Failure::bad_request("the request body is not valid JSON")),
+    }
+}
+
+fn required_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, Failure> {
+    match map.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(Failure::bad_request(format!("field `{field}` must not be empty"))),
+        Some(_) => Err(Failure::bad_request(format!("field `{field}` must be a string"))),
+        None => Err(Failure::bad_request(format!("field `{field}` is missing"))),
+    }
+}

@@ -1,0 +1,182 @@
+//! What the emulator answers, as the spec spells it: the JSON bodies of
+//! successful operations, the protocol's JSON error for a refusal, and
+//! [`Outcome`], how a request ends.
+
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::body::ResponseBody;
+use crate::store::{Collection, Identity, LoginGrant, TokenRecord};
+
+/// How a request ends.
+pub(crate) enum Outcome {
+    /// With this answer: the handler's, a refusal, or a fault's.
+    Respond(Response<ResponseBody>),
+    /// With the connection closed and no answer: a `close` fault, or a
+    /// request body that broke off.
+    Close,
+}
+
+impl From<Failure> for Outcome {
+    fn from(failure: Failure) -> Outcome {
+        Outcome::Respond(failure.into_response())
+    }
+}
+
+/// What a handler, or a check before it, answers.
+pub(crate) type Handled = Result<Response<ResponseBody>, Failure>;
+
+/// A refusal: status, message, extra headers. Rendered as
+/// `{"error": message}`.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    status: StatusCode,
+    message: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Failure {
+    /// A refusal with this status and message.
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// 400, for input the spec does not allow.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Failure {
+        Failure::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401, with `WWW-Authenticate: Bearer`.
+    pub(crate) fn unauthorized(message: &str) -> Failure {
+        Failure::new(StatusCode::UNAUTHORIZED, message)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    /// 401 for a missing or unusable token.
+    pub(crate) fn no_valid_token() -> Failure {
+        Failure::unauthorized("missing, unknown, expired or revoked token")
+    }
+
+    /// 500 when the OS's random source fails.
+    pub(crate) fn could_not_mint() -> Failure {
+        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "could not mint a token")
+    }
+
+    /// Adds a header to the answer.
+    pub(crate) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Failure {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The protocol's JSON error.
+    pub(crate) fn into_response(self) -> Response<ResponseBody> {
+        let mut response = json(self.status, &json!({ "error": self.message }));
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, value: &Value) -> Response<ResponseBody> {
+    let mut response = json_bytes(value.to_string());
+    *response.status_mut() = status;
+    response
+}
+
+/// A 200 with these bytes as an `application/json` body, whatever they
+/// hold (faults send bodies that are not JSON, or not the right JSON).
+pub(crate) fn json_bytes(body: impl Into<bytes::Bytes>) -> Response<ResponseBody> {
+    let mut response = Response::new(ResponseBody::whole(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// 204, empty.
+pub(crate) fn no_content() -> Response<ResponseBody> {
+    let mut response = Response::new(ResponseBody::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// The answer to a request whose handler panicked.
+pub(crate) fn panic_response() -> Response<ResponseBody> {
+    Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// The login response.
+pub(crate) fn login(grant: &LoginGrant) -> Value {
+    json!({
+        "token": grant.token,
+        "user_id": grant.user_id,
+        "is_admin": grant.is_admin,
+        "expires_at": grant.expires_at,
+    })
+}
+
+/// The whoami response.
+pub(crate) fn whoami(identity: &Identity) -> Value {
+    json!({
+        "user_id": identity.user_id,
+        "token_type": identity.kind as u8,
+        "is_admin": identity.is_admin,
+        "expires_at": identity.expires_at,
+    })
+}
+
+/// The JSON names of a collection's fields.
+struct Names {
+    /// The list response's array.
+    list: &'static str,
+    /// The record's id.
+    id: &'static str,
+    /// The secret, in the create response only.
+    secret: &'static str,
+}
+
+fn names(collection: Collection) -> Names {
+    match collection {
+        Collection::JobTokens => Names {
+            list: "job_tokens",
+            id: "token_id",
+            secret: "token",
+        },
+        Collection::ApiKeys => Names {
+            list: "api_keys",
+            id: "api_key_id",
+            secret: "api_key",
+        },
+    }
+}
+
+/// A JobToken or ApiKey object; with its secret only in the create
+/// response.
+pub(crate) fn record(collection: Collection, record: &TokenRecord, secret: Option<String>) -> Value {
+    let names = names(collection);
+    let mut value = json!({
+        names.id: record.id,
+        "user_id": record.user_id,
+        "label": record.label,
+        "duration": record.duration,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+    });
+    if let (Some(secret), Value::Object(map)) = (secret, &mut value) {
+        map.insert(names.secret.to_owned(), Value::String(secret));
+    }
+    value
+}
+
+/// One page of a list response.
+pub(crate) fn page(collection: Collection, records: &[TokenRecord], next_after: Option<i64>) -> Value {
+    let items: Vec<Value> = records.iter().map(|r| record(collection, r, None)).collect();
+    json!({ names(collection).list: items, "next_after": next_after })
+}
