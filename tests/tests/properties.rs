@@ -30,6 +30,9 @@ fn created_job_tokens_read_back_as_they_were_made() {
     runner
         .run(&(label, 1u64..=315_360_000), |(label, duration)| {
             prop_assume!(label.as_ref().is_none_or(|l| l.len() <= 256));
+            // Control characters are refused before sending (and by the
+            // server): the round trip is for every label the protocol allows.
+            prop_assume!(label.as_ref().is_none_or(|l| !l.chars().any(char::is_control)));
             let (created, read) = runtime.block_on(async {
                 let tokens = session.job_tokens();
                 let created = tokens

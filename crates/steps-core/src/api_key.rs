@@ -79,6 +79,10 @@ impl TokenRecord for ApiKeyWire {
     fn has_secret(&self) -> bool {
         self.api_key.is_some()
     }
+
+    fn id(&self) -> i64 {
+        self.api_key_id
+    }
 }
 
 wire_object! {

@@ -29,7 +29,7 @@ const RESERVED_HEADERS: [HeaderName; 6] = [
 /// assert_eq!(ctx.base_url(), "https://api.steps.invalid/v1");
 /// assert!(CloudContext::new("ftp://example.com").is_err());
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CloudContext {
     scheme: Scheme,
     authority: Authority,
@@ -37,6 +37,19 @@ pub struct CloudContext {
     prefix: String,
     user_agent: HeaderValue,
     default_headers: HeaderMap,
+}
+
+/// Prints the base URL, the user agent and the default headers' names: a
+/// default header's value may be a credential (an API gateway's key, say).
+impl std::fmt::Debug for CloudContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.default_headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("CloudContext")
+            .field("base_url", &self.base_url())
+            .field("user_agent", &self.user_agent)
+            .field("default_headers", &names)
+            .finish()
+    }
 }
 
 /// Why a [`CloudContext`] could not be made.

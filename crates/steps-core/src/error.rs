@@ -141,11 +141,14 @@ impl ResponseError {
         }
     }
 
-    /// Whether the server failed while handling the request (a 5xx status):
-    /// it may have acted before it failed, so a request that is not
-    /// idempotent has an unknown outcome.
-    pub fn is_server_failure(&self) -> bool {
-        self.status().is_server_error()
+    /// Whether the server may have done what was asked before this error:
+    /// it answered 2xx but the body does not follow the protocol (it did),
+    /// or 5xx (it may have failed partway). A 3xx or 4xx answer means it
+    /// did nothing. For a request that is not idempotent, such an error is
+    /// an unknown outcome.
+    pub fn may_have_taken_effect(&self) -> bool {
+        let status = self.status();
+        status.is_success() || status.is_server_error()
     }
 
     /// Whether the protocol says the same request may succeed later: 429,

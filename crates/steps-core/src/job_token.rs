@@ -71,6 +71,10 @@ impl TokenRecord for JobTokenWire {
     fn has_secret(&self) -> bool {
         self.token.is_some()
     }
+
+    fn id(&self) -> i64 {
+        self.token_id
+    }
 }
 
 wire_object! {

@@ -17,12 +17,18 @@ pub const DEFAULT_DURATION: Duration = Duration::from_secs(99_999);
 /// request says what the caller will get; the server clamps too.
 pub const MAX_PAGE_LIMIT: u32 = 1000;
 
-/// Checks a new token's label against the protocol.
+/// Checks a new token's label against the protocol: at most
+/// [`MAX_LABEL_BYTES`] bytes, and no control characters (C0, DEL, C1),
+/// which a terminal would act on when the label is shown.
 pub(crate) fn check_label(operation: &'static str, label: Option<&str>) -> Result<(), BuildError> {
     match label {
         Some(label) if label.len() > MAX_LABEL_BYTES => Err(BuildError::InvalidInput {
             operation,
             reason: format!("the label is {} bytes, more than {MAX_LABEL_BYTES}", label.len()),
+        }),
+        Some(label) if label.chars().any(char::is_control) => Err(BuildError::InvalidInput {
+            operation,
+            reason: "the label has control characters, which the protocol does not allow".to_owned(),
         }),
         _ => Ok(()),
     }

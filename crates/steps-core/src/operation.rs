@@ -89,4 +89,18 @@ pub trait Operation {
     /// [`ResponseError`] for a non-2xx status, a redirect, or a 2xx body that
     /// does not match the protocol.
     fn parse_response(&self, response: Response<Bytes>) -> Result<Self::Output, ResponseError>;
+
+    /// Parses the response to a request sent again after an earlier send of
+    /// the same operation may have taken effect (its connection failed
+    /// after the request was written, say). The same as
+    /// [`Self::parse_response`] unless the protocol says otherwise: a
+    /// delete answered 404 then succeeded, since the earlier send deleted
+    /// the token ("already gone", `docs/protocol.md`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::parse_response`].
+    fn parse_resent_response(&self, response: Response<Bytes>) -> Result<Self::Output, ResponseError> {
+        self.parse_response(response)
+    }
 }

@@ -27,12 +27,23 @@ pub(crate) enum Outcome {
     Answered {
         /// What the answer means.
         kind: ResponseErrorKind,
-        /// Whether the status was 5xx: the server may have acted before it
-        /// failed.
-        server_error: bool,
+        /// Whether the server may have acted: a 2xx whose body does not
+        /// decode, or a 5xx.
+        taken_effect: bool,
         /// How long the server asked to wait.
         retry_after: Option<Duration>,
     },
+}
+
+impl Outcome {
+    /// Whether the attempt may have taken effect on the server.
+    pub(crate) fn may_have_taken_effect(self) -> bool {
+        match self {
+            Outcome::NotConnected | Outcome::TlsFailed => false,
+            Outcome::ConnectionLost | Outcome::BodyTooLarge => true,
+            Outcome::Answered { taken_effect, .. } => taken_effect,
+        }
+    }
 }
 
 /// What to do after a failed attempt.
@@ -52,8 +63,9 @@ pub(crate) enum Decision {
 ///
 /// - A request that may have taken effect and is not idempotent is never
 ///   sent again: its failure is an unknown outcome when the server may have
-///   acted (the connection failed mid-request, a 5xx, a body over the
-///   limit), and a plain error when it answered 4xx (nothing was done).
+///   acted (the connection failed mid-request, a 2xx whose body cannot be
+///   read, a 5xx, a body over the limit), and a plain error when it
+///   answered 3xx or 4xx (nothing was done).
 /// - A request that was not sent (no connection) is sent again, whatever
 ///   its idempotency.
 /// - An idempotent request is sent again after a lost connection or a
@@ -74,8 +86,8 @@ pub(crate) fn decide(
         Outcome::TlsFailed => return Decision::Return,
         Outcome::BodyTooLarge if idempotent => return Decision::Return,
         Outcome::BodyTooLarge | Outcome::ConnectionLost if !idempotent => return Decision::OutcomeUnknown,
-        Outcome::Answered { server_error, .. } if !idempotent => {
-            return if server_error {
+        Outcome::Answered { taken_effect, .. } if !idempotent => {
+            return if taken_effect {
                 Decision::OutcomeUnknown
             } else {
                 Decision::Return
@@ -169,9 +181,9 @@ mod tests {
         use Decision::{OutcomeUnknown as UNKNOWN, Return as RETURN};
         use Idempotency::{Idempotent as IDEM, NonIdempotent as NON};
         const RETRY: Option<Decision> = None;
-        let answered = |kind, server_error, retry_after: Option<u64>| Outcome::Answered {
+        let answered = |kind, taken_effect, retry_after: Option<u64>| Outcome::Answered {
             kind,
-            server_error,
+            taken_effect,
             retry_after: retry_after.map(Duration::from_secs),
         };
         let unavailable = answered(ResponseErrorKind::Unavailable, true, None);
@@ -179,7 +191,8 @@ mod tests {
         let rejected_500 = answered(ResponseErrorKind::Rejected, true, None);
         let not_found = answered(ResponseErrorKind::NotFound, false, None);
         let forbidden = answered(ResponseErrorKind::Forbidden, false, None);
-        let protocol_2xx = answered(ResponseErrorKind::Protocol, false, None);
+        let protocol_2xx = answered(ResponseErrorKind::Protocol, true, None);
+        let redirect = answered(ResponseErrorKind::Protocol, false, None);
         let long = Duration::from_secs(30);
         #[rustfmt::skip]
         let table: &[(Outcome, Idempotency, u32, Duration, Option<Decision>)] = &[
@@ -205,7 +218,9 @@ mod tests {
             (not_found,               IDEM, 1, long, Some(RETURN)),
             (forbidden,               NON,  1, long, Some(RETURN)),
             (protocol_2xx,            IDEM, 1, long, Some(RETURN)),
-            (protocol_2xx,            NON,  1, long, Some(RETURN)),
+            // The server answered 2xx: a create happened, its body is lost.
+            (protocol_2xx,            NON,  1, long, Some(UNKNOWN)),
+            (redirect,                NON,  1, long, Some(RETURN)),
             (rate_limited(None),      IDEM, 1, long, RETRY),
             (rate_limited(Some(7)),   IDEM, 1, long, Some(Decision::RetryAfter(Duration::from_secs(7)))),
             (rate_limited(Some(31)),  IDEM, 1, long, Some(RETURN)),

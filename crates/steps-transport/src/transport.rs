@@ -21,8 +21,11 @@ use crate::tls::TlsConfigError;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default timeout of a whole call, retries and waits included: 30 s.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default response body limit: 1 MiB.
-pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+/// The default response body limit: 4 MiB, the bound `docs/protocol.md`
+/// sets on any response. The largest legitimate response, a page of 1,000
+/// job tokens with 256-byte labels that a server escapes as `\\uXXXX`, is
+/// under 2 MiB; 1 MiB, the old default, refused some of them.
+pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 
 /// Executes operations against one STEPS cloud. Cheap to clone; clones
 /// share one connection pool.
@@ -87,7 +90,7 @@ impl TransportBuilder {
         self
     }
 
-    /// The largest response body accepted (default 1 MiB).
+    /// The largest response body accepted (default 4 MiB).
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self
@@ -250,6 +253,10 @@ impl Transport {
         let deadline = Instant::now() + self.inner.request_timeout;
         let mut attempt = 0;
         let mut first = Some(first);
+        // Whether an earlier attempt may have taken effect: then the
+        // operation reads the answer to its re-send as the protocol says
+        // (a delete answered 404 succeeded).
+        let mut resent_after_effect = false;
         loop {
             attempt += 1;
             // A retry builds its request again rather than every call
@@ -267,7 +274,12 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status();
                     tracing::debug!(attempt, status = status.as_u16(), elapsed_ms, "response");
-                    match op.parse_response(response) {
+                    let parsed = if resent_after_effect {
+                        op.parse_resent_response(response)
+                    } else {
+                        op.parse_response(response)
+                    };
+                    match parsed {
                         Ok(output) => return Ok(output),
                         Err(error) => {
                             let outcome = answered(&error);
@@ -280,6 +292,7 @@ impl Transport {
                     self.send_error::<O>(error)
                 }
             };
+            resent_after_effect |= outcome.may_have_taken_effect();
             let time_left = deadline.saturating_duration_since(Instant::now());
             match decide(outcome, O::IDEMPOTENCY, &self.inner.retry, attempt, time_left) {
                 Decision::Return => return Err(error),
@@ -317,7 +330,7 @@ impl Transport {
 fn answered(error: &ResponseError) -> Outcome {
     Outcome::Answered {
         kind: error.kind(),
-        server_error: error.is_server_failure(),
+        taken_effect: error.may_have_taken_effect(),
         retry_after: error.retry_after(),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use steps_core::{CloudContext, CreateJobToken, Credential, ReadJobToken, Secret};
+use steps_core::{CloudContext, CreateJobToken, Credential, DeleteJobToken, ReadJobToken, Secret};
 use steps_transport::{BoxFuture, RetryPolicy, SendError, SendRequest, Transport, TransportError};
 
 /// One scripted answer.
@@ -98,6 +98,10 @@ fn create() -> CreateJobToken {
     CreateJobToken::new()
 }
 
+fn delete() -> DeleteJobToken {
+    DeleteJobToken::new(7)
+}
+
 fn user() -> Credential {
     Credential::bearer(Secret::new("stl_x"))
 }
@@ -147,6 +151,22 @@ async fn permanent_errors_are_not_retried() {
         t.execute(&read(), &user()).await,
         Err(TransportError::Tls { .. })
     ));
+    assert_eq!(sent(&script), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_past_the_deadline_returns_the_answer_at_once() {
+    // The request timeout is 30 s; a Retry-After of 30 s is within the
+    // policy's cap but would end after the deadline: sleeping into it
+    // would turn a clear 503 into a timeout 30 s later.
+    let (t, script) = transport(vec![Step::Status(503, &[("retry-after", "30")])]);
+    let started = tokio::time::Instant::now();
+    let error = t
+        .execute(&read(), &user())
+        .await
+        .expect_err("the answer, not a timeout");
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert!(matches!(error, TransportError::Response(_)), "{error:?}");
     assert_eq!(sent(&script), 1);
 }
 
@@ -255,4 +275,39 @@ async fn a_precondition_failure_sends_nothing() {
         .expect_err("not logged in");
     assert!(matches!(error, TransportError::Build(_)));
     assert_eq!(sent(&script), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delete_resent_after_a_lost_connection_and_answered_404_succeeded() {
+    // The first attempt reached the server and deleted the token; its
+    // answer was lost. The re-send is answered 404: already gone.
+    let (t, script) = transport(vec![Step::Io, Step::Status(404, &[])]);
+    t.execute(&delete(), &user())
+        .await
+        .expect("already gone is success");
+    assert_eq!(sent(&script), 2);
+    attempts_are_identical(&script);
+
+    // After a 503 the server may have deleted it too.
+    let (t, _) = transport(vec![Step::Status(503, &[]), Step::Status(404, &[])]);
+    t.execute(&delete(), &user())
+        .await
+        .expect("already gone is success");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_404_is_not_found_when_no_earlier_attempt_can_have_deleted() {
+    let (t, _) = transport(vec![Step::Status(404, &[])]);
+    let error = t.execute(&delete(), &user()).await.expect_err("not found");
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
+
+    // Nothing was sent by an attempt that never connected.
+    let (t, _) = transport(vec![Step::Connect, Step::Status(404, &[])]);
+    let error = t.execute(&delete(), &user()).await.expect_err("not found");
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
+
+    // A read answered 404 on its re-send is still not found.
+    let (t, _) = transport(vec![Step::Io, Step::Status(404, &[])]);
+    let error = t.execute(&read(), &user()).await.expect_err("not found");
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
 }

@@ -103,7 +103,7 @@ impl ClientBuilder {
 
     /// Changes the transport's settings: connect and request timeouts
     /// (10 s, 30 s), the retry policy (3 attempts where safe), the response
-    /// body limit (1 MiB), extra or only private CA certificates, the proxy
+    /// body limit (4 MiB), extra or only private CA certificates, the proxy
     /// (from the environment). See [`TransportBuilder`].
     pub fn transport(mut self, settings: impl FnOnce(TransportBuilder) -> TransportBuilder) -> Self {
         self.transport = settings(self.transport);

@@ -7,7 +7,9 @@ use http::{Method, Request, Response};
 
 use super::Resource;
 use crate::wire::{self, RequestParts};
-use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
+use crate::{
+    Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError, ResponseErrorKind,
+};
 
 /// The request for item `id` of the collection at `path`, after checking
 /// that it was ever created.
@@ -129,6 +131,14 @@ impl<R: Resource> Operation for Delete<R> {
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
         wire::empty_body(Self::NAME, &response)
+    }
+
+    /// A 404 is success: the earlier send deleted the token.
+    fn parse_resent_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
+        match wire::empty_body(Self::NAME, &response) {
+            Err(error) if error.kind() == ResponseErrorKind::NotFound => Ok(()),
+            result => result,
+        }
     }
 }
 

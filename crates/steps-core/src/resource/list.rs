@@ -89,6 +89,12 @@ impl<R: Resource> Operation for List<R> {
             let _ = write!(query, "limit={}", check_page_limit(Self::NAME, limit)?);
         }
         if let Some(after) = self.after {
+            if after < 0 {
+                return Err(BuildError::InvalidInput {
+                    operation: Self::NAME,
+                    reason: "`after` is an id, and ids are never negative".to_owned(),
+                });
+            }
             if !query.is_empty() {
                 query.push('&');
             }

@@ -112,6 +112,8 @@ pub(crate) trait TokenRecord: Record {
     const SECRET_FIELD: &'static str;
     /// Whether the record carries its secret (only create responses do).
     fn has_secret(&self) -> bool;
+    /// The record's id (`token_id`, `api_key_id`).
+    fn id(&self) -> i64;
 }
 
 /// A list page as it comes off the wire.
@@ -146,8 +148,10 @@ pub(crate) fn parse_read<R: TokenRecord>(
     record.into_model(operation, response.status())
 }
 
-/// Reads one page, checking that its cursor moves forward so that a caller
-/// walking pages can never loop.
+/// Reads one page, checking the protocol's paging rules so that a caller
+/// walking pages can neither loop nor be walked through endless pages: ids
+/// ascend above `after`; when `next_after` is present, the page is not
+/// empty and `next_after` is its last id.
 pub(crate) fn parse_page<P: PageRecord>(
     operation: &'static str,
     response: &Response<Bytes>,
@@ -156,13 +160,26 @@ pub(crate) fn parse_page<P: PageRecord>(
     let status = response.status();
     let page: P = wire::json_body(operation, response)?;
     let (records, next_after) = page.into_parts();
-    if let (Some(next), Some(after)) = (next_after, after) {
-        if next <= after {
-            return Err(ResponseError::Decode(DecodeError {
-                operation,
-                status,
-                detail: "field `next_after`: the cursor does not move past `after`".to_owned(),
-            }));
+    let broken = |detail: &str| {
+        ResponseError::Decode(DecodeError {
+            operation,
+            status,
+            detail: detail.to_owned(),
+        })
+    };
+    let mut previous = after;
+    for record in &records {
+        if previous.is_some_and(|previous| record.id() <= previous) {
+            return Err(broken("the ids of a page do not ascend above `after`"));
+        }
+        previous = Some(record.id());
+    }
+    if let Some(next) = next_after {
+        if records.is_empty() {
+            return Err(broken("field `next_after`: present on an empty page"));
+        }
+        if previous != Some(next) {
+            return Err(broken("field `next_after`: not the id of the page's last item"));
         }
     }
     let items = records

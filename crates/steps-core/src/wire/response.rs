@@ -74,7 +74,7 @@ fn status_error(operation: &'static str, response: &Response<Bytes>) -> Response
         Ok(body) => ResponseError::Api(ApiError {
             operation,
             status,
-            message: body.error,
+            message: scrub(&body.error),
             request_id,
             retry_after,
         }),
@@ -91,7 +91,53 @@ fn status_error(operation: &'static str, response: &Response<Bytes>) -> Response
 
 fn header_text(response: &Response<Bytes>, name: &str) -> Option<String> {
     let value = response.headers().get(name)?.to_str().ok()?;
-    Some(value.chars().take(EXCERPT_CHARS).collect())
+    let value: String = value.chars().take(EXCERPT_CHARS).collect();
+    Some(scrub(&value))
+}
+
+/// `text` with anything shaped like a secret replaced: the protocol's
+/// token shapes (`stl_…`, `stj_…`, `stk_…`) and `Bearer …` credentials.
+/// A server's message or error page is shown to users and logged, and a
+/// careless server may echo the token it was sent.
+pub(crate) fn scrub(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, len, keep)) = next_secret(rest) {
+        out.push_str(&rest[..at + keep]);
+        out.push_str("<redacted>");
+        rest = &rest[at + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The next secret-shaped run in `text`: where it starts, how long it is,
+/// and how much of its start to keep (`stl_`, `Bearer `).
+fn next_secret(text: &str) -> Option<(usize, usize, usize)> {
+    let bytes = text.as_bytes();
+    let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    let run = |from: usize| bytes[from..].iter().take_while(|b| is_token_byte(**b)).count();
+    (0..bytes.len()).find_map(|i| {
+        let boundary = i == 0 || !is_token_byte(bytes[i - 1]);
+        if !boundary {
+            return None;
+        }
+        let tail = &bytes[i..];
+        if tail.len() > 4
+            && tail[0] == b's'
+            && tail[1] == b't'
+            && matches!(tail[2], b'l' | b'j' | b'k')
+            && tail[3] == b'_'
+        {
+            let len = 4 + run(i + 4);
+            return (len > 4).then_some((i, len, 4));
+        }
+        if tail.len() > 7 && tail[..7].eq_ignore_ascii_case(b"bearer ") {
+            let len = 7 + run(i + 7);
+            return (len > 7).then_some((i, len, 7));
+        }
+        None
+    })
 }
 
 /// `Retry-After` as delta-seconds. The HTTP-date form needs a clock, which
@@ -121,12 +167,27 @@ fn excerpt(body: &[u8]) -> String {
         last_space = c == ' ';
         out.push(c);
     }
-    out.trim_end().to_owned()
+    scrub(out.trim_end())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_shapes_are_scrubbed_from_what_servers_say() {
+        assert_eq!(
+            scrub("token stl_abc-DEF.1 refused; Bearer eyJhbGciOi.x sent"),
+            "token stl_<redacted> refused; Bearer <redacted> sent"
+        );
+        assert_eq!(scrub("stj_x and stk_y"), "stj_<redacted> and stk_<redacted>");
+        // Not token shapes: inside a word, or a prefix alone.
+        assert_eq!(
+            scrub("first_stl_x cost stl_ bearer"),
+            "first_stl_x cost stl_ bearer"
+        );
+        assert_eq!(scrub("é stl_é"), "é stl_é");
+    }
 
     #[test]
     fn excerpt_folds_white_space_and_stops_at_200_characters() {

@@ -5,6 +5,7 @@
 mod api_key;
 mod job_token;
 mod login;
+mod paging;
 mod preconditions;
 mod secrets;
 mod support;

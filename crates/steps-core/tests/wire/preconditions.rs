@@ -85,6 +85,11 @@ fn invalid_input_is_refused_with_a_reason() {
         build_error(Login::new("", Secret::new("pw")), Credential::none()),
         build_error(Login::new("a@example.com", Secret::new("")), Credential::none()),
         build_error(CreateJobToken::new().label("x".repeat(257)), user()),
+        build_error(CreateJobToken::new().label("a\u{1b}]52;c;AAAA\u{7}"), user()),
+        build_error(CreateApiKey::new().label("row\u{1b}[1A\u{1b}[2K"), user()),
+        build_error(CreateJobToken::new().label("c1 \u{9b}31m"), user()),
+        build_error(CreateJobToken::new().label("del \u{7f}"), user()),
+        build_error(CreateJobToken::new().label("tab\there"), user()),
         build_error(CreateJobToken::new().duration(Duration::ZERO), user()),
         build_error(
             CreateJobToken::new().duration(Duration::from_secs(315_360_001)),
@@ -92,6 +97,7 @@ fn invalid_input_is_refused_with_a_reason() {
         ),
         build_error(CreateApiKey::new().duration(Duration::from_millis(1500)), user()),
         build_error(ListJobTokens::new().limit(0), user()),
+        build_error(ListJobTokens::new().after(-1), user()),
         build_error(Whoami, Credential::bearer(Secret::new("bad\ntoken"))),
         build_error(Whoami, Credential::bearer(Secret::new(""))),
     ];
@@ -158,6 +164,15 @@ fn invalid_base_urls_and_headers_fail_at_construction() {
         ctx.clone().with_user_agent("bad\nagent"),
         Err(ContextError::InvalidUserAgent)
     ));
+    let with_key = ctx
+        .clone()
+        .with_header("x-gateway-key", "gw_TEST_value")
+        .expect("valid");
+    let debug = format!("{with_key:?}");
+    assert!(
+        debug.contains("x-gateway-key") && !debug.contains("gw_TEST_value"),
+        "{debug}"
+    );
     let with_tenant = ctx.with_header("x-tenant", "blue").expect("valid header");
     let request = Whoami.build_request(&with_tenant, &user()).expect("builds");
     assert_eq!(request.headers()["x-tenant"], "blue");
