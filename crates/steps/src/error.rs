@@ -71,9 +71,19 @@ enum Repr {
     Transport(TransportError),
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// One error shared by several calls: a failed login that every call
+    /// waiting for it gets.
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
 }
 
 impl Error {
+    pub(crate) fn shared(error: std::sync::Arc<Error>) -> Self {
+        Error {
+            repr: Repr::Shared(error),
+        }
+    }
+
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error {
             repr: Repr::Config(message.into()),
@@ -85,6 +95,7 @@ impl Error {
         let transport = match &self.repr {
             Repr::Config(_) => return ErrorKind::Config,
             Repr::OutcomeUnknown { .. } => return ErrorKind::OutcomeUnknown,
+            Repr::Shared(error) => return error.kind(),
             Repr::Transport(t) => t,
         };
         match transport {
@@ -119,6 +130,7 @@ impl Error {
         match &self.repr {
             Repr::Transport(t) => t.response(),
             Repr::OutcomeUnknown { cause, .. } => cause.response(),
+            Repr::Shared(error) => error.response(),
             Repr::Config(_) => None,
         }
     }
@@ -151,6 +163,7 @@ impl Error {
         match &self.repr {
             Repr::Transport(t) => t.operation(),
             Repr::OutcomeUnknown { operation, .. } => Some(operation),
+            Repr::Shared(error) => error.operation(),
             Repr::Config(_) => None,
         }
     }

@@ -1,7 +1,9 @@
 //! `Session`: a logged-in user. Holds the login token, renews it before it
 //! expires and once after a 401, and runs every call.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
 use steps_core::{
     Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, ResponseErrorKind, Secret,
@@ -10,17 +12,23 @@ use steps_core::{
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
 
-use crate::{Client, Result};
+use crate::{Client, Error, Result};
 
 /// A logged-in user. Cheap to clone; clones share the login token, so one
 /// renewal serves them all.
 ///
 /// A session made by [`Client::login`] keeps the email and password, and
 /// logs in again (1) before a call, when its token expires within the
-/// client's margin (30 s by default), and (2) once, when a call is answered
-/// 401, repeating the call. Repeating is safe for every operation, creates
-/// included: the protocol checks the token before anything else, so a
-/// request answered 401 changed nothing.
+/// client's margin (30 s by default, but at most half the token's lifetime,
+/// so that a short-lived token is not renewed before every call), and (2)
+/// once, when a call is answered 401, repeating the call. Repeating is safe
+/// for every operation, creates included: the protocol checks the token
+/// before anything else, so a request answered 401 changed nothing.
+///
+/// Renewal is single-flight, failures included: calls that wait while a
+/// login is under way share its result, so a burst of calls refused at once
+/// sends one login, not one each (which could lock the account). If
+/// renewing a token that is still valid fails, the call goes ahead with it.
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<Inner>,
@@ -32,14 +40,21 @@ struct Inner {
     /// Read by every call, briefly and without awaiting: a blocking lock
     /// keeps 64 concurrent calls from queueing behind one another.
     current: RwLock<Current>,
-    /// Held while logging in again, so that one renewal serves all.
-    renewing: Mutex<()>,
+    /// Held while logging in again, so that one renewal serves all; holds
+    /// the error of the last login that failed.
+    renewing: Mutex<Option<Arc<Error>>>,
+    /// Logins finished, successful or not. A call reads it before waiting
+    /// for `renewing`: if it moved while the call waited and the token did
+    /// not change, the login it waited for failed, and it shares the error.
+    logins: AtomicU64,
 }
 
-/// The login token in use, and how many times it was renewed.
+/// The login token in use, how many times it was renewed, and when it was
+/// obtained (for its lifetime).
 struct Current {
     token: LoginToken,
     generation: u64,
+    obtained_at: SystemTime,
 }
 
 impl std::fmt::Debug for Session {
@@ -87,14 +102,33 @@ pub(crate) fn needs_renewal(expiry: Expiry, can_log_in: bool) -> bool {
     can_log_in && matches!(expiry, Expiry::Expired | Expiry::ExpiringSoon)
 }
 
+/// The renewal margin for a token obtained at `obtained_at`: the client's
+/// margin, but at most half the token's lifetime, so that a token that
+/// lives 20 s is used for 10 s rather than renewed before every call.
+pub(crate) fn renewal_margin(
+    margin: Duration,
+    expires_at: Option<SystemTime>,
+    obtained_at: SystemTime,
+) -> Duration {
+    match expires_at.and_then(|at| at.duration_since(obtained_at).ok()) {
+        Some(lifetime) => margin.min(lifetime / 2),
+        None => margin,
+    }
+}
+
 impl Session {
     pub(crate) fn new(client: Client, token: LoginToken, credentials: Option<(String, Secret)>) -> Session {
         Session {
             inner: Arc::new(Inner {
-                client,
                 credentials,
-                current: RwLock::new(Current { token, generation: 0 }),
-                renewing: Mutex::new(()),
+                current: RwLock::new(Current {
+                    token,
+                    generation: 0,
+                    obtained_at: client.clock.now(),
+                }),
+                renewing: Mutex::new(None),
+                logins: AtomicU64::new(0),
+                client,
             }),
         }
     }
@@ -126,33 +160,73 @@ impl Session {
 
     /// The credential to call with, renewed first if it is about to expire.
     async fn credential(&self) -> Result<(Credential, u64)> {
-        let (expiry, generation) = {
+        let (expiry, generation, still_valid) = {
             let current = self.current();
-            let expiry = self.inner.client.expiry_of(&current.token);
+            let client = &self.inner.client;
+            let margin = renewal_margin(
+                client.expiry_margin,
+                current.token.expires_at,
+                current.obtained_at,
+            );
+            let expiry = current.token.expiry(client.clock.now(), margin);
+            let credential = Credential::from(&current.token);
             if !needs_renewal(expiry, self.inner.credentials.is_some()) {
-                return Ok((Credential::from(&current.token), current.generation));
+                return Ok((credential, current.generation));
             }
-            (expiry, current.generation)
+            (expiry, current.generation, credential)
         };
         tracing::debug!(?expiry, "renewing the login token before the call");
-        self.renew(generation).await
+        match self.renew(generation).await {
+            Err(error) if expiry == Expiry::ExpiringSoon => {
+                tracing::warn!(
+                    kind = ?error.kind(),
+                    "renewing the login token failed; using it until it expires"
+                );
+                Ok((still_valid, generation))
+            }
+            result => result,
+        }
     }
 
     /// Logs in again, unless another task already renewed the token since
-    /// `seen` (then its token is used).
+    /// `seen` (then its token is used), or a login this call waited for
+    /// failed (then its error is returned: one failed login, not one per
+    /// waiting call).
     async fn renew(&self, seen: u64) -> Result<(Credential, u64)> {
-        let _renewing = self.inner.renewing.lock().await;
-        let generation = self.current().generation;
-        if generation == seen {
-            if let Some((email, password)) = &self.inner.credentials {
-                let token = self.inner.client.login_token(email, password).await?;
+        let logins_before = self.inner.logins.load(Ordering::Acquire);
+        let mut last_failure = self.inner.renewing.lock().await;
+        {
+            let current = self.current();
+            if current.generation != seen {
+                return Ok((Credential::from(&current.token), current.generation));
+            }
+        }
+        if self.inner.logins.load(Ordering::Acquire) != logins_before {
+            if let Some(error) = last_failure.as_ref() {
+                return Err(Error::shared(error.clone()));
+            }
+        }
+        let Some((email, password)) = &self.inner.credentials else {
+            let current = self.current();
+            return Ok((Credential::from(&current.token), current.generation));
+        };
+        let login = self.inner.client.login_token(email, password).await;
+        self.inner.logins.fetch_add(1, Ordering::AcqRel);
+        match login {
+            Ok(token) => {
+                *last_failure = None;
                 let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
                 current.token = token;
                 current.generation += 1;
+                current.obtained_at = self.inner.client.clock.now();
+                Ok((Credential::from(&current.token), current.generation))
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                *last_failure = Some(error.clone());
+                Err(Error::shared(error))
             }
         }
-        let current = self.current();
-        Ok((Credential::from(&current.token), current.generation))
     }
 
     /// The token in use now. The lock is never held across an await.
@@ -227,8 +301,22 @@ mod tests {
 
     use steps_core::{LoginToken, Secret};
 
-    use super::needs_renewal;
+    use super::{needs_renewal, renewal_margin};
     use crate::DEFAULT_EXPIRY_MARGIN;
+
+    #[test]
+    fn the_margin_is_at_most_half_the_token_lifetime() {
+        let at = |s| UNIX_EPOCH + Duration::from_secs(s);
+        let margin = Duration::from_secs(30);
+        assert_eq!(
+            renewal_margin(margin, Some(at(1_000 + 20)), at(1_000)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(renewal_margin(margin, Some(at(1_000 + 3_600)), at(1_000)), margin);
+        assert_eq!(renewal_margin(margin, None, at(1_000)), margin);
+        // Obtained after its expiry (a skewed clock): no lifetime to halve.
+        assert_eq!(renewal_margin(margin, Some(at(900)), at(1_000)), margin);
+    }
 
     #[test]
     fn renewal_happens_only_near_expiry_and_only_with_credentials() {
