@@ -22,11 +22,7 @@ use plan::Plan;
 pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
     let started = Instant::now();
     let environment = measure::environment();
-    let plan = if flags.quick {
-        Plan::quick()
-    } else {
-        Plan::full()
-    };
+    let plan = if flags.quick { Plan::quick() } else { Plan::full() };
     let plan = match environment.python_requests {
         Some(_) => plan,
         None => plan.without_python(),

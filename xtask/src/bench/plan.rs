@@ -1,0 +1,140 @@
+//! What `cargo xtask bench` runs: which clients, workloads, concurrencies
+//! and rounds, for the quick run and for the full one.
+
+/// A client of the end-to-end benchmark, each run in its own process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Client {
+    /// The `steps` facade (`steps-bench client facade`).
+    Facade,
+    /// Raw hyper-util, the baseline (`steps-bench client hyper`).
+    Hyper,
+    /// reqwest (`steps-bench client reqwest`).
+    Reqwest,
+    /// Python requests (`python3 bench/python_requests.py`).
+    PythonRequests,
+}
+
+impl Client {
+    /// Its name in `steps-bench client KIND` and in the tables.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Client::Facade => "facade",
+            Client::Hyper => "hyper",
+            Client::Reqwest => "reqwest",
+            Client::PythonRequests => "python-requests",
+        }
+    }
+
+    /// How many requests it makes in a workload of `n`: Python is an order
+    /// of magnitude slower, so a tenth of the work (at least 200), at the
+    /// same rate.
+    pub(crate) fn requests(self, n: usize) -> usize {
+        match self {
+            Client::PythonRequests => (n / 10).max(200),
+            _ => n,
+        }
+    }
+}
+
+/// One end-to-end workload: one operation, `requests` times, at one
+/// concurrency.
+#[derive(Clone, Copy)]
+pub(crate) struct Workload {
+    /// `get` or `create`, as the clients take it.
+    pub(crate) op: &'static str,
+    /// Requests per client process (see [`Client::requests`]).
+    pub(crate) requests: usize,
+    /// 1 is one keep-alive connection; 64 is 64 tasks sharing one client.
+    pub(crate) concurrency: usize,
+}
+
+impl Workload {
+    /// Its label in the table: `get ×20000 c1`.
+    pub(crate) fn label(&self) -> String {
+        format!("{} ×{} c{}", self.op, self.requests, self.concurrency)
+    }
+
+    /// Its suffix in goal names: `get.c1`.
+    pub(crate) fn goal_suffix(&self) -> String {
+        format!("{}.c{}", self.op, self.concurrency)
+    }
+}
+
+/// How much work each part of the benchmark does.
+pub(crate) struct Plan {
+    /// Whether the run writes `docs/benchmarks.md` (the full run does).
+    pub(crate) writes_doc: bool,
+    /// Criterion's arguments for the core codec benchmark.
+    pub(crate) criterion_args: &'static [&'static str],
+    /// The end-to-end clients, in the order each round runs them.
+    pub(crate) clients: Vec<Client>,
+    /// The end-to-end workloads, in order.
+    pub(crate) workloads: Vec<Workload>,
+    /// Rounds of every client per workload, interleaved.
+    pub(crate) rounds: usize,
+    /// Runs of `steps` and of `curl` each, interleaved.
+    pub(crate) cli_runs: usize,
+}
+
+impl Plan {
+    /// `cargo xtask bench --quick`: under 3 minutes, printed only.
+    pub(crate) fn quick() -> Plan {
+        Plan {
+            writes_doc: false,
+            criterion_args: &["--warm-up-time", "0.2", "--measurement-time", "0.6"],
+            clients: all_clients(),
+            workloads: workloads(4_000, 1_000),
+            rounds: 3,
+            cli_runs: 10,
+        }
+    }
+
+    /// `cargo xtask bench`: the run that writes `docs/benchmarks.md`.
+    pub(crate) fn full() -> Plan {
+        Plan {
+            writes_doc: true,
+            criterion_args: &["--warm-up-time", "1", "--measurement-time", "3"],
+            clients: all_clients(),
+            workloads: workloads(20_000, 5_000),
+            rounds: 5,
+            cli_runs: 20,
+        }
+    }
+
+    /// The same plan without Python requests (python3 or the package is
+    /// not installed).
+    pub(crate) fn without_python(mut self) -> Plan {
+        self.clients.retain(|c| *c != Client::PythonRequests);
+        self
+    }
+
+    /// Whether Python requests is among the clients.
+    pub(crate) fn has_python(&self) -> bool {
+        self.clients.contains(&Client::PythonRequests)
+    }
+}
+
+/// Every client, the baseline second.
+fn all_clients() -> Vec<Client> {
+    vec![
+        Client::Facade,
+        Client::Hyper,
+        Client::Reqwest,
+        Client::PythonRequests,
+    ]
+}
+
+/// Gets then creates, each at concurrency 1 then 64.
+fn workloads(gets: usize, creates: usize) -> Vec<Workload> {
+    let mut workloads = Vec::new();
+    for (op, requests) in [("get", gets), ("create", creates)] {
+        for concurrency in [1, 64] {
+            workloads.push(Workload {
+                op,
+                requests,
+                concurrency,
+            });
+        }
+    }
+    workloads
+}
