@@ -1,7 +1,8 @@
-//! A small HTTP `CONNECT` proxy on an ephemeral loopback port, for tests of
-//! the client's proxy support. It records what a real proxy would see: the
-//! request head of each `CONNECT`, and every byte the client sends through
-//! the tunnel.
+//! A small HTTP `CONNECT` (or SOCKS5) proxy on an ephemeral loopback port,
+//! for tests of the client's proxy support. It records what a real proxy
+//! would see: the request head of each `CONNECT` (for SOCKS5, a line naming
+//! the destination as the client sent it), and every byte the client sends
+//! through the tunnel.
 //!
 //! A destination host under the reserved `.test` domain (RFC 6761) is taken
 //! to mean 127.0.0.1, so a test can give the client a host name that is not
@@ -25,6 +26,12 @@ pub enum ProxyMode {
     RequireAuthorization(String),
     /// Answers every `CONNECT` with this status line, e.g. `403 Forbidden`.
     Refuse(&'static str),
+    /// Speaks SOCKS5 (RFC 1928) instead of HTTP, with user/password
+    /// authentication (RFC 1929) when this holds the expected pair. Each
+    /// request is recorded as `SOCKS5 CONNECT domain HOST:PORT` or
+    /// `SOCKS5 CONNECT ip ADDR:PORT`, after `SOCKS5 AUTH USER` if the
+    /// client authenticated.
+    Socks5(Option<(String, String)>),
 }
 
 /// What the proxy saw, shared with the test.
@@ -68,6 +75,11 @@ impl TestProxy {
         format!("http://{}", self.addr)
     }
 
+    /// `127.0.0.1:PORT`, for URLs of other schemes (`socks5h://`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// `http://USER:PASSWORD@127.0.0.1:PORT`.
     pub fn url_with_credentials(&self, user: &str, password: &str) -> String {
         format!("http://{user}:{password}@{}", self.addr)
@@ -94,6 +106,9 @@ impl Drop for TestProxy {
 }
 
 async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
+    if let ProxyMode::Socks5(auth) = &mode {
+        return serve_socks5(client, auth.clone(), seen).await;
+    }
     let Some(head) = read_head(&mut client).await else {
         return;
     };
@@ -116,6 +131,7 @@ async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
             (given != Some(expected.as_str())).then_some("407 Proxy Authentication Required")
         }
         ProxyMode::Refuse(status) => Some(*status),
+        ProxyMode::Socks5(_) => unreachable!("served by serve_socks5"),
     };
     if let Some(status) = refusal {
         let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
@@ -126,7 +142,7 @@ async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
         Some((host, port)) if host.ends_with(".test") => format!("127.0.0.1:{port}"),
         _ => target.to_owned(),
     };
-    let Ok(mut server) = TcpStream::connect(target).await else {
+    let Ok(server) = TcpStream::connect(target).await else {
         let _ = client
             .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
             .await;
@@ -139,6 +155,100 @@ async fn serve(mut client: TcpStream, mode: ProxyMode, seen: Arc<Mutex<Seen>>) {
     {
         return;
     }
+    relay(client, server, seen).await;
+}
+
+/// A destination the test proxy connects to: a host under `.test` means
+/// 127.0.0.1.
+fn local_target(host: &str, port: u16) -> String {
+    if host.ends_with(".test") {
+        format!("127.0.0.1:{port}")
+    } else if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// One SOCKS5 session: greeting, optional user/password, `CONNECT`, relay.
+/// Any malformed or refused step closes the connection.
+async fn serve_socks5(mut client: TcpStream, auth: Option<(String, String)>, seen: Arc<Mutex<Seen>>) {
+    async fn step(
+        client: &mut TcpStream,
+        auth: &Option<(String, String)>,
+    ) -> std::io::Result<Option<String>> {
+        if client.read_u8().await? != 5 {
+            return Ok(None);
+        }
+        let count = client.read_u8().await?;
+        let mut methods = vec![0u8; usize::from(count)];
+        client.read_exact(&mut methods).await?;
+        let wanted = if auth.is_some() { 2 } else { 0 };
+        if !methods.contains(&wanted) {
+            client.write_all(&[5, 0xff]).await?;
+            return Ok(None);
+        }
+        client.write_all(&[5, wanted]).await?;
+        let mut lines = Vec::new();
+        if let Some((user, password)) = auth {
+            let _version = client.read_u8().await?;
+            let mut given_user = vec![0u8; usize::from(client.read_u8().await?)];
+            client.read_exact(&mut given_user).await?;
+            let mut given_password = vec![0u8; usize::from(client.read_u8().await?)];
+            client.read_exact(&mut given_password).await?;
+            if given_user != user.as_bytes() || given_password != password.as_bytes() {
+                client.write_all(&[1, 1]).await?;
+                return Ok(None);
+            }
+            client.write_all(&[1, 0]).await?;
+            lines.push(format!("SOCKS5 AUTH {user}"));
+        }
+        let mut request = [0u8; 4];
+        client.read_exact(&mut request).await?;
+        if request[..2] != [5, 1] {
+            return Ok(None);
+        }
+        let (kind, host) = match request[3] {
+            1 => {
+                let mut ip = [0u8; 4];
+                client.read_exact(&mut ip).await?;
+                ("ip", std::net::Ipv4Addr::from(ip).to_string())
+            }
+            4 => {
+                let mut ip = [0u8; 16];
+                client.read_exact(&mut ip).await?;
+                ("ip", std::net::Ipv6Addr::from(ip).to_string())
+            }
+            3 => {
+                let mut name = vec![0u8; usize::from(client.read_u8().await?)];
+                client.read_exact(&mut name).await?;
+                ("domain", String::from_utf8_lossy(&name).into_owned())
+            }
+            _ => return Ok(None),
+        };
+        let port = client.read_u16().await?;
+        lines.push(format!("SOCKS5 CONNECT {kind} {host}:{port}"));
+        lines.push(local_target(&host, port));
+        Ok(Some(lines.join("\n")))
+    }
+    let Ok(Some(record)) = step(&mut client, &auth).await else {
+        return;
+    };
+    let (record, target) = record.rsplit_once('\n').expect("a target line");
+    seen.lock().unwrap().heads.push(record.to_owned());
+    let Ok(server) = TcpStream::connect(target).await else {
+        let _ = client.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await;
+        return;
+    };
+    if client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await.is_err() {
+        return;
+    }
+    relay(client, server, seen).await;
+}
+
+/// Copies both ways until either side closes, recording what the client
+/// sends.
+async fn relay(mut client: TcpStream, mut server: TcpStream, seen: Arc<Mutex<Seen>>) {
     let tunnel = {
         let mut seen = seen.lock().unwrap();
         seen.tunnels.push(Vec::new());

@@ -133,3 +133,69 @@ async fn a_refusing_proxy_gives_a_connect_error_and_creates_are_never_sent() {
     let created = admin.job_tokens().list().await.expect("list");
     assert!(created.is_empty(), "{created:?}");
 }
+
+#[tokio::test]
+async fn a_socks5h_proxy_resolves_the_api_host_and_gets_its_credentials() {
+    const PASSWORD: &str = "socks-pass-TEST";
+    let emulator = emulator().await;
+    let proxy = TestProxy::start(ProxyMode::Socks5(Some(("socks-user".into(), PASSWORD.into())))).await;
+    // A host name under `.test` that only the proxy resolves (to 127.0.0.1).
+    let port = emulator.base_url().rsplit(':').next().expect("a port");
+    let base_url = format!("http://api.steps.test:{port}");
+    let proxy_url = format!("socks5h://socks-user:{PASSWORD}@{}", proxy.addr());
+    let client = through(&proxy_url, &base_url).build().expect("client");
+    let session = client.login(USER.0, USER.1).await.expect("login through SOCKS5");
+    session.whoami().await.expect("whoami");
+
+    let heads = proxy.heads();
+    assert_eq!(
+        heads,
+        vec![format!(
+            "SOCKS5 AUTH socks-user\nSOCKS5 CONNECT domain api.steps.test:{port}"
+        )],
+        "one pooled tunnel, the host name resolved by the proxy"
+    );
+    assert!(contains(&proxy.tunnels()[0], "POST /api/login"));
+    let shown = format!("{:?} {client:?}", Proxy::Url(proxy_url.parse().unwrap()));
+    assert!(!shown.contains(PASSWORD), "{shown}");
+}
+
+#[tokio::test]
+async fn a_socks5_proxy_is_given_an_address_resolved_here() {
+    let emulator = emulator().await;
+    let proxy = TestProxy::start(ProxyMode::Socks5(None)).await;
+    let port = emulator.base_url().rsplit(':').next().expect("a port");
+    let base_url = format!("http://localhost:{port}");
+    let client = through(&format!("socks5://{}", proxy.addr()), &base_url)
+        .build()
+        .expect("client");
+    client.login(USER.0, USER.1).await.expect("login through SOCKS5");
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0] == format!("SOCKS5 CONNECT ip 127.0.0.1:{port}")
+            || heads[0] == format!("SOCKS5 CONNECT ip ::1:{port}"),
+        "{heads:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_https_proxy_is_refused_before_anything_is_sent_in_clear() {
+    let emulator = emulator().await;
+    let proxy = TestProxy::start(ProxyMode::Open).await;
+    let proxy_url = format!("https://proxy-user:https-pass-TEST@{}", proxy.addr());
+    let client = through(&proxy_url, emulator.base_url()).build().expect("client");
+    let error = client.login(USER.0, USER.1).await.expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Connect, "{error:?}");
+    let proxy_error = std::iter::successors(std::error::Error::source(&error), |e| e.source())
+        .find_map(|e| e.downcast_ref::<steps::ProxyError>())
+        .expect("a ProxyError in the chain");
+    let cause = std::error::Error::source(proxy_error)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(cause.contains("not supported"), "{cause}");
+    assert!(!format!("{error} {error:?} {cause}").contains("https-pass-TEST"));
+    // No connection was opened to it: no credentials crossed in clear.
+    assert!(proxy.heads().is_empty(), "{:?}", proxy.heads());
+    assert!(proxy.tunnels().is_empty());
+}

@@ -1,11 +1,14 @@
-//! Proxies: `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` from the
-//! environment, or one explicit proxy, reached with HTTP `CONNECT`.
+//! Proxies: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from
+//! the environment, or one explicit proxy: an `http://` proxy reached with
+//! HTTP `CONNECT`, or a `socks5://` / `socks5h://` proxy. An `https://`
+//! proxy (TLS to the proxy itself) is refused with a clear error rather
+//! than spoken to in clear.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::Uri;
-use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioIo;
@@ -32,7 +35,11 @@ pub enum Proxy {
     FromEnv,
     /// Never use a proxy.
     None,
-    /// Every request goes through this proxy (`http://host:port`).
+    /// Every request goes through this proxy: `http://host:port` (a
+    /// `CONNECT` tunnel), `socks5h://host:port` (SOCKS5, the proxy resolves
+    /// the API's host name) or `socks5://host:port` (SOCKS5, resolved
+    /// here). Other schemes, `https://` among them, fail every connection
+    /// with a [`ProxyError`] that says so.
     Url(Uri),
 }
 
@@ -151,27 +158,49 @@ impl Service<Uri> for ProxyConnector {
 
     fn call(&mut self, dst: Uri) -> Self::Future {
         let intercept = self.rules.intercept(&dst);
-        let mut direct = self.direct.clone();
+        let direct = self.direct.clone();
         Box::pin(async move {
-            match intercept {
-                None => direct.call(dst).await.map_err(Into::into),
-                Some(intercept) => {
-                    let proxy = intercept.uri().clone();
+            let Some(intercept) = intercept else {
+                let mut direct = direct;
+                return direct.call(dst).await.map_err(Into::into);
+            };
+            let proxy = intercept.uri().clone();
+            let failed = |source: BoxError| -> BoxError {
+                ProxyError {
+                    proxy: Redacted(&proxy).to_string(),
+                    source,
+                }
+                .into()
+            };
+            // Tunnel and SOCKS assume 443 for a destination without a port.
+            let dst = with_default_port(dst);
+            match proxy.scheme_str() {
+                Some("http") => {
                     let mut tunnel = Tunnel::new(proxy.clone(), direct);
                     if let Some(auth) = intercept.basic_auth() {
                         tunnel = tunnel.with_auth(auth.clone());
                     }
-                    // Tunnel assumes 443 for a destination without a port.
-                    let dst = with_default_port(dst);
-                    tunnel.call(dst).await.map_err(|source| {
-                        let proxy = Redacted(&proxy).to_string();
-                        ProxyError {
-                            proxy,
-                            source: source.into(),
-                        }
-                        .into()
-                    })
+                    tunnel.call(dst).await.map_err(|e| failed(e.into()))
                 }
+                Some(scheme @ ("socks5" | "socks5h")) => {
+                    let mut socks = SocksV5::new(with_socks_port(proxy.clone()), direct)
+                        // socks5h: the proxy resolves the API's host name,
+                        // so this machine's DNS never sees it.
+                        .local_dns(scheme == "socks5");
+                    if let Some((user, password)) = intercept.raw_auth() {
+                        socks = socks.with_auth(user.to_owned(), password.to_owned());
+                    }
+                    socks.call(dst).await.map_err(|e| failed(e.into()))
+                }
+                other => Err(failed(
+                    format!(
+                        "proxies of scheme {:?} are not supported: use an http://, socks5:// or \
+                         socks5h:// proxy (an https:// proxy would need TLS to the proxy itself, \
+                         and its credentials are never sent in clear instead)",
+                        other.unwrap_or("")
+                    )
+                    .into(),
+                )),
             }
         })
     }
@@ -202,6 +231,22 @@ fn no_proxy_from_env() -> String {
 /// Whether a `NO_PROXY` list holds the wildcard entry `*`.
 fn no_proxy_is_everything(no_proxy: &str) -> bool {
     no_proxy.split(',').any(|entry| entry.trim() == "*")
+}
+
+/// A SOCKS proxy URL with its port: 1080 when none is given.
+fn with_socks_port(proxy: Uri) -> Uri {
+    if proxy.port().is_some() {
+        return proxy;
+    }
+    let Some(host) = proxy.host() else { return proxy };
+    let mut parts = proxy.clone().into_parts();
+    match format!("{host}:1080").parse() {
+        Ok(authority) => {
+            parts.authority = Some(authority);
+            Uri::from_parts(parts).unwrap_or(proxy)
+        }
+        Err(_) => proxy,
+    }
 }
 
 fn with_default_port(dst: Uri) -> Uri {
