@@ -1,5 +1,5 @@
 //! steps-transport executes [`steps_core`] operations over hyper-util's
-//! pooled client on tokio: HTTPS by default (rustls with the ring provider),
+//! pooled client on tokio: HTTPS for `https://` URLs (rustls with the ring provider),
 //! proxies from the environment, connect and request timeouts, a response
 //! body limit, and retries only where they are safe.
 //!

@@ -93,9 +93,11 @@ impl ProxyError {
     }
 }
 
-/// Connects directly, or through a `CONNECT` tunnel when the proxy rules
-/// say so. Both plain and TLS destinations are tunnelled, so the proxy
-/// never sees a request line or an `Authorization` header.
+/// Connects directly, or through a proxy when the proxy rules say so. Both
+/// plain and TLS destinations are tunnelled, so the proxy never sees a
+/// request line or an `Authorization` header as a proxy; through the tunnel
+/// it carries an `http://` destination's bytes in clear, and only a TLS
+/// destination's bytes are hidden from it.
 #[derive(Clone)]
 pub(crate) struct ProxyConnector {
     direct: HttpConnector,

@@ -20,8 +20,9 @@
 //!
 //! # What it does for you
 //!
-//! - HTTPS by default (rustls), connection pooling, a connect timeout (10 s)
-//!   and a whole-call timeout (30 s).
+//! - HTTPS with rustls for `https://` URLs (the default URL is the local
+//!   emulator's, plain `http://` on loopback), connection pooling, a
+//!   connect timeout (10 s) and a whole-call timeout (30 s).
 //! - Retries where safe: reads, deletes, lists, whoami and login, on
 //!   connection errors, 429, 502, 503 and 504, honouring `Retry-After`.
 //!   Creates are never re-sent once they may have reached the server; such
@@ -30,8 +31,11 @@
 //! - A session that logged in with a password renews its login token before
 //!   it expires, and once after a 401.
 //! - Proxies from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
-//!   (or [`TransportBuilder::proxy`] through [`ClientBuilder::transport`]), always through a `CONNECT` tunnel, so a
-//!   proxy sees the host and port and never a request or its token.
+//!   (or [`TransportBuilder::proxy`] through [`ClientBuilder::transport`]):
+//!   `http://` proxies through a `CONNECT` tunnel, `socks5h://` and
+//!   `socks5://` through SOCKS5. For an `https://` API URL a proxy sees the
+//!   host and port and never a request or its token; for an `http://` API
+//!   URL the tunnel carries the request in clear.
 //!   `localhost` and loopback addresses are never sent to the environment's
 //!   proxy, so a local emulator works behind a company proxy.
 //!
