@@ -149,3 +149,47 @@ async fn an_unreachable_server_is_a_connect_error() {
     let error = client.login(USER.0, USER.1).await.expect_err("nothing listens");
     assert_eq!(error.kind(), ErrorKind::Connect);
 }
+
+/// A server that accepts connections and never answers the TLS handshake
+/// (a load balancer with a dead backend): the attempts' connecting time is
+/// bounded by the connect timeout, and a create that never got a connection
+/// times out as a plain timeout, not "the token may have been created".
+#[tokio::test]
+async fn a_create_that_never_finished_connecting_times_out_without_an_unknown_outcome() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("https://{}", listener.local_addr().expect("address"));
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = tokio::spawn({
+        let accepted = accepted.clone();
+        async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream); // read nothing, answer nothing
+            }
+        }
+    });
+    let client = client_builder(&url)
+        .transport(|t| {
+            t.connect_timeout(Duration::from_millis(800))
+                .request_timeout(Duration::from_millis(2_000))
+        })
+        .build()
+        .expect("client");
+    let session = client.session_from_token("stl_TEST_token");
+    let started = Instant::now();
+    let error = session
+        .job_tokens()
+        .create(Some("never"), None)
+        .await
+        .expect_err("no handshake");
+    let elapsed = started.elapsed();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
+    assert!(elapsed < Duration::from_millis(2_900), "{elapsed:?}");
+    // Connecting timed out, so the create was tried again: nothing was sent.
+    assert!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "each attempt connects anew"
+    );
+    server.abort();
+}

@@ -23,6 +23,12 @@ pub(crate) enum Outcome {
     ConnectionLost,
     /// The response body was over the limit: the server handled the request.
     BodyTooLarge,
+    /// The whole call's deadline passed during the attempt.
+    TimedOut {
+        /// Whether the attempt had a connection (its request may have been
+        /// written), or was still connecting (nothing was sent).
+        connected: bool,
+    },
     /// The server answered with an error (or a body that does not decode).
     Answered {
         /// What the answer means.
@@ -41,6 +47,7 @@ impl Outcome {
         match self {
             Outcome::NotConnected | Outcome::TlsFailed => false,
             Outcome::ConnectionLost | Outcome::BodyTooLarge => true,
+            Outcome::TimedOut { connected } => connected,
             Outcome::Answered { taken_effect, .. } => taken_effect,
         }
     }
@@ -84,6 +91,9 @@ pub(crate) fn decide(
     let idempotent = idempotency.is_idempotent();
     let retry_after = match outcome {
         Outcome::TlsFailed => return Decision::Return,
+        // No time is left for another attempt.
+        Outcome::TimedOut { connected } if connected && !idempotent => return Decision::OutcomeUnknown,
+        Outcome::TimedOut { .. } => return Decision::Return,
         Outcome::BodyTooLarge if idempotent => return Decision::Return,
         Outcome::BodyTooLarge | Outcome::ConnectionLost if !idempotent => return Decision::OutcomeUnknown,
         Outcome::Answered { taken_effect, .. } if !idempotent => {
@@ -225,6 +235,10 @@ mod tests {
             (rate_limited(Some(7)),   IDEM, 1, long, Some(Decision::RetryAfter(Duration::from_secs(7)))),
             (rate_limited(Some(31)),  IDEM, 1, long, Some(RETURN)),
             (rate_limited(Some(7)),   NON,  1, long, Some(RETURN)),
+            // The deadline passed: unknown only if a create was connected.
+            (Outcome::TimedOut { connected: true },  IDEM, 1, long, Some(RETURN)),
+            (Outcome::TimedOut { connected: true },  NON,  1, long, Some(UNKNOWN)),
+            (Outcome::TimedOut { connected: false }, NON,  1, long, Some(RETURN)),
             // A wait that would end after the deadline is not taken.
             (rate_limited(Some(7)),   IDEM, 1, Duration::from_secs(7), Some(RETURN)),
             (Outcome::ConnectionLost, IDEM, 1, Duration::ZERO, Some(RETURN)),

@@ -30,6 +30,14 @@ pub enum SendError {
     /// The response body exceeded the limit.
     #[error("the response body is over the limit")]
     BodyTooLarge,
+    /// The deadline passed before the response was complete.
+    #[error("the deadline passed")]
+    TimedOut {
+        /// Whether a connection was obtained for the request (so its bytes
+        /// may have been written). `false` means nothing was sent: the time
+        /// went on DNS, TCP, the proxy or the TLS handshake.
+        connected: bool,
+    },
 }
 
 /// Sends one request and collects its response body under `limit` bytes.
@@ -44,4 +52,23 @@ pub trait SendRequest: Send + Sync + 'static {
         request: Request<Bytes>,
         limit: usize,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>>;
+
+    /// [`Self::send`], giving up at `deadline` with
+    /// [`SendError::TimedOut`]. The default cannot tell how far the send
+    /// got, so it reports a connection (the request may have been sent);
+    /// an implementation that knows better overrides it.
+    fn send_by(
+        &self,
+        request: Request<Bytes>,
+        limit: usize,
+        deadline: tokio::time::Instant,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
+        let send = self.send(request, limit);
+        Box::pin(async move {
+            match tokio::time::timeout_at(deadline, send).await {
+                Ok(result) => result,
+                Err(_) => Err(SendError::TimedOut { connected: true }),
+            }
+        })
+    }
 }

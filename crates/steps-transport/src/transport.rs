@@ -218,39 +218,19 @@ impl Transport {
             method = %request.method(),
             path = request.uri().path(),
         );
-        let timeout = self.inner.request_timeout;
-        let outcome = tokio::time::timeout(timeout, self.attempts(op, credential, request))
-            .instrument(span)
-            .await;
-        match outcome {
-            Ok(result) => result,
-            Err(_) => {
-                tracing::warn!(
-                    operation = O::NAME,
-                    timeout_ms = timeout.as_millis() as u64,
-                    "timed out"
-                );
-                let error = TransportError::Timeout {
-                    operation: O::NAME,
-                    after: timeout,
-                };
-                Err(if O::IDEMPOTENCY.is_idempotent() {
-                    error
-                } else {
-                    unknown_outcome::<O>(error)
-                })
-            }
-        }
+        self.attempts(op, credential, request).instrument(span).await
     }
 
     /// Sends, sleeps and logs; [`decide`] says what follows a failure.
+    /// Every send ends by the whole call's deadline, so that a timeout can
+    /// tell a request that was never sent from one that may have been.
     async fn attempts<O: Operation>(
         &self,
         op: &O,
         credential: &Credential,
         first: Request<Bytes>,
     ) -> Result<O::Output, TransportError> {
-        let deadline = Instant::now() + self.inner.request_timeout;
+        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
         let mut attempt = 0;
         let mut first = Some(first);
         // Whether an earlier attempt may have taken effect: then the
@@ -268,7 +248,11 @@ impl Transport {
                 None => op.build_request(&self.inner.ctx, credential)?,
             };
             let started = Instant::now();
-            let sent = self.inner.sender.send(request, self.inner.max_body).await;
+            let sent = self
+                .inner
+                .sender
+                .send_by(request, self.inner.max_body, deadline)
+                .await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let (error, outcome) = match sent {
                 Ok(response) => {
@@ -293,7 +277,7 @@ impl Transport {
                 }
             };
             resent_after_effect |= outcome.may_have_taken_effect();
-            let time_left = deadline.saturating_duration_since(Instant::now());
+            let time_left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match decide(outcome, O::IDEMPOTENCY, &self.inner.retry, attempt, time_left) {
                 Decision::Return => return Err(error),
                 Decision::OutcomeUnknown => return Err(unknown_outcome::<O>(error)),
@@ -322,6 +306,19 @@ impl Transport {
                 },
                 Outcome::BodyTooLarge,
             ),
+            SendError::TimedOut { connected } => {
+                let after = self.inner.request_timeout;
+                tracing::warn!(
+                    operation,
+                    timeout_ms = after.as_millis() as u64,
+                    connected,
+                    "timed out"
+                );
+                (
+                    TransportError::Timeout { operation, after },
+                    Outcome::TimedOut { connected },
+                )
+            }
         }
     }
 }
