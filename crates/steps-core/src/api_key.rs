@@ -14,7 +14,7 @@ use crate::{Access, Extra, ResponseError, Secret};
 const PATH: &str = "/api/api_key";
 
 /// An API key: authorises a worker.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiKey {
     /// The token's id.
@@ -33,6 +33,29 @@ pub struct ApiKey {
     pub api_key: Option<Secret>,
     /// Fields this version does not know.
     pub extra: Extra,
+    /// Whether this is the server's replay of an earlier create with the
+    /// same idempotency key (protocol v2): the same token, not a new one.
+    pub replayed: bool,
+}
+
+/// As derived, but `replayed` only when it is true, so that what a v1
+/// exchange prints (and its snapshots) is unchanged by the v2 flag.
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("ApiKey");
+        out.field("api_key_id", &self.api_key_id)
+            .field("user_id", &self.user_id)
+            .field("label", &self.label)
+            .field("duration", &self.duration)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("api_key", &self.api_key)
+            .field("extra", &self.extra);
+        if self.replayed {
+            out.field("replayed", &self.replayed);
+        }
+        out.finish()
+    }
 }
 
 impl ApiKey {
@@ -69,6 +92,7 @@ impl Record for ApiKeyWire {
             expires_at: life.expires_at,
             api_key: self.api_key,
             extra: self.extra,
+            replayed: false,
         })
     }
 }
@@ -78,6 +102,10 @@ impl TokenRecord for ApiKeyWire {
 
     fn has_secret(&self) -> bool {
         self.api_key.is_some()
+    }
+
+    fn mark_replayed(model: &mut ApiKey) {
+        model.replayed = true;
     }
 
     fn id(&self) -> i64 {

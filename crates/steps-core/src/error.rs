@@ -129,6 +129,7 @@ impl ResponseError {
                 StatusCode::FORBIDDEN => ResponseErrorKind::Forbidden,
                 StatusCode::NOT_FOUND => ResponseErrorKind::NotFound,
                 StatusCode::TOO_MANY_REQUESTS => ResponseErrorKind::RateLimited,
+                StatusCode::CONFLICT => ResponseErrorKind::Conflict,
                 StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
                     ResponseErrorKind::Unavailable
                 }
@@ -151,8 +152,8 @@ impl ResponseError {
         status.is_success() || status.is_server_error()
     }
 
-    /// Whether the protocol says the same request may succeed later: 429,
-    /// 502, 503 and 504 ([`ResponseErrorKind::is_transient`]). Whether to
+    /// Whether the protocol says the same request may succeed later: 409,
+    /// 429, 502, 503 and 504 ([`ResponseErrorKind::is_transient`]). Whether to
     /// actually send it again is the caller's policy (and never for a
     /// non-idempotent operation).
     pub fn is_transient(&self) -> bool {
@@ -172,6 +173,10 @@ pub enum ResponseErrorKind {
     NotFound,
     /// 429: too many requests; `retry_after` may say how long to wait.
     RateLimited,
+    /// 409: the request conflicts with one still being handled (protocol
+    /// v2: a create whose idempotency key is in use by a request that has
+    /// not finished). The same request may succeed later.
+    Conflict,
     /// 502, 503 or 504: the server or a gateway in front of it is
     /// temporarily unable to answer.
     Unavailable,

@@ -14,7 +14,7 @@ use crate::{Access, Extra, ResponseError, Secret};
 const PATH: &str = "/api/job_token";
 
 /// A job token: authorises one user's jobs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct JobToken {
     /// The token's id.
@@ -33,6 +33,29 @@ pub struct JobToken {
     pub token: Option<Secret>,
     /// Fields this version does not know.
     pub extra: Extra,
+    /// Whether this is the server's replay of an earlier create with the
+    /// same idempotency key (protocol v2): the same token, not a new one.
+    pub replayed: bool,
+}
+
+/// As derived, but `replayed` only when it is true, so that what a v1
+/// exchange prints (and its snapshots) is unchanged by the v2 flag.
+impl std::fmt::Debug for JobToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("JobToken");
+        out.field("token_id", &self.token_id)
+            .field("user_id", &self.user_id)
+            .field("label", &self.label)
+            .field("duration", &self.duration)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("token", &self.token)
+            .field("extra", &self.extra);
+        if self.replayed {
+            out.field("replayed", &self.replayed);
+        }
+        out.finish()
+    }
 }
 
 wire_object! {
@@ -61,6 +84,7 @@ impl Record for JobTokenWire {
             expires_at: life.expires_at,
             token: self.token,
             extra: self.extra,
+            replayed: false,
         })
     }
 }
@@ -70,6 +94,10 @@ impl TokenRecord for JobTokenWire {
 
     fn has_secret(&self) -> bool {
         self.token.is_some()
+    }
+
+    fn mark_replayed(model: &mut JobToken) {
+        model.replayed = true;
     }
 
     fn id(&self) -> i64 {

@@ -58,9 +58,11 @@ mod api_key;
 mod context;
 mod credential;
 mod error;
+mod idempotency;
 mod job_token;
 mod limits;
 mod login;
+mod meta;
 mod operation;
 mod page;
 mod resource;
@@ -73,16 +75,18 @@ pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey};
 pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
 pub use credential::{Access, Credential};
 pub use error::{ApiError, BuildError, DecodeError, ResponseError, ResponseErrorKind, UnexpectedBody};
+pub use idempotency::{IdempotencyKey, InvalidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken};
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
+pub use meta::{Capabilities, Feature, Meta};
 pub use operation::{Idempotency, Operation};
 pub use page::{ListOperation, Page};
 pub use resource::{Create, Delete, List, Read, Resource};
 pub use secret::Secret;
 pub use user::{TokenType, User};
 pub use whoami::{Identity, Whoami};
-pub use wire::{Extra, REQUEST_ID_HEADER};
+pub use wire::{Extra, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
 
 /// The crates this one's public API uses, re-exported so that embedders
 /// name the same versions.

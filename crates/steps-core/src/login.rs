@@ -160,6 +160,7 @@ impl Operation for Login {
                 query: "",
                 bearer,
                 json: Some(wire::to_json(Self::NAME, &body)?),
+                idempotency_key: None,
             },
         )
     }

@@ -60,11 +60,19 @@ pub trait Operation {
     /// snapshot names.
     const NAME: &'static str;
 
-    /// Whether the operation may be sent more than once.
+    /// Whether operations of this type may be sent more than once. A value
+    /// may say otherwise ([`Self::idempotency`]).
     const IDEMPOTENCY: Idempotency;
 
     /// Who may call it.
     const ACCESS: Access;
+
+    /// Whether this operation may be sent more than once: what a transport
+    /// asks before re-sending. [`Self::IDEMPOTENCY`] unless the value says
+    /// otherwise (a create carrying an idempotency key is idempotent).
+    fn idempotency(&self) -> Idempotency {
+        Self::IDEMPOTENCY
+    }
 
     /// Builds the request as the holder of `credential`, checking the
     /// operation's preconditions first (the credential against

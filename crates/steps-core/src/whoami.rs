@@ -64,6 +64,7 @@ impl Operation for Whoami {
                 query: "",
                 bearer,
                 json: None,
+                idempotency_key: None,
             },
         )
     }

@@ -278,7 +278,7 @@ impl Transport {
             };
             resent_after_effect |= outcome.may_have_taken_effect();
             let time_left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match decide(outcome, O::IDEMPOTENCY, &self.inner.retry, attempt, time_left) {
+            match decide(outcome, op.idempotency(), &self.inner.retry, attempt, time_left) {
                 Decision::Return => return Err(error),
                 Decision::OutcomeUnknown => return Err(unknown_outcome::<O>(error)),
                 Decision::RetryAfter(wait) => {

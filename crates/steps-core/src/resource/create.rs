@@ -10,13 +10,19 @@ use serde::Serialize;
 use super::Resource;
 use crate::limits::{check_duration, check_label, DEFAULT_DURATION};
 use crate::wire::{self, RequestParts};
-use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
+use crate::{
+    Access, BuildError, CloudContext, Credential, Idempotency, IdempotencyKey, Operation, ResponseError,
+};
 
 /// `POST {path}`: creates a token of resource `R`; the response carries its
-/// secret, this once. Not idempotent: each send mints a new secret.
+/// secret, this once. Not idempotent: each send mints a new secret, unless
+/// it carries an [`IdempotencyKey`] (protocol v2, feature `idempotency`),
+/// which makes it safe to send again: the server answers a re-send with the
+/// same key from its store, the same token, instead of creating another.
 pub struct Create<R> {
     label: Option<String>,
     duration: Duration,
+    idempotency_key: Option<IdempotencyKey>,
     resource: PhantomData<fn() -> R>,
 }
 
@@ -25,6 +31,7 @@ impl<R> Clone for Create<R> {
         Create {
             label: self.label.clone(),
             duration: self.duration,
+            idempotency_key: self.idempotency_key.clone(),
             resource: PhantomData,
         }
     }
@@ -42,6 +49,7 @@ impl<R: Resource> Create<R> {
         Create {
             label: None,
             duration: DEFAULT_DURATION,
+            idempotency_key: None,
             resource: PhantomData,
         }
     }
@@ -55,6 +63,15 @@ impl<R: Resource> Create<R> {
     /// Sets the lifetime (whole seconds, from 1 s to ten years).
     pub fn duration(mut self, duration: Duration) -> Self {
         self.duration = duration;
+        self
+    }
+
+    /// Sends the create with this `Idempotency-Key` (protocol v2; send it
+    /// only to a server whose [`Capabilities`](crate::Capabilities) offer
+    /// [`Feature::Idempotency`](crate::Feature::Idempotency)). The create
+    /// becomes idempotent: every re-send carries the same key.
+    pub fn idempotency_key(mut self, key: IdempotencyKey) -> Self {
+        self.idempotency_key = Some(key);
         self
     }
 }
@@ -92,6 +109,7 @@ impl<R: Resource> Operation for Create<R> {
                 query: "",
                 bearer,
                 json: Some(wire::to_json(Self::NAME, &body)?),
+                idempotency_key: self.idempotency_key.as_ref(),
             },
         )
     }
@@ -105,9 +123,12 @@ impl<R: Resource> std::fmt::Debug for Create<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // By operation name rather than the derived `Create<JobToken>`
         // with its module path, which moves when modules do.
-        f.debug_struct(<Self as Operation>::NAME)
-            .field("label", &self.label)
-            .field("duration", &self.duration)
-            .finish()
+        let mut out = f.debug_struct(<Self as Operation>::NAME);
+        out.field("label", &self.label).field("duration", &self.duration);
+        // Only when set, so that a v1 create prints as it always has.
+        if let Some(key) = &self.idempotency_key {
+            out.field("idempotency_key", key);
+        }
+        out.finish()
     }
 }

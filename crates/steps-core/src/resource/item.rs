@@ -34,6 +34,7 @@ fn item_request(
             query: "",
             bearer,
             json: None,
+            idempotency_key: None,
         },
     )
 }

@@ -109,6 +109,7 @@ impl<R: Resource> Operation for List<R> {
                 query: &query,
                 bearer,
                 json: None,
+                idempotency_key: None,
             },
         )
     }

@@ -114,6 +114,8 @@ pub(crate) trait TokenRecord: Record {
     fn has_secret(&self) -> bool;
     /// The record's id (`token_id`, `api_key_id`).
     fn id(&self) -> i64;
+    /// Marks a model as the server's replay of an earlier create.
+    fn mark_replayed(model: &mut Self::Model);
 }
 
 /// A list page as it comes off the wire.
@@ -136,7 +138,11 @@ pub(crate) fn parse_created<R: TokenRecord>(
             detail: format!("missing field `{}`", R::SECRET_FIELD),
         }));
     }
-    record.into_model(operation, response.status())
+    let mut model = record.into_model(operation, response.status())?;
+    if wire::is_replay(response) {
+        R::mark_replayed(&mut model);
+    }
+    Ok(model)
 }
 
 /// Reads the record a read answered.

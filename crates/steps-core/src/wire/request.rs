@@ -2,10 +2,13 @@
 //! every request carries, `Authorization`, and the JSON body.
 
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, Request};
 
-use crate::{BuildError, CloudContext, Secret};
+use crate::{BuildError, CloudContext, IdempotencyKey, Secret};
+
+/// The header of a v2 create that makes re-sending it safe.
+pub const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -21,6 +24,8 @@ pub(crate) struct RequestParts<'a> {
     pub(crate) bearer: Option<&'a Secret>,
     /// Compact JSON, for requests that have a body.
     pub(crate) json: Option<Vec<u8>>,
+    /// The `Idempotency-Key` of a v2 create.
+    pub(crate) idempotency_key: Option<&'a IdempotencyKey>,
 }
 
 /// Builds the request: URI below the prefix, `Accept`, `User-Agent`, the
@@ -43,6 +48,9 @@ pub(crate) fn build(ctx: &CloudContext, parts: RequestParts<'_>) -> Result<Reque
     headers.insert(header::USER_AGENT, ctx.user_agent().clone());
     if let Some(token) = parts.bearer {
         headers.insert(header::AUTHORIZATION, bearer_header(parts.operation, token)?);
+    }
+    if let Some(key) = parts.idempotency_key {
+        headers.insert(IDEMPOTENCY_KEY_HEADER, key.header_value());
     }
     if let Some(json) = parts.json {
         headers.insert(header::CONTENT_TYPE, APPLICATION_JSON);

@@ -16,6 +16,18 @@ use crate::ResponseError;
 /// The header servers use to name a request in their logs.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The header a v2 server adds to a create it answers from its idempotency
+/// store instead of creating again.
+pub const IDEMPOTENT_REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// Whether `response` is a v2 server's replay of an earlier answer.
+pub(crate) fn is_replay(response: &Response<Bytes>) -> bool {
+    response
+        .headers()
+        .get(IDEMPOTENT_REPLAYED_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+}
+
 /// The most characters of an unexpected body or a header kept in an error.
 const EXCERPT_CHARS: usize = 200;
 

@@ -10,4 +10,5 @@ mod preconditions;
 mod secrets;
 mod support;
 mod tidy;
+mod v2;
 mod whoami;

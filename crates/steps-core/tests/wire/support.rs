@@ -153,6 +153,74 @@ pub(crate) fn check_operation<O>(
     O: Operation + Debug,
     O::Output: Debug,
 {
+    check_cases("", op, credential, cases(ok_status, ok_body, wrong_types));
+}
+
+/// The protocol v2 operations and request variants the snapshot tests
+/// cover, by snapshot name (below `v2.`), with the response cases each adds
+/// to the v1 ones.
+pub(crate) const V2_OPERATIONS: [(&str, &[&str]); 3] = [
+    ("meta", &[]),
+    (
+        "job_token.create",
+        &["replayed", "409_in_progress", "422_key_reused"],
+    ),
+    (
+        "api_key.create",
+        &["replayed", "409_in_progress", "422_key_reused"],
+    ),
+];
+
+/// A v2 create's own response cases: a replay of the first answer, a key
+/// whose first request is still being handled, and a key reused for
+/// another request.
+pub(crate) fn v2_create_cases(ok_body: &str) -> Vec<(&'static str, Response<Bytes>)> {
+    let json = ("content-type", "application/json");
+    vec![
+        (
+            "replayed",
+            response(201, &[json, ("idempotent-replayed", "true")], ok_body),
+        ),
+        (
+            "409_in_progress",
+            response(
+                409,
+                &[json],
+                &error_body("a request with this idempotency key is in progress"),
+            ),
+        ),
+        (
+            "422_key_reused",
+            response(
+                422,
+                &[json],
+                &error_body("this idempotency key was used for another request"),
+            ),
+        ),
+    ]
+}
+
+/// As [`check_operation`] for a protocol v2 operation: snapshots named
+/// `v2.<operation>...`, the v1 response cases and `extra` ones.
+pub(crate) fn check_operation_v2<O>(
+    op: O,
+    credential: Credential,
+    (ok_status, ok_body, wrong_types): (u16, &str, &str),
+    extra: Vec<(&'static str, Response<Bytes>)>,
+) where
+    O: Operation + Debug,
+    O::Output: Debug,
+{
+    let mut all = cases(ok_status, ok_body, wrong_types);
+    all.extend(extra);
+    check_cases("v2.", op, credential, all);
+}
+
+fn check_cases<O>(prefix: &str, op: O, credential: Credential, cases: Vec<(&'static str, Response<Bytes>)>)
+where
+    O: Operation + Debug,
+    O::Output: Debug,
+{
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots");
@@ -160,9 +228,9 @@ pub(crate) fn check_operation<O>(
     settings.set_description(format!("{op:?} built with {credential:?}"));
     settings.bind(|| {
         let request = op.build_request(&ctx(), &credential).expect("the request builds");
-        insta::assert_snapshot!(format!("{}.request", O::NAME), render_request(&request));
+        insta::assert_snapshot!(format!("{prefix}{}.request", O::NAME), render_request(&request));
     });
-    for (case, response) in cases(ok_status, ok_body, wrong_types) {
+    for (case, response) in cases {
         settings.set_description(format!(
             "{} parsing this response:\n{}",
             O::NAME,
@@ -182,7 +250,7 @@ pub(crate) fn check_operation<O>(
                 "{} {case}: an extra field's value reached Debug",
                 O::NAME
             );
-            insta::assert_snapshot!(format!("{}.response.{case}", O::NAME), rendered);
+            insta::assert_snapshot!(format!("{prefix}{}.response.{case}", O::NAME), rendered);
         });
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::support::{case_names, OPERATIONS};
+use crate::support::{case_names, OPERATIONS, V2_OPERATIONS};
 
 #[test]
 fn snapshots_are_neither_orphaned_nor_missing() {
@@ -14,6 +14,12 @@ fn snapshots_are_neither_orphaned_nor_missing() {
         expected.insert(format!("{op}.request.snap"));
         for case in case_names() {
             expected.insert(format!("{op}.response.{case}.snap"));
+        }
+    }
+    for (op, extra) in V2_OPERATIONS {
+        expected.insert(format!("v2.{op}.request.snap"));
+        for case in case_names().into_iter().chain(extra.iter().copied()) {
+            expected.insert(format!("v2.{op}.response.{case}.snap"));
         }
     }
     let found: BTreeSet<String> = std::fs::read_dir(&dir)

@@ -1,0 +1,136 @@
+//! `GET /api/meta` (protocol v2): which protocol and features a server
+//! offers. A server that does not answer it speaks v1.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use serde::Deserialize;
+
+use crate::wire::{self, RequestParts};
+use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
+
+/// A protocol feature a v2 server may offer. Features this version does not
+/// know are ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Feature {
+    /// `Idempotency-Key` on creates: a create can be re-sent safely.
+    Idempotency,
+    /// `DELETE /api/token/self` and whoami's token fields.
+    SelfToken,
+    /// Users list their own job tokens.
+    OwnTokens,
+    /// Rotating a token's secret.
+    Rotation,
+}
+
+impl Feature {
+    /// Every feature this version knows.
+    pub const ALL: [Feature; 4] = [
+        Feature::Idempotency,
+        Feature::SelfToken,
+        Feature::OwnTokens,
+        Feature::Rotation,
+    ];
+
+    /// The feature's name on the wire (`"idempotency"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Idempotency => "idempotency",
+            Feature::SelfToken => "self",
+            Feature::OwnTokens => "own_tokens",
+            Feature::Rotation => "rotation",
+        }
+    }
+
+    /// The feature with this wire name, if this version knows it.
+    pub fn from_name(name: &str) -> Option<Feature> {
+        Feature::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// What a server offers: its protocol version and features.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// The protocol version: 1 for a server without `/api/meta`.
+    pub protocol: u64,
+    /// The features offered that this version knows.
+    pub features: BTreeSet<Feature>,
+}
+
+impl Capabilities {
+    /// A v1 server: no features.
+    pub fn v1() -> Self {
+        Capabilities {
+            protocol: 1,
+            features: BTreeSet::new(),
+        }
+    }
+
+    /// Whether the server offers `feature`.
+    pub fn supports(&self, feature: Feature) -> bool {
+        self.features.contains(&feature)
+    }
+}
+
+/// `GET /api/meta`: the server's [`Capabilities`]. Anonymous.
+///
+/// Total in a stronger sense than other operations: any answer but a 2xx
+/// with the meta object (a 404, an HTML page, a 401, a redirect, a body of
+/// another shape) means a v1 server and parses to [`Capabilities::v1`], so
+/// that asking never breaks a client of a v1 server. Only the network
+/// failing is an error, from the transport.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Meta;
+
+#[derive(Deserialize)]
+struct MetaWire {
+    protocol: u64,
+    features: Vec<String>,
+}
+
+impl Operation for Meta {
+    type Output = Capabilities;
+    const NAME: &'static str = "meta";
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const ACCESS: Access = Access::Anonymous;
+
+    fn build_request(
+        &self,
+        ctx: &CloudContext,
+        credential: &Credential,
+    ) -> Result<Request<Bytes>, BuildError> {
+        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
+        wire::build(
+            ctx,
+            RequestParts {
+                operation: Self::NAME,
+                method: Method::GET,
+                path: "/api/meta",
+                query: "",
+                bearer,
+                json: None,
+                idempotency_key: None,
+            },
+        )
+    }
+
+    fn parse_response(&self, response: Response<Bytes>) -> Result<Capabilities, ResponseError> {
+        if !response.status().is_success() {
+            return Ok(Capabilities::v1());
+        }
+        let Ok(meta) = serde_json::from_slice::<MetaWire>(response.body()) else {
+            return Ok(Capabilities::v1());
+        };
+        Ok(Capabilities {
+            protocol: meta.protocol,
+            features: meta
+                .features
+                .iter()
+                .filter_map(|name| Feature::from_name(name))
+                .collect(),
+        })
+    }
+}
