@@ -22,13 +22,19 @@ pub enum Idempotency {
     Idempotent,
     /// Each send may create something new (job token and API key creates).
     NonIdempotent,
+    /// Made idempotent by a key the server remembers (a v2 create with an
+    /// `Idempotency-Key`): it may be sent again like a read, but if every
+    /// attempt fails after one may have taken effect, the outcome is still
+    /// unknown to the caller, who can find out by sending it again with the
+    /// same key.
+    Keyed,
 }
 
 impl Idempotency {
     /// Whether the operation may be sent again after its bytes may have
     /// reached the server.
     pub fn is_idempotent(self) -> bool {
-        matches!(self, Idempotency::Idempotent)
+        matches!(self, Idempotency::Idempotent | Idempotency::Keyed)
     }
 }
 
@@ -69,7 +75,7 @@ pub trait Operation {
 
     /// Whether this operation may be sent more than once: what a transport
     /// asks before re-sending. [`Self::IDEMPOTENCY`] unless the value says
-    /// otherwise (a create carrying an idempotency key is idempotent).
+    /// otherwise (a create carrying an idempotency key is [`Idempotency::Keyed`]).
     fn idempotency(&self) -> Idempotency {
         Self::IDEMPOTENCY
     }

@@ -65,7 +65,16 @@ pub(crate) enum Decision {
     OutcomeUnknown,
 }
 
-/// The decision after attempt number `attempt` (1 for the first) ended in
+/// The attempts made so far, as the decision needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct History {
+    /// How many attempts were made, the one that just failed included.
+    pub(crate) attempts: u32,
+    /// Whether any of them, the last included, may have taken effect.
+    pub(crate) may_have_taken_effect: bool,
+}
+
+/// The decision after the attempts in `history` ended, the last in
 /// `outcome`, with `time_left` before the whole call's deadline.
 ///
 /// - A request that may have taken effect and is not idempotent is never
@@ -81,7 +90,25 @@ pub(crate) enum Decision {
 ///   asked for beyond `policy.max_retry_after`, and never a wait that would
 ///   end after the deadline: the error is returned at once instead of
 ///   sleeping into a timeout.
+/// - A keyed request (a v2 create with an idempotency key) is retried like
+///   an idempotent one, but when it gives up after an attempt that may have
+///   taken effect, the outcome is unknown.
 pub(crate) fn decide(
+    outcome: Outcome,
+    idempotency: Idempotency,
+    policy: &RetryPolicy,
+    history: History,
+    time_left: Duration,
+) -> Decision {
+    let decision = decide_one(outcome, idempotency, policy, history.attempts, time_left);
+    let keyed = matches!(idempotency, Idempotency::Keyed);
+    if keyed && decision == Decision::Return && history.may_have_taken_effect {
+        return Decision::OutcomeUnknown;
+    }
+    decision
+}
+
+fn decide_one(
     outcome: Outcome,
     idempotency: Idempotency,
     policy: &RetryPolicy,
@@ -189,7 +216,7 @@ mod tests {
     #[test]
     fn the_retry_decision_table() {
         use Decision::{OutcomeUnknown as UNKNOWN, Return as RETURN};
-        use Idempotency::{Idempotent as IDEM, NonIdempotent as NON};
+        use Idempotency::{Idempotent as IDEM, Keyed as KEYED, NonIdempotent as NON};
         const RETRY: Option<Decision> = None;
         let answered = |kind, taken_effect, retry_after: Option<u64>| Outcome::Answered {
             kind,
@@ -239,13 +266,25 @@ mod tests {
             (Outcome::TimedOut { connected: true },  IDEM, 1, long, Some(RETURN)),
             (Outcome::TimedOut { connected: true },  NON,  1, long, Some(UNKNOWN)),
             (Outcome::TimedOut { connected: false }, NON,  1, long, Some(RETURN)),
+            // A keyed create is retried like a read, and when it gives up
+            // after an attempt that may have taken effect, it is unknown.
+            (Outcome::ConnectionLost, KEYED, 1, long, RETRY),
+            (unavailable,             KEYED, 1, long, RETRY),
+            (Outcome::ConnectionLost, KEYED, 3, long, Some(UNKNOWN)),
+            (Outcome::NotConnected,   KEYED, 3, long, Some(RETURN)),
+            (forbidden,               KEYED, 1, long, Some(RETURN)),
+            (Outcome::TimedOut { connected: true },  KEYED, 1, long, Some(UNKNOWN)),
             // A wait that would end after the deadline is not taken.
             (rate_limited(Some(7)),   IDEM, 1, Duration::from_secs(7), Some(RETURN)),
             (Outcome::ConnectionLost, IDEM, 1, Duration::ZERO, Some(RETURN)),
         ];
         let policy = RetryPolicy::default();
         for (i, &(outcome, idempotency, attempt, time_left, expected)) in table.iter().enumerate() {
-            let decision = decide(outcome, idempotency, &policy, attempt, time_left);
+            let history = History {
+                attempts: attempt,
+                may_have_taken_effect: outcome.may_have_taken_effect(),
+            };
+            let decision = decide(outcome, idempotency, &policy, history, time_left);
             match expected {
                 Some(expected) => assert_eq!(decision, expected, "row {i}: {outcome:?} {idempotency:?}"),
                 None => assert!(

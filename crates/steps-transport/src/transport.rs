@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::error::TransportError;
 use crate::hyper_client::{HyperSend, HyperSettings};
 use crate::proxy::Proxy;
-use crate::retry::{decide, Decision, Outcome, RetryPolicy};
+use crate::retry::{decide, Decision, History, Outcome, RetryPolicy};
 use crate::send::{SendError, SendRequest};
 use crate::tls::TlsConfigError;
 
@@ -278,7 +278,11 @@ impl Transport {
             };
             resent_after_effect |= outcome.may_have_taken_effect();
             let time_left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match decide(outcome, op.idempotency(), &self.inner.retry, attempt, time_left) {
+            let history = History {
+                attempts: attempt,
+                may_have_taken_effect: resent_after_effect,
+            };
+            match decide(outcome, op.idempotency(), &self.inner.retry, history, time_left) {
                 Decision::Return => return Err(error),
                 Decision::OutcomeUnknown => return Err(unknown_outcome::<O>(error)),
                 Decision::RetryAfter(wait) => {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use steps_core::{CloudContext, Credential, Login, LoginToken, Secret};
+use steps_core::{Capabilities, CloudContext, Credential, Login, LoginToken, Meta, Secret};
 use steps_transport::{Transport, TransportBuilder};
 
 use crate::{Error, Result};
@@ -18,6 +18,11 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
 /// of the facade; the core's [`LoginToken::expiry`] takes the margin as an
 /// argument.
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+
+/// The longest the client waits to learn a server's capabilities before it
+/// takes the server for a v1 one: 5 s, so that a server that does not
+/// answer `/api/meta` delays the first create by at most this.
+pub const META_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reads the current time. The SDK reads the clock only through this, so
 /// tests can fix it.
@@ -43,6 +48,8 @@ pub struct Client {
     pub(crate) transport: Transport,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) expiry_margin: Duration,
+    /// Learned once per client (clones share it), on first use.
+    capabilities: Arc<tokio::sync::OnceCell<Capabilities>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -144,6 +151,7 @@ impl ClientBuilder {
             transport,
             clock: self.clock,
             expiry_margin: self.expiry_margin,
+            capabilities: Arc::default(),
         })
     }
 }
@@ -183,6 +191,31 @@ impl Client {
     /// Where `token` stands now by this client's clock and renewal margin.
     pub fn expiry_of(&self, token: &LoginToken) -> steps_core::Expiry {
         token.expiry(self.clock.now(), self.expiry_margin)
+    }
+
+    /// What the server offers (protocol v2's `GET /api/meta`), asked once
+    /// per client, when first needed, and remembered. A server that does
+    /// not answer it in [`META_TIMEOUT`], or answers anything but the meta
+    /// object (a v1 server's 404, say), is a v1 server: this never fails.
+    pub async fn capabilities(&self) -> Capabilities {
+        self.capabilities
+            .get_or_init(|| async {
+                let anonymous = Credential::none();
+                let asked = self.transport.execute(&Meta, &anonymous);
+                match tokio::time::timeout(META_TIMEOUT, asked).await {
+                    Ok(Ok(capabilities)) => capabilities,
+                    Ok(Err(error)) => {
+                        tracing::debug!(%error, "no capabilities: taking the server for protocol v1");
+                        Capabilities::v1()
+                    }
+                    Err(_) => {
+                        tracing::debug!("no capabilities in time: taking the server for protocol v1");
+                        Capabilities::v1()
+                    }
+                }
+            })
+            .await
+            .clone()
     }
 
     pub(crate) async fn login_token(&self, email: &str, password: &Secret) -> Result<LoginToken> {

@@ -25,9 +25,12 @@
 //!   connect timeout (10 s) and a whole-call timeout (30 s).
 //! - Retries where safe: reads, deletes, lists, whoami and login, on
 //!   connection errors, 429, 502, 503 and 504, honouring `Retry-After`.
-//!   Creates are never re-sent once they may have reached the server; such
-//!   a failure is [`ErrorKind::OutcomeUnknown`], so a retry loop of yours
-//!   can tell it from a create that certainly did not happen.
+//!   Against a server that offers idempotent creates (protocol v2, learned
+//!   once per client from `GET /api/meta`), creates carry a random
+//!   idempotency key and are retried like reads. Against a v1 server they
+//!   are never re-sent once they may have reached the server; such a
+//!   failure is [`ErrorKind::OutcomeUnknown`], so a retry loop of yours can
+//!   tell it from a create that certainly did not happen.
 //! - A session that logged in with a password renews its login token before
 //!   it expires, and once after a 401.
 //! - Proxies from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
@@ -57,14 +60,16 @@ mod error;
 mod session;
 mod tokens;
 
-pub use client::{Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN};
+pub use client::{
+    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_TIMEOUT,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use session::{Pages, Session};
 pub use tokens::{ApiKeys, JobTokens, Tokens};
 
 pub use steps_core::{
-    self, ApiKey, Expiry, Extra, Identity, JobToken, ListApiKeys, ListJobTokens, LoginToken, Page, Resource,
-    ResponseErrorKind, Secret, TokenType,
+    self, ApiKey, Capabilities, Expiry, Extra, Feature, IdempotencyKey, Identity, JobToken, ListApiKeys,
+    ListJobTokens, LoginToken, Page, Resource, ResponseErrorKind, Secret, TokenType,
 };
 pub use steps_transport::{Proxy, ProxyError, RetryPolicy, TransportBuilder};
 

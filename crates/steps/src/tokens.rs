@@ -4,7 +4,9 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use steps_core::{ApiKey, Create, Delete, JobToken, List, Read, Resource, DEFAULT_DURATION};
+use steps_core::{
+    ApiKey, Create, Delete, Feature, IdempotencyKey, JobToken, List, Read, Resource, DEFAULT_DURATION,
+};
 
 use crate::{Pages, Result, Session};
 
@@ -53,18 +55,60 @@ impl<R: Resource> Tokens<'_, R> {
     /// Creates one; the result carries its secret, this once. `duration`
     /// defaults to 99,999 s.
     ///
-    /// Never retried once sent: if it fails after its bytes may have left,
-    /// the error's kind is
-    /// [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    /// Against a server that offers idempotent creates (protocol v2,
+    /// [`Feature::Idempotency`]), the create carries a fresh random
+    /// idempotency key and is retried like a read: no create is lost or
+    /// doubled. Against a v1 server it is never re-sent once it may have
+    /// reached the server.
     ///
     /// # Errors
     ///
     /// Invalid label or duration, not logged in, not allowed (API keys are
-    /// admin only), or a network error.
+    /// admin only), or a network error. If it fails after its bytes may have
+    /// left (on v1), or after every attempt failed and one may have reached
+    /// the server (on v2), the error's kind is
+    /// [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown): the token may
+    /// exist. To retry safely across processes, use
+    /// [`Self::create_with_key`] with a key of your own.
     pub async fn create(&self, label: Option<&str>, duration: Option<Duration>) -> Result<R> {
+        self.create_keyed(label, duration, None).await
+    }
+
+    /// [`Self::create`] with an idempotency key of your choosing, to retry
+    /// one logical create across calls or processes: a v2 server answers a
+    /// re-send with the same key with the same token
+    /// ([`JobToken::replayed`] says so) instead of creating another. Sent
+    /// only to a server that offers [`Feature::Idempotency`]; a v1 server
+    /// gets a plain create.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::create`]; a key reused for a different create (another
+    /// label or duration) is refused by the server (422).
+    pub async fn create_with_key(
+        &self,
+        label: Option<&str>,
+        duration: Option<Duration>,
+        key: IdempotencyKey,
+    ) -> Result<R> {
+        self.create_keyed(label, duration, Some(key)).await
+    }
+
+    async fn create_keyed(
+        &self,
+        label: Option<&str>,
+        duration: Option<Duration>,
+        key: Option<IdempotencyKey>,
+    ) -> Result<R> {
         let mut op = Create::<R>::new().duration(duration.unwrap_or(DEFAULT_DURATION));
         if let Some(label) = label {
             op = op.label(label);
+        }
+        let capabilities = self.session.client().capabilities().await;
+        if capabilities.supports(Feature::Idempotency) {
+            if let Some(key) = key.or_else(random_key) {
+                op = op.idempotency_key(key);
+            }
         }
         self.session.call(&op).await
     }
@@ -110,5 +154,18 @@ fn first_page<R: Resource>(limit: Option<u32>) -> List<R> {
     match limit {
         Some(limit) => op.limit(limit),
         None => op,
+    }
+}
+
+/// A fresh key: 128 bits from the operating system. `None` if the OS cannot
+/// give them, and the create goes without a key, as on v1.
+fn random_key() -> Option<IdempotencyKey> {
+    let mut bytes = [0u8; 16];
+    match getrandom::getrandom(&mut bytes) {
+        Ok(()) => Some(IdempotencyKey::from_random(bytes)),
+        Err(error) => {
+            tracing::warn!(%error, "no random idempotency key; creating without one");
+            None
+        }
     }
 }

@@ -89,6 +89,15 @@ impl<R: Resource> Operation for Create<R> {
     const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
     const ACCESS: Access = R::ACCESS;
 
+    /// [`Idempotency::Keyed`] with an idempotency key, not idempotent
+    /// without one.
+    fn idempotency(&self) -> Idempotency {
+        match self.idempotency_key {
+            Some(_) => Idempotency::Keyed,
+            None => Idempotency::NonIdempotent,
+        }
+    }
+
     fn build_request(
         &self,
         ctx: &CloudContext,

@@ -64,3 +64,22 @@ fn api_key_create_with_a_key() {
         v2_create_cases(&ok),
     );
 }
+
+#[test]
+fn a_create_with_a_key_may_be_sent_again_and_one_without_may_not() {
+    use steps_core::{Idempotency, Operation};
+    let key = IdempotencyKey::new(KEY).expect("a valid key");
+    assert_eq!(CreateJobToken::new().idempotency(), Idempotency::NonIdempotent);
+    assert_eq!(
+        CreateJobToken::new().idempotency_key(key.clone()).idempotency(),
+        Idempotency::Keyed
+    );
+    assert_eq!(
+        CreateApiKey::new().idempotency_key(key).idempotency(),
+        Idempotency::Keyed
+    );
+    for bad in ["", " ", "tab\tkey", "é", &"k".repeat(256)] {
+        assert!(IdempotencyKey::new(bad).is_err(), "{bad:?}");
+    }
+    assert!(IdempotencyKey::new("k".repeat(255)).is_ok());
+}

@@ -1,0 +1,219 @@
+//! Protocol v2 discovery and idempotent creates, without sockets: a
+//! scripted server behind the transport's `SendRequest` seam, on tokio's
+//! paused clock. (The same is tested end to end against the emulator in
+//! both protocol modes in the workspace's `tests/`.)
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use steps::{Client, ErrorKind, IdempotencyKey};
+use steps_transport::{BoxError, BoxFuture, SendError, SendRequest};
+
+/// How the scripted server answers `GET /api/meta`.
+#[derive(Clone, Copy)]
+enum MetaAnswer {
+    V2,
+    NotFound,
+    HtmlNotFound,
+    Unauthorized,
+    Hang,
+}
+
+struct Server {
+    meta: MetaAnswer,
+    metas: AtomicUsize,
+    /// The `Idempotency-Key` of every create, in order (None: no key).
+    create_keys: Mutex<Vec<Option<String>>>,
+    /// How many creates lose their connection after being handled.
+    lose_creates: AtomicUsize,
+    /// Creates handled, by key: the stored answer is replayed.
+    created: AtomicUsize,
+}
+
+const RECORD: &str = r#"{"token_id":7,"user_id":2,"label":"x","duration":60,"created_at":1,"expires_at":61,"token":"stj_TEST"}"#;
+
+impl SendRequest for Server {
+    fn send(
+        &self,
+        request: Request<Bytes>,
+        _limit: usize,
+    ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
+        let path = request.uri().path().to_owned();
+        let method = request.method().clone();
+        let key = request
+            .headers()
+            .get("idempotency-key")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        Box::pin(async move {
+            let reply = |status: u16, content_type: &str, body: &str| {
+                Ok(Response::builder()
+                    .status(status)
+                    .header("content-type", content_type)
+                    .body(Bytes::from(body.to_owned()))
+                    .expect("a valid response"))
+            };
+            let json = "application/json";
+            if path == "/api/meta" {
+                self.metas.fetch_add(1, Ordering::SeqCst);
+                return match self.meta {
+                    MetaAnswer::V2 => reply(200, json, r#"{"protocol":2,"features":["idempotency"]}"#),
+                    MetaAnswer::NotFound => reply(404, json, r#"{"error":"not found"}"#),
+                    MetaAnswer::HtmlNotFound => {
+                        reply(404, "text/html", "<html><body>Not Found</body></html>")
+                    }
+                    MetaAnswer::Unauthorized => reply(401, json, r#"{"error":"missing token"}"#),
+                    MetaAnswer::Hang => {
+                        std::future::pending::<()>().await;
+                        unreachable!()
+                    }
+                };
+            }
+            if method == http::Method::POST && path == "/api/job_token" {
+                let replay = key.is_some() && self.created.load(Ordering::SeqCst) > 0;
+                self.create_keys.lock().expect("lock").push(key);
+                if !replay {
+                    self.created.fetch_add(1, Ordering::SeqCst);
+                }
+                if self.lose_creates.load(Ordering::SeqCst) > 0 {
+                    self.lose_creates.fetch_sub(1, Ordering::SeqCst);
+                    let lost: BoxError = Box::new(std::io::Error::other("connection closed after handling"));
+                    return Err(SendError::Io(lost));
+                }
+                return Ok(Response::builder()
+                    .status(201)
+                    .header("idempotent-replayed", if replay { "true" } else { "false" })
+                    .body(Bytes::from_static(RECORD.as_bytes()))
+                    .expect("a valid response"));
+            }
+            reply(200, json, RECORD)
+        })
+    }
+}
+
+fn setup(meta: MetaAnswer) -> (Client, Arc<Server>) {
+    let server = Arc::new(Server {
+        meta,
+        metas: AtomicUsize::new(0),
+        create_keys: Mutex::new(Vec::new()),
+        lose_creates: AtomicUsize::new(0),
+        created: AtomicUsize::new(0),
+    });
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .transport(|t| t.sender(server.clone()))
+        .build()
+        .expect("client");
+    (client, server)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_v2_create_whose_answer_was_lost_is_retried_with_the_same_key() {
+    let (client, server) = setup(MetaAnswer::V2);
+    let session = client.session_from_token("stl_TEST");
+    server.lose_creates.store(1, Ordering::SeqCst);
+    let token = session
+        .job_tokens()
+        .create(Some("x"), None)
+        .await
+        .expect("retried");
+    assert!(token.replayed, "the second attempt was answered from the store");
+    assert_eq!(server.created.load(Ordering::SeqCst), 1, "one token, not two");
+    let keys = server.create_keys.lock().expect("lock").clone();
+    assert_eq!(keys.len(), 2);
+    let key = keys[0].clone().expect("a key was sent");
+    assert_eq!(key.len(), 32, "128 random bits in hex: {key}");
+    assert_eq!(
+        keys[1].as_deref(),
+        Some(key.as_str()),
+        "the same key on every attempt"
+    );
+
+    // Each logical create draws a fresh key.
+    session
+        .job_tokens()
+        .create(Some("y"), None)
+        .await
+        .expect("create");
+    let keys = server.create_keys.lock().expect("lock").clone();
+    assert_ne!(keys[2], keys[0]);
+    assert_eq!(server.metas.load(Ordering::SeqCst), 1, "asked once per client");
+
+    // A key of the caller's choosing is sent as given.
+    let mine = IdempotencyKey::new("job-42-TEST").expect("valid");
+    session
+        .job_tokens()
+        .create_with_key(Some("z"), None, mine)
+        .await
+        .expect("create");
+    let keys = server.create_keys.lock().expect("lock").clone();
+    assert_eq!(keys[3].as_deref(), Some("job-42-TEST"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_v1_server_gets_no_key_and_an_unknown_outcome_stays_unknown() {
+    let (client, server) = setup(MetaAnswer::NotFound);
+    let session = client.session_from_token("stl_TEST");
+    server.lose_creates.store(1, Ordering::SeqCst);
+    let error = session
+        .job_tokens()
+        .create(Some("x"), None)
+        .await
+        .expect_err("not re-sent");
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
+    let mine = IdempotencyKey::new("job-42-TEST").expect("valid");
+    session
+        .job_tokens()
+        .create_with_key(Some("x"), None, mine)
+        .await
+        .expect("a plain create");
+    assert_eq!(
+        *server.create_keys.lock().expect("lock"),
+        vec![None, None],
+        "no key goes to a v1 server"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_without_meta_never_breaks_an_operation_and_is_asked_once() {
+    for meta in [
+        MetaAnswer::NotFound,
+        MetaAnswer::HtmlNotFound,
+        MetaAnswer::Unauthorized,
+        MetaAnswer::Hang,
+    ] {
+        let (client, server) = setup(meta);
+        let session = client.session_from_token("stl_TEST");
+        let started = tokio::time::Instant::now();
+        for _ in 0..3 {
+            session
+                .job_tokens()
+                .create(Some("x"), None)
+                .await
+                .expect("create");
+            session.job_tokens().get(7).await.expect("read");
+        }
+        assert_eq!(
+            server.metas.load(Ordering::SeqCst),
+            1,
+            "one extra request per client"
+        );
+        assert!(
+            started.elapsed() <= steps::META_TIMEOUT + Duration::from_millis(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(*server.create_keys.lock().expect("lock"), vec![None, None, None]);
+        // Clones share what was learned.
+        client
+            .clone()
+            .session_from_token("stl_TEST")
+            .job_tokens()
+            .create(None, None)
+            .await
+            .expect("create");
+        assert_eq!(server.metas.load(Ordering::SeqCst), 1);
+    }
+}
