@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// A create failed after it may have reached the server: the token may
     /// have been created.
     OutcomeUnknown,
+    /// A `steps::blocking` call was made from inside an async runtime,
+    /// where it would block the runtime's thread or deadlock: nothing was
+    /// sent. Use the async facade there.
+    BlockingInAsync,
 }
 
 /// An error from the `steps` SDK.
@@ -71,6 +75,11 @@ enum Repr {
     Transport(TransportError),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error(
+        "a steps::blocking call was made inside an async runtime, where it would block or deadlock it; \
+         nothing was sent (use the async steps::Client there)"
+    )]
+    BlockingInAsync,
     /// One error shared by several calls: a failed login that every call
     /// waiting for it gets.
     #[error(transparent)]
@@ -84,6 +93,13 @@ impl Error {
         }
     }
 
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    pub(crate) fn blocking_in_async() -> Self {
+        Error {
+            repr: Repr::BlockingInAsync,
+        }
+    }
+
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error {
             repr: Repr::Config(message.into()),
@@ -94,6 +110,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         let transport = match &self.repr {
             Repr::Config(_) => return ErrorKind::Config,
+            Repr::BlockingInAsync => return ErrorKind::BlockingInAsync,
             Repr::OutcomeUnknown { .. } => return ErrorKind::OutcomeUnknown,
             Repr::Shared(error) => return error.kind(),
             Repr::Transport(t) => t,
@@ -131,7 +148,7 @@ impl Error {
             Repr::Transport(t) => t.response(),
             Repr::OutcomeUnknown { cause, .. } => cause.response(),
             Repr::Shared(error) => error.response(),
-            Repr::Config(_) => None,
+            Repr::Config(_) | Repr::BlockingInAsync => None,
         }
     }
 
@@ -164,7 +181,7 @@ impl Error {
             Repr::Transport(t) => t.operation(),
             Repr::OutcomeUnknown { operation, .. } => Some(operation),
             Repr::Shared(error) => error.operation(),
-            Repr::Config(_) => None,
+            Repr::Config(_) | Repr::BlockingInAsync => None,
         }
     }
 

@@ -1,0 +1,407 @@
+//! `steps::blocking`: the facade for programs that are not async. The same
+//! `Client`, `Session` and token handles, with the same behaviour (retries,
+//! renewal, timeouts, redaction, protocol v2), each call run to completion
+//! on a runtime the client owns, as `reqwest::blocking` does.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! # fn main() -> steps::Result<()> {
+//! let client = steps::blocking::Client::builder().base_url("http://127.0.0.1:8787").build()?;
+//! let session = client.login("ada@example.com", "correct horse")?;
+//! let job = session.job_tokens().create(Some("nightly"), Some(Duration::from_secs(3600)))?;
+//! println!("new job token {}", job.token_id);
+//! session.job_tokens().delete(job.token_id)?;
+//! # Ok(()) }
+//! ```
+//!
+//! Calling it from inside an async runtime (a `#[tokio::main]` function, a
+//! task) would block that runtime's thread, or deadlock it: every call
+//! checks first and fails with [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync)
+//! instead. Use the async facade there.
+//!
+//! Behind the default feature `blocking` (it adds tokio's multi-threaded
+//! runtime): `default-features = false` leaves it out.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use steps_core::{
+    ApiKey, Capabilities, IdempotencyKey, Identity, JobToken, List, LoginToken, Page, Resource, Secret,
+};
+
+use crate::{Error, Result};
+
+/// The runtime a blocking client runs its calls on: one worker thread for
+/// the connection pool's background tasks; each call runs on the calling
+/// thread.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn new() -> Result<Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("steps-blocking")
+            .enable_all()
+            .build()
+            .map(|runtime| Runtime(Some(runtime)))
+            .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))
+    }
+
+    /// Runs `future` to completion on this thread, unless this thread is
+    /// already inside an async runtime.
+    fn run<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::blocking_in_async());
+        }
+        match &self.0 {
+            Some(runtime) => runtime.block_on(future),
+            None => Err(Error::config("the blocking client's runtime has shut down")),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    /// Shuts down without waiting, which is safe anywhere, even when the
+    /// last clone is dropped inside an async task (dropping a runtime there
+    /// the ordinary way panics).
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A blocking client for one STEPS cloud: [`crate::Client`] for programs
+/// that are not async. Cheap to clone; clones share the runtime and the
+/// connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: crate::Client,
+    runtime: Arc<Runtime>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Client").field(&self.inner).finish()
+    }
+}
+
+/// Settings of a blocking [`Client`]: those of [`crate::ClientBuilder`].
+#[must_use]
+#[derive(Debug)]
+pub struct ClientBuilder {
+    inner: crate::ClientBuilder,
+}
+
+impl ClientBuilder {
+    /// See [`crate::ClientBuilder::base_url`].
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        ClientBuilder {
+            inner: self.inner.base_url(url),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::user_agent`].
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        ClientBuilder {
+            inner: self.inner.user_agent(user_agent),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::transport`].
+    pub fn transport(
+        self,
+        settings: impl FnOnce(crate::TransportBuilder) -> crate::TransportBuilder,
+    ) -> Self {
+        ClientBuilder {
+            inner: self.inner.transport(settings),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::expiry_margin`].
+    pub fn expiry_margin(self, margin: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.expiry_margin(margin),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::clock`].
+    pub fn clock(self, clock: Arc<dyn crate::Clock>) -> Self {
+        ClientBuilder {
+            inner: self.inner.clock(clock),
+        }
+    }
+
+    /// Makes the client and its runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::ClientBuilder::build`], or the runtime cannot start.
+    pub fn build(self) -> Result<Client> {
+        let runtime = Runtime::new()?;
+        let inner = match &runtime.0 {
+            Some(rt) => {
+                let _entered = rt.enter();
+                self.inner.build()?
+            }
+            None => self.inner.build()?,
+        };
+        Ok(Client {
+            inner,
+            runtime: Arc::new(runtime),
+        })
+    }
+}
+
+impl Client {
+    /// Settings for a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            inner: crate::Client::builder(),
+        }
+    }
+
+    /// See [`crate::Client::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// `STEPS_API_URL` is not a valid base URL, or the runtime cannot start.
+    pub fn from_env() -> Result<Client> {
+        let mut builder = Client::builder();
+        if let Ok(url) = std::env::var("STEPS_API_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// The base URL of the cloud.
+    pub fn base_url(&self) -> String {
+        self.inner.base_url()
+    }
+
+    /// The async client underneath, to share its pool with async code.
+    pub fn as_async(&self) -> &crate::Client {
+        &self.inner
+    }
+
+    /// See [`crate::Client::login`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Client::login`], or
+    /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn login(&self, email: impl Into<String>, password: impl Into<Secret>) -> Result<Session> {
+        let session = self.runtime.run(self.inner.login(email, password))?;
+        Ok(self.session(session))
+    }
+
+    /// See [`crate::Client::session_from_token`].
+    pub fn session_from_token(&self, token: impl Into<Secret>) -> Session {
+        self.session(self.inner.session_from_token(token))
+    }
+
+    /// See [`crate::Client::session_from_env`].
+    pub fn session_from_env(&self) -> Option<Session> {
+        self.inner.session_from_env().map(|s| self.session(s))
+    }
+
+    /// See [`crate::Client::capabilities`].
+    ///
+    /// # Errors
+    ///
+    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn capabilities(&self) -> Result<Capabilities> {
+        self.runtime.run(async { Ok(self.inner.capabilities().await) })
+    }
+
+    fn session(&self, inner: crate::Session) -> Session {
+        Session {
+            inner,
+            runtime: self.runtime.clone(),
+        }
+    }
+}
+
+/// A logged-in user: [`crate::Session`] for programs that are not async.
+#[derive(Clone)]
+pub struct Session {
+    inner: crate::Session,
+    runtime: Arc<Runtime>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Session").field(&self.inner).finish()
+    }
+}
+
+impl Session {
+    /// See [`crate::Session::whoami`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Session::whoami`].
+    pub fn whoami(&self) -> Result<Identity> {
+        self.runtime.run(self.inner.whoami())
+    }
+
+    /// See [`crate::Session::login_token`].
+    ///
+    /// # Errors
+    ///
+    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn login_token(&self) -> Result<LoginToken> {
+        self.runtime.run(async { Ok(self.inner.login_token().await) })
+    }
+
+    /// See [`crate::Session::is_admin`].
+    ///
+    /// # Errors
+    ///
+    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn is_admin(&self) -> Result<Option<bool>> {
+        self.runtime.run(async { Ok(self.inner.is_admin().await) })
+    }
+
+    /// The async session underneath.
+    pub fn as_async(&self) -> &crate::Session {
+        &self.inner
+    }
+
+    /// The user's job tokens.
+    pub fn job_tokens(&self) -> Tokens<'_, JobToken> {
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
+    }
+
+    /// API keys (admin only).
+    pub fn api_keys(&self) -> Tokens<'_, ApiKey> {
+        Tokens {
+            session: self,
+            resource: PhantomData,
+        }
+    }
+}
+
+/// The tokens of one resource, as seen by one blocking session:
+/// [`crate::Tokens`] for programs that are not async.
+#[derive(Debug)]
+pub struct Tokens<'a, R> {
+    session: &'a Session,
+    resource: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Tokens<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Tokens<'_, R> {}
+
+impl<R: Resource> Tokens<'_, R> {
+    fn tokens(&self) -> crate::Tokens<'_, R> {
+        crate::Tokens {
+            session: &self.session.inner,
+            resource: PhantomData,
+        }
+    }
+
+    /// See [`crate::Tokens::create`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::create`].
+    pub fn create(&self, label: Option<&str>, duration: Option<Duration>) -> Result<R> {
+        self.session.runtime.run(self.tokens().create(label, duration))
+    }
+
+    /// See [`crate::Tokens::create_with_key`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::create_with_key`].
+    pub fn create_with_key(
+        &self,
+        label: Option<&str>,
+        duration: Option<Duration>,
+        key: IdempotencyKey,
+    ) -> Result<R> {
+        self.session
+            .runtime
+            .run(self.tokens().create_with_key(label, duration, key))
+    }
+
+    /// See [`crate::Tokens::get`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::get`].
+    pub fn get(&self, id: i64) -> Result<R> {
+        self.session.runtime.run(self.tokens().get(id))
+    }
+
+    /// See [`crate::Tokens::delete`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::delete`].
+    pub fn delete(&self, id: i64) -> Result<()> {
+        self.session.runtime.run(self.tokens().delete(id))
+    }
+
+    /// See [`crate::Tokens::list`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::list`].
+    pub fn list(&self) -> Result<Vec<R>> {
+        self.session.runtime.run(self.tokens().list())
+    }
+
+    /// The pages of [`Self::list`], fetched one at a time as the iterator
+    /// is advanced, `limit` per page.
+    pub fn pages(&self, limit: Option<u32>) -> Pages<R> {
+        Pages {
+            inner: self.tokens().pages(limit),
+            runtime: self.session.runtime.clone(),
+            failed: false,
+        }
+    }
+}
+
+/// The pages of a list, fetched as the iterator is advanced; it ends after
+/// the last page or the first error.
+pub struct Pages<R: Resource> {
+    inner: crate::Pages<List<R>>,
+    runtime: Arc<Runtime>,
+    failed: bool,
+}
+
+impl<R: Resource + std::fmt::Debug> std::fmt::Debug for Pages<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Pages").field(&self.inner).finish()
+    }
+}
+
+impl<R: Resource> Iterator for Pages<R> {
+    type Item = Result<Page<R>>;
+
+    fn next(&mut self) -> Option<Result<Page<R>>> {
+        if self.failed {
+            return None;
+        }
+        let runtime = self.runtime.clone();
+        let page = match runtime.run(async { Ok(self.inner.next().await) }) {
+            Ok(page) => page,
+            Err(error) => Some(Err(error)),
+        };
+        self.failed = matches!(page, Some(Err(_)));
+        page
+    }
+}
