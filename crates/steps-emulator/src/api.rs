@@ -1,7 +1,10 @@
 //! The request pipeline: the check order of `docs/protocol.md` in one
-//! place. Route (404, 405), fault rules, size (413), content type (415),
+//! place. Route (404, 405), fault rules, size (413) and the body-read
+//! deadline, content type (415),
 //! authentication (401), authorisation (403), then the route's handler,
 //! which validates (400) and looks up (404).
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -28,7 +31,9 @@ pub(crate) struct CloseConnection;
 
 impl std::fmt::Display for CloseConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection closed on purpose by a fault rule")
+        f.write_str(
+            "connection closed on purpose (a fault rule, or a request body that broke off or came too late)",
+        )
     }
 }
 
@@ -71,24 +76,32 @@ where
     state.count_request(operation);
     // Faults: delays and panics now; an answer that replaces the handler's
     // once the body is read, so that the client has finished sending.
-    let replacement = faults::strike(&state.fault_hits(operation), operation).await;
-    // 413.
-    let body = match read_body(&parts.headers, body).await {
+    let struck = faults::strike(&state.fault_hits(operation), operation).await;
+    // 413, and the body-read deadline.
+    let body = match read_body(&parts.headers, body, state.body_read_timeout()).await {
         Ok(body) => body,
         Err(ended) => return ended,
     };
-    if let Some(outcome) = replacement {
+    if let Some(outcome) = struck.replacement {
         return outcome;
     }
-    match checked(state, &found, &parts, &body) {
+    let outcome = match checked(state, &found, &parts, &body) {
         Ok(response) => Outcome::Respond(response),
         Err(failure) => failure.into(),
+    };
+    if struck.close_after_handling {
+        // The handler has run, and its effect stays; its answer is lost.
+        return Outcome::Close;
     }
+    outcome
 }
 
 /// The body, at most [`MAX_BODY_BYTES`]: 413 over it, before it is read
-/// in full when its length is declared.
-async fn read_body<B>(headers: &HeaderMap, body: B) -> Result<Bytes, Outcome>
+/// in full when its length is declared. A body that has not arrived in
+/// full within `deadline` (a client that declares a length and sends
+/// nothing) ends the request by closing the connection, so that it cannot
+/// hold the connection for ever.
+async fn read_body<B>(headers: &HeaderMap, body: B, deadline: Duration) -> Result<Bytes, Outcome>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -105,10 +118,14 @@ where
             return Err(too_large());
         }
     }
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(_) => Err(Outcome::Close),
+    match tokio::time::timeout(deadline, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(Outcome::Close),
+        Err(_) => {
+            tracing::debug!("the request body did not arrive within {deadline:?}; closing");
+            Err(Outcome::Close)
+        }
     }
 }
 

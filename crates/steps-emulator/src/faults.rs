@@ -22,9 +22,10 @@ use crate::render::{self, Failure, Outcome};
 /// let rules: Vec<steps_emulator::FaultRule> = serde_json::from_str(r#"[
 ///   {"operation": "job_token.read", "when": {"first": 2}, "fault": {"kind": "status", "status": 503, "retry_after": 1}},
 ///   {"when": {"every": 10}, "fault": {"kind": "latency", "ms": 200}},
-///   {"operation": "job_token.create", "fault": {"kind": "close"}}
+///   {"operation": "job_token.create", "fault": {"kind": "close"}},
+///   {"operation": "job_token.delete", "when": {"first": 1}, "fault": {"kind": "close_after_handled"}}
 /// ]"#).unwrap();
-/// assert_eq!(rules.len(), 3);
+/// assert_eq!(rules.len(), 4);
 /// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,8 +85,13 @@ pub enum Fault {
         #[serde(default)]
         retry_after: Option<u64>,
     },
-    /// Reads the request, then closes the connection without answering.
+    /// Reads the request, then closes the connection without answering:
+    /// the request had no effect.
     Close,
+    /// Handles the request (a create creates, a delete deletes, a login
+    /// mints a token), then closes the connection without answering: the
+    /// client cannot tell that it took effect.
+    CloseAfterHandled,
     /// Answers 200 with a `Content-Length` larger than the body it sends,
     /// then closes the connection.
     Truncate,
@@ -96,13 +102,32 @@ pub enum Fault {
         /// The status code.
         status: u16,
     },
-    /// Answers 200 with a valid JSON body this many bytes long.
+    /// Answers 200 with a valid JSON body this many bytes long, at most
+    /// [`MAX_LARGE_BODY`]: a larger size in a faults file is refused when
+    /// the file is read, and one built in code is sent as the maximum.
     LargeBody {
         /// The body's size.
+        #[serde(deserialize_with = "large_body_size")]
         bytes: usize,
     },
     /// Panics inside the handler (the server answers 500 and lives on).
     Panic,
+}
+
+/// The largest body a [`Fault::LargeBody`] sends: 64 MiB, far past any
+/// client's response limit, and small enough that no faults file can make
+/// the emulator allocate what it cannot.
+pub const MAX_LARGE_BODY: usize = 64 << 20;
+
+/// `LargeBody`'s size as a faults file gives it: at most [`MAX_LARGE_BODY`].
+fn large_body_size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    let bytes = u64::deserialize(deserializer)?;
+    match usize::try_from(bytes) {
+        Ok(bytes) if bytes <= MAX_LARGE_BODY => Ok(bytes),
+        _ => Err(serde::de::Error::custom(format_args!(
+            "a large_body fault sends at most {MAX_LARGE_BODY} bytes (64 MiB), not {bytes}"
+        ))),
+    }
 }
 
 impl Fault {
@@ -115,12 +140,18 @@ impl Fault {
         }
     }
 
+    /// Whether the fault lets the handler run and then closes the
+    /// connection instead of sending its answer.
+    fn closes_after_handling(&self) -> bool {
+        matches!(self, Fault::CloseAfterHandled)
+    }
+
     /// The answer the fault gives instead of the handler's, if it replaces
     /// it.
     fn answer(&self) -> Option<Outcome> {
         let status_of = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let response = match *self {
-            Fault::Latency { .. } | Fault::Panic => return None,
+            Fault::Latency { .. } | Fault::Panic | Fault::CloseAfterHandled => return None,
             Fault::Close => return Some(Outcome::Close),
             Fault::Status { status, retry_after } => {
                 let status = status_of(status);
@@ -161,7 +192,7 @@ impl Fault {
                 response
             }
             Fault::LargeBody { bytes } => {
-                let mut body = vec![b' '; bytes.max(2)];
+                let mut body = vec![b' '; bytes.clamp(2, MAX_LARGE_BODY)];
                 body[0] = b'{';
                 let last = body.len() - 1;
                 body[last] = b'}';
@@ -172,18 +203,30 @@ impl Fault {
     }
 }
 
+/// What the faults that hit a request do once its body is read.
+#[derive(Default)]
+pub(crate) struct Struck {
+    /// The answer of the first fault that replaces the handler's: the
+    /// handler does not run.
+    pub(crate) replacement: Option<Outcome>,
+    /// Whether the handler runs and its answer is then dropped with the
+    /// connection.
+    pub(crate) close_after_handling: bool,
+}
+
 /// Runs the faults that hit one request to `operation`, in rule order:
-/// delays and panics at once; returns the answer of the first fault that
-/// replaces the handler's, to be sent once the request body is read.
-pub(crate) async fn strike(hits: &[Fault], operation: &str) -> Option<Outcome> {
-    let mut replacement = None;
+/// delays and panics at once; says what the rest do once the request body
+/// is read (so that the client has finished sending).
+pub(crate) async fn strike(hits: &[Fault], operation: &str) -> Struck {
+    let mut struck = Struck::default();
     for fault in hits {
         fault.act(operation).await;
-        if replacement.is_none() {
-            replacement = fault.answer();
+        if struck.replacement.is_none() {
+            struck.replacement = fault.answer();
         }
+        struck.close_after_handling |= fault.closes_after_handling();
     }
-    replacement
+    struck
 }
 
 /// The rules in force, each with its count of matching requests.
@@ -235,5 +278,28 @@ mod tests {
         assert_eq!(hits, [1, 1, 1, 0]);
         assert_eq!(set.hits("login").len(), 0); // 5th overall, not a multiple of 3
         assert_eq!(set.hits("login").len(), 1); // 6th overall
+    }
+
+    #[test]
+    fn a_large_body_is_at_most_64_mib_from_a_file_or_from_code() {
+        let parse = |bytes: &str| {
+            serde_json::from_str::<Fault>(&format!(r#"{{"kind":"large_body","bytes":{bytes}}}"#))
+                .map_err(|e| e.to_string())
+        };
+        assert!(matches!(
+            parse("67108864"),
+            Ok(Fault::LargeBody { bytes: 67_108_864 })
+        ));
+        for too_large in ["67108865", "18446744073709551615", "1099511627776"] {
+            let error = parse(too_large).expect_err(too_large);
+            assert!(error.contains("at most 67108864 bytes"), "{error}");
+        }
+        assert!(parse("-1").is_err());
+        // Built in code, a size past the cap is sent as the cap.
+        let Some(Outcome::Respond(response)) = (Fault::LargeBody { bytes: usize::MAX }).answer() else {
+            panic!("a large body is an answer");
+        };
+        use http_body::Body;
+        assert_eq!(response.body().size_hint().exact(), Some(MAX_LARGE_BODY as u64));
     }
 }

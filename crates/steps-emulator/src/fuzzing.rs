@@ -24,6 +24,7 @@ fn state() -> Arc<State> {
                 store,
                 crate::clock::Clock::default(),
                 crate::faults::FaultSet::default(),
+                crate::DEFAULT_BODY_READ_TIMEOUT,
             ))
         })
         .clone()

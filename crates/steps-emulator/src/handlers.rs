@@ -37,13 +37,27 @@ impl Call<'_> {
         self.identity.ok_or_else(Failure::no_valid_token)
     }
 
-    /// The id in the path: a decimal integer from 0 to 2^63-1.
+    /// The id in the path: a wire integer (see [`wire_integer`]).
     fn id(&self) -> Result<i64, Failure> {
-        self.id
-            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|id| id.parse::<i64>().ok())
-            .ok_or_else(|| Failure::bad_request("the id in the path must be a non-negative integer"))
+        self.id.and_then(wire_integer).ok_or_else(|| {
+            Failure::bad_request(
+                "the id in the path must be a decimal integer from 0 to 2^63-1, without sign or leading zeros",
+            )
+        })
     }
+}
+
+/// An integer as the protocol writes it in paths and queries: `0` or
+/// `[1-9][0-9]*` (no sign, no leading zero, no white space, no
+/// percent-encoding), at most 2^63-1. One rule for path ids, `limit` and
+/// `after`.
+fn wire_integer(text: &str) -> Option<i64> {
+    let canonical = match text.as_bytes() {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    canonical.then(|| text.parse::<i64>().ok()).flatten()
 }
 
 /// `login`.
@@ -71,12 +85,18 @@ pub(crate) fn create(call: &Call<'_>, collection: Collection) -> Handled {
     let map = json_object(call.body)?;
     let label = match map.get("label") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.len() <= MAX_LABEL_BYTES => Some(s.clone()),
-        Some(Value::String(_)) => {
+        Some(Value::String(s)) if s.len() > MAX_LABEL_BYTES => {
             return Err(Failure::bad_request(format!(
                 "field `label` must be at most {MAX_LABEL_BYTES} bytes"
             )))
         }
+        // C0, DEL and C1: a label is shown in terminals and tables.
+        Some(Value::String(s)) if s.chars().any(char::is_control) => {
+            return Err(Failure::bad_request(
+                "invalid label: control characters are not allowed",
+            ))
+        }
+        Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(Failure::bad_request("field `label` must be a string or null")),
     };
     let duration = match map.get("duration").map(Value::as_u64) {
@@ -125,19 +145,21 @@ pub(crate) fn delete(call: &Call<'_>, collection: Collection) -> Handled {
 pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
     let mut limit = DEFAULT_LIMIT;
     let mut after = 0i64;
+    // Unknown parameters are ignored; a parameter given twice counts as
+    // its last value.
     for pair in call.query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let number = value.parse::<i64>().ok().filter(|n| *n >= 0);
-        // Any decimal limit of at least 1 is clamped, however large.
-        let huge = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && value.len() > 18;
-        match (key, number) {
+        match (key, wire_integer(value)) {
             ("limit", Some(n)) if n >= 1 => limit = usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
-            ("limit", None) if huge => limit = MAX_LIMIT,
             ("after", Some(n)) => after = n,
-            ("limit", _) => return Err(Failure::bad_request("`limit` must be an integer of at least 1")),
+            ("limit", _) => {
+                return Err(Failure::bad_request(
+                    "`limit` must be a decimal integer from 1 to 2^63-1, without sign or leading zeros",
+                ))
+            }
             ("after", _) => {
                 return Err(Failure::bad_request(
-                    "`after` must be an integer from 0 to 2^63-1",
+                    "`after` must be a decimal integer from 0 to 2^63-1, without sign or leading zeros",
                 ))
             }
             _ => {}
@@ -183,5 +205,38 @@ fn required_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a s
         Some(Value::String(_)) => Err(Failure::bad_request(format!("field `{field}` must not be empty"))),
         Some(_) => Err(Failure::bad_request(format!("field `{field}` must be a string"))),
         None => Err(Failure::bad_request(format!("field `{field}` is missing"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire_integer;
+
+    #[test]
+    fn wire_integers_have_one_spelling() {
+        for (text, value) in [("0", 0), ("7", 7), ("10", 10), ("9223372036854775807", i64::MAX)] {
+            assert_eq!(wire_integer(text), Some(value), "{text}");
+        }
+        for text in [
+            "",
+            "+5",
+            "-0",
+            "-1",
+            "007",
+            "00",
+            "05",
+            " 5",
+            "5 ",
+            "5\t",
+            "1e3",
+            "1.0",
+            "0x10",
+            "%35",
+            "\u{0665}",
+            "9223372036854775808",
+            "99999999999999999999",
+        ] {
+            assert_eq!(wire_integer(text), None, "{text:?}");
+        }
     }
 }

@@ -22,6 +22,13 @@
 //! injects failures, and connections that send nothing are closed after
 //! [`Config::header_read_timeout`].
 //!
+//! A long-running emulator holds what is live and little else: expired
+//! login tokens, job tokens and API keys are purged as requests come in,
+//! idle connections (HTTP/1.1 or HTTP/2) and request bodies that do not
+//! arrive are closed after their deadlines, silent HTTP/2 peers after a
+//! ping goes unanswered, and at most [`Config::max_connections`]
+//! connections are open at once.
+//!
 //! # Features
 //!
 //! - `cli` (default): `EmulatorArgs`, the options and foreground run
@@ -60,13 +67,22 @@ use tokio::task::JoinHandle;
 
 #[cfg(feature = "cli")]
 pub use args::EmulatorArgs;
-pub use faults::{Fault, FaultRule, When};
+pub use faults::{Fault, FaultRule, When, MAX_LARGE_BODY};
 
 /// The default login token lifetime: 86,400 s.
 pub const DEFAULT_LOGIN_TTL: Duration = Duration::from_secs(86_400);
 
 /// The default of [`Config::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default of [`Config::body_read_timeout`].
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default of [`Config::http2_keep_alive`].
+pub const DEFAULT_HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(20);
+
+/// The default of [`Config::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// An account the emulator knows.
 #[derive(Clone, PartialEq, Eq, serde::Deserialize)]
@@ -133,8 +149,25 @@ pub struct Config {
     /// How long a connection may take over its TLS handshake, and over a
     /// request's headers (idle keep-alive time counts, as with most
     /// servers); a slower connection is closed, so a client that opens a
-    /// socket and sends nothing cannot hold it for ever. Default 30 s.
+    /// socket and sends nothing cannot hold it for ever. An HTTP/2
+    /// connection likewise is closed once it has had no request in flight
+    /// for this long, from its first byte on (a client that sends the
+    /// preface and goes silent). Default 30 s.
     pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive once its headers have;
+    /// a request whose body is late (a `Content-Length` and no body) is
+    /// ended by closing its connection (its stream, over HTTP/2) without
+    /// an answer. Default 30 s.
+    pub body_read_timeout: Duration,
+    /// HTTP/2: how often the server pings each connection; a connection
+    /// whose peer does not answer a ping within the same time is closed (a
+    /// peer that vanished while its request was being handled). Default
+    /// 20 s.
+    pub http2_keep_alive: Duration,
+    /// How many connections may be open at once; beyond it a new
+    /// connection is closed as soon as it is accepted, with a warning in
+    /// the log (at most one a second). Default 1024.
+    pub max_connections: usize,
     /// Whether the clock stands still at the moment the emulator starts and
     /// moves only with [`Emulator::advance_clock`], so that nothing expires
     /// because a test ran slowly. Default false: the system clock.
@@ -165,6 +198,9 @@ impl Default for Config {
             tls: None,
             faults: Vec::new(),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            http2_keep_alive: DEFAULT_HTTP2_KEEP_ALIVE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             frozen_clock: false,
         }
     }
@@ -230,6 +266,24 @@ impl Config {
         self.header_read_timeout = timeout;
         self
     }
+
+    /// Sets [`Config::body_read_timeout`].
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::http2_keep_alive`].
+    pub fn http2_keep_alive(mut self, interval: Duration) -> Self {
+        self.http2_keep_alive = interval;
+        self
+    }
+
+    /// Sets [`Config::max_connections`].
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
 }
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -279,10 +333,13 @@ impl Emulator {
                 clock::Clock::default()
             },
             faults::FaultSet::new(config.faults),
+            config.body_read_timeout,
         ));
         let (stop, stopped) = watch::channel(false);
         let limits = server::Limits {
             header_read_timeout: config.header_read_timeout,
+            http2_keep_alive: config.http2_keep_alive,
+            max_connections: config.max_connections,
         };
         let task = tokio::spawn(server::serve(
             listener,
@@ -333,9 +390,10 @@ impl Emulator {
         self.state.requests_seen(operation)
     }
 
-    /// How many live job tokens and API keys the store holds.
+    /// How many live job tokens and API keys the store holds: unexpired
+    /// (by the emulator's clock) and undeleted.
     pub fn token_counts(&self) -> (usize, usize) {
-        self.state.store().counts()
+        self.state.token_counts()
     }
 
     /// Stops accepting connections and waits for in-flight requests to

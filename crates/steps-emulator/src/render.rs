@@ -13,8 +13,9 @@ use crate::store::{Collection, Identity, LoginGrant, TokenRecord};
 pub(crate) enum Outcome {
     /// With this answer: the handler's, a refusal, or a fault's.
     Respond(Response<ResponseBody>),
-    /// With the connection closed and no answer: a `close` fault, or a
-    /// request body that broke off.
+    /// With the connection closed and no answer: a `close` or
+    /// `close_after_handled` fault, or a request body that broke off or did
+    /// not arrive within the body-read deadline.
     Close,
 }
 

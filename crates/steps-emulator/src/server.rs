@@ -1,14 +1,18 @@
-//! The network side: accepting TCP (and TLS) connections, serving HTTP/1.1
-//! and HTTP/2 through hyper-util's auto builder, turning handler panics
-//! into 500s, and shutting down gracefully.
+//! The network side: accepting TCP (and TLS) connections up to a cap,
+//! serving HTTP/1.1 and HTTP/2 through hyper-util's auto builder, closing
+//! idle and silent connections, turning handler panics into 500s, and
+//! shutting down gracefully.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -18,10 +22,11 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::api;
+use crate::body::ResponseBody;
 use crate::render;
 use crate::state::State;
 
@@ -59,9 +64,13 @@ pub(crate) fn tls_acceptor(cert_pem: &[u8], key_pem: &[u8]) -> std::io::Result<T
 /// What a connection may take from the server.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limits {
-    /// For a TLS handshake, and for a request's headers (idle keep-alive
-    /// time included).
+    /// For a TLS handshake, for a request's headers (idle keep-alive time
+    /// included), and for any time a connection has no request in flight.
     pub(crate) header_read_timeout: Duration,
+    /// HTTP/2: the ping interval, and how long a ping may go unanswered.
+    pub(crate) http2_keep_alive: Duration,
+    /// How many connections may be open at once.
+    pub(crate) max_connections: usize,
 }
 
 /// Serves connections from `listener` until `shutdown` changes, then lets
@@ -78,8 +87,14 @@ pub(crate) async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.http2_keep_alive)
+        .keep_alive_timeout(limits.http2_keep_alive);
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(limits.max_connections.min(Semaphore::MAX_PERMITS)));
+    let mut refusals = Refusals::default();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -93,13 +108,24 @@ pub(crate) async fn serve(
             },
             _ = shutdown.changed() => break,
         };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            drop(stream);
+            refusals.note(limits.max_connections);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let service = service_fn(move |request| respond(state.clone(), request));
+        let activity = Arc::new(Activity::default());
+        let service = {
+            let activity = activity.clone();
+            service_fn(move |request| respond(state.clone(), Activity::begin(&activity), request))
+        };
         let builder = builder.clone();
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            // Held until the connection ends.
+            let _permit = permit;
             // One connection type for plain TCP and TLS: the emulator can
             // afford a dynamic call per read, and serving is written once.
             let io: Box<dyn Io> = match tls {
@@ -119,7 +145,7 @@ pub(crate) async fn serve(
                     }
                 }
             };
-            let io = FirstByteDeadline::new(io, limits.header_read_timeout);
+            let io = IdleDeadline::new(io, limits.header_read_timeout, activity);
             let result = watcher
                 .watch(builder.serve_connection(TokioIo::new(io), service).into_owned())
                 .await;
@@ -137,46 +163,165 @@ pub(crate) async fn serve(
     }
 }
 
-/// A connection that must send its first byte before a deadline: reads
-/// fail with `TimedOut` after it, until a byte has arrived; from then on it
-/// is a plain pass-through. hyper-util's auto builder reads the first bytes
-/// to choose HTTP/1 or HTTP/2 with no timeout of its own, and hyper's header
-/// read timeout starts only after that, so without this a client that
-/// connects and sends nothing would hold its connection for ever.
-struct FirstByteDeadline<I> {
-    io: I,
-    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+/// The log of connections refused at the cap: one warning a second at
+/// most, with how many were refused since the last.
+#[derive(Default)]
+struct Refusals {
+    unlogged: u64,
+    last_logged: Option<Instant>,
 }
 
-impl<I> FirstByteDeadline<I> {
-    fn new(io: I, limit: Duration) -> Self {
-        FirstByteDeadline {
-            io,
-            deadline: Some(Box::pin(tokio::time::sleep(limit))),
+impl Refusals {
+    fn note(&mut self, max_connections: usize) {
+        self.unlogged += 1;
+        if self
+            .last_logged
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        tracing::warn!(
+            max_connections,
+            refused = self.unlogged,
+            "connection limit reached: new connections are closed as they arrive"
+        );
+        self.unlogged = 0;
+        self.last_logged = Some(Instant::now());
+    }
+}
+
+/// What one connection is doing: how many of its requests are in flight
+/// (from the service call until the response body is dropped), how many
+/// times it has fallen idle, and who to wake when it does.
+#[derive(Default)]
+struct Activity {
+    in_flight: AtomicUsize,
+    idle_epoch: AtomicU64,
+    reader: Mutex<Option<Waker>>,
+}
+
+impl Activity {
+    /// A request begins; the connection is busy until the guard drops.
+    fn begin(activity: &Arc<Activity>) -> Busy {
+        activity.in_flight.fetch_add(1, Ordering::SeqCst);
+        Busy(activity.clone())
+    }
+
+    fn is_busy(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) > 0
+    }
+
+    /// Remembers the reader's waker (before it looks at `in_flight`, so
+    /// that a request ending meanwhile wakes it).
+    fn park(&self, waker: &Waker) {
+        let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+        match &mut *reader {
+            Some(parked) if parked.will_wake(waker) => {}
+            other => *other = Some(waker.clone()),
         }
     }
 }
 
-impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
+/// A request in flight on its connection.
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle_epoch.fetch_add(1, Ordering::SeqCst);
+            let reader = self
+                .0
+                .reader
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(reader) = reader {
+                // The reader starts the idle deadline.
+                reader.wake();
+            }
+        }
+    }
+}
+
+/// A response body that keeps its request in flight until it is sent (or
+/// dropped).
+struct Tracked {
+    body: ResponseBody,
+    _busy: Busy,
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A connection that is closed once it has had no request in flight for
+/// `limit`, from its first byte on: reads fail with `TimedOut` then. This
+/// covers what hyper leaves open: hyper-util's auto builder reads the first
+/// bytes to choose HTTP/1 or HTTP/2 with no timeout of its own, and hyper's
+/// header read timeout is HTTP/1's alone, so without it a client that
+/// connects and sends nothing, or sends the HTTP/2 preface (or a whole
+/// handshake, answering pings) and no request, would hold its connection
+/// for ever. Bytes that are not requests do not keep a connection open.
+struct IdleDeadline<I> {
+    io: I,
+    limit: Duration,
+    activity: Arc<Activity>,
+    /// The `idle_epoch` the deadline was set for.
+    epoch: u64,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<I> IdleDeadline<I> {
+    fn new(io: I, limit: Duration, activity: Arc<Activity>) -> Self {
+        IdleDeadline {
+            io,
+            limit,
+            epoch: activity.idle_epoch.load(Ordering::SeqCst),
+            activity,
+            deadline: Box::pin(tokio::time::sleep(limit)),
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for IdleDeadline<I> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
-        let before = buf.filled().len();
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
-        if let Some(deadline) = &mut this.deadline {
-            match &polled {
-                Poll::Ready(Ok(())) if buf.filled().len() > before => this.deadline = None,
-                Poll::Ready(_) => {}
-                Poll::Pending => {
-                    if deadline.as_mut().poll(cx).is_ready() {
-                        return Poll::Ready(Err(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            "no request within the header read timeout",
-                        )));
-                    }
+        if polled.is_pending() {
+            this.activity.park(cx.waker());
+            if !this.activity.is_busy() {
+                let epoch = this.activity.idle_epoch.load(Ordering::SeqCst);
+                if epoch != this.epoch {
+                    // Idle again since the last read: a fresh deadline.
+                    this.epoch = epoch;
+                    let limit = this.limit;
+                    this.deadline.as_mut().reset(tokio::time::Instant::now() + limit);
+                }
+                if this.deadline.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "no request within the header read timeout",
+                    )));
                 }
             }
         }
@@ -184,7 +329,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for FirstByteDeadline<I> {
     }
 }
 
-impl<I: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<I> {
+impl<I: AsyncWrite + Unpin> AsyncWrite for IdleDeadline<I> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -216,10 +361,13 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for FirstByteDeadline<I> {
 
 /// Runs the handler in its own task, so that a panic answers 500 for that
 /// request and never takes the connection or the server down.
+/// `busy` is the request's hold on its connection, handed on to the
+/// response body.
 async fn respond(
     state: Arc<State>,
+    busy: Busy,
     request: http::Request<Incoming>,
-) -> Result<http::Response<crate::body::ResponseBody>, api::CloseConnection> {
+) -> Result<http::Response<Tracked>, api::CloseConnection> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = std::time::Instant::now();
@@ -238,7 +386,7 @@ async fn respond(
         }
         Err(_) => tracing::info!(%method, %path, "request answered by closing the connection"),
     }
-    response
+    response.map(|response| response.map(|body| Tracked { body, _busy: busy }))
 }
 
 /// The address to print for a bound socket.

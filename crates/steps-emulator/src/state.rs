@@ -1,6 +1,6 @@
-//! What every request shares: the store, the clock, the fault rules and
-//! the counters. Each lock is reached through one accessor, which is where
-//! poisoning is handled.
+//! What every request shares: the store, the clock, the fault rules, the
+//! counters and the body-read deadline. Each lock is reached through one
+//! accessor, which is where poisoning is handled.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +19,7 @@ pub(crate) struct State {
     /// Requests per operation name, faulted ones included.
     seen: Mutex<HashMap<&'static str, u64>>,
     request_ids: AtomicU64,
+    body_read_timeout: Duration,
 }
 
 /// Takes a lock whatever a panicking holder left behind. A handler that
@@ -31,19 +32,34 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub(crate) fn new(store: Store, clock: Clock, faults: FaultSet) -> State {
+    pub(crate) fn new(store: Store, clock: Clock, faults: FaultSet, body_read_timeout: Duration) -> State {
         State {
             store: Mutex::new(store),
             clock,
             faults: RwLock::new(faults),
             seen: Mutex::new(HashMap::new()),
             request_ids: AtomicU64::new(0),
+            body_read_timeout,
         }
     }
 
-    /// The store, locked.
+    /// The store, locked, with what has expired by now purged: every
+    /// request that reaches the store pays for the entries that expired
+    /// since the one before, so memory follows the live tokens.
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
+        let mut store = lock(&self.store);
+        store.purge_expired(self.clock.now());
+        store
+    }
+
+    /// How many live job tokens and API keys there are.
+    pub(crate) fn token_counts(&self) -> (usize, usize) {
+        self.store().counts(self.now())
+    }
+
+    /// How long a request's body may take to arrive once its headers have.
+    pub(crate) fn body_read_timeout(&self) -> Duration {
+        self.body_read_timeout
     }
 
     /// The emulator's time, in Unix seconds.
@@ -83,5 +99,103 @@ impl State {
     /// A new `x-request-id`, in arrival order: `req-00000001`, ...
     pub(crate) fn next_request_id(&self) -> String {
         format!("req-{:08x}", self.request_ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use http::{Method, Request};
+    use http_body_util::{BodyExt, Full};
+    use serde_json::Value;
+
+    use super::*;
+    use crate::store::Sizes;
+    use crate::Account;
+
+    /// One request through the whole pipeline (no socket); the JSON answer.
+    async fn call(state: &State, method: Method, path: &str, token: Option<&str>, body: &str) -> Value {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let request = request.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
+        let response = crate::api::handle(state, request).await.expect("an answer");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        }
+    }
+
+    /// The "flat memory" proof: under a loop of logins, creates and
+    /// deletes on the emulator's movable clock, the store holds what is
+    /// live and nothing more, however long the loop runs.
+    #[tokio::test]
+    async fn the_store_stays_flat_under_a_login_and_create_loop() {
+        let accounts = [Account::admin("admin@x", "pw")];
+        let state = State::new(
+            Store::new(&accounts, 60),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+        );
+        let login = r#"{"email":"admin@x","password":"pw"}"#;
+        let mut largest = Sizes {
+            secrets: 0,
+            records: 0,
+            expiring: 0,
+        };
+        for _ in 0..2_000 {
+            let token = call(&state, Method::POST, "/api/login", None, login).await["token"]
+                .as_str()
+                .expect("a login token")
+                .to_owned();
+            for (kind, duration) in [("job_token", 30), ("api_key", 20)] {
+                let created = call(
+                    &state,
+                    Method::POST,
+                    &format!("/api/{kind}"),
+                    Some(&token),
+                    &format!(r#"{{"duration":{duration}}}"#),
+                )
+                .await;
+                assert!(created["duration"] == duration, "{created}");
+            }
+            // A long-lived token, deleted at once: nothing of it stays.
+            let kept = call(&state, Method::POST, "/api/job_token", Some(&token), "{}").await;
+            let id = kept["token_id"].as_i64().expect("an id");
+            call(
+                &state,
+                Method::DELETE,
+                &format!("/api/job_token/{id}"),
+                Some(&token),
+                "",
+            )
+            .await;
+            state.advance_clock(Duration::from_secs(1));
+            let sizes = state.store().sizes();
+            largest.secrets = largest.secrets.max(sizes.secrets);
+            largest.records = largest.records.max(sizes.records);
+            largest.expiring = largest.expiring.max(sizes.expiring);
+        }
+        // Live at any moment: the logins of the last 60 s, the job tokens
+        // of the last 30 s and the API keys of the last 20 s.
+        assert!(largest.secrets <= 60 + 30 + 20, "{largest:?}");
+        assert!(largest.records <= 30 + 20, "{largest:?}");
+        assert_eq!(largest.expiring, largest.secrets, "{largest:?}");
+        assert_eq!(state.token_counts(), (29, 19));
+        // Once everything has expired, nothing is left.
+        state.advance_clock(Duration::from_secs(60));
+        let empty = Sizes {
+            secrets: 0,
+            records: 0,
+            expiring: 0,
+        };
+        assert_eq!(state.store().sizes(), empty);
     }
 }

@@ -1,5 +1,11 @@
 //! The in-memory state of one emulator: accounts, tokens and their
 //! secrets. Every method leaves the store consistent or unchanged.
+//!
+//! Expired entries are purged: every secret (login tokens included) and
+//! every record has a line in an index ordered by expiry, and
+//! [`Store::purge_expired`] removes what has expired from its front, so
+//! each entry is removed once, in logarithmic time, and no request scans
+//! expired records.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
@@ -25,8 +31,18 @@ pub(crate) struct TokenRecord {
     pub(crate) duration: u64,
     pub(crate) created_at: u64,
     pub(crate) expires_at: u64,
-    /// The key of its secret in `Store::secrets`, for revocation.
-    secret_key: u64,
+    /// Its secret's key in `Store::secrets` and serial number, for
+    /// revocation and purging.
+    secret: SecretRef,
+}
+
+/// Where a secret is: its key in `Store::secrets`, and the serial number
+/// that tells it from another secret under the same key. The serial is
+/// also its line in `Store::expiring`, with its expiry.
+#[derive(Clone, Copy, Debug)]
+struct SecretRef {
+    key: u64,
+    serial: u64,
 }
 
 /// The two collections of issued tokens. A login token belongs to none:
@@ -58,6 +74,14 @@ pub(crate) struct Identity {
     pub(crate) expires_at: u64,
 }
 
+/// A line of the expiry index: what to remove when it expires.
+struct Expiring {
+    /// The secret's key in `Store::secrets`.
+    secret_key: u64,
+    /// For a job token or API key, its record.
+    issued: Option<(Collection, i64)>,
+}
+
 /// What a secret unlocks.
 #[derive(Clone, Copy)]
 enum Holder {
@@ -68,6 +92,7 @@ enum Holder {
 struct SecretEntry {
     secret: Box<str>,
     holder: Holder,
+    serial: u64,
 }
 
 /// The records of one collection.
@@ -87,6 +112,24 @@ pub(crate) struct Store {
     job_tokens: Records,
     api_keys: Records,
     login_ttl: u64,
+    /// Every secret, by `(expires_at, serial)`: what to purge first is
+    /// first.
+    expiring: BTreeMap<(u64, u64), Expiring>,
+    /// The serial number of the last secret stored.
+    last_serial: u64,
+}
+
+/// How many entries the store holds, live or not yet purged (for tests of
+/// its memory).
+#[cfg(test)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Sizes {
+    /// Secrets: login tokens, job tokens and API keys.
+    pub(crate) secrets: usize,
+    /// Job token and API key records.
+    pub(crate) records: usize,
+    /// Lines of the expiry index.
+    pub(crate) expiring: usize,
 }
 
 /// What a successful login gives.
@@ -116,6 +159,8 @@ impl Store {
             job_tokens: Records::default(),
             api_keys: Records::default(),
             login_ttl,
+            expiring: BTreeMap::new(),
+            last_serial: 0,
         }
     }
 
@@ -153,7 +198,7 @@ impl Store {
         };
         let token = secret::mint(TokenKind::Login)?;
         let expires_at = now.saturating_add(self.login_ttl);
-        self.insert_secret(&token, Holder::Login { user_id, expires_at });
+        self.insert_secret(&token, Holder::Login { user_id, expires_at }, expires_at);
         Ok(Some(LoginGrant {
             token,
             user_id,
@@ -162,13 +207,59 @@ impl Store {
         }))
     }
 
-    fn insert_secret(&mut self, token: &str, holder: Holder) -> u64 {
+    /// Stores a secret, with its line in the expiry index.
+    fn insert_secret(&mut self, token: &str, holder: Holder, expires_at: u64) -> SecretRef {
         let key = self.hasher.hash_one(token);
+        self.last_serial += 1;
+        let serial = self.last_serial;
         self.secrets.entry(key).or_default().push(SecretEntry {
             secret: token.into(),
             holder,
+            serial,
         });
-        key
+        let issued = match holder {
+            Holder::Issued { collection, id } => Some((collection, id)),
+            Holder::Login { .. } => None,
+        };
+        self.expiring.insert(
+            (expires_at, serial),
+            Expiring {
+                secret_key: key,
+                issued,
+            },
+        );
+        SecretRef { key, serial }
+    }
+
+    /// Removes a secret (but not its line in the expiry index).
+    fn remove_secret(&mut self, secret: SecretRef) {
+        if let Some(entries) = self.secrets.get_mut(&secret.key) {
+            entries.retain(|e| e.serial != secret.serial);
+            if entries.is_empty() {
+                self.secrets.remove(&secret.key);
+            }
+        }
+    }
+
+    /// Removes every secret and record that has expired by `now`: login
+    /// tokens, job tokens and API keys. Each is removed once, from the
+    /// front of the expiry index, so the work is proportional to what
+    /// expired since the last call.
+    pub(crate) fn purge_expired(&mut self, now: u64) {
+        while let Some(line) = self.expiring.first_entry() {
+            let (expires_at, serial) = *line.key();
+            if now < expires_at {
+                break;
+            }
+            let Expiring { secret_key, issued } = line.remove();
+            self.remove_secret(SecretRef {
+                key: secret_key,
+                serial,
+            });
+            if let Some((collection, id)) = issued {
+                self.records_mut(collection).records.remove(&id);
+            }
+        }
     }
 
     /// The caller behind `token`, if it is known, unexpired and unrevoked.
@@ -205,25 +296,20 @@ impl Store {
     ) -> std::io::Result<(TokenRecord, String)> {
         let token = secret::mint(collection.token_kind())?;
         let id = self.records(collection).last_id + 1;
+        let expires_at = now.saturating_add(duration);
+        let secret = self.insert_secret(&token, Holder::Issued { collection, id }, expires_at);
         let record = TokenRecord {
             id,
             user_id,
             label,
             duration,
             created_at: now,
-            expires_at: now.saturating_add(duration),
-            secret_key: 0,
+            expires_at,
+            secret,
         };
-        let secret_key = self.insert_secret(&token, Holder::Issued { collection, id });
         let records = self.records_mut(collection);
         records.last_id = id;
-        records.records.insert(
-            id,
-            TokenRecord {
-                secret_key,
-                ..record.clone()
-            },
-        );
+        records.records.insert(id, record.clone());
         Ok((record, token))
     }
 
@@ -240,14 +326,8 @@ impl Store {
         let Some(record) = self.records_mut(collection).records.remove(&id) else {
             return false;
         };
-        if let Some(entries) = self.secrets.get_mut(&record.secret_key) {
-            entries.retain(
-                |e| !matches!(e.holder, Holder::Issued { collection: c, id: i } if c == collection && i == id),
-            );
-            if entries.is_empty() {
-                self.secrets.remove(&record.secret_key);
-            }
-        }
+        self.remove_secret(record.secret);
+        self.expiring.remove(&(record.expires_at, record.secret.serial));
         true
     }
 
@@ -271,9 +351,20 @@ impl Store {
         (page, next_after)
     }
 
-    /// How many live job tokens and API keys there are (for tests that
-    /// check nothing changed).
-    pub(crate) fn counts(&self) -> (usize, usize) {
-        (self.job_tokens.records.len(), self.api_keys.records.len())
+    /// How many live (unexpired, undeleted) job tokens and API keys there
+    /// are at `now` (for tests that check nothing changed).
+    pub(crate) fn counts(&self, now: u64) -> (usize, usize) {
+        let live = |records: &Records| records.records.values().filter(|r| now < r.expires_at).count();
+        (live(&self.job_tokens), live(&self.api_keys))
+    }
+
+    /// How many entries the store holds.
+    #[cfg(test)]
+    pub(crate) fn sizes(&self) -> Sizes {
+        Sizes {
+            secrets: self.secrets.values().map(Vec::len).sum(),
+            records: self.job_tokens.records.len() + self.api_keys.records.len(),
+            expiring: self.expiring.len(),
+        }
     }
 }

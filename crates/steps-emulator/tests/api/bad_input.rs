@@ -16,7 +16,7 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
     let before = emulator.token_counts();
 
     let long_label = format!(r#"{{"label":"{}","duration":60}}"#, "x".repeat(257));
-    let bodies: [(&str, &str); 12] = [
+    let bodies: &[(&str, &str)] = &[
         ("malformed JSON", r#"{"label": "x", "#),
         ("not an object", r#"[1, 2]"#),
         ("label of the wrong type", r#"{"label": 5, "duration": 60}"#),
@@ -29,8 +29,16 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
         ("empty body", ""),
         ("null body", "null"),
         ("duration null", r#"{"duration": null}"#),
+        // Control characters (Unicode Cc): C0, DEL and C1, anywhere.
+        ("label with ESC", r#"{"label": "a\u001b[2Kb"}"#),
+        ("label with NUL", r#"{"label": "\u0000"}"#),
+        ("label with a newline", r#"{"label": "two\nlines"}"#),
+        ("label with a tab", r#"{"label": "a\tb"}"#),
+        ("label with DEL", r#"{"label": "x\u007f"}"#),
+        ("label with C1 CSI", r#"{"label": "\u009b31m"}"#),
+        ("label with C1 NEL, raw UTF-8", "{\"label\": \"a\u{85}\"}"),
     ];
-    for (what, body) in bodies {
+    for &(what, body) in bodies {
         for (kind, token) in [("job_token", &user), ("api_key", &admin)] {
             let request = Request::post(format!("/api/{kind}"))
                 .header("host", "emulator")
@@ -64,7 +72,25 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
     .await
     .assert_error(401, "login: wrong password");
 
-    for id in ["abc", "-1", "1.5", "99999999999999999999", "%31"] {
+    // One rule for integers on the wire: `0` or `[1-9][0-9]*`, at most
+    // 2^63-1. Token 1 exists, so `01` and `+1` would find it if read
+    // leniently.
+    for id in [
+        "abc",
+        "-1",
+        "1.5",
+        "99999999999999999999",
+        "9223372036854775808",
+        "%31",
+        "+1",
+        "-0",
+        "01",
+        "007",
+        "00",
+        "%201",
+        "1%20",
+        "0x1",
+    ] {
         conn.call(Method::GET, &format!("/api/job_token/{id}"), Some(&user), None)
             .await
             .assert_error(400, id);
@@ -75,7 +101,30 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
     conn.call(Method::GET, "/api/job_token/424242", Some(&user), None)
         .await
         .assert_error(404, "unknown id");
-    for query in ["limit=0", "limit=abc", "after=-1", "after=x", "limit="] {
+    conn.call(Method::GET, "/api/job_token/0", Some(&user), None)
+        .await
+        .assert_error(404, "id 0 is an id");
+    for query in [
+        "limit=0",
+        "limit=abc",
+        "after=-1",
+        "after=x",
+        "limit=",
+        "limit",
+        "limit=+5",
+        "limit=05",
+        "limit=%35",
+        "limit=5%20",
+        "limit=1e3",
+        "limit=9223372036854775808",
+        "limit=11844494302430494193530961920",
+        "after=-0",
+        "after=+0",
+        "after=007",
+        "after=00",
+        "after=9223372036854775808",
+        "limit=5&after=01",
+    ] {
         conn.call(
             Method::GET,
             &format!("/api/job_token?{query}"),
@@ -85,6 +134,26 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
         .await
         .assert_error(400, query);
     }
+    // Unknown parameters are ignored, wherever they are.
+    for query in [
+        "foo=bar",
+        "limit=5&foo",
+        "Limit=x&AFTER=-1",
+        "after=0&sort=desc&limit=1000",
+        "limit=9223372036854775807",
+    ] {
+        let reply = conn
+            .call(
+                Method::GET,
+                &format!("/api/job_token?{query}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 200, "{query}: {:?}", reply.json);
+    }
+    let reply = conn.call(Method::GET, "/api/whoami?x=1", Some(&user), None).await;
+    assert_eq!(reply.status.as_u16(), 200, "whoami?x=1: {:?}", reply.json);
 
     for path in [
         "/",
@@ -119,6 +188,29 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
     conn.send(request).await.assert_error(415, "text/plain body");
 
     assert_eq!(emulator.token_counts(), before, "bad input changed the store");
+}
+
+#[tokio::test]
+async fn labels_may_hold_any_printable_unicode_up_to_256_bytes() {
+    let emulator = emulator().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    // Not control characters (format characters such as U+200E and
+    // U+FEFF are Cf, not Cc), and 256 bytes exactly.
+    let labels = [
+        "plain",
+        "é ü 漢字 🚀 \" \\ '",
+        "\u{200e}\u{feff}\u{a0}",
+        &"é".repeat(128),
+    ];
+    for label in labels {
+        let body = serde_json::json!({ "label": label }).to_string();
+        let reply = conn
+            .call(Method::POST, "/api/job_token", Some(&user), Some(&body))
+            .await;
+        assert_eq!(reply.status.as_u16(), 201, "{label:?}: {:?}", reply.json);
+        assert_eq!(reply.json["label"], label);
+    }
 }
 
 #[tokio::test]

@@ -54,6 +54,96 @@ async fn a_faulted_create_creates_nothing() {
 }
 
 #[tokio::test]
+async fn close_after_handled_keeps_the_effect_and_loses_the_answer() {
+    let emulator = emulator().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    let (kept, _) = conn.create("job_token", &user).await;
+    emulator.set_faults(vec![
+        FaultRule::new(Some("job_token.create"), When::First(1), Fault::CloseAfterHandled),
+        FaultRule::new(Some("job_token.delete"), When::First(1), Fault::CloseAfterHandled),
+        FaultRule::new(Some("login"), When::First(1), Fault::CloseAfterHandled),
+    ]);
+    let request = |method: Method, path: &str, token: Option<&str>, body: &str| {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "emulator")
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request
+            .body(http_body_util::Full::new(bytes::Bytes::from(body.to_owned())))
+            .expect("request")
+    };
+
+    // A create: no answer, but the token exists.
+    let error = conn
+        .try_send(request(Method::POST, "/api/job_token", Some(&user), "{}"))
+        .await
+        .expect_err("closed without an answer");
+    assert!(!error.is_empty());
+    assert_eq!(emulator.token_counts(), (2, 0), "the create took effect");
+
+    // A delete: no answer, but the token is gone; sent again, it is 404.
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let path = format!("/api/job_token/{kept}");
+    conn.try_send(request(Method::DELETE, &path, Some(&user), ""))
+        .await
+        .expect_err("closed without an answer");
+    assert_eq!(emulator.token_counts(), (1, 0), "the delete took effect");
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    conn.call(Method::DELETE, &path, Some(&user), None)
+        .await
+        .assert_error(404, "the retried delete");
+
+    // A login: no answer, and the rule fired once: the next login works.
+    let body = serde_json::json!({ "email": USER.0, "password": USER.1 }).to_string();
+    conn.try_send(request(Method::POST, "/api/login", None, &body))
+        .await
+        .expect_err("closed without an answer");
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    conn.login(USER).await;
+
+    // Refusals are handled too, and lost the same way: nothing changes.
+    emulator.set_faults(vec![FaultRule::new(
+        Some("job_token.create"),
+        When::Always,
+        Fault::CloseAfterHandled,
+    )]);
+    conn.try_send(request(Method::POST, "/api/job_token", Some("stl_unknown"), "{}"))
+        .await
+        .expect_err("closed without an answer");
+    assert_eq!(emulator.token_counts(), (1, 0));
+    assert_eq!(emulator.requests_seen("job_token.create"), 3);
+}
+
+#[tokio::test]
+async fn token_counts_count_live_tokens_only() {
+    let emulator = emulator().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    conn.call(
+        Method::POST,
+        "/api/job_token",
+        Some(&user),
+        Some(r#"{"duration":60}"#),
+    )
+    .await;
+    conn.call(
+        Method::POST,
+        "/api/job_token",
+        Some(&user),
+        Some(r#"{"duration":600}"#),
+    )
+    .await;
+    assert_eq!(emulator.token_counts(), (2, 0));
+    emulator.advance_clock(Duration::from_secs(61));
+    assert_eq!(emulator.token_counts(), (1, 0), "an expired token is not live");
+}
+
+#[tokio::test]
 async fn close_truncate_invalid_json_html_and_large_bodies() {
     let emulator = emulator().await;
     let mut conn = Conn::open(emulator.local_addr()).await;
@@ -154,4 +244,32 @@ fn fault_files_parse_and_unknown_kinds_are_refused() {
     .expect("valid rules");
     assert_eq!(rules.len(), 2);
     assert!(serde_json::from_str::<Vec<FaultRule>>(r#"[{"fault":{"kind":"explode"}}]"#).is_err());
+    let rules: Vec<FaultRule> = serde_json::from_str(
+        r#"[{"operation":"job_token.delete","when":{"first":1},"fault":{"kind":"close_after_handled"}}]"#,
+    )
+    .expect("valid rules");
+    assert!(matches!(rules[0].fault, Fault::CloseAfterHandled));
+    // A size that would exhaust memory is refused when the file is read.
+    let error =
+        serde_json::from_str::<Vec<FaultRule>>(r#"[{"fault":{"kind":"large_body","bytes":1099511627776}}]"#)
+            .expect_err("a 1 TiB body is refused");
+    assert!(error.to_string().contains("at most 67108864 bytes"), "{error}");
+}
+
+#[tokio::test]
+async fn a_large_body_built_in_code_is_capped_at_64_mib() {
+    let emulator = emulator().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    emulator.set_faults(vec![FaultRule::new(
+        Some("whoami"),
+        When::Always,
+        Fault::LargeBody { bytes: usize::MAX },
+    )]);
+    let reply = conn.call(Method::GET, "/api/whoami", Some(&user), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers["content-length"],
+        steps_emulator::MAX_LARGE_BODY.to_string().as_str()
+    );
 }
