@@ -434,6 +434,13 @@ pub async fn run(base_url: &str, accounts: &Accounts) -> Report {
         ),
         ("a string duration", json!({ "duration": "60" }), 400),
         ("a label over 256 bytes", json!({ "label": long_label }), 400),
+        (
+            "a label with a C0 control (an escape)",
+            json!({ "label": "a\u{1b}[2Kb" }),
+            400,
+        ),
+        ("a label with DEL", json!({ "label": "a\u{7f}" }), 400),
+        ("a label with a C1 control", json!({ "label": "a\u{9b}31m" }), 400),
         ("a numeric label", json!({ "label": 5 }), 400),
         ("a body that is not an object", json!([1]), 400),
     ] {
@@ -495,6 +502,48 @@ pub async fn run(base_url: &str, accounts: &Accounts) -> Report {
         "validation: a non-integer id is 400",
         is_error(&bad_id, 400),
         || shown(&bad_id),
+    );
+    // One rule for integers in paths and queries: `0` or `[1-9][0-9]*`, at
+    // most 2^63-1.
+    for (what, path, token) in [
+        (
+            "a path id with a leading zero",
+            format!("/api/job_token/0{job_id}"),
+            user,
+        ),
+        ("a path id with a sign", format!("/api/job_token/+{job_id}"), user),
+        ("a limit with a sign", "/api/job_token?limit=+5".to_owned(), admin),
+        ("an after of -0", "/api/job_token?after=-0".to_owned(), admin),
+        (
+            "an after with a leading zero",
+            "/api/job_token?after=01".to_owned(),
+            admin,
+        ),
+        (
+            "a limit past 2^63-1",
+            "/api/job_token?limit=9223372036854775808".to_owned(),
+            admin,
+        ),
+    ] {
+        let reply = http.call(Method::GET, &path, Some(token), None).await;
+        r.check(
+            format!("validation: {what} is 400"),
+            is_error(&reply, 400),
+            || shown(&reply),
+        );
+    }
+    let ignored = http
+        .call(
+            Method::GET,
+            "/api/job_token?limit=1&conformance-unknown=x",
+            Some(admin),
+            None,
+        )
+        .await;
+    r.check(
+        "validation: an unknown query parameter is ignored",
+        ignored.status == 200,
+        || shown(&ignored),
     );
     let unknown = http
         .call(Method::GET, "/api/nothing-here", Some(user), None)

@@ -87,6 +87,13 @@ fn expected(fault: &Fault, op: &str) -> Outcome {
             kind: ErrorKind::Io,
             attempts: 3,
         },
+        // Handled, then the connection closed, on the first attempt only.
+        // A create took effect and is never sent again: unknown. Anything
+        // else is sent again and the second attempt answers: a delete
+        // gets 404 for the token its first attempt deleted, which is
+        // success ("already gone"), not NotFound.
+        Fault::CloseAfterHandled if create => unknown,
+        Fault::CloseAfterHandled => Outcome::Retried { attempts: 2 },
         Fault::InvalidJson if op.ends_with(".delete") => Outcome::Succeeds,
         // The server answered 2xx: the token exists, its secret is lost.
         Fault::InvalidJson if create => unknown,
@@ -133,6 +140,7 @@ fn faults() -> Vec<(Fault, When)> {
             When::Always,
         ),
         (Fault::Close, When::Always),
+        (Fault::CloseAfterHandled, When::First(1)),
         (Fault::Truncate, When::Always),
         (Fault::InvalidJson, When::Always),
         (Fault::Html { status: 502 }, When::Always),
