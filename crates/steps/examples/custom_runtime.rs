@@ -13,22 +13,44 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
 use steps::steps_core::bytes::Bytes;
-use steps::steps_core::http::{Request, Response};
+use steps::steps_core::http::{Request, Response, Uri};
 use steps::steps_core::{
     CloudContext, CreateJobToken, Credential, DeleteJobToken, Login, Operation, Secret, Whoami,
 };
 
+/// Where a plain-HTTP request may be sent: the `host:port` of an `http://`
+/// URI (port 80 when none is given).
+///
+/// This client has no TLS, so an `https://` URL is refused: sending it plain
+/// HTTP on port 443 would put the password and tokens on the wire in clear.
+fn plain_http_address(uri: &Uri) -> Result<String, Box<dyn std::error::Error>> {
+    match uri.scheme_str() {
+        Some(scheme) if scheme.eq_ignore_ascii_case("http") => {}
+        Some(scheme) => {
+            return Err(format!(
+                "this example speaks plain HTTP only and will not send to a {scheme}:// URL: \
+                 use an http:// URL (such as a local emulator's), or a client with TLS"
+            )
+            .into())
+        }
+        None => return Err("the URL has no scheme".into()),
+    }
+    let host = uri.host().ok_or("the URL has no host")?;
+    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+}
+
 /// Sends one request on a fresh connection (`Connection: close`) and reads
-/// the whole response. Plain HTTP only: a real program would use its own
-/// client, TLS included.
+/// the whole response. Plain HTTP only (see [`plain_http_address`]): a real
+/// program would use its own client, TLS included.
 fn send(request: Request<Bytes>) -> Result<Response<Bytes>, Box<dyn std::error::Error>> {
+    let address = plain_http_address(request.uri())?;
     let authority = request
         .uri()
         .authority()
         .ok_or("no authority")?
         .as_str()
         .to_owned();
-    let mut stream = TcpStream::connect(&authority)?;
+    let mut stream = TcpStream::connect(&address)?;
     let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut head = format!(
         "{} {} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\n",
@@ -88,6 +110,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => start_emulator_thread()?,
     };
 
+    // Refused before anything is built, let alone sent.
+    plain_http_address(&url.parse()?)?;
     let ctx = CloudContext::new(&url)?;
     let login = run(
         &ctx,
@@ -134,4 +158,48 @@ fn start_emulator_thread() -> Result<(String, String, String), Box<dyn std::erro
         });
     });
     Ok(started.recv()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn an_https_url_is_refused_before_anything_is_sent() {
+        // Something listening where the request would go: whatever reaches
+        // it (the password, in clear) is reported, then the connection is
+        // closed.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let (seen, reached) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+                let mut head = [0; 512];
+                let n = stream.read(&mut head).unwrap_or(0);
+                let _ = seen.send(String::from_utf8_lossy(&head[..n]).into_owned());
+            }
+        });
+        let ctx = CloudContext::new(&url).unwrap();
+        let request = Login::new("ada@example.com", Secret::new("TEST-password"))
+            .build_request(&ctx, &Credential::none())
+            .unwrap();
+        let error = send(request).expect_err("refused").to_string();
+        if let Ok(head) = reached.recv_timeout(Duration::from_millis(200)) {
+            panic!("the https:// URL was sent plain HTTP: {head:?}");
+        }
+        assert!(error.contains("https://"), "{error}");
+    }
+
+    #[test]
+    fn http_urls_get_their_port_or_80() {
+        let address = |url: &str| plain_http_address(&url.parse().unwrap()).map_err(|e| e.to_string());
+        assert_eq!(address("http://127.0.0.1:8787/v1").unwrap(), "127.0.0.1:8787");
+        assert_eq!(address("http://localhost").unwrap(), "localhost:80");
+        assert!(address("https://localhost").is_err());
+        assert!(address("HTTPS://localhost:443").is_err());
+    }
 }
