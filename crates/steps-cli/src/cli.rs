@@ -14,19 +14,35 @@ fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
+/// The longest `--timeout`: a day. Longer is surely a mistake, and a
+/// deadline centuries away overflows the clock.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// A `--timeout`: a duration more than zero (every call would fail) and at
+/// most [`MAX_TIMEOUT`].
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(value)?;
+    if timeout.is_zero() || timeout > MAX_TIMEOUT {
+        return Err("the timeout must be more than zero and at most 1d".to_owned());
+    }
+    Ok(timeout)
+}
+
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success (also when standard output is closed early, as by `| head -1`)
   1  API or network error
   2  usage error (bad arguments or input)
   3  not logged in, or not authorised (includes an unsafe credentials file)
 
 Environment:
-  STEPS_API_URL   the API URL (as --api-url)
-  STEPS_TOKEN     a login token to use instead of the stored one (as --token)
-  XDG_CONFIG_HOME where credentials.json is kept (default ~/.config)
+  STEPS_API_URL    the API URL (as --api-url)
+  STEPS_TOKEN      a login token to use instead of the stored one (as --token)
+  STEPS_CONFIG_DIR where credentials.json is kept (as --config-dir)
+  XDG_CONFIG_HOME  else $XDG_CONFIG_HOME/steps, if absolute (else ~/.config/steps)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
-                  a proxy, reached with CONNECT, as curl reads them";
+                   a proxy, reached with CONNECT, as curl reads them
+  NO_COLOR         no colour in -v logs (which are coloured only on a terminal)";
 
 /// Manage STEPS cloud tokens: log in, create and revoke job tokens and API
 /// keys, or run a local STEPS cloud.
@@ -52,9 +68,13 @@ pub(crate) struct Global {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
-    /// Timeout of each API call (90s, 15m, ...).
-    #[arg(long, global = true, value_parser = parse_duration, default_value = "30s")]
+    /// Timeout of each API call (90s, 15m, ...; from 1s to 1d).
+    #[arg(long, global = true, value_parser = parse_timeout, default_value = "30s")]
     pub(crate) timeout: Duration,
+    /// Where the credentials file is kept (default: $XDG_CONFIG_HOME/steps,
+    /// else ~/.config/steps).
+    #[arg(long, global = true, env = "STEPS_CONFIG_DIR", value_name = "DIR")]
+    pub(crate) config_dir: Option<PathBuf>,
     /// Log what happens to stderr (-v, -vv); secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -96,9 +116,6 @@ pub(crate) struct LoginArgs {
     /// Read an existing login token from standard input.
     #[arg(long)]
     pub(crate) with_token: bool,
-    /// Where to store the credentials (default: the config directory).
-    #[arg(long, value_name = "FILE", hide = true)]
-    pub(crate) credentials_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,5 +150,15 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_zero_timeout_is_refused() {
+        assert!(super::parse_timeout("0").is_err());
+        assert!(super::parse_timeout("0s").is_err());
+        assert!(super::parse_timeout("30500568904943w").is_err());
+        assert!(super::parse_timeout("25h").is_err());
+        assert_eq!(super::parse_timeout("1s"), Ok(std::time::Duration::from_secs(1)));
+        assert_eq!(super::parse_timeout("1d"), Ok(super::MAX_TIMEOUT));
     }
 }

@@ -1,24 +1,27 @@
 //! The commands that talk to a STEPS API: login, logout, whoami, job-token
 //! and api-key.
 
+use std::cell::Cell;
 use std::io::{BufRead, IsTerminal};
-use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
 use steps::{Client, Expiry, LoginToken, Secret, Session, Tokens};
 
+use crate::cleartext;
 use crate::cli::{Global, LoginArgs, TokenCommand};
-use crate::credentials::{self, Stored};
+use crate::credentials::{Removed, Store, Stored};
 use crate::error::CliError;
 use crate::output::{self, Record, Shown, LIST_HEADERS};
+use crate::terminal;
 
 /// What every API command needs: the options, a client, where credentials live.
 pub(crate) struct App {
     pub(crate) global: Global,
     pub(crate) client: Client,
     pub(crate) api_url: String,
-    credentials_file: Option<PathBuf>,
+    /// Whether the plain-`http://` warning has been printed.
+    warned: Cell<bool>,
 }
 
 /// Which collection a token command works on.
@@ -40,14 +43,23 @@ impl App {
             global,
             client,
             api_url,
-            credentials_file: None,
+            warned: Cell::new(false),
         })
     }
 
-    fn credentials_path(&self) -> Result<PathBuf, CliError> {
-        match &self.credentials_file {
-            Some(path) => Ok(path.clone()),
-            None => credentials::default_path(),
+    /// The credentials file of `--config-dir` or the default directory.
+    fn store(&self) -> Result<Store, CliError> {
+        Store::locate(self.global.config_dir.as_deref())
+    }
+
+    /// Warns, once, when `what` is about to cross the network in clear.
+    fn warn_if_cleartext(&self, what: &str) {
+        if self.warned.get() {
+            return;
+        }
+        if let Some(warning) = cleartext::warning(&self.api_url, what) {
+            terminal::error_line(&warning);
+            self.warned.set(true);
         }
     }
 
@@ -55,22 +67,22 @@ impl App {
         CliError::from_sdk(error, &self.api_url)
     }
 
-    /// Prints `value` as JSON, or `human` as text.
-    fn print(&self, value: serde_json::Value, human: impl FnOnce() -> String) {
+    /// Prints `value` as JSON, or `human` as text, made inert either way.
+    fn print(&self, value: serde_json::Value, human: impl FnOnce() -> String) -> Result<(), CliError> {
         if self.global.json {
-            println!("{value:#}");
+            terminal::json_line(&value)
         } else {
-            println!("{}", human());
+            terminal::human(&human())
         }
     }
 
     /// A session from `--token` / `STEPS_TOKEN`, else from the stored login.
     async fn session(&self) -> Result<Session, CliError> {
         if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
+            self.warn_if_cleartext("login token");
             return Ok(self.client.session_from_token(token));
         }
-        let path = self.credentials_path()?;
-        let stored = credentials::load(&path, &self.api_url)?.ok_or_else(|| {
+        let stored = self.store()?.load(&self.api_url)?.ok_or_else(|| {
             CliError::auth(format!(
                 "not logged in to {}: run `steps login --email ...`",
                 self.api_url
@@ -86,14 +98,17 @@ impl App {
                 self.api_url
             )));
         }
+        self.warn_if_cleartext("login token");
         Ok(self.client.session_from_token(token.token))
     }
 
-    pub(crate) async fn login(&mut self, args: LoginArgs) -> Result<(), CliError> {
-        self.credentials_file = args.credentials_file.clone();
-        let path = self.credentials_path()?;
+    pub(crate) async fn login(&self, args: LoginArgs) -> Result<(), CliError> {
+        let store = self.store()?;
+        // Refuses an unsafe directory or file before a password is sent.
+        store.load(&self.api_url)?;
         let (session, email) = if args.with_token {
             let token = read_stdin_line("token")?;
+            self.warn_if_cleartext("login token");
             let session = self.client.session_from_token(token.as_str());
             let me = session.whoami().await.map_err(|e| self.sdk(e))?;
             if me.token_type != Some(steps::TokenType::Login) {
@@ -109,6 +124,7 @@ impl App {
             } else {
                 prompt_password()?
             };
+            self.warn_if_cleartext("password");
             let session = self
                 .client
                 .login(&email, Secret::new(password))
@@ -122,7 +138,8 @@ impl App {
             email: email.clone(),
             expires_at: token.expires_at.map(output::unix),
         };
-        credentials::store(&path, &self.api_url, stored)?;
+        store.store(&self.api_url, stored)?;
+        let path = store.path();
         let who = email.clone().unwrap_or_else(|| "the given token".to_owned());
         let admin = if token.is_admin == Some(true) {
             " (admin)"
@@ -133,21 +150,31 @@ impl App {
             json!({ "api_url": self.api_url, "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
                     "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
             || format!("Logged in to {} as {who}{admin}. Token stored in {}.", self.api_url, path.display()),
-        );
-        Ok(())
+        )
     }
 
     pub(crate) fn logout(&self) -> Result<(), CliError> {
-        let path = self.credentials_path()?;
-        let removed = credentials::remove(&path, &self.api_url)?;
-        self.print(json!({ "api_url": self.api_url, "logged_out": removed }), || {
-            if removed {
-                format!("Logged out of {}.", self.api_url)
-            } else {
-                format!("Not logged in to {}; nothing to do.", self.api_url)
-            }
-        });
-        Ok(())
+        let store = self.store()?;
+        let removed = store.remove(&self.api_url)?;
+        if let Removed::UnsafeFile(mode) = removed {
+            terminal::error_line(&format!(
+                "warning: removed {}: other users could read it (mode {mode:o}), so every login in it \
+                 is forgotten; the tokens in it may have been read: log in again, and check who could read it",
+                store.path().display()
+            ));
+        }
+        let logged_out = removed != Removed::Nothing;
+        self.print(
+            json!({ "api_url": self.api_url, "logged_out": logged_out,
+                    "removed_unsafe_file": matches!(removed, Removed::UnsafeFile(_)) }),
+            || {
+                if logged_out {
+                    format!("Logged out of {}.", self.api_url)
+                } else {
+                    format!("Not logged in to {}; nothing to do.", self.api_url)
+                }
+            },
+        )
     }
 
     pub(crate) async fn whoami(&self) -> Result<(), CliError> {
@@ -158,8 +185,7 @@ impl App {
                 self.api_url,
                 output::fields(&output::identity_fields(&me))
             )
-        });
-        Ok(())
+        })
     }
 
     pub(crate) async fn tokens(&self, kind: Kind, command: TokenCommand) -> Result<(), CliError> {
@@ -177,33 +203,30 @@ impl App {
     ) -> Result<(), CliError> {
         let sdk = |e| self.sdk(e);
         match command {
-            TokenCommand::Create { label, duration } => {
-                self.created(
-                    tokens
-                        .create(label.as_deref(), duration)
-                        .await
-                        .map_err(sdk)?
-                        .record(),
-                );
-            }
+            TokenCommand::Create { label, duration } => self.created(
+                tokens
+                    .create(label.as_deref(), duration)
+                    .await
+                    .map_err(sdk)?
+                    .record(),
+            ),
             TokenCommand::Get { id } => self.one(tokens.get(id).await.map_err(sdk)?.record()),
             TokenCommand::Delete { id } => {
                 tokens.delete(id).await.map_err(sdk)?;
                 self.print(json!({ R::ID_FIELD: id, "deleted": true }), || {
                     format!("Deleted {} {id}.", R::NOUN)
-                });
+                })
             }
             TokenCommand::List => {
                 let all = tokens.list().await.map_err(sdk)?;
                 let records: Vec<Record<'_>> = all.iter().map(Shown::record).collect();
-                self.list(R::NOUN, records);
+                self.list(R::NOUN, records)
             }
         }
-        Ok(())
     }
 
     /// The one place a secret is printed: right after its creation.
-    fn created(&self, record: Record<'_>) {
+    fn created(&self, record: Record<'_>) -> Result<(), CliError> {
         self.print(record.json(true), || {
             let mut fields = record.fields();
             if let Some(secret) = record.secret {
@@ -215,10 +238,10 @@ impl App {
                 record.id,
                 output::fields(&fields)
             )
-        });
+        })
     }
 
-    fn one(&self, record: Record<'_>) {
+    fn one(&self, record: Record<'_>) -> Result<(), CliError> {
         self.print(record.json(false), || {
             format!(
                 "{} {}\n{}",
@@ -226,10 +249,10 @@ impl App {
                 record.id,
                 output::fields(&record.fields())
             )
-        });
+        })
     }
 
-    fn list(&self, noun: &str, records: Vec<Record<'_>>) {
+    fn list(&self, noun: &str, records: Vec<Record<'_>>) -> Result<(), CliError> {
         let json = records.iter().map(|r| r.json(false)).collect();
         self.print(serde_json::Value::Array(json), || {
             let rows: Vec<Vec<String>> = records.iter().map(Record::row).collect();
@@ -238,7 +261,7 @@ impl App {
                 output::table(&LIST_HEADERS, &rows),
                 rows.len()
             )
-        });
+        })
     }
 }
 

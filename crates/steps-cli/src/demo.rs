@@ -9,6 +9,7 @@ use steps_emulator::{Config, Emulator};
 
 use crate::error::CliError;
 use crate::output::{self, Shown, LIST_HEADERS};
+use crate::terminal;
 
 /// The demo's output: human steps, or JSON steps.
 struct Steps {
@@ -17,14 +18,14 @@ struct Steps {
 }
 
 impl Steps {
-    fn step(&mut self, title: &str, body: String, data: Value) {
+    fn step(&mut self, title: &str, body: String, data: Value) -> Result<(), CliError> {
         if self.json {
             self.steps.push(json!({ "step": title, "result": data }));
         } else {
-            println!("\n== {} . {title}", self.steps.len() + 1);
-            println!("{body}");
+            terminal::human(&format!("\n== {} . {title}\n{body}", self.steps.len() + 1))?;
             self.steps.push(Value::Null);
         }
+        Ok(())
     }
 }
 
@@ -58,7 +59,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         steps: Vec::new(),
     };
     if !json_output {
-        println!("steps demo: a local STEPS cloud at {url}");
+        terminal::human(&format!("steps demo: a local STEPS cloud at {url}"))?;
     }
 
     let client = Client::builder().base_url(&url).build().map_err(failed)?;
@@ -80,7 +81,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
             ],
         ),
         json!({ "admin": admin_account.email, "user": user_account.email }),
-    );
+    )?;
 
     let first = user
         .job_tokens()
@@ -106,14 +107,14 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         "the user creates two job tokens",
         output::table(&headers, &rows),
         json!([first.record().json(false), second.record().json(false)]),
-    );
+    )?;
 
     let read = user.job_tokens().get(first.token_id).await.map_err(failed)?;
     out.step(
         "the user reads one (no secret in a read)",
         output::fields(&read.record().fields()),
         read.record().json(false),
-    );
+    )?;
 
     let secret = first
         .token
@@ -125,7 +126,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         "whoami with the job token",
         output::fields(&output::identity_fields(&me)),
         output::identity_json(&me),
-    );
+    )?;
 
     user.job_tokens().delete(first.token_id).await.map_err(failed)?;
     let refused = match as_job.whoami().await {
@@ -140,7 +141,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
             first.token_id
         ),
         json!({ "deleted": first.token_id, "whoami_after_delete": refused }),
-    );
+    )?;
 
     let all = admin.job_tokens().list().await.map_err(failed)?;
     let rows: Vec<Vec<String>> = all.iter().map(|t| t.record().row()).collect();
@@ -148,7 +149,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         "the admin lists every job token",
         output::table(&LIST_HEADERS, &rows),
         Value::Array(all.iter().map(|t| t.record().json(false)).collect()),
-    );
+    )?;
 
     let key = admin
         .api_keys()
@@ -161,7 +162,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         "the admin creates an API key for a worker",
         output::fields(&fields),
         key.record().json(false),
-    );
+    )?;
 
     admin.api_keys().delete(key.api_key_id).await.map_err(failed)?;
     let left = admin.api_keys().list().await.map_err(failed)?;
@@ -173,7 +174,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
             left.len()
         ),
         json!({ "revoked": key.api_key_id, "api_keys_left": left.len() }),
-    );
+    )?;
 
     emulator.shutdown().await;
     let summary = format!(
@@ -182,12 +183,8 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         started.elapsed().as_millis()
     );
     if json_output {
-        println!(
-            "{:#}",
-            json!({ "api_url": url, "steps": out.steps, "summary": summary })
-        );
+        terminal::json_line(&json!({ "api_url": url, "steps": out.steps, "summary": summary }))
     } else {
-        println!("\n{summary}");
+        terminal::human(&format!("\n{summary}"))
     }
-    Ok(())
 }

@@ -2,7 +2,8 @@
 
 use steps::ErrorKind;
 
-/// A failed command: the message for stderr and the process exit code.
+/// A failed command: the message for stderr (none when empty) and the
+/// process exit code.
 #[derive(Debug)]
 pub(crate) struct CliError {
     pub(crate) code: u8,
@@ -23,6 +24,16 @@ impl CliError {
         CliError {
             code: 2,
             message: message.into(),
+        }
+    }
+
+    /// Exit 0, saying nothing: stdout was closed by its reader (`steps demo
+    /// | head -1`), which wants no more output. As `ripgrep` and `fd` do,
+    /// this is not a failure of the command.
+    pub(crate) fn stdout_closed() -> Self {
+        CliError {
+            code: 0,
+            message: String::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! `steps`: the command-line tool for STEPS cloud tokens.
 
+mod cleartext;
 mod cli;
 mod commands;
 mod credentials;
@@ -7,7 +8,9 @@ mod demo;
 mod duration;
 mod error;
 mod output;
+mod terminal;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
@@ -26,8 +29,8 @@ fn main() -> ExitCode {
     if matches.value_source("token") == Some(ValueSource::CommandLine) {
         // As gh and vault do, prefer the environment: any local user can
         // read a process's arguments.
-        eprintln!(
-            "steps: warning: --token is visible to other users of this machine; set STEPS_TOKEN instead"
+        terminal::error_line(
+            "warning: --token is visible to other users of this machine; set STEPS_TOKEN instead",
         );
     }
     if cli.global.verbose > 0 {
@@ -44,8 +47,13 @@ fn main() -> ExitCode {
             .with_target("steps_transport", level)
             .with_target("steps_cli", level)
             .with_target("steps_emulator", LevelFilter::INFO);
+        // Colour codes only for a person at a terminal who has not asked
+        // for none (https://no-color.org): never in a log file or a pipe.
+        let colour =
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
+            .with_ansi(colour)
             // The builder's own default stops at INFO; `targets` filters.
             .with_max_level(LevelFilter::TRACE)
             .finish()
@@ -62,16 +70,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Says what failed, made printable (it may quote a server), and exits
+/// with its code; a closed stdout says nothing.
 fn fail(error: CliError) -> ExitCode {
-    eprintln!("steps: {}", error.message);
+    if !error.message.is_empty() {
+        terminal::error_line(&error.message);
+    }
     ExitCode::from(error.code)
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "steps", &mut std::io::stdout());
-            Ok(())
+            // Into memory first: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "steps", &mut script);
+            terminal::write(&script)
         }
         Command::Demo => demo::run(cli.global.json).await,
         Command::Emulator(args) => args.run().await.map_err(CliError::api),

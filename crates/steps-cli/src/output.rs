@@ -1,5 +1,7 @@
 //! Human tables and JSON for the models. Secrets appear only where the
-//! caller passes `with_secret` (a create's one showing).
+//! caller passes `with_secret` (a create's one showing). Every cell and
+//! value is made [`printable`] here; JSON is escaped when it is written
+//! (`terminal::json`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,11 +9,18 @@ use serde_json::{json, Value};
 use steps::{ApiKey, Identity, JobToken};
 
 use crate::duration::format_duration;
+use crate::terminal::printable;
 
-/// Rows under headers, columns padded to align.
+/// Rows under headers, columns padded to align. Cells are made
+/// [`printable`]: a label's line break or escape sequence shows as text
+/// and cannot fake or erase a row.
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| printable(cell).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
@@ -25,16 +34,16 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         padded.join("  ").trim_end().to_owned()
     };
     let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
-    out.extend(rows.iter().map(|r| line(r.clone())));
+    out.extend(rows.into_iter().map(line));
     out.join("\n")
 }
 
-/// Name / value lines.
+/// Name / value lines, values made [`printable`].
 pub(crate) fn fields(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     pairs
         .iter()
-        .map(|(k, v)| format!("  {k:<width$}  {v}"))
+        .map(|(k, v)| format!("  {k:<width$}  {}", printable(v)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -233,5 +242,12 @@ mod tests {
             ],
         );
         assert_eq!(t, "ID   LABEL\n1    a\n100  long label");
+    }
+
+    #[test]
+    fn cells_and_values_are_escaped() {
+        let t = table(&["ID", "LABEL"], &[vec!["1".into(), "a\n2  \u{1b}[2K".into()]]);
+        assert_eq!(t, "ID  LABEL\n1   a\\n2  \\u{1b}[2K");
+        assert_eq!(fields(&[("label", "\u{202e}x".into())]), "  label  \\u{202e}x");
     }
 }

@@ -2,6 +2,11 @@
 //! JSON form, and each failure's exit code and message. No secret may reach
 //! stderr.
 
+#[cfg(unix)]
+mod credentials;
+mod fake_server;
+mod hostile;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -32,6 +37,7 @@ struct Fixture {
 }
 
 /// One finished run of the binary.
+#[derive(Debug)]
 struct Run {
     code: i32,
     stdout: String,
@@ -85,34 +91,25 @@ impl Fixture {
     /// [`Fixture::run`] with extra environment variables. Whatever proxy
     /// settings the test process has are removed first.
     fn run_with_env(&self, role: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
+        let mut command = self.command(role);
+        command.args(args).envs(env.iter().copied());
+        self.finish(command, args, stdin)
+    }
+
+    /// `steps` as `role` (its own config directory), against the emulator,
+    /// in a clean environment; arguments are added by the caller.
+    fn command(&self, role: &str) -> Command {
+        let mut command = steps_command();
         command
-            .args(args)
             .env("XDG_CONFIG_HOME", self.config_home(role))
-            .env("STEPS_API_URL", self.emulator.base_url())
-            .env_remove("STEPS_TOKEN");
-        for name in PROXY_VARIABLES {
-            command.env_remove(name).env_remove(name.to_ascii_lowercase());
-        }
-        let mut child = command
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        // A command that exits without reading its input closes the pipe.
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = child.wait_with_output().unwrap();
-        let run = Run {
-            code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8(stdout).unwrap(),
-            stderr: String::from_utf8(stderr).unwrap(),
-        };
+            .env("STEPS_API_URL", self.emulator.base_url());
+        command
+    }
+
+    /// Runs `command` (made with `args`) with `stdin`, and records its
+    /// output for the checks on drop.
+    fn finish(&self, command: Command, args: &[&str], stdin: &str) -> Run {
+        let run = run_command(command, stdin);
         self.stderrs.lock().unwrap().push(run.stderr.clone());
         if !args.contains(&"create") {
             self.stdouts.lock().unwrap().push(run.stdout.clone());
@@ -175,6 +172,41 @@ impl Drop for Fixture {
             }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The `steps` binary with none of the test process's proxy, token,
+/// config-directory or colour settings.
+fn steps_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
+    for name in ["STEPS_TOKEN", "STEPS_API_URL", "STEPS_CONFIG_DIR", "NO_COLOR"] {
+        command.env_remove(name);
+    }
+    for name in PROXY_VARIABLES {
+        command.env_remove(name).env_remove(name.to_ascii_lowercase());
+    }
+    command
+}
+
+/// Runs `command` with `stdin` and collects its output.
+fn run_command(mut command: Command, stdin: &str) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // A command that exits without reading its input closes the pipe.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
     }
 }
 
@@ -333,8 +365,10 @@ fn every_command_in_human_and_json_form() {
     );
 
     // -v traces to stderr, without secrets (checked for every run on drop).
+    // No colour codes: stderr is not a terminal here.
     let verbose = f.ok("user", &["-v", "whoami"]);
     assert!(verbose.stderr.contains("whoami"), "{}", verbose.stderr);
+    assert!(!verbose.stderr.contains('\u{1b}'), "{:?}", verbose.stderr);
 
     // --token and STEPS_TOKEN take an explicit token.
     let token = f.stored_token("user");
@@ -398,6 +432,10 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
         &["login"],
         &["job-token", "get", "abc"],
         &["nope"],
+        &["whoami", "--timeout", "0"],
+        &["whoami", "--timeout", "0s"],
+        // Once a panic: a deadline past the end of the clock.
+        &["whoami", "--timeout", "30500568904943w"],
     ] {
         assert_eq!(f.run("user", args, "").code, 2, "{args:?}");
     }
@@ -556,4 +594,96 @@ fn the_demo_walks_the_lifecycle() {
 
 fn write_private(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let f = Fixture::new("pipe");
+    f.login("admin", ADMIN);
+    f.ok("admin", &["job-token", "create"]);
+    for args in [
+        &["demo"][..],
+        &["demo", "--json"],
+        &["whoami"],
+        &["job-token", "list"],
+        &["job-token", "list", "--json"],
+        &["completions", "bash"],
+    ] {
+        let mut command = f.command("admin");
+        // The reading end is closed before the command writes: as
+        // `steps demo | head -0`.
+        let mut child = command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_token_or_password_bound_for_plain_http_elsewhere_is_warned_about() {
+    let f = Fixture::new("cleartext");
+    // Nothing is reached: the proxy is down, so the name is never looked
+    // up and no packet leaves this machine.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let remote = "http://api.steps.test:9";
+    let warning = "steps: warning: http://api.steps.test:9 is not encrypted";
+    let proxy = [("HTTP_PROXY", dead_url.as_str())];
+
+    let run = f.run_with_env(
+        "user",
+        &["whoami", "--api-url", remote],
+        "",
+        &[("HTTP_PROXY", &dead_url), ("STEPS_TOKEN", "stl_TEST_cleartext")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with(warning) && lines[0].contains("token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("stl_TEST_cleartext"));
+
+    let login = [
+        "login",
+        "--email",
+        USER.0,
+        "--password-stdin",
+        "--api-url",
+        remote,
+    ];
+    let run = f.run_with_env("user", &login, &format!("{}\n", USER.1), &proxy);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(warning) && run.stderr.contains("password"),
+        "{}",
+        run.stderr
+    );
+
+    // Loopback is this machine: no warning.
+    let port = f.emulator.base_url().rsplit(':').next().unwrap().to_owned();
+    for url in [
+        f.emulator.base_url().to_owned(),
+        format!("http://localhost:{port}"),
+    ] {
+        let run = f.run_with_env(
+            "user",
+            &["login", "--email", USER.0, "--password-stdin", "--api-url", &url],
+            &format!("{}\n", USER.1),
+            &[],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "", "{url}");
+    }
 }
