@@ -230,7 +230,12 @@ impl Transport {
         credential: &Credential,
         first: Request<Bytes>,
     ) -> Result<O::Output, TransportError> {
-        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
+        let now = tokio::time::Instant::now();
+        // A timeout too large to add (`Duration::MAX`, say) means no
+        // deadline that could pass: about thirty years.
+        let deadline = now
+            .checked_add(self.inner.request_timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400));
         let mut attempt = 0;
         let mut first = Some(first);
         // Whether an earlier attempt may have taken effect: then the

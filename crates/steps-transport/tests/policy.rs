@@ -311,3 +311,17 @@ async fn a_404_is_not_found_when_no_earlier_attempt_can_have_deleted() {
     let error = t.execute(&read(), &user()).await.expect_err("not found");
     assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_huge_request_timeout_does_not_panic() {
+    let script = Arc::new(Script {
+        steps: Mutex::new(vec![Step::Ok(RECORD)].into()),
+        sent: Mutex::new(Vec::new()),
+    });
+    let t = Transport::builder()
+        .request_timeout(Duration::MAX)
+        .sender(script.clone())
+        .build(CloudContext::new("http://127.0.0.1:9").unwrap())
+        .unwrap();
+    t.execute(&read(), &user()).await.expect("no overflow");
+}
