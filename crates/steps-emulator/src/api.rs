@@ -194,3 +194,105 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use http::{Method, Request};
+    use http_body_util::{BodyExt, Full};
+    use serde_json::Value;
+
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::Clock;
+    use crate::faults::FaultSet;
+    use crate::store::{Sizes, Store};
+    use crate::Account;
+
+    /// One request through the whole pipeline (no socket); the JSON answer.
+    async fn call(state: &State, method: Method, path: &str, token: Option<&str>, body: &str) -> Value {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let request = request.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
+        let response = handle(state, request).await.expect("an answer");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        }
+    }
+
+    /// The "flat memory" proof: under a loop of logins, creates and
+    /// deletes on the emulator's movable clock, the store holds what is
+    /// live and nothing more, however long the loop runs.
+    #[tokio::test]
+    async fn the_store_stays_flat_under_a_login_and_create_loop() {
+        let accounts = [Account::admin("admin@x", "pw")];
+        let state = State::new(
+            Store::new(&accounts, 60),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+        );
+        let login = r#"{"email":"admin@x","password":"pw"}"#;
+        let mut largest = Sizes {
+            secrets: 0,
+            records: 0,
+            expiring: 0,
+        };
+        for _ in 0..2_000 {
+            let token = call(&state, Method::POST, "/api/login", None, login).await["token"]
+                .as_str()
+                .expect("a login token")
+                .to_owned();
+            for (kind, duration) in [("job_token", 30), ("api_key", 20)] {
+                let created = call(
+                    &state,
+                    Method::POST,
+                    &format!("/api/{kind}"),
+                    Some(&token),
+                    &format!(r#"{{"duration":{duration}}}"#),
+                )
+                .await;
+                assert!(created["duration"] == duration, "{created}");
+            }
+            // A long-lived token, deleted at once: nothing of it stays.
+            let kept = call(&state, Method::POST, "/api/job_token", Some(&token), "{}").await;
+            let id = kept["token_id"].as_i64().expect("an id");
+            call(
+                &state,
+                Method::DELETE,
+                &format!("/api/job_token/{id}"),
+                Some(&token),
+                "",
+            )
+            .await;
+            state.advance_clock(Duration::from_secs(1));
+            let sizes = state.store().sizes();
+            largest.secrets = largest.secrets.max(sizes.secrets);
+            largest.records = largest.records.max(sizes.records);
+            largest.expiring = largest.expiring.max(sizes.expiring);
+        }
+        // Live at any moment: the logins of the last 60 s, the job tokens
+        // of the last 30 s and the API keys of the last 20 s.
+        assert!(largest.secrets <= 60 + 30 + 20, "{largest:?}");
+        assert!(largest.records <= 30 + 20, "{largest:?}");
+        assert_eq!(largest.expiring, largest.secrets, "{largest:?}");
+        assert_eq!(state.token_counts(), (29, 19));
+        // Once everything has expired, nothing is left.
+        state.advance_clock(Duration::from_secs(60));
+        let empty = Sizes {
+            secrets: 0,
+            records: 0,
+            expiring: 0,
+        };
+        assert_eq!(state.store().sizes(), empty);
+    }
+}
