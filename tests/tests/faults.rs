@@ -185,7 +185,9 @@ async fn a_create_that_never_finished_connecting_times_out_without_an_unknown_ou
         .expect_err("no handshake");
     let elapsed = started.elapsed();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error:?}");
-    assert!(elapsed < Duration::from_millis(2_900), "{elapsed:?}");
+    // The client's capability request goes first (one attempt, cut by the
+    // connect timeout), then the create's 2 s.
+    assert!(elapsed < Duration::from_millis(3_500), "{elapsed:?}");
     // Connecting timed out, so the create was tried again: nothing was sent.
     assert!(
         accepted.load(std::sync::atomic::Ordering::SeqCst) >= 2,

@@ -211,6 +211,23 @@ impl Transport {
         op: &O,
         credential: &Credential,
     ) -> Result<O::Output, TransportError> {
+        self.execute_with(op, credential, &self.inner.retry).await
+    }
+
+    /// [`Self::execute`] under another retry policy than the transport's:
+    /// [`RetryPolicy::never`] for a request whose failure the caller
+    /// handles itself (the facade's capability discovery, which takes any
+    /// failure to mean a v1 server and should cost one request, not three).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::execute`].
+    pub async fn execute_with<O: Operation>(
+        &self,
+        op: &O,
+        credential: &Credential,
+        policy: &RetryPolicy,
+    ) -> Result<O::Output, TransportError> {
         let request = op.build_request(&self.inner.ctx, credential)?;
         let span = tracing::info_span!(
             "steps.operation",
@@ -218,7 +235,9 @@ impl Transport {
             method = %request.method(),
             path = request.uri().path(),
         );
-        self.attempts(op, credential, request).instrument(span).await
+        self.attempts(op, credential, request, policy)
+            .instrument(span)
+            .await
     }
 
     /// Sends, sleeps and logs; [`decide`] says what follows a failure.
@@ -229,6 +248,7 @@ impl Transport {
         op: &O,
         credential: &Credential,
         first: Request<Bytes>,
+        policy: &RetryPolicy,
     ) -> Result<O::Output, TransportError> {
         let now = tokio::time::Instant::now();
         // A timeout too large to add (`Duration::MAX`, say) means no
@@ -287,7 +307,7 @@ impl Transport {
                 attempts: attempt,
                 may_have_taken_effect: resent_after_effect,
             };
-            match decide(outcome, op.idempotency(), &self.inner.retry, history, time_left) {
+            match decide(outcome, op.idempotency(), policy, history, time_left) {
                 Decision::Return => return Err(error),
                 Decision::OutcomeUnknown => return Err(unknown_outcome::<O>(error)),
                 Decision::RetryAfter(wait) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use steps_core::{Capabilities, CloudContext, Credential, Login, LoginToken, Meta, Secret};
-use steps_transport::{Transport, TransportBuilder};
+use steps_transport::{RetryPolicy, Transport, TransportBuilder};
 
 use crate::{Error, Result};
 
@@ -194,14 +194,16 @@ impl Client {
     }
 
     /// What the server offers (protocol v2's `GET /api/meta`), asked once
-    /// per client, when first needed, and remembered. A server that does
+    /// per client (one attempt, never retried), when first needed, and
+    /// remembered. A server that does
     /// not answer it in [`META_TIMEOUT`], or answers anything but the meta
     /// object (a v1 server's 404, say), is a v1 server: this never fails.
     pub async fn capabilities(&self) -> Capabilities {
         self.capabilities
             .get_or_init(|| async {
                 let anonymous = Credential::none();
-                let asked = self.transport.execute(&Meta, &anonymous);
+                let never = RetryPolicy::never();
+                let asked = self.transport.execute_with(&Meta, &anonymous, &never);
                 match tokio::time::timeout(META_TIMEOUT, asked).await {
                     Ok(Ok(capabilities)) => capabilities,
                     Ok(Err(error)) => {
