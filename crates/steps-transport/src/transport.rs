@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Request;
-use steps_core::{CloudContext, Credential, Operation, ResponseError};
+use steps_core::{CloudContext, Credential, Idempotency, Operation, ResponseError};
 use tracing::Instrument;
 
 use crate::error::TransportError;
@@ -273,11 +273,18 @@ impl Transport {
                 None => op.build_request(&self.inner.ctx, credential)?,
             };
             let started = Instant::now();
-            let sent = self
-                .inner
-                .sender
-                .send_by(request, self.inner.max_body, deadline)
-                .await;
+            let sender = &self.inner.sender;
+            let sent = if op.idempotency() == Idempotency::Idempotent {
+                // Whether a timed-out attempt had a connection changes
+                // nothing for a request that may be sent again, so it is
+                // not tracked (tracking costs a channel per request).
+                match tokio::time::timeout_at(deadline, sender.send(request, self.inner.max_body)).await {
+                    Ok(sent) => sent,
+                    Err(_) => Err(SendError::TimedOut { connected: true }),
+                }
+            } else {
+                sender.send_by(request, self.inner.max_body, deadline).await
+            };
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let (error, outcome) = match sent {
                 Ok(response) => {
