@@ -53,3 +53,8 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 
 pub mod conformance;
 pub mod proxy;
+
+/// The workspace README's examples, compiled as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

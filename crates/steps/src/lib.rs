@@ -75,7 +75,9 @@ pub use steps_core::{
 };
 pub use steps_transport::{Proxy, ProxyError, RetryPolicy, TransportBuilder};
 
-/// The README's examples, compiled as doctests.
-#[doc = include_str!("../../../README.md")]
+/// This crate's README's examples, compiled as doctests. (The workspace
+/// README's are compiled by the `steps-tests` crate: a published crate may
+/// include only files inside its package.)
+#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
