@@ -55,7 +55,13 @@ const CHECKS: [Check; 6] = [
     // beyond the registry index; `--no-verify` skips building the packages.
     Check::Cargo {
         env: &[],
-        args: &["package", "--workspace", "--no-verify", "--locked", "--allow-dirty"],
+        args: &[
+            "package",
+            "--workspace",
+            "--no-verify",
+            "--locked",
+            "--allow-dirty",
+        ],
     },
     // OpenAPI conformance: schemathesis (from PyPI, in a virtual environment
     // under target/) against a fresh emulator. About a minute.
