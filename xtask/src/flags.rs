@@ -76,7 +76,7 @@ const SUBCOMMANDS: [Subcommand; 6] = [
         name: "ci",
         args: "[--list]",
         about: "the checks CI runs (.ci/run runs this), in order: format check, clippy and rustdoc \
-                with -D warnings, the tests with --locked, schemathesis with seed 1; --list prints \
+                with -D warnings, the tests with --locked, cargo package, schemathesis with seed 1; --list prints \
                 them without running them",
     },
     Subcommand {
