@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
-    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, TokenRecord,
+    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate, TokenRecord,
 };
-use crate::wire::{wire_object, Record};
+use crate::wire::{self, wire_object, Record};
 use crate::{Access, Extra, ResponseError, Secret};
 
 const PATH: &str = "/api/api_key";
@@ -36,9 +36,13 @@ pub struct ApiKey {
     /// Whether this is the server's replay of an earlier create with the
     /// same idempotency key (protocol v2): the same token, not a new one.
     pub replayed: bool,
+    /// When its secret was last rotated (protocol v2, feature `rotation`),
+    /// if it was.
+    pub rotated_at: Option<SystemTime>,
 }
 
-/// As derived, but `replayed` only when it is true, so that what a v1
+/// As derived, but `replayed` only when it is true and `rotated_at` only
+/// when set, so that what a v1
 /// exchange prints (and its snapshots) is unchanged by the v2 flag.
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,6 +57,9 @@ impl std::fmt::Debug for ApiKey {
             .field("extra", &self.extra);
         if self.replayed {
             out.field("replayed", &self.replayed);
+        }
+        if let Some(rotated_at) = &self.rotated_at {
+            out.field("rotated_at", rotated_at);
         }
         out.finish()
     }
@@ -75,6 +82,7 @@ wire_object! {
         created_at: u64,
         expires_at: u64,
         api_key: Option<Secret>,
+        rotated_at: Option<u64>,
     }
 }
 
@@ -93,6 +101,10 @@ impl Record for ApiKeyWire {
             api_key: self.api_key,
             extra: self.extra,
             replayed: false,
+            rotated_at: match self.rotated_at {
+                Some(at) => Some(wire::unix_time(operation, status, "rotated_at", at)?),
+                None => None,
+            },
         })
     }
 }
@@ -149,3 +161,8 @@ pub type DeleteApiKey = Delete<ApiKey>;
 /// `GET /api/api_key?limit=L&after=A`: one page of all API keys, without
 /// secrets. Admin only.
 pub type ListApiKeys = List<ApiKey>;
+
+/// `POST /api/api_key/{api_key_id}/rotate` (protocol v2, feature `rotation`): a new secret for
+/// the ApiKey (returned this once), the old one working for the grace period.
+/// Admin only.
+pub type RotateApiKey = Rotate<ApiKey>;

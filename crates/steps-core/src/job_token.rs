@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
-    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, TokenRecord,
+    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate, TokenRecord,
 };
-use crate::wire::{wire_object, Record};
+use crate::wire::{self, wire_object, Record};
 use crate::{Access, Extra, ResponseError, Secret};
 
 const PATH: &str = "/api/job_token";
@@ -36,9 +36,13 @@ pub struct JobToken {
     /// Whether this is the server's replay of an earlier create with the
     /// same idempotency key (protocol v2): the same token, not a new one.
     pub replayed: bool,
+    /// When its secret was last rotated (protocol v2, feature `rotation`),
+    /// if it was.
+    pub rotated_at: Option<SystemTime>,
 }
 
-/// As derived, but `replayed` only when it is true, so that what a v1
+/// As derived, but `replayed` only when it is true and `rotated_at` only
+/// when set, so that what a v1
 /// exchange prints (and its snapshots) is unchanged by the v2 flag.
 impl std::fmt::Debug for JobToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,6 +58,9 @@ impl std::fmt::Debug for JobToken {
         if self.replayed {
             out.field("replayed", &self.replayed);
         }
+        if let Some(rotated_at) = &self.rotated_at {
+            out.field("rotated_at", rotated_at);
+        }
         out.finish()
     }
 }
@@ -67,6 +74,7 @@ wire_object! {
         created_at: u64,
         expires_at: u64,
         token: Option<Secret>,
+        rotated_at: Option<u64>,
     }
 }
 
@@ -85,6 +93,10 @@ impl Record for JobTokenWire {
             token: self.token,
             extra: self.extra,
             replayed: false,
+            rotated_at: match self.rotated_at {
+                Some(at) => Some(wire::unix_time(operation, status, "rotated_at", at)?),
+                None => None,
+            },
         })
     }
 }
@@ -141,3 +153,8 @@ pub type DeleteJobToken = Delete<JobToken>;
 /// `GET /api/job_token?limit=L&after=A`: one page of all job tokens, without
 /// secrets. Admin only.
 pub type ListJobTokens = List<JobToken>;
+
+/// `POST /api/job_token/{token_id}/rotate` (protocol v2, feature `rotation`): a new secret for
+/// the JobToken (returned this once), the old one working for the grace period.
+/// The owner's login token or an admin's.
+pub type RotateJobToken = Rotate<JobToken>;

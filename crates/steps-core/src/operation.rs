@@ -70,7 +70,8 @@ pub trait Operation {
     /// may say otherwise ([`Self::idempotency`]).
     const IDEMPOTENCY: Idempotency;
 
-    /// Who may call it.
+    /// Who may call operations of this type. A value may say otherwise
+    /// ([`Self::access`]).
     const ACCESS: Access;
 
     /// Whether this operation may be sent more than once: what a transport
@@ -80,9 +81,17 @@ pub trait Operation {
         Self::IDEMPOTENCY
     }
 
+    /// Who may call this operation: what [`Self::build_request`] checks
+    /// the credential against. [`Self::ACCESS`] unless the value says
+    /// otherwise (a v2 list of the caller's own job tokens needs a login
+    /// token, not an admin's).
+    fn access(&self) -> Access {
+        Self::ACCESS
+    }
+
     /// Builds the request as the holder of `credential`, checking the
     /// operation's preconditions first (the credential against
-    /// [`Self::ACCESS`], then the operation's own input).
+    /// [`Self::access`], then the operation's own input).
     ///
     /// # Errors
     ///

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// What the server knows of a token's holder.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Identity {
     /// The holder's user id.
@@ -27,6 +27,36 @@ pub struct Identity {
     pub expires_at: Option<SystemTime>,
     /// Fields this version does not know.
     pub extra: Extra,
+    /// For a job token, its id (protocol v2, feature `self`).
+    pub token_id: Option<i64>,
+    /// For an API key, its id (protocol v2, feature `self`).
+    pub api_key_id: Option<i64>,
+    /// For a job token or API key, its label (protocol v2, feature `self`).
+    pub label: Option<String>,
+}
+
+/// As derived, but the v2 fields only when present, so that a v1 whoami
+/// prints as it always has.
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Identity");
+        out.field("user_id", &self.user_id)
+            .field("token_type", &self.token_type)
+            .field("token_type_code", &self.token_type_code)
+            .field("is_admin", &self.is_admin)
+            .field("expires_at", &self.expires_at)
+            .field("extra", &self.extra);
+        if let Some(id) = self.token_id {
+            out.field("token_id", &id);
+        }
+        if let Some(id) = self.api_key_id {
+            out.field("api_key_id", &id);
+        }
+        if let Some(label) = &self.label {
+            out.field("label", label);
+        }
+        out.finish()
+    }
 }
 
 /// `GET /api/whoami`: who holds the token it is sent with. Accepts any
@@ -40,6 +70,9 @@ wire_object! {
         token_type: u64,
         is_admin: Option<bool>,
         expires_at: Option<u64>,
+        token_id: Option<i64>,
+        api_key_id: Option<i64>,
+        label: Option<String>,
     }
 }
 
@@ -82,6 +115,9 @@ impl Operation for Whoami {
             is_admin: wire.is_admin.unwrap_or(false),
             expires_at,
             extra: wire.extra,
+            token_id: wire.token_id,
+            api_key_id: wire.api_key_id,
+            label: wire.label,
         })
     }
 }

@@ -6,6 +6,7 @@
 mod create;
 mod item;
 mod list;
+mod rotate;
 
 use std::time::{Duration, SystemTime};
 
@@ -15,6 +16,8 @@ use http::{Response, StatusCode};
 pub use create::Create;
 pub use item::{Delete, Read};
 pub use list::List;
+pub(crate) use rotate::RotateBody;
+pub use rotate::{Rotate, MAX_ROTATION_GRACE};
 
 use crate::error::DecodeError;
 use crate::wire::{self, Record, Shaped};
@@ -40,6 +43,8 @@ pub(crate) mod sealed {
         const DELETE: &'static str;
         /// The list operation's name.
         const LIST: &'static str;
+        /// The rotate operation's name (protocol v2).
+        const ROTATE: &'static str;
         /// Reads the record a create answered, which must carry its secret.
         fn parse_created(operation: &'static str, response: &Response<Bytes>) -> Result<Self, ResponseError>;
         /// Reads the record a read answered (no secret).
@@ -78,6 +83,7 @@ macro_rules! resource_wire {
             const READ: &'static str = concat!($prefix, ".read");
             const DELETE: &'static str = concat!($prefix, ".delete");
             const LIST: &'static str = concat!($prefix, ".list");
+            const ROTATE: &'static str = concat!($prefix, ".rotate");
 
             fn parse_created(
                 operation: &'static str,

@@ -83,3 +83,18 @@ pub(crate) fn to_json(operation: &'static str, body: &impl serde::Serialize) -> 
         reason: "the request body could not be encoded".to_owned(),
     })
 }
+
+/// Appends `value` to a query string, percent-encoding every byte but the
+/// unreserved characters of RFC 3986 (`A-Z a-z 0-9 - . _ ~`).
+pub(crate) fn percent_encode(value: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
+}

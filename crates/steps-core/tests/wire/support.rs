@@ -14,7 +14,16 @@ pub(crate) const LOGIN_TOKEN: &str = "stl_TEST_login_token_not_a_secret";
 pub(crate) const PASSWORD: &str = "TEST-password-not-a-secret";
 pub(crate) const JOB_SECRET: &str = "stj_TEST_job_token_not_a_secret";
 pub(crate) const API_SECRET: &str = "stk_TEST_api_key_not_a_secret";
-pub(crate) const ALL_SECRETS: [&str; 4] = [LOGIN_TOKEN, PASSWORD, JOB_SECRET, API_SECRET];
+pub(crate) const ROTATED_JOB_SECRET: &str = "stj_TEST_rotated_not_a_secret";
+pub(crate) const ROTATED_API_SECRET: &str = "stk_TEST_rotated_not_a_secret";
+pub(crate) const ALL_SECRETS: [&str; 6] = [
+    LOGIN_TOKEN,
+    PASSWORD,
+    JOB_SECRET,
+    API_SECRET,
+    ROTATED_JOB_SECRET,
+    ROTATED_API_SECRET,
+];
 
 /// The context every snapshot is made with: a fixed user agent, so that a
 /// version bump does not churn snapshots.
@@ -159,7 +168,7 @@ pub(crate) fn check_operation<O>(
 /// The protocol v2 operations and request variants the snapshot tests
 /// cover, by snapshot name (below `v2.`), with the response cases each adds
 /// to the v1 ones.
-pub(crate) const V2_OPERATIONS: [(&str, &[&str]); 3] = [
+pub(crate) const V2_OPERATIONS: [(&str, &[&str]); 9] = [
     ("meta", &[]),
     (
         "job_token.create",
@@ -169,7 +178,24 @@ pub(crate) const V2_OPERATIONS: [(&str, &[&str]); 3] = [
         "api_key.create",
         &["replayed", "409_in_progress", "422_key_reused"],
     ),
+    ("whoami", &["api_key"]),
+    ("job_token.list", &[]),
+    ("token.revoke_self", &[]),
+    (
+        "job_token.rotate",
+        &["replayed", "409_in_progress", "422_key_reused"],
+    ),
+    ("api_key.rotate", &[]),
+    ("token.rotate_self", &["api_key"]),
 ];
+
+/// A response case of a successful status with a JSON body.
+pub(crate) fn ok_case(name: &'static str, status: u16, body: &str) -> (&'static str, Response<Bytes>) {
+    (
+        name,
+        response(status, &[("content-type", "application/json")], body),
+    )
+}
 
 /// A v2 create's own response cases: a replay of the first answer, a key
 /// whose first request is still being handled, and a key reused for
