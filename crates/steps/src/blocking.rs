@@ -266,6 +266,33 @@ impl Session {
         self.runtime.run(async { Ok(self.inner.is_admin().await) })
     }
 
+    /// See [`crate::Session::logout`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Session::logout`].
+    pub fn logout(&self) -> Result<bool> {
+        self.runtime.run(self.inner.logout())
+    }
+
+    /// See [`crate::Session::revoke_self`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Session::revoke_self`].
+    pub fn revoke_self(&self) -> Result<()> {
+        self.runtime.run(self.inner.revoke_self())
+    }
+
+    /// See [`crate::Session::rotate_self`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Session::rotate_self`].
+    pub fn rotate_self(&self, grace: Option<Duration>) -> Result<steps_core::RotatedSelf> {
+        self.runtime.run(self.inner.rotate_self(grace))
+    }
+
     /// The async session underneath.
     pub fn as_async(&self) -> &crate::Session {
         &self.inner
@@ -362,6 +389,26 @@ impl<R: Resource> Tokens<'_, R> {
     /// As [`crate::Tokens::list`].
     pub fn list(&self) -> Result<Vec<R>> {
         self.session.runtime.run(self.tokens().list())
+    }
+
+    /// See [`crate::Tokens::list_filtered`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::list_filtered`].
+    pub fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<R>> {
+        self.session
+            .runtime
+            .run(self.tokens().list_filtered(label, user_id))
+    }
+
+    /// See [`crate::Tokens::rotate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::rotate`].
+    pub fn rotate(&self, id: i64, grace: Option<Duration>) -> Result<R> {
+        self.session.runtime.run(self.tokens().rotate(id, grace))
     }
 
     /// The pages of [`Self::list`], fetched one at a time as the iterator

@@ -45,6 +45,10 @@ pub enum ErrorKind {
     /// A create failed after it may have reached the server: the token may
     /// have been created.
     OutcomeUnknown,
+    /// The server does not offer the protocol feature the call needs
+    /// ([`Error::unsupported_feature`] names it): a v1 server, or a v2
+    /// server without it. Nothing was sent.
+    Unsupported,
     /// A `steps::blocking` call was made from inside an async runtime,
     /// where it would block the runtime's thread or deadlock: nothing was
     /// sent. Use the async facade there.
@@ -65,7 +69,7 @@ pub struct Error {
 enum Repr {
     /// The transport speaks of requests that may have taken effect; the
     /// only such requests the SDK sends are creates, so it says so.
-    #[error("{operation}: outcome unknown: the token may have been created")]
+    #[error("{operation}: outcome unknown: {}", unknown_effect(operation))]
     OutcomeUnknown {
         operation: &'static str,
         #[source]
@@ -84,9 +88,36 @@ enum Repr {
     /// waiting for it gets.
     #[error(transparent)]
     Shared(std::sync::Arc<Error>),
+    #[error("the server does not offer protocol feature {:?}, which this call needs", .0.name())]
+    Unsupported(steps_core::Feature),
+}
+
+/// What an unknown outcome may have done, in the user's terms.
+fn unknown_effect(operation: &str) -> &'static str {
+    if operation.ends_with("rotate") || operation.ends_with("rotate_self") {
+        "the token may have been rotated"
+    } else {
+        "the token may have been created"
+    }
 }
 
 impl Error {
+    pub(crate) fn unsupported(feature: steps_core::Feature) -> Self {
+        Error {
+            repr: Repr::Unsupported(feature),
+        }
+    }
+
+    /// The protocol feature the server does not offer, for an
+    /// [`ErrorKind::Unsupported`] error.
+    pub fn unsupported_feature(&self) -> Option<steps_core::Feature> {
+        match &self.repr {
+            Repr::Unsupported(feature) => Some(*feature),
+            Repr::Shared(error) => error.unsupported_feature(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn shared(error: std::sync::Arc<Error>) -> Self {
         Error {
             repr: Repr::Shared(error),
@@ -111,6 +142,7 @@ impl Error {
         let transport = match &self.repr {
             Repr::Config(_) => return ErrorKind::Config,
             Repr::BlockingInAsync => return ErrorKind::BlockingInAsync,
+            Repr::Unsupported(_) => return ErrorKind::Unsupported,
             Repr::OutcomeUnknown { .. } => return ErrorKind::OutcomeUnknown,
             Repr::Shared(error) => return error.kind(),
             Repr::Transport(t) => t,
@@ -148,7 +180,7 @@ impl Error {
             Repr::Transport(t) => t.response(),
             Repr::OutcomeUnknown { cause, .. } => cause.response(),
             Repr::Shared(error) => error.response(),
-            Repr::Config(_) | Repr::BlockingInAsync => None,
+            Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
         }
     }
 
@@ -181,7 +213,7 @@ impl Error {
             Repr::Transport(t) => t.operation(),
             Repr::OutcomeUnknown { operation, .. } => Some(operation),
             Repr::Shared(error) => error.operation(),
-            Repr::Config(_) | Repr::BlockingInAsync => None,
+            Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
         }
     }
 

@@ -71,7 +71,7 @@ pub use tokens::{ApiKeys, JobTokens, Tokens};
 
 pub use steps_core::{
     self, ApiKey, Capabilities, Expiry, Extra, Feature, IdempotencyKey, Identity, JobToken, ListApiKeys,
-    ListJobTokens, LoginToken, Page, Resource, ResponseErrorKind, Secret, TokenType,
+    ListJobTokens, LoginToken, Page, Resource, ResponseErrorKind, RotatedSelf, Secret, TokenType,
 };
 pub use steps_transport::{Proxy, ProxyError, RetryPolicy, TransportBuilder};
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use steps_core::{
-    Credential, Expiry, Identity, ListOperation, LoginToken, Operation, Page, ResponseErrorKind, Secret,
-    Whoami,
+    BuildError, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation, Page,
+    ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, Whoami,
 };
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
@@ -43,6 +43,9 @@ struct Inner {
     /// Held while logging in again, so that one renewal serves all; holds
     /// the error of the last login that failed.
     renewing: Mutex<Option<Arc<Error>>>,
+    /// Set by a logout or a revocation: calls fail from then on instead of
+    /// logging in again.
+    ended: std::sync::atomic::AtomicBool,
     /// Logins finished, successful or not. A call reads it before waiting
     /// for `renewing`: if it moved while the call waited and the token did
     /// not change, the login it waited for failed, and it shares the error.
@@ -128,6 +131,7 @@ impl Session {
                 }),
                 renewing: Mutex::new(None),
                 logins: AtomicU64::new(0),
+                ended: std::sync::atomic::AtomicBool::new(false),
                 client,
             }),
         }
@@ -147,6 +151,95 @@ impl Session {
     /// Whether the user is an admin, if the server said at login.
     pub async fn is_admin(&self) -> Option<bool> {
         self.current().token.is_admin
+    }
+
+    /// Logs out: on a server that offers [`Feature::SelfToken`] (protocol
+    /// v2), revokes the login token server-side and returns `true`; on
+    /// another, returns `false`, and the token stays valid until it
+    /// expires. Either way the session (and its clones) makes no more
+    /// calls: they fail with [`ErrorKind::NotLoggedIn`](crate::ErrorKind::NotLoggedIn).
+    ///
+    /// # Errors
+    ///
+    /// The revocation failed (a network error, say); the session is still
+    /// ended.
+    pub async fn logout(&self) -> Result<bool> {
+        let revoke = if self
+            .inner
+            .client
+            .capabilities()
+            .await
+            .supports(Feature::SelfToken)
+        {
+            self.call(&RevokeSelf).await.map(|()| true)
+        } else {
+            Ok(false)
+        };
+        self.inner.ended.store(true, Ordering::Release);
+        revoke
+    }
+
+    /// Revokes the session's own token server-side, whatever its type: a
+    /// leaked job token or API key killed with itself, or a login token
+    /// logged out. Protocol v2, feature [`Feature::SelfToken`]. The session
+    /// makes no more calls.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer it (nothing is sent, and the session goes on); otherwise a
+    /// network or server error.
+    pub async fn revoke_self(&self) -> Result<()> {
+        if !self
+            .inner
+            .client
+            .capabilities()
+            .await
+            .supports(Feature::SelfToken)
+        {
+            return Err(Error::unsupported(Feature::SelfToken));
+        }
+        let revoked = self.call(&RevokeSelf).await;
+        self.inner.ended.store(true, Ordering::Release);
+        revoked
+    }
+
+    /// A job token's or API key's session rotates its own secret (protocol
+    /// v2, feature [`Feature::Rotation`]); the new one is returned this
+    /// once, and the session goes on with it. The old secret keeps working
+    /// for `grace`.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer rotation; [`Forbidden`](crate::ErrorKind::Forbidden) for a
+    /// login token.
+    pub async fn rotate_self(&self, grace: Option<Duration>) -> Result<RotatedSelf> {
+        let capabilities = self.inner.client.capabilities().await;
+        if !capabilities.supports(Feature::Rotation) {
+            return Err(Error::unsupported(Feature::Rotation));
+        }
+        let mut op = RotateSelf::new();
+        if let Some(grace) = grace {
+            op = op.grace(grace);
+        }
+        if capabilities.supports(Feature::Idempotency) {
+            if let Some(key) = crate::tokens::random_key() {
+                op = op.idempotency_key(key);
+            }
+        }
+        let rotated = self.call(&op).await?;
+        let secret = match &rotated {
+            RotatedSelf::JobToken(token) => token.token.clone(),
+            RotatedSelf::ApiKey(key) => key.api_key.clone(),
+            _ => None,
+        };
+        if let Some(secret) = secret {
+            let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
+            current.token = LoginToken::from_secret(secret);
+            current.generation += 1;
+        }
+        Ok(rotated)
     }
 
     /// Who holds this session's token.
@@ -237,6 +330,9 @@ impl Session {
     /// Runs `op` with the session's credential; after a 401, logs in again
     /// once (if it can) and runs it again with the new one.
     pub(crate) async fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
+        if self.inner.ended.load(Ordering::Acquire) {
+            return Err(Error::from(BuildError::NotLoggedIn { operation: O::NAME }));
+        }
         let (credential, generation) = self.credential().await?;
         let transport = &self.inner.client.transport;
         match transport.execute(op, &credential).await {

@@ -5,10 +5,11 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use steps_core::{
-    ApiKey, Create, Delete, Feature, IdempotencyKey, JobToken, List, Read, Resource, DEFAULT_DURATION,
+    ApiKey, Capabilities, Create, Delete, Feature, IdempotencyKey, JobToken, List, Read, Resource, Rotate,
+    DEFAULT_DURATION,
 };
 
-use crate::{Pages, Result, Session};
+use crate::{Error, Pages, Result, Session};
 
 impl Session {
     /// The user's job tokens.
@@ -133,14 +134,89 @@ impl<R: Resource> Tokens<'_, R> {
         self.session.call(&Delete::<R>::new(id)).await
     }
 
-    /// All of them (admin only), following every page.
+    /// All of them, following every page: for an admin, everyone's; for a
+    /// user, on a server that offers [`Feature::OwnTokens`] (protocol v2),
+    /// their own job tokens.
     ///
     /// # Errors
     ///
     /// [`Forbidden`](crate::ErrorKind::Forbidden) or
-    /// [`AdminRequired`](crate::ErrorKind::AdminRequired) for a non-admin.
+    /// [`AdminRequired`](crate::ErrorKind::AdminRequired) for a non-admin
+    /// of a server without `own_tokens`.
     pub async fn list(&self) -> Result<Vec<R>> {
-        self.session.collect_all(first_page(None)).await
+        let mut first = first_page(None);
+        if self
+            .session
+            .client()
+            .capabilities()
+            .await
+            .supports(Feature::OwnTokens)
+        {
+            first = first.own();
+        }
+        self.session.collect_all(first).await
+    }
+
+    /// Every token with exactly this `label`, and with `user_id` the given
+    /// user's only (admins, or a user's own id), following every page.
+    /// Protocol v2, feature [`Feature::OwnTokens`].
+    ///
+    /// After a create whose outcome is unknown (a v1 server), this is how
+    /// to find out: list by the label you gave it, and look for a token
+    /// created since just before the create was sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer `own_tokens` (a v1 server would ignore the filter and list
+    /// every token); otherwise as [`Self::list`].
+    pub async fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<R>> {
+        self.require(Feature::OwnTokens).await?;
+        let mut first = first_page(None).own();
+        if let Some(label) = label {
+            first = first.label(label);
+        }
+        if let Some(user_id) = user_id {
+            first = first.user_id(user_id);
+        }
+        self.session.collect_all(first).await
+    }
+
+    /// Gives one a new secret, returned this once, keeping its id, label
+    /// and lifetime; the old secret keeps working for `grace` (default: it
+    /// is refused at once). Protocol v2, feature [`Feature::Rotation`].
+    /// Retried safely with a random idempotency key where the server
+    /// offers [`Feature::Idempotency`]: a re-send returns the same new
+    /// secret and does not rotate twice.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer rotation; [`NotFound`](crate::ErrorKind::NotFound) for an
+    /// unknown id; as for a create when it may have happened.
+    pub async fn rotate(&self, id: i64, grace: Option<Duration>) -> Result<R> {
+        let capabilities = self.require(Feature::Rotation).await?;
+        let mut op = Rotate::<R>::new(id);
+        if let Some(grace) = grace {
+            op = op.grace(grace);
+        }
+        if capabilities.supports(Feature::Idempotency) {
+            if let Some(key) = random_key() {
+                op = op.idempotency_key(key);
+            }
+        }
+        self.session.call(&op).await
+    }
+
+    /// The server's capabilities, or [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+    /// if `feature` is not among them.
+    async fn require(&self, feature: Feature) -> Result<Capabilities> {
+        let capabilities = self.session.client().capabilities().await;
+        if capabilities.supports(feature) {
+            Ok(capabilities)
+        } else {
+            Err(Error::unsupported(feature))
+        }
     }
 
     /// The pages of [`Self::list`], fetched lazily, `limit` per page.
@@ -159,7 +235,7 @@ fn first_page<R: Resource>(limit: Option<u32>) -> List<R> {
 
 /// A fresh key: 128 bits from the operating system. `None` if the OS cannot
 /// give them, and the create goes without a key, as on v1.
-fn random_key() -> Option<IdempotencyKey> {
+pub(crate) fn random_key() -> Option<IdempotencyKey> {
     let mut bytes = [0u8; 16];
     match getrandom::getrandom(&mut bytes) {
         Ok(()) => Some(IdempotencyKey::from_random(bytes)),

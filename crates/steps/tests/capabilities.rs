@@ -16,6 +16,8 @@ use steps_transport::{BoxError, BoxFuture, SendError, SendRequest};
 #[derive(Clone, Copy)]
 enum MetaAnswer {
     V2,
+    /// v2 with every feature of part 2 too.
+    V2All,
     NotFound,
     HtmlNotFound,
     Unauthorized,
@@ -31,6 +33,8 @@ struct Server {
     lose_creates: AtomicUsize,
     /// Creates handled, by key: the stored answer is replayed.
     created: AtomicUsize,
+    /// Every request but meta: method, path and query.
+    requests: Mutex<Vec<String>>,
 }
 
 const RECORD: &str = r#"{"token_id":7,"user_id":2,"label":"x","duration":60,"created_at":1,"expires_at":61,"token":"stj_TEST"}"#;
@@ -43,6 +47,13 @@ impl SendRequest for Server {
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
         let path = request.uri().path().to_owned();
         let method = request.method().clone();
+        if path != "/api/meta" {
+            let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+            self.requests
+                .lock()
+                .expect("lock")
+                .push(format!("{method} {path}{query}"));
+        }
         let key = request
             .headers()
             .get("idempotency-key")
@@ -60,6 +71,11 @@ impl SendRequest for Server {
                 self.metas.fetch_add(1, Ordering::SeqCst);
                 return match self.meta {
                     MetaAnswer::V2 => reply(200, json, r#"{"protocol":2,"features":["idempotency"]}"#),
+                    MetaAnswer::V2All => reply(
+                        200,
+                        json,
+                        r#"{"protocol":2,"features":["idempotency","self","own_tokens","rotation"]}"#,
+                    ),
                     MetaAnswer::NotFound => reply(404, json, r#"{"error":"not found"}"#),
                     MetaAnswer::HtmlNotFound => {
                         reply(404, "text/html", "<html><body>Not Found</body></html>")
@@ -88,6 +104,16 @@ impl SendRequest for Server {
                     .body(Bytes::from_static(RECORD.as_bytes()))
                     .expect("a valid response"));
             }
+            if method == http::Method::DELETE && path == "/api/token/self" {
+                return reply(204, json, "");
+            }
+            if path == "/api/job_token" {
+                return reply(
+                    200,
+                    json,
+                    &format!(r#"{{"job_tokens":[{RECORD}],"next_after":null}}"#),
+                );
+            }
             reply(200, json, RECORD)
         })
     }
@@ -100,6 +126,7 @@ fn setup(meta: MetaAnswer) -> (Client, Arc<Server>) {
         create_keys: Mutex::new(Vec::new()),
         lose_creates: AtomicUsize::new(0),
         created: AtomicUsize::new(0),
+        requests: Mutex::new(Vec::new()),
     });
     let client = Client::builder()
         .base_url("http://127.0.0.1:9")
@@ -216,4 +243,60 @@ async fn a_server_without_meta_never_breaks_an_operation_and_is_asked_once() {
             .expect("create");
         assert_eq!(server.metas.load(Ordering::SeqCst), 1);
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn part_two_features_are_used_when_offered_and_refused_typed_when_not() {
+    // A v1 server: nothing is sent for an unsupported call.
+    let (client, server) = setup(MetaAnswer::NotFound);
+    let session = client.session_from_token("stl_TEST");
+    for error in [
+        session
+            .job_tokens()
+            .rotate(7, None)
+            .await
+            .expect_err("no rotation"),
+        session
+            .job_tokens()
+            .list_filtered(Some("x"), None)
+            .await
+            .expect_err("no own_tokens"),
+        session.revoke_self().await.expect_err("no self"),
+    ] {
+        assert_eq!(error.kind(), ErrorKind::Unsupported, "{error:?}");
+        assert!(error.unsupported_feature().is_some());
+    }
+    assert!(server.requests.lock().expect("lock").is_empty());
+    // Logout forgets the session, says the token was not revoked.
+    assert!(!session.logout().await.expect("logout"));
+    assert_eq!(
+        session.whoami().await.expect_err("ended").kind(),
+        ErrorKind::NotLoggedIn
+    );
+    assert!(server.requests.lock().expect("lock").is_empty());
+
+    // A v2 server with every feature.
+    let (client, server) = setup(MetaAnswer::V2All);
+    let session = client.session_from_token("stl_TEST");
+    let rotated = session
+        .job_tokens()
+        .rotate(7, Some(Duration::from_secs(60)))
+        .await
+        .expect("rotate");
+    assert!(rotated.token.is_some());
+    let listed = session
+        .job_tokens()
+        .list_filtered(Some("night ly"), Some(2))
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(session.logout().await.expect("logout"), "revoked server-side");
+    assert_eq!(
+        *server.requests.lock().expect("lock"),
+        vec![
+            "POST /api/job_token/7/rotate".to_owned(),
+            "GET /api/job_token?user_id=2&label=night%20ly".to_owned(),
+            "DELETE /api/token/self".to_owned(),
+        ]
+    );
 }
