@@ -1,10 +1,12 @@
 //! The command line, as clap derives it.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
-use steps::Secret;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use steps::{IdempotencyKey, Secret};
 
 use crate::duration::parse_duration;
 
@@ -28,21 +30,69 @@ fn parse_timeout(value: &str) -> Result<Duration, String> {
     Ok(timeout)
 }
 
+/// A `--profile`: 1 to 64 letters, digits, `-`, `_` or `.`, so that it
+/// reads well in messages and cannot be mistaken for a flag or a path.
+fn parse_profile(value: &str) -> Result<String, String> {
+    let fits = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if value.is_empty() || value.len() > 64 || !fits || value.starts_with('-') {
+        return Err("a profile name is 1 to 64 letters, digits, '-', '_' or '.'".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+/// An `--idempotency-key`: what the protocol accepts, checked before
+/// anything is sent.
+fn parse_idempotency_key(value: &str) -> Result<IdempotencyKey, String> {
+    IdempotencyKey::new(value).map_err(|e| e.to_string())
+}
+
+/// An `--env` name: a shell variable's (`[A-Za-z_][A-Za-z0-9_]*`), so that
+/// the command's shell scripts can read it.
+fn parse_env_name(value: &str) -> Result<String, String> {
+    let mut chars = value.chars();
+    let first = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(
+            "an environment variable name is a letter or '_', then letters, digits or '_'".to_owned(),
+        );
+    }
+    Ok(value.to_owned())
+}
+
+/// The lifetime of `steps exec`'s job token when `--duration` is not
+/// given: long enough for most jobs, short enough that a token whose
+/// delete failed does not live on for long.
+pub(crate) const EXEC_DURATION: Duration = Duration::from_secs(3600);
+
+/// The label of `steps exec`'s job token when `--label` is not given.
+pub(crate) const EXEC_LABEL: &str = "steps exec";
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (also when standard output is closed early, as by `| head -1`)
   1  API or network error
   2  usage error (bad arguments or input)
   3  not logged in, or not authorised (includes an unsafe credentials file)
+  `steps exec` exits with its command's status (128+N for a command killed by signal N).
 
 Environment:
   STEPS_API_URL    the API URL (as --api-url)
+  STEPS_PROFILE    the profile (as --profile)
   STEPS_TOKEN      a login token to use instead of the stored one (as --token)
   STEPS_CONFIG_DIR where credentials.json is kept (as --config-dir)
+  STEPS_LOG        a log filter for stderr, as target=level,... (info, or
+                   steps_transport=debug,steps=info); secrets are never logged
   XDG_CONFIG_HOME  else $XDG_CONFIG_HOME/steps, if absolute (else ~/.config/steps)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                    a proxy, reached with CONNECT, as curl reads them
-  NO_COLOR         no colour in -v logs (which are coloured only on a terminal)";
+  NO_COLOR         no colour in logs (which are coloured only on a terminal)
+
+Examples:
+  steps login --email ada@example.com
+  steps exec -- ./deploy.sh
+  steps auth status";
 
 /// Manage STEPS cloud tokens: log in, create and revoke job tokens and API
 /// keys, or run a local STEPS cloud.
@@ -55,12 +105,62 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// Where a setting came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Its flag on the command line.
+    Flag,
+    /// Its environment variable.
+    Env,
+    /// The profile's API URL, remembered by `steps login --api-url`.
+    Remembered,
+    /// Nothing chose it: the default.
+    #[default]
+    Default,
+}
+
+impl Origin {
+    /// Where the argument `id` of `matches` came from (flag, environment
+    /// or default).
+    pub(crate) fn of(matches: &clap::ArgMatches, id: &str) -> Origin {
+        match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => Origin::Flag,
+            Some(ValueSource::EnvVariable) => Origin::Env,
+            _ => Origin::Default,
+        }
+    }
+
+    /// Its name in JSON output.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Origin::Flag => "flag",
+            Origin::Env => "env",
+            Origin::Remembered => "profile",
+            Origin::Default => "default",
+        }
+    }
+}
+
+/// Where the API URL, profile and token options came from, filled in from
+/// the parsed command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Origins {
+    pub(crate) api_url: Origin,
+    pub(crate) profile: Origin,
+    pub(crate) token: Origin,
+}
+
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// The STEPS API URL.
-    #[arg(long, global = true, env = "STEPS_API_URL", default_value = steps::DEFAULT_API_URL)]
-    pub(crate) api_url: String,
+    /// The STEPS API URL (default: the one `steps login --api-url`
+    /// remembered for the profile, else http://127.0.0.1:8787).
+    #[arg(long, global = true, env = "STEPS_API_URL", value_name = "URL")]
+    pub(crate) api_url: Option<String>,
+    /// Which of the stored identities to use (default: "default"); each
+    /// profile has its own login per API URL and its own remembered URL.
+    #[arg(long, global = true, env = "STEPS_PROFILE", value_name = "NAME", value_parser = parse_profile)]
+    pub(crate) profile: Option<String>,
     /// A login token to use instead of the stored one (prefer STEPS_TOKEN:
     /// flags are visible to other local users).
     #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true, value_parser = parse_secret)]
@@ -75,30 +175,44 @@ pub(crate) struct Global {
     /// else ~/.config/steps).
     #[arg(long, global = true, env = "STEPS_CONFIG_DIR", value_name = "DIR")]
     pub(crate) config_dir: Option<PathBuf>,
-    /// Log what happens to stderr (-v, -vv); secrets are never logged.
+    /// Log what happens to stderr (-v, -vv; STEPS_LOG chooses finely);
+    /// secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Where the options above came from.
+    #[arg(skip)]
+    pub(crate) origins: Origins,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Log in and store the login token for this API URL.
+    /// Log in and store the login token for this API URL and profile.
     Login(LoginArgs),
-    /// Forget the stored login token for this API URL.
+    /// Forget the stored login token for this API URL and profile.
     Logout,
     /// Show who the current token belongs to.
     Whoami,
+    /// Show the login in use, or print its token.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Run a command with a new job token in its environment, and delete
+    /// the token when it ends.
+    Exec(ExecArgs),
     /// Manage job tokens.
     #[command(subcommand, name = "job-token")]
     JobToken(TokenCommand),
     /// Manage API keys (admin only).
     #[command(subcommand, name = "api-key")]
     ApiKey(TokenCommand),
+    /// Show what the server offers: its protocol version and features.
+    #[command(alias = "server-info")]
+    Meta,
     /// Run a local STEPS cloud in the foreground.
     Emulator(steps_emulator::EmulatorArgs),
     /// Show the whole token lifecycle against an in-process local cloud.
     Demo,
     /// Print shell completions.
+    #[command(alias = "completion")]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -119,6 +233,40 @@ pub(crate) struct LoginArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Show the API URL in use and why, where the token comes from, who it
+    /// belongs to and how long it has left, and the stored profiles. Exit
+    /// 0 when the token is usable, 3 when not logged in or refused, 1 when
+    /// the server cannot be reached.
+    Status,
+    /// Print the login token in use (the stored one, or STEPS_TOKEN), and
+    /// nothing else, for scripts.
+    Token,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The job token's lifetime (90s, 15m, 1h, 7d; default 1h): if its
+    /// delete fails, it lives this long.
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) duration: Option<Duration>,
+    /// The job token's label (default "steps exec").
+    #[arg(long)]
+    pub(crate) label: Option<String>,
+    /// The environment variable that carries the job token.
+    #[arg(long, value_name = "VAR", default_value = "STEPS_JOB_TOKEN", value_parser = parse_env_name)]
+    pub(crate) env: String,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub(crate) command: Vec<OsString>,
+}
+
+#[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
     /// Create one; its secret is printed this once.
     Create {
@@ -128,6 +276,13 @@ pub(crate) enum TokenCommand {
         /// Lifetime (90s, 15m, 1h, 7d; default 99999s).
         #[arg(long, value_parser = parse_duration)]
         duration: Option<Duration>,
+        /// Make the create safe to repeat: a server that offers idempotent
+        /// creates (protocol v2) answers a repeat with this key with the
+        /// same token instead of a new one. 1 to 255 visible ASCII
+        /// characters. A v1 server is not sent the key (it would create
+        /// again).
+        #[arg(long, value_name = "KEY", value_parser = parse_idempotency_key)]
+        idempotency_key: Option<IdempotencyKey>,
     },
     /// Show one (without its secret).
     Get {
@@ -143,6 +298,104 @@ pub(crate) enum TokenCommand {
     List,
 }
 
+/// Examples for each subcommand's `--help`, by its path: declared here,
+/// once, and added by [`command`].
+const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "login",
+        "steps login --email ada@example.com\n\
+         printf '%s\\n' \"$PASSWORD\" | steps login --email ada@example.com --password-stdin\n\
+         steps login --api-url https://steps.example.com --email ada@example.com  # remembers the URL\n\
+         steps login --profile admin --email root@example.com",
+    ),
+    ("logout", "steps logout\nsteps logout --profile admin"),
+    ("whoami", "steps whoami\nsteps --json whoami"),
+    ("auth", "steps auth status\nsteps auth token"),
+    (
+        "auth status",
+        "steps auth status\nsteps auth status --json | jq .expires_in\nsteps --profile admin auth status",
+    ),
+    (
+        "auth token",
+        "curl -H \"Authorization: Bearer $(steps auth token)\" https://steps.example.com/api/whoami",
+    ),
+    (
+        "exec",
+        "steps exec -- ./deploy.sh --fast\n\
+         steps exec --duration 4h --label nightly -- make release\n\
+         steps exec --env PCVL_CLOUD_TOKEN -- python run_job.py",
+    ),
+    (
+        "job-token",
+        "steps job-token create --label nightly --duration 1h\nsteps job-token list --json",
+    ),
+    (
+        "job-token create",
+        "steps job-token create --label nightly --duration 1h\n\
+         steps job-token create --idempotency-key \"deploy-$BUILD_ID\" --json",
+    ),
+    (
+        "job-token get",
+        "steps job-token get 42\nsteps job-token get 42 --json",
+    ),
+    ("job-token delete", "steps job-token delete 42"),
+    (
+        "job-token list",
+        "steps job-token list\nsteps job-token list --json | jq '.[].token_id'",
+    ),
+    (
+        "api-key",
+        "steps api-key create --label worker --duration 7d\nsteps api-key list",
+    ),
+    (
+        "api-key create",
+        "steps api-key create --label worker --duration 7d\n\
+         steps api-key create --label worker --idempotency-key worker-2026-11 --json",
+    ),
+    ("api-key get", "steps api-key get 7\nsteps api-key get 7 --json"),
+    ("api-key delete", "steps api-key delete 7"),
+    ("api-key list", "steps api-key list\nsteps api-key list --json"),
+    ("meta", "steps meta\nsteps meta --json"),
+    (
+        "emulator",
+        "steps emulator\nsteps emulator --listen 127.0.0.1:9000 --admin root@example.com:TEST-password",
+    ),
+    ("demo", "steps demo\nsteps demo --json"),
+    (
+        "completions",
+        "steps completions bash > ~/.local/share/bash-completion/completions/steps\n\
+         steps completions zsh > \"${fpath[1]}/_steps\"",
+    ),
+];
+
+/// The command line: [`Cli`]'s, with the [`EXAMPLES`] in each
+/// subcommand's `--help`.
+pub(crate) fn command() -> clap::Command {
+    let mut command = Cli::command();
+    for (path, examples) in EXAMPLES {
+        let text: String = examples.lines().map(|l| format!("\n  {l}")).collect();
+        command = with_subcommand(command, &path.split(' ').collect::<Vec<_>>(), |c| {
+            c.after_help(format!("Examples:{text}"))
+        });
+    }
+    command
+}
+
+/// `command` with the subcommand at `path` changed by `change`.
+fn with_subcommand(
+    command: clap::Command,
+    path: &[&str],
+    change: impl FnOnce(clap::Command) -> clap::Command,
+) -> clap::Command {
+    match path {
+        [] => change(command),
+        [first, rest @ ..] => {
+            let first = first.to_string();
+            command.mut_subcommand(first, |sub| with_subcommand(sub, rest, change))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -150,6 +403,43 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+        super::command().debug_assert();
+    }
+
+    /// Every subcommand a person runs has examples in its `--help`.
+    #[test]
+    fn every_subcommand_has_examples() {
+        fn check(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let path = format!("{path} {}", sub.get_name()).trim().to_owned();
+                assert!(
+                    sub.get_after_help()
+                        .is_some_and(|h| h.to_string().starts_with("Examples:")),
+                    "`steps {path} --help` has no examples"
+                );
+                check(sub, &path);
+            }
+        }
+        check(&super::command(), "");
+    }
+
+    #[test]
+    fn profile_and_variable_names_are_checked() {
+        for good in ["default", "admin", "ci.prod-2", "A_b"] {
+            assert!(super::parse_profile(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-x", "a b", "a/b", "é", &"x".repeat(65)] {
+            assert!(super::parse_profile(bad).is_err(), "{bad}");
+        }
+        for good in ["STEPS_JOB_TOKEN", "PCVL_CLOUD_TOKEN", "_x", "a1"] {
+            assert!(super::parse_env_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "1A", "A=B", "A B", "A-B", "Ä"] {
+            assert!(super::parse_env_name(bad).is_err(), "{bad}");
+        }
+        assert!(super::parse_idempotency_key("deploy-42").is_ok());
+        assert!(super::parse_idempotency_key("has space").is_err());
+        assert!(super::parse_idempotency_key("").is_err());
     }
 
     #[test]

@@ -1,27 +1,40 @@
-//! The commands that talk to a STEPS API: login, logout, whoami, job-token
-//! and api-key.
+//! The commands that talk to a STEPS API: login, logout, whoami, meta,
+//! job-token and api-key; and `App`, what every such command starts from:
+//! the API URL, profile and login token in use, and why.
 
 use std::cell::Cell;
 use std::io::{BufRead, IsTerminal};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use steps::{Client, Expiry, LoginToken, Secret, Session, Tokens};
+use steps::steps_core::{CloudContext, Credential as WireCredential, Meta};
+use steps::{Client, Expiry, LoginToken, RetryPolicy, Secret, Session, Tokens, TransportBuilder};
 
 use crate::cleartext;
-use crate::cli::{Global, LoginArgs, TokenCommand};
-use crate::credentials::{Removed, Store, Stored};
+use crate::cli::{Global, LoginArgs, Origin, TokenCommand};
+use crate::credentials::{Removed, Store, Stored, DEFAULT_PROFILE};
+use crate::duration::format_duration;
 use crate::error::CliError;
 use crate::output::{self, Record, Shown, LIST_HEADERS};
 use crate::terminal;
 
-/// What every API command needs: the options, a client, where credentials live.
+/// How close to its expiry a stored login token makes every command warn.
+const EXPIRY_WARNING: Duration = Duration::from_secs(600);
+
+/// What every API command needs: the options, a client, the profile, and
+/// where the API URL came from.
 pub(crate) struct App {
     pub(crate) global: Global,
     pub(crate) client: Client,
     pub(crate) api_url: String,
+    /// Why this API URL: a flag, the environment, the profile, the default.
+    pub(crate) url_origin: Origin,
+    /// The profile in use (`default` unless one is named).
+    pub(crate) profile: String,
     /// Whether the plain-`http://` warning has been printed.
     warned: Cell<bool>,
+    /// Whether the expiring-login warning has been printed.
+    warned_expiry: Cell<bool>,
 }
 
 /// Which collection a token command works on.
@@ -31,29 +44,84 @@ pub(crate) enum Kind {
     ApiKey,
 }
 
+/// The login token a command uses, and where it comes from.
+pub(crate) enum Credential {
+    /// `--token` or `STEPS_TOKEN` (the origin says which).
+    Given { token: Secret, origin: Origin },
+    /// The profile's login for the API URL, from the credentials file.
+    Stored(Stored),
+}
+
+/// What to do with a credentials file that others can read while looking
+/// for the profile's API URL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exposed {
+    /// Refuse it, as every command does.
+    Refuse,
+    /// Pass over it: `logout` removes it whole, whatever the URL.
+    PassOver,
+}
+
 impl App {
+    /// The app for `global`'s options.
+    ///
+    /// # Errors
+    ///
+    /// An invalid API URL (exit 2); an unsafe or invalid credentials file
+    /// when the API URL is to be read from it.
     pub(crate) fn new(global: Global) -> Result<App, CliError> {
+        App::build(global, Exposed::Refuse)
+    }
+
+    /// [`App::new`] for `logout`, which a credentials file that others can
+    /// read must not stop: it removes such a file.
+    pub(crate) fn for_logout(global: Global) -> Result<App, CliError> {
+        App::build(global, Exposed::PassOver)
+    }
+
+    fn build(global: Global, exposed: Exposed) -> Result<App, CliError> {
+        let profile = global
+            .profile
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        let (url, url_origin) = match global.api_url.clone().filter(|url| !url.is_empty()) {
+            Some(url) => (url, global.origins.api_url),
+            None => match remembered_url(&global, &profile, exposed)? {
+                Some(url) => (url, Origin::Remembered),
+                None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
+            },
+        };
         let client = Client::builder()
-            .base_url(&global.api_url)
+            .base_url(&url)
             .transport(|t| t.request_timeout(global.timeout))
             .build()
-            .map_err(|e| CliError::usage(format!("--api-url {:?}: {e}", global.api_url)))?;
+            .map_err(|e| {
+                let which = match url_origin {
+                    Origin::Remembered => format!("the API URL of profile {profile}"),
+                    Origin::Env => "STEPS_API_URL".to_owned(),
+                    _ => "--api-url".to_owned(),
+                };
+                CliError::usage(format!("{which} {url:?}: {e}"))
+            })?;
         let api_url = client.base_url();
         Ok(App {
             global,
             client,
             api_url,
+            url_origin,
+            profile,
             warned: Cell::new(false),
+            warned_expiry: Cell::new(false),
         })
     }
 
     /// The credentials file of `--config-dir` or the default directory.
-    fn store(&self) -> Result<Store, CliError> {
+    pub(crate) fn store(&self) -> Result<Store, CliError> {
         Store::locate(self.global.config_dir.as_deref())
     }
 
     /// Warns, once, when `what` is about to cross the network in clear.
-    fn warn_if_cleartext(&self, what: &str) {
+    pub(crate) fn warn_if_cleartext(&self, what: &str) {
         if self.warned.get() {
             return;
         }
@@ -63,12 +131,16 @@ impl App {
         }
     }
 
-    fn sdk(&self, error: steps::Error) -> CliError {
+    pub(crate) fn sdk(&self, error: steps::Error) -> CliError {
         CliError::from_sdk(error, &self.api_url)
     }
 
     /// Prints `value` as JSON, or `human` as text, made inert either way.
-    fn print(&self, value: serde_json::Value, human: impl FnOnce() -> String) -> Result<(), CliError> {
+    pub(crate) fn print(
+        &self,
+        value: serde_json::Value,
+        human: impl FnOnce() -> String,
+    ) -> Result<(), CliError> {
         if self.global.json {
             terminal::json_line(&value)
         } else {
@@ -76,36 +148,113 @@ impl App {
         }
     }
 
-    /// A session from `--token` / `STEPS_TOKEN`, else from the stored login.
-    async fn session(&self) -> Result<Session, CliError> {
-        if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
-            self.warn_if_cleartext("login token");
-            return Ok(self.client.session_from_token(token));
+    /// `--profile NAME ` when the profile is not the default, for the
+    /// commands a message suggests.
+    pub(crate) fn profile_flag(&self) -> String {
+        if self.profile == DEFAULT_PROFILE {
+            String::new()
+        } else {
+            format!("--profile {} ", self.profile)
         }
-        let stored = self.store()?.load(&self.api_url)?.ok_or_else(|| {
-            CliError::auth(format!(
-                "not logged in to {}: run `steps login --email ...`",
-                self.api_url
-            ))
-        })?;
-        let mut token = LoginToken::from_secret(Secret::new(stored.token));
-        token.expires_at = stored
-            .expires_at
-            .and_then(|at| UNIX_EPOCH.checked_add(Duration::from_secs(at)));
+    }
+
+    /// ` (profile NAME)` when the profile is not the default.
+    fn profile_note(&self) -> String {
+        if self.profile == DEFAULT_PROFILE {
+            String::new()
+        } else {
+            format!(" (profile {})", self.profile)
+        }
+    }
+
+    /// The error for a command that needs a login and has none.
+    pub(crate) fn not_logged_in(&self) -> CliError {
+        CliError::auth(format!(
+            "not logged in to {}{}: run `steps login {}--email ...`",
+            self.api_url,
+            self.profile_note(),
+            self.profile_flag()
+        ))
+    }
+
+    /// The login token in use: `--token` / `STEPS_TOKEN`, else the
+    /// profile's stored login for the API URL; `None` when there is none.
+    ///
+    /// # Errors
+    ///
+    /// No config directory, an unsafe or invalid credentials file.
+    pub(crate) fn credential(&self) -> Result<Option<Credential>, CliError> {
+        if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
+            return Ok(Some(Credential::Given {
+                token,
+                origin: self.global.origins.token,
+            }));
+        }
+        Ok(self
+            .store()?
+            .load(&self.profile, &self.api_url)?
+            .map(Credential::Stored))
+    }
+
+    /// The token of a stored login, unless it has expired; warns, once,
+    /// when it expires within [`EXPIRY_WARNING`].
+    ///
+    /// # Errors
+    ///
+    /// The login has expired (exit 3).
+    pub(crate) fn check_stored(&self, stored: &Stored) -> Result<Secret, CliError> {
+        let mut token = LoginToken::from_secret(Secret::new(stored.token.as_str()));
+        token.expires_at = stored.expires_at.and_then(from_unix);
         if self.client.expiry_of(&token) == Expiry::Expired {
             return Err(CliError::auth(format!(
-                "the stored login for {} has expired: run `steps login --email ...`",
-                self.api_url
+                "the stored login for {}{} has expired: run `steps login {}--email ...`",
+                self.api_url,
+                self.profile_note(),
+                self.profile_flag()
             )));
         }
+        if let Some(left) = token
+            .expires_at
+            .and_then(|at| at.duration_since(SystemTime::now()).ok())
+        {
+            if left < EXPIRY_WARNING && !self.warned_expiry.replace(true) {
+                terminal::error_line(&format!(
+                    "warning: the login for {}{} expires in {}: run `steps login {}--email ...` to renew it",
+                    self.api_url,
+                    self.profile_note(),
+                    format_duration(Duration::from_secs(left.as_secs())),
+                    self.profile_flag()
+                ));
+            }
+        }
+        Ok(token.token)
+    }
+
+    /// The login token in use, checked: see [`App::credential`] and
+    /// [`App::check_stored`].
+    ///
+    /// # Errors
+    ///
+    /// Not logged in or expired (exit 3), and as [`App::credential`].
+    pub(crate) fn login_token(&self) -> Result<Secret, CliError> {
+        match self.credential()? {
+            None => Err(self.not_logged_in()),
+            Some(Credential::Given { token, .. }) => Ok(token),
+            Some(Credential::Stored(stored)) => self.check_stored(&stored),
+        }
+    }
+
+    /// A session with the login token in use.
+    pub(crate) async fn session(&self) -> Result<Session, CliError> {
+        let token = self.login_token()?;
         self.warn_if_cleartext("login token");
-        Ok(self.client.session_from_token(token.token))
+        Ok(self.client.session_from_token(token))
     }
 
     pub(crate) async fn login(&self, args: LoginArgs) -> Result<(), CliError> {
         let store = self.store()?;
         // Refuses an unsafe directory or file before a password is sent.
-        store.load(&self.api_url)?;
+        store.load_all()?;
         let (session, email) = if args.with_token {
             let token = read_stdin_line("token")?;
             self.warn_if_cleartext("login token");
@@ -138,7 +287,16 @@ impl App {
             email: email.clone(),
             expires_at: token.expires_at.map(output::unix),
         };
-        store.store(&self.api_url, stored)?;
+        // A URL the user chose for this login becomes the profile's
+        // default, as gh remembers its host.
+        let remember = matches!(self.url_origin, Origin::Flag | Origin::Env);
+        store.update(|credentials| {
+            let profile = credentials.profiles.entry(self.profile.clone()).or_default();
+            profile.logins.insert(self.api_url.clone(), stored);
+            if remember {
+                profile.api_url = Some(self.api_url.clone());
+            }
+        })?;
         let path = store.path();
         let who = email.clone().unwrap_or_else(|| "the given token".to_owned());
         let admin = if token.is_admin == Some(true) {
@@ -147,15 +305,31 @@ impl App {
             ""
         };
         self.print(
-            json!({ "api_url": self.api_url, "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
+            json!({ "api_url": self.api_url, "profile": self.profile, "api_url_remembered": remember,
+                    "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
                     "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
-            || format!("Logged in to {} as {who}{admin}. Token stored in {}.", self.api_url, path.display()),
+            || {
+                let mut text = format!(
+                    "Logged in to {} as {who}{admin}{}. Token stored in {}.",
+                    self.api_url,
+                    self.profile_note(),
+                    path.display()
+                );
+                if remember {
+                    text.push_str(&format!(
+                        "\nLater commands{} use {} when no --api-url or STEPS_API_URL is given.",
+                        self.profile_note(),
+                        self.api_url
+                    ));
+                }
+                text
+            },
         )
     }
 
     pub(crate) fn logout(&self) -> Result<(), CliError> {
         let store = self.store()?;
-        let removed = store.remove(&self.api_url)?;
+        let removed = store.remove(&self.profile, &self.api_url)?;
         if let Removed::UnsafeFile(mode) = removed {
             terminal::error_line(&format!(
                 "warning: removed {}: other users could read it (mode {mode:o}), so every login in it \
@@ -165,14 +339,54 @@ impl App {
         }
         let logged_out = removed != Removed::Nothing;
         self.print(
-            json!({ "api_url": self.api_url, "logged_out": logged_out,
+            json!({ "api_url": self.api_url, "profile": self.profile, "logged_out": logged_out,
                     "removed_unsafe_file": matches!(removed, Removed::UnsafeFile(_)) }),
             || {
                 if logged_out {
-                    format!("Logged out of {}.", self.api_url)
+                    format!("Logged out of {}{}.", self.api_url, self.profile_note())
                 } else {
-                    format!("Not logged in to {}; nothing to do.", self.api_url)
+                    format!(
+                        "Not logged in to {}{}; nothing to do.",
+                        self.api_url,
+                        self.profile_note()
+                    )
                 }
+            },
+        )
+    }
+
+    /// What the server offers, asked directly (one attempt, never
+    /// retried), so that a server that cannot be reached is an error here
+    /// rather than the v1 server `Client::capabilities` takes it for.
+    pub(crate) async fn meta(&self) -> Result<(), CliError> {
+        let ctx = CloudContext::new(&self.api_url).map_err(|e| CliError::usage(e.to_string()))?;
+        let transport = TransportBuilder::default()
+            .request_timeout(self.global.timeout)
+            .build(ctx)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        let capabilities = transport
+            .execute_with(&Meta, &WireCredential::none(), &RetryPolicy::never())
+            .await
+            .map_err(|e| self.sdk(steps::Error::from(e)))?;
+        let features: Vec<&str> = capabilities.features.iter().map(|f| f.name()).collect();
+        self.print(
+            json!({ "api_url": self.api_url, "protocol": capabilities.protocol, "features": features }),
+            || {
+                let protocol = if capabilities.protocol == 1 {
+                    "1 (no /api/meta: a v1 server)".to_owned()
+                } else {
+                    capabilities.protocol.to_string()
+                };
+                let features = if features.is_empty() {
+                    "-".to_owned()
+                } else {
+                    features.join(", ")
+                };
+                format!(
+                    "{}\n{}",
+                    self.api_url,
+                    output::fields(&[("protocol", protocol), ("features", features)])
+                )
             },
         )
     }
@@ -203,13 +417,17 @@ impl App {
     ) -> Result<(), CliError> {
         let sdk = |e| self.sdk(e);
         match command {
-            TokenCommand::Create { label, duration } => self.created(
-                tokens
-                    .create(label.as_deref(), duration)
-                    .await
-                    .map_err(sdk)?
-                    .record(),
-            ),
+            TokenCommand::Create {
+                label,
+                duration,
+                idempotency_key,
+            } => {
+                let created = match idempotency_key {
+                    Some(key) => tokens.create_with_key(label.as_deref(), duration, key).await,
+                    None => tokens.create(label.as_deref(), duration).await,
+                };
+                self.created(created.map_err(sdk)?.record())
+            }
             TokenCommand::Get { id } => self.one(tokens.get(id).await.map_err(sdk)?.record()),
             TokenCommand::Delete { id } => {
                 tokens.delete(id).await.map_err(sdk)?;
@@ -226,18 +444,32 @@ impl App {
     }
 
     /// The one place a secret is printed: right after its creation.
+    /// A replay (protocol v2: the same idempotency key again) shows the
+    /// same token, and says that it is not a new one.
     fn created(&self, record: Record<'_>) -> Result<(), CliError> {
-        self.print(record.json(true), || {
+        let mut json = record.json(true);
+        if let serde_json::Value::Object(map) = &mut json {
+            map.insert("replayed".to_owned(), record.replayed.into());
+        }
+        self.print(json, || {
             let mut fields = record.fields();
             if let Some(secret) = record.secret {
                 fields.push(("secret", secret.expose().to_owned()));
             }
-            format!(
-                "Created {} {}. Its secret is shown this once: store it now.\n{}",
-                record.kind,
-                record.id,
-                output::fields(&fields)
-            )
+            let headline = if record.replayed {
+                format!(
+                    "{} {} was created earlier with this idempotency key: the server replayed its \
+                     answer, and no new one was made. Its secret:",
+                    capitalized(record.kind),
+                    record.id
+                )
+            } else {
+                format!(
+                    "Created {} {}. Its secret is shown this once: store it now.",
+                    record.kind, record.id
+                )
+            };
+            format!("{headline}\n{}", output::fields(&fields))
         })
     }
 
@@ -252,17 +484,50 @@ impl App {
         })
     }
 
+    /// The table or JSON on stdout; the count on stderr, so that stdout
+    /// holds only the table.
     fn list(&self, noun: &str, records: Vec<Record<'_>>) -> Result<(), CliError> {
         let json = records.iter().map(|r| r.json(false)).collect();
         self.print(serde_json::Value::Array(json), || {
             let rows: Vec<Vec<String>> = records.iter().map(Record::row).collect();
-            format!(
-                "{}\n{} {noun}(s)",
-                output::table(&LIST_HEADERS, &rows),
-                rows.len()
-            )
-        })
+            output::table(&LIST_HEADERS, &rows)
+        })?;
+        if !self.global.json {
+            terminal::note(&format!("{} {noun}(s)", records.len()));
+        }
+        Ok(())
     }
+}
+
+/// "job token" → "Job token".
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A Unix time as a `SystemTime`, when it is one.
+pub(crate) fn from_unix(seconds: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// The API URL `profile` remembers, if the credentials file can be found
+/// and has one.
+fn remembered_url(global: &Global, profile: &str, exposed: Exposed) -> Result<Option<String>, CliError> {
+    let Ok(store) = Store::locate(global.config_dir.as_deref()) else {
+        // No config directory: nothing was remembered.
+        return Ok(None);
+    };
+    if exposed == Exposed::PassOver && store.others_may_read() {
+        return Ok(None);
+    }
+    Ok(store
+        .load_all()?
+        .profiles
+        .get(profile)
+        .and_then(|p| p.api_url.clone()))
 }
 
 /// One line from standard input, without its line ending.

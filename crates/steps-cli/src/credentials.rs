@@ -1,10 +1,16 @@
-//! The credentials file: login tokens per API URL, kept where only the
-//! user can read or replace them, and replaced atomically.
+//! The credentials file: login tokens per profile and API URL, and the
+//! API URL each profile remembers, kept where only the user can read or
+//! replace them, and replaced atomically.
 //!
 //! The file is `credentials.json` in the config directory: `--config-dir`
 //! (or `STEPS_CONFIG_DIR`), else `$XDG_CONFIG_HOME/steps`, else
 //! `~/.config/steps`. A relative `XDG_CONFIG_HOME` and an empty or relative
 //! `HOME` are ignored, as the XDG Base Directory spec says.
+//!
+//! Format 2 holds profiles (`--profile`, `STEPS_PROFILE`): each has its
+//! logins, one per API URL, and the URL `steps login --api-url` made its
+//! default. Format 1 (one login per API URL) is still read: its logins
+//! become the `default` profile's, and the next update writes format 2.
 //!
 //! On Unix the directory must be the user's and writable by no one else,
 //! and the file is opened without following a symbolic link and checked
@@ -30,6 +36,12 @@ use crate::error::CliError;
 /// The file's name in the config directory.
 const FILE_NAME: &str = "credentials.json";
 
+/// The format this version writes; it reads this one and format 1.
+const FORMAT: u32 = 2;
+
+/// The profile used when none is named.
+pub(crate) const DEFAULT_PROFILE: &str = "default";
+
 /// The largest credentials file read: far more than any number of logins
 /// needs, and small enough that a hostile file cannot exhaust memory.
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -37,7 +49,7 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 /// How long an update waits for another `steps` to finish its own.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What is stored for one API URL.
+/// What is stored for one login: one profile at one API URL.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Stored {
     pub(crate) token: String,
@@ -47,18 +59,60 @@ pub(crate) struct Stored {
     pub(crate) expires_at: Option<u64>,
 }
 
+/// One profile: a login per API URL, and the API URL it uses when none
+/// is given.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Profile {
+    /// Remembered by `steps login --api-url URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) api_url: Option<String>,
+    #[serde(default)]
+    pub(crate) logins: BTreeMap<String, Stored>,
+}
+
+/// What the file holds: the profiles, by name.
+#[derive(Default)]
+pub(crate) struct Credentials {
+    pub(crate) profiles: BTreeMap<String, Profile>,
+}
+
+impl Credentials {
+    /// The login of `profile` for `api_url`, if any.
+    pub(crate) fn login(&self, profile: &str, api_url: &str) -> Option<&Stored> {
+        self.profiles.get(profile)?.logins.get(api_url)
+    }
+}
+
+/// The file as it is written: format 2, or format 1's `credentials`.
 #[derive(Serialize, Deserialize)]
 struct File {
     version: u32,
-    #[serde(default)]
+    /// Format 1: the logins by API URL, which are the `default` profile's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     credentials: BTreeMap<String, Stored>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
 }
 
-impl Default for File {
-    fn default() -> Self {
+impl File {
+    /// What the file says, format 1's logins moved to the default profile
+    /// (an entry format 2 already has for the same URL wins).
+    fn into_credentials(self) -> Credentials {
+        let mut profiles = self.profiles;
+        if !self.credentials.is_empty() {
+            let default = profiles.entry(DEFAULT_PROFILE.to_owned()).or_default();
+            for (url, stored) in self.credentials {
+                default.logins.entry(url).or_insert(stored);
+            }
+        }
+        Credentials { profiles }
+    }
+
+    fn from_credentials(credentials: &Credentials) -> File {
         File {
-            version: 1,
+            version: FORMAT,
             credentials: BTreeMap::new(),
+            profiles: credentials.profiles.clone(),
         }
     }
 }
@@ -66,9 +120,9 @@ impl Default for File {
 /// What `logout` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Removed {
-    /// The login for the URL was removed; the others are kept.
+    /// The profile's login for the URL was removed; the others are kept.
     Login,
-    /// There was no login for the URL.
+    /// There was no such login.
     Nothing,
     /// The file was readable by others (its mode): it was removed whole,
     /// since every token in it may have been read.
@@ -113,49 +167,69 @@ impl Store {
         &self.path
     }
 
-    /// The stored login for `api_url`, if any.
+    /// Everything in the file; nothing when there is no file.
     ///
     /// # Errors
     ///
     /// An unsafe directory or file (exit 3), an unreadable or invalid file.
-    pub(crate) fn load(&self, api_url: &str) -> Result<Option<Stored>, CliError> {
+    pub(crate) fn load_all(&self) -> Result<Credentials, CliError> {
         if !self.dir.exists() {
-            return Ok(None);
+            return Ok(Credentials::default());
         }
         let _dir = open_dir(&self.dir)?;
-        Ok(self.read()?.credentials.get(api_url).cloned())
+        Ok(self.read()?)
     }
 
-    /// Stores the login for `api_url`, keeping the others.
+    /// The stored login of `profile` for `api_url`, if any.
     ///
     /// # Errors
     ///
-    /// As [`Store::load`], and a failed write or a lock not had in time.
-    pub(crate) fn store(&self, api_url: &str, stored: Stored) -> Result<(), CliError> {
+    /// As [`Store::load_all`].
+    pub(crate) fn load(&self, profile: &str, api_url: &str) -> Result<Option<Stored>, CliError> {
+        Ok(self.load_all()?.login(profile, api_url).cloned())
+    }
+
+    /// Whether the file exists and others may read it: such a file is
+    /// refused by every command but `logout`, which removes it.
+    pub(crate) fn others_may_read(&self) -> bool {
+        matches!(
+            open_private_file(&self.path),
+            Err(Refusal::Unsafe(Unsafe::OthersMayRead(_), _))
+        )
+    }
+
+    /// Changes the file under the directory's lock: reads it, lets
+    /// `change` edit what it holds, and writes it back whole.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::load_all`], and a failed write or a lock not had in time.
+    pub(crate) fn update<T>(&self, change: impl FnOnce(&mut Credentials) -> T) -> Result<T, CliError> {
         create_private_dir(&self.dir).map_err(|e| self.write_failed(&self.dir, e))?;
         let dir = open_dir(&self.dir)?;
         let _lock = self.lock(&dir)?;
-        let mut file = self.read()?;
-        file.version = 1;
-        file.credentials.insert(api_url.to_owned(), stored);
-        self.write(&dir, &file)
+        let mut credentials = self.read()?;
+        let result = change(&mut credentials);
+        self.write(&dir, &File::from_credentials(&credentials))?;
+        Ok(result)
     }
 
-    /// Forgets the login for `api_url`. A file that others could read is
-    /// removed whole (its tokens may have been read, so every login in it
-    /// is forgotten), which [`Removed::UnsafeFile`] reports.
+    /// Forgets the login of `profile` for `api_url`, and the profile when
+    /// it has no login left. A file that others could read is removed
+    /// whole (its tokens may have been read, so every login in it is
+    /// forgotten), which [`Removed::UnsafeFile`] reports.
     ///
     /// # Errors
     ///
-    /// As [`Store::store`], but for a file others can read.
-    pub(crate) fn remove(&self, api_url: &str) -> Result<Removed, CliError> {
+    /// As [`Store::update`], but for a file others can read.
+    pub(crate) fn remove(&self, profile: &str, api_url: &str) -> Result<Removed, CliError> {
         if !self.dir.exists() {
             return Ok(Removed::Nothing);
         }
         let dir = open_dir(&self.dir)?;
         let _lock = self.lock(&dir)?;
-        let mut file = match self.read() {
-            Ok(file) => file,
+        let mut credentials = match self.read() {
+            Ok(credentials) => credentials,
             Err(Refusal::Unsafe(Unsafe::OthersMayRead(mode), _)) => {
                 fs::remove_file(&self.path).map_err(|e| self.write_failed(&self.path, e))?;
                 sync_dir(&dir).map_err(|e| self.write_failed(&self.dir, e))?;
@@ -163,17 +237,23 @@ impl Store {
             }
             Err(refusal) => return Err(refusal.into()),
         };
-        if file.credentials.remove(api_url).is_none() {
+        let Some(entry) = credentials.profiles.get_mut(profile) else {
+            return Ok(Removed::Nothing);
+        };
+        if entry.logins.remove(api_url).is_none() {
             return Ok(Removed::Nothing);
         }
-        self.write(&dir, &file)?;
+        if entry.logins.is_empty() {
+            credentials.profiles.remove(profile);
+        }
+        self.write(&dir, &File::from_credentials(&credentials))?;
         Ok(Removed::Login)
     }
 
     /// Reads and parses the file, checked first; a missing file is empty.
-    fn read(&self) -> Result<File, Refusal> {
+    fn read(&self) -> Result<Credentials, Refusal> {
         let Some(file) = open_private_file(&self.path)? else {
-            return Ok(File::default());
+            return Ok(Credentials::default());
         };
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
@@ -184,12 +264,20 @@ impl Store {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(Unsafe::TooLarge.at(&self.path));
         }
-        serde_json::from_slice(&bytes).map_err(|_| {
+        let file: File = serde_json::from_slice(&bytes).map_err(|_| {
             Refusal::Other(CliError::usage(format!(
                 "{} is not a valid credentials file: remove it and log in again",
                 self.path.display()
             )))
-        })
+        })?;
+        if file.version > FORMAT {
+            return Err(Refusal::Other(CliError::usage(format!(
+                "{} is in format {}, which a newer steps wrote: upgrade steps",
+                self.path.display(),
+                file.version
+            ))));
+        }
+        Ok(file.into_credentials())
     }
 
     /// Writes `file` to a new temporary file and renames it over the old
@@ -560,6 +648,17 @@ mod unix_tests {
         }
     }
 
+    /// Stores `stored` as the default profile's login for `url`.
+    fn put(store: &Store, url: &str, stored: Stored) -> Result<(), CliError> {
+        store.update(|c| {
+            c.profiles
+                .entry(DEFAULT_PROFILE.to_owned())
+                .or_default()
+                .logins
+                .insert(url.to_owned(), stored);
+        })
+    }
+
     /// A fresh directory for one test, removed when dropped.
     struct Scratch(PathBuf);
 
@@ -585,8 +684,8 @@ mod unix_tests {
     fn the_file_is_private_from_the_start_and_others_readable_files_are_refused() {
         let scratch = Scratch::new("private");
         let store = scratch.store();
-        store.store("http://x", stored("stl_TEST")).unwrap();
-        store.store("http://y", stored("stl_TEST")).unwrap();
+        put(&store, "http://x", stored("stl_TEST")).unwrap();
+        put(&store, "http://y", stored("stl_TEST")).unwrap();
         let path = store.path().to_owned();
         assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(
@@ -594,25 +693,28 @@ mod unix_tests {
             0o700
         );
         assert_eq!(
-            store.load("http://x").unwrap().map(|s| s.token),
+            store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
             Some("stl_TEST".into())
         );
-        assert_eq!(store.remove("http://x").unwrap(), Removed::Login);
-        assert_eq!(store.remove("http://x").unwrap(), Removed::Nothing);
-        assert!(store.load("http://x").unwrap().is_none());
-        assert!(store.load("http://y").unwrap().is_some());
+        assert_eq!(store.remove(DEFAULT_PROFILE, "http://x").unwrap(), Removed::Login);
+        assert_eq!(
+            store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
+            Removed::Nothing
+        );
+        assert!(store.load(DEFAULT_PROFILE, "http://x").unwrap().is_none());
+        assert!(store.load(DEFAULT_PROFILE, "http://y").unwrap().is_some());
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
 
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        let error = store.load("http://y").err().expect("refused");
+        let error = store.load(DEFAULT_PROFILE, "http://y").err().expect("refused");
         assert_eq!(error.code, 3);
         assert!(error.message.contains("chmod 600"), "{}", error.message);
-        let error = store.store("http://z", stored("stl_TEST")).expect_err("refused");
+        let error = put(&store, "http://z", stored("stl_TEST")).expect_err("refused");
         assert_eq!(error.code, 3);
         // Logout removes it whole, and says why.
         assert_eq!(
-            store.remove("http://nothing-here").unwrap(),
+            store.remove(DEFAULT_PROFILE, "http://nothing-here").unwrap(),
             Removed::UnsafeFile(0o640)
         );
         assert!(!path.exists());
@@ -654,9 +756,7 @@ mod unix_tests {
                 let store = Arc::clone(&store);
                 std::thread::spawn(move || {
                     for i in 0..10 {
-                        store
-                            .store(&format!("http://host-{t}-{i}"), stored("stl_TEST"))
-                            .unwrap();
+                        put(&store, &format!("http://host-{t}-{i}"), stored("stl_TEST")).unwrap();
                     }
                 })
             })
@@ -667,7 +767,10 @@ mod unix_tests {
         for t in 0..8 {
             for i in 0..10 {
                 assert!(
-                    store.load(&format!("http://host-{t}-{i}")).unwrap().is_some(),
+                    store
+                        .load(DEFAULT_PROFILE, &format!("http://host-{t}-{i}"))
+                        .unwrap()
+                        .is_some(),
                     "{t}-{i} was lost"
                 );
             }
@@ -693,7 +796,7 @@ mod unix_tests {
     fn a_file_at_a_guessable_temporary_name_is_neither_an_obstacle_nor_removed() {
         let scratch = Scratch::new("planted");
         let store = scratch.store();
-        store.store("http://x", stored("stl_TEST")).unwrap();
+        put(&store, "http://x", stored("stl_TEST")).unwrap();
         // The name the temporary file once had: anyone who can guess it
         // could make every login fail, and a failed login removed it.
         let planted = scratch
@@ -701,7 +804,41 @@ mod unix_tests {
             .join("steps")
             .join(format!(".credentials.json.{}.tmp", std::process::id()));
         fs::write(&planted, "not yours").unwrap();
-        store.store("http://y", stored("stl_TEST")).unwrap();
+        put(&store, "http://y", stored("stl_TEST")).unwrap();
         assert_eq!(fs::read_to_string(&planted).unwrap(), "not yours");
+    }
+}
+
+#[cfg(all(test, unix))]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn format_1_logins_become_the_default_profiles() {
+        let v1 = r#"{"version": 1, "credentials": {"http://a": {"token": "stl_TEST_a", "email": "a@b"}}}"#;
+        let file: File = serde_json::from_str(v1).unwrap();
+        let credentials = file.into_credentials();
+        let login = credentials.login(DEFAULT_PROFILE, "http://a").expect("migrated");
+        assert_eq!(login.token, "stl_TEST_a");
+        let written = serde_json::to_value(File::from_credentials(&credentials)).unwrap();
+        assert_eq!(written["version"], 2);
+        assert!(written.get("credentials").is_none(), "{written}");
+        assert_eq!(
+            written["profiles"]["default"]["logins"]["http://a"]["token"],
+            "stl_TEST_a"
+        );
+        assert!(written["profiles"]["default"].get("api_url").is_none());
+    }
+
+    #[test]
+    fn format_2_keeps_profiles_and_remembered_urls() {
+        let v2 = r#"{"version": 2, "profiles": {
+            "admin": {"api_url": "http://b", "logins": {"http://b": {"token": "stl_TEST_b"}}},
+            "default": {"logins": {}}}}"#;
+        let credentials = serde_json::from_str::<File>(v2).unwrap().into_credentials();
+        assert_eq!(credentials.profiles["admin"].api_url.as_deref(), Some("http://b"));
+        assert!(credentials.login("admin", "http://b").is_some());
+        assert!(credentials.login("default", "http://b").is_none());
+        assert!(credentials.login("nobody", "http://b").is_none());
     }
 }

@@ -37,6 +37,15 @@ impl CliError {
         }
     }
 
+    /// Exit with `code`, saying nothing: the status of the command `steps
+    /// exec` ran, which has spoken for itself.
+    pub(crate) fn exit_status(code: u8) -> Self {
+        CliError {
+            code,
+            message: String::new(),
+        }
+    }
+
     /// Exit 3: not logged in, or not authorised.
     pub(crate) fn auth(message: impl Into<String>) -> Self {
         CliError {

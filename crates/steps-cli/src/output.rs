@@ -92,6 +92,8 @@ pub(crate) struct Record<'a> {
     pub(crate) created_at: SystemTime,
     pub(crate) expires_at: SystemTime,
     pub(crate) secret: Option<&'a steps::Secret>,
+    /// A create answered with the replay of an earlier one (protocol v2).
+    pub(crate) replayed: bool,
 }
 
 /// A resource the CLI shows: its nouns and how it renders.
@@ -119,6 +121,7 @@ impl Shown for JobToken {
             created_at: self.created_at,
             expires_at: self.expires_at,
             secret: self.token.as_ref(),
+            replayed: self.replayed,
         }
     }
 }
@@ -139,6 +142,7 @@ impl Shown for ApiKey {
             created_at: self.created_at,
             expires_at: self.expires_at,
             secret: self.token(),
+            replayed: self.replayed,
         }
     }
 }

@@ -107,6 +107,13 @@ pub(crate) fn write(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
+/// Writes `text` (a count, say) and a line break to stderr, made
+/// [`printable`]: what a person reads beside the output, kept out of
+/// stdout so that stdout holds only the table or JSON.
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
+}
+
 /// Writes `steps: MESSAGE` to stderr, with the message made [`printable`].
 /// Nothing more can be done when stderr itself is closed, so that is
 /// ignored.

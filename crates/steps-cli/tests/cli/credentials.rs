@@ -293,7 +293,7 @@ fn concurrent_logins_keep_each_others_entries() {
         }
         let stored: Value = serde_json::from_slice(&std::fs::read(f.credentials("user")).unwrap()).unwrap();
         for url in &urls {
-            let token = stored["credentials"][url]["token"].as_str();
+            let token = crate::login_entry(&stored, "default", url)["token"].as_str();
             assert!(token.is_some(), "round {round}: the login to {url} was lost");
             f.secrets.lock().unwrap().push(token.unwrap().to_owned());
         }

@@ -78,9 +78,10 @@ fn hostile_labels_are_shown_escaped() {
         );
     }
     // A list has a header and two rows, nothing more: the label's line
-    // break does not fake a row.
+    // break does not fake a row. The count goes to stderr.
     let listed = steps(&server, &["job-token", "list"]);
-    assert_eq!(listed.stdout.lines().count(), 4, "{}", listed.stdout);
+    assert_eq!(listed.stdout.lines().count(), 3, "{}", listed.stdout);
+    assert_eq!(listed.stderr, "2 job token(s)\n");
 }
 
 #[test]

@@ -130,21 +130,18 @@ impl Fixture {
             &format!("{password}\n"),
         );
         assert_eq!(run.code, 0, "login: {}", run.stderr);
-        let stored = std::fs::read_to_string(self.credentials(role)).unwrap();
-        let token = serde_json::from_str::<Value>(&stored).unwrap()["credentials"][self.emulator.base_url()]
-            ["token"]
-            .as_str()
-            .expect("a stored token")
-            .to_owned();
+        let token = self.stored_token(role);
         self.secrets.lock().unwrap().push(token);
     }
 
+    /// The default profile's login token for the emulator, from `role`'s
+    /// credentials file.
     fn stored_token(&self, role: &str) -> String {
         let stored: Value =
             serde_json::from_str(&std::fs::read_to_string(self.credentials(role)).unwrap()).unwrap();
-        stored["credentials"][self.emulator.base_url()]["token"]
+        login_entry(&stored, "default", self.emulator.base_url())["token"]
             .as_str()
-            .unwrap()
+            .expect("a stored token")
             .to_owned()
     }
 
@@ -208,6 +205,11 @@ fn run_command(mut command: Command, stdin: &str) -> Run {
         stdout: String::from_utf8(stdout).unwrap(),
         stderr: String::from_utf8(stderr).unwrap(),
     }
+}
+
+/// The login of `profile` for `url` in a credentials file's JSON.
+fn login_entry<'a>(stored: &'a Value, profile: &str, url: &str) -> &'a Value {
+    &stored["profiles"][profile]["logins"][url]
 }
 
 /// `2026-11-28T04:17:53Z` → `[TIME]`.
@@ -453,7 +455,7 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
     f.login("user", USER);
     let path = f.credentials("user");
     let mut stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    stored["credentials"][f.emulator.base_url()]["expires_at"] = 1.into();
+    stored["profiles"]["default"]["logins"][f.emulator.base_url()]["expires_at"] = 1.into();
     write_private(&path, &stored.to_string());
     let run = f.run("user", &["whoami"], "");
     assert_eq!(run.code, 3);

@@ -1,0 +1,278 @@
+//! `steps auth status` (the login in use: where it comes from, whose it
+//! is, how long it has left, and the stored profiles) and `steps auth
+//! token` (the login token, for scripts).
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+use steps::{ErrorKind, Identity};
+
+use crate::cli::Origin;
+use crate::commands::{from_unix, App, Credential};
+use crate::credentials::{Credentials, Stored, DEFAULT_PROFILE};
+use crate::duration::format_duration;
+use crate::error::CliError;
+use crate::output;
+use crate::terminal;
+
+/// Where the login stands.
+enum State {
+    /// The server accepted it.
+    Usable,
+    /// No token at all.
+    NotLoggedIn,
+    /// The stored login has expired (not sent).
+    Expired,
+    /// The server refused it.
+    Refused,
+    /// The server could not be reached.
+    Unreachable,
+    /// Another failure.
+    Failed,
+}
+
+impl State {
+    fn code(&self) -> &'static str {
+        match self {
+            State::Usable => "usable",
+            State::NotLoggedIn => "not_logged_in",
+            State::Expired => "expired",
+            State::Refused => "refused",
+            State::Unreachable => "unreachable",
+            State::Failed => "error",
+        }
+    }
+}
+
+/// `steps auth status`: prints the report, then fails with exit 3 (not
+/// logged in, expired, refused) or 1 (the server cannot be reached, or
+/// another failure) when the login is not usable.
+pub(crate) async fn status(app: &App) -> Result<(), CliError> {
+    let store = app.store();
+    let stored_all = match &store {
+        Ok(store) => store.load_all()?,
+        Err(_) => Credentials::default(),
+    };
+    let path = store.as_ref().ok().map(|s| s.path().to_owned());
+    let credential = app.credential();
+    let credential = match credential {
+        Ok(credential) => credential,
+        // No config directory and no token: nothing is logged in.
+        Err(_) if store.is_err() => None,
+        Err(error) => return Err(error),
+    };
+
+    let mut stored_login: Option<Stored> = None;
+    let (source, token) = match credential {
+        None => (Value::Null, None),
+        Some(Credential::Given { token, origin }) => (origin.code().into(), Some(Ok(token))),
+        Some(Credential::Stored(stored)) => {
+            let token = app.check_stored(&stored);
+            stored_login = Some(stored);
+            ("credentials_file".into(), Some(token))
+        }
+    };
+    let (state, identity, failure) = match token {
+        None => (State::NotLoggedIn, None, Some(app.not_logged_in())),
+        Some(Err(expired)) => (State::Expired, None, Some(expired)),
+        Some(Ok(token)) => {
+            app.warn_if_cleartext("login token");
+            match app.client.session_from_token(token).whoami().await {
+                Ok(me) => (State::Usable, Some(me), None),
+                Err(error) => {
+                    let state = match error.kind() {
+                        ErrorKind::NotLoggedIn | ErrorKind::Unauthorized | ErrorKind::Forbidden => {
+                            State::Refused
+                        }
+                        ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Tls => State::Unreachable,
+                        _ => State::Failed,
+                    };
+                    (state, None, Some(app.sdk(error)))
+                }
+            }
+        }
+    };
+
+    let expires_at = identity.as_ref().and_then(|me| me.expires_at).or_else(|| {
+        stored_login
+            .as_ref()
+            .and_then(|s| s.expires_at)
+            .and_then(from_unix)
+    });
+    let expires_in = expires_at.map(|at| match at.duration_since(SystemTime::now()) {
+        Ok(left) => left.as_secs() as i64,
+        Err(past) => -(past.duration().as_secs() as i64),
+    });
+    let email = stored_login.as_ref().and_then(|s| s.email.clone());
+    let profiles = profiles(app, &stored_all);
+    let report = json!({
+        "api_url": app.api_url,
+        "api_url_source": app.url_origin.code(),
+        "profile": app.profile,
+        "profile_source": app.global.origins.profile.code(),
+        "credential_source": source,
+        "credentials_file": path,
+        "status": state.code(),
+        "usable": matches!(state, State::Usable),
+        "error": failure.as_ref().map(|f| f.message.clone()),
+        "identity": identity.as_ref().map(output::identity_json),
+        "email": email,
+        "expires_at": expires_at.map(output::unix),
+        "expires_in": expires_in,
+        "profiles": profiles,
+    });
+    app.print(report, || {
+        human(
+            app,
+            &state,
+            identity.as_ref(),
+            email.as_deref(),
+            expires_at,
+            &profiles,
+            path.as_deref(),
+        )
+    })?;
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// `steps auth token`: the login token in use, alone on stdout.
+pub(crate) fn token(app: &App) -> Result<(), CliError> {
+    let token = app.login_token()?;
+    // Shown to its owner, who asked for it: as `gh auth token`.
+    if app.global.json {
+        terminal::json_line(&json!({ "token": token.expose() }))
+    } else {
+        terminal::human(token.expose())
+    }
+}
+
+/// Every stored profile, and the one in use if it has nothing stored: the
+/// API URL it would use and its login there.
+fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
+    let mut names: Vec<&str> = stored.profiles.keys().map(String::as_str).collect();
+    if !names.contains(&app.profile.as_str()) {
+        names.push(&app.profile);
+        names.sort_unstable();
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let remembered = stored.profiles.get(name).and_then(|p| p.api_url.clone());
+            let url = match app.url_origin {
+                Origin::Flag | Origin::Env => app.api_url.clone(),
+                _ => remembered
+                    .clone()
+                    .unwrap_or_else(|| steps::DEFAULT_API_URL.to_owned()),
+            };
+            let login = stored.login(name, &url);
+            json!({
+                "name": name,
+                "active": name == app.profile,
+                "api_url": url,
+                "remembered_api_url": remembered,
+                "logged_in": login.is_some(),
+                "email": login.and_then(|l| l.email.clone()),
+                "expires_at": login.and_then(|l| l.expires_at),
+            })
+        })
+        .collect()
+}
+
+/// The human form of the report.
+fn human(
+    app: &App,
+    state: &State,
+    me: Option<&Identity>,
+    email: Option<&str>,
+    expires_at: Option<SystemTime>,
+    profiles: &[Value],
+    path: Option<&std::path::Path>,
+) -> String {
+    let file = path.map_or_else(|| "(no config directory)".to_owned(), |p| p.display().to_string());
+    let url_why = match app.url_origin {
+        Origin::Flag => "from --api-url".to_owned(),
+        Origin::Env => "from STEPS_API_URL".to_owned(),
+        Origin::Remembered => format!(
+            "remembered for profile {} by `steps login --api-url`",
+            app.profile
+        ),
+        Origin::Default => "the default".to_owned(),
+    };
+    let profile_why = match app.global.origins.profile {
+        Origin::Flag => "from --profile",
+        Origin::Env => "from STEPS_PROFILE",
+        _ if app.profile == DEFAULT_PROFILE => "the default",
+        _ => "",
+    };
+    let token_from = match (&app.global.token, app.global.origins.token) {
+        (Some(t), Origin::Flag) if !t.is_empty() => "--token".to_owned(),
+        (Some(t), _) if !t.is_empty() => "STEPS_TOKEN".to_owned(),
+        _ if matches!(state, State::NotLoggedIn) => "none".to_owned(),
+        _ => format!("the credentials file {file}"),
+    };
+    let status = match state {
+        State::Usable => "usable".to_owned(),
+        State::NotLoggedIn => "not logged in".to_owned(),
+        State::Expired => "expired".to_owned(),
+        State::Refused => "refused by the server".to_owned(),
+        State::Unreachable => "the server cannot be reached".to_owned(),
+        State::Failed => "the check failed".to_owned(),
+    };
+    let mut fields = vec![
+        ("API URL", format!("{} ({url_why})", app.api_url)),
+        (
+            "profile",
+            format!("{} ({profile_why})", app.profile).replace(" ()", ""),
+        ),
+        ("token", token_from),
+        ("status", status),
+    ];
+    if let Some(me) = me {
+        let user = match email {
+            Some(email) => format!("{} ({email})", me.user_id),
+            None => me.user_id.to_string(),
+        };
+        let mut identity = output::identity_fields(me);
+        identity.retain(|(name, _)| *name != "expires" && *name != "user");
+        fields.push(("user", user));
+        fields.extend(identity);
+    }
+    if let Some(at) = expires_at {
+        let left = match at.duration_since(SystemTime::now()) {
+            Ok(left) => format!("in {}", format_duration(Duration::from_secs(left.as_secs()))),
+            Err(_) => "expired".to_owned(),
+        };
+        fields.push(("expires", format!("{} ({left})", output::timestamp(at))));
+    }
+    let mut text = output::fields(&fields);
+    let rows: Vec<Vec<String>> = profiles
+        .iter()
+        .map(|p| {
+            let text = |key: &str| p[key].as_str().unwrap_or("-").to_owned();
+            vec![
+                if p["active"] == true { "*" } else { "" }.to_owned(),
+                text("name"),
+                text("api_url"),
+                match (p["logged_in"] == true, p["email"].as_str()) {
+                    (true, Some(email)) => email.to_owned(),
+                    // Logged in with --with-token: no email is known.
+                    (true, None) => "(a login token)".to_owned(),
+                    (false, _) => "-".to_owned(),
+                },
+                p["expires_at"]
+                    .as_u64()
+                    .and_then(from_unix)
+                    .map_or_else(|| "-".to_owned(), output::timestamp),
+            ]
+        })
+        .collect();
+    text.push_str(&format!("\n\nProfiles in {file}:\n"));
+    text.push_str(&output::table(
+        &["", "PROFILE", "API URL", "LOGIN", "EXPIRES"],
+        &rows,
+    ));
+    text
+}

@@ -1,0 +1,287 @@
+//! `steps exec`: runs a command with a new job token in its environment,
+//! forwards the signals that would stop it, deletes the token when it ends
+//! (whatever way it ends), and exits with its status.
+//!
+//! The token lives at most `--duration` (1 h by default): if its delete
+//! fails, or `steps` itself is killed with SIGKILL, it expires on its own.
+
+use std::process::ExitStatus;
+
+use steps::{ErrorKind, Secret, Session};
+
+use crate::cli::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
+use crate::commands::App;
+use crate::error::CliError;
+use crate::output;
+use crate::terminal;
+
+/// How a command ended, as an exit code: its own, or 128 + N for a
+/// command killed by signal N (as shells report it).
+type Status = u8;
+
+/// The exit code of a command that could not be found (as shells say).
+const NOT_FOUND: Status = 127;
+/// The exit code of a command that could not be run (as shells say).
+const CANNOT_RUN: Status = 126;
+
+/// Runs `args.command` with a job token in `args.env`.
+///
+/// # Errors
+///
+/// The token cannot be made (not logged in, the API fails): nothing runs.
+/// Otherwise an error carries the command's status, with no message (the
+/// command spoke for itself), or exit 1 when the command succeeded but the
+/// token could not be deleted.
+pub(crate) async fn run(app: &App, args: ExecArgs) -> Result<(), CliError> {
+    // Before anything is made: a signal from now on is handled, so that a
+    // token made is always deleted.
+    let mut signals = signals::Signals::install()?;
+    let session = app.session().await?;
+    let label = args.label.as_deref().unwrap_or(EXEC_LABEL);
+    let duration = args.duration.unwrap_or(EXEC_DURATION);
+    let job = session
+        .job_tokens()
+        .create(Some(label), Some(duration))
+        .await
+        .map_err(|e| app.sdk(e))?;
+    let (token_id, expires_at) = (job.token_id, job.expires_at);
+    let Some(secret) = job.token else {
+        // The core refuses a create answer without its secret; this is
+        // only a guard.
+        return Err(CliError::api("the server's answer has no token"));
+    };
+
+    let status = match signals.pending() {
+        // Asked to stop while the token was being made: the command never
+        // starts.
+        Some(signal) => Ok(128u8.saturating_add(signals::number(signal))),
+        None => run_command(&args, &secret, &mut signals).await,
+    };
+
+    let deleted = delete(app, &session, token_id, &secret).await;
+    let mut status = match status {
+        Ok(status) => status,
+        Err((status, message)) => {
+            terminal::error_line(&message);
+            status
+        }
+    };
+    if let Err(error) = deleted {
+        terminal::error_line(&format!(
+            "could not delete job token {token_id} ({}): it stays valid until {}; \
+             delete it with `steps job-token delete {token_id}`",
+            error.message,
+            output::timestamp(expires_at)
+        ));
+        if status == 0 {
+            status = 1;
+        }
+    }
+    match status {
+        0 => Ok(()),
+        code => Err(CliError::exit_status(code)),
+    }
+}
+
+/// Starts the command, forwards signals to it until it ends, and gives
+/// its status; or the status and message of a command that could not be
+/// started.
+async fn run_command(
+    args: &ExecArgs,
+    secret: &Secret,
+    signals: &mut signals::Signals,
+) -> Result<Status, (Status, String)> {
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or((CANNOT_RUN, "no command to run".to_owned()))?;
+    let mut command = tokio::process::Command::new(program);
+    command.args(rest);
+    // The login token stays with `steps`: the command gets the job token.
+    command.env_remove("STEPS_TOKEN");
+    // Handed to the command it was made for: the one place a job token
+    // leaves `steps` other than a create's output.
+    command.env(&args.env, secret.expose());
+    let mut child = command.spawn().map_err(|e| {
+        let status = if e.kind() == std::io::ErrorKind::NotFound {
+            NOT_FOUND
+        } else {
+            CANNOT_RUN
+        };
+        (status, format!("cannot run {}: {e}", program.to_string_lossy()))
+    })?;
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                return status
+                    .map(exit_code)
+                    .map_err(|e| (1, format!("cannot wait for {}: {e}", program.to_string_lossy())));
+            }
+            signal = signals.recv() => signals::forward(&child, signal),
+        }
+    }
+}
+
+/// A finished command's exit code: its own, or 128 + N when signal N
+/// killed it.
+fn exit_code(status: ExitStatus) -> Status {
+    if let Some(code) = status.code() {
+        // Exit codes are 0 to 255 on Unix; elsewhere, keep what fits.
+        return u8::try_from(code).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(255);
+        }
+    }
+    1
+}
+
+/// Deletes the job token with the login; if that fails (the login expired
+/// while the command ran, say), the token revokes itself where the server
+/// offers it (protocol v2, feature `self`). A token already gone counts as
+/// deleted.
+async fn delete(app: &App, session: &Session, token_id: i64, secret: &Secret) -> Result<(), CliError> {
+    let error = match session.job_tokens().delete(token_id).await {
+        Ok(()) => return Ok(()),
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(error) => error,
+    };
+    let itself = app.client.session_from_token(secret.clone());
+    match itself.revoke_self().await {
+        Ok(()) => Ok(()),
+        Err(_) => Err(app.sdk(error)),
+    }
+}
+
+#[cfg(unix)]
+mod signals {
+    //! The signals that would stop `steps exec`, caught so that the token
+    //! is deleted, and passed on to the command.
+
+    use std::io::IsTerminal;
+    use std::os::fd::AsFd;
+    use std::task::{Context, Poll, Waker};
+
+    use rustix::process::{kill_process, Pid, Signal};
+    use tokio::signal::unix::{signal, SignalKind};
+
+    use crate::error::CliError;
+
+    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT, caught from [`Signals::install`] on.
+    pub(super) struct Signals {
+        caught: [(Signal, tokio::signal::unix::Signal); 4],
+    }
+
+    impl Signals {
+        /// Catches the signals: from now on they no longer stop `steps`.
+        pub(super) fn install() -> Result<Signals, CliError> {
+            let catch = |kind: SignalKind, signal_: Signal| {
+                signal(kind)
+                    .map(|stream| (signal_, stream))
+                    .map_err(|e| CliError::api(format!("cannot handle signals: {e}")))
+            };
+            Ok(Signals {
+                caught: [
+                    catch(SignalKind::interrupt(), Signal::INT)?,
+                    catch(SignalKind::terminate(), Signal::TERM)?,
+                    catch(SignalKind::hangup(), Signal::HUP)?,
+                    catch(SignalKind::quit(), Signal::QUIT)?,
+                ],
+            })
+        }
+
+        /// The next signal caught.
+        pub(super) async fn recv(&mut self) -> Signal {
+            std::future::poll_fn(|cx| self.poll(cx)).await
+        }
+
+        /// A signal caught and not yet received, if any.
+        pub(super) fn pending(&mut self) -> Option<Signal> {
+            match self.poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(signal) => Some(signal),
+                Poll::Pending => None,
+            }
+        }
+
+        fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Signal> {
+            for (signal, stream) in &mut self.caught {
+                if let Poll::Ready(Some(())) = stream.poll_recv(cx) {
+                    return Poll::Ready(*signal);
+                }
+            }
+            Poll::Pending
+        }
+    }
+
+    /// The signal's number.
+    pub(super) fn number(signal: Signal) -> u8 {
+        u8::try_from(signal.as_raw()).unwrap_or(0)
+    }
+
+    /// Passes `signal` on to the command, unless the terminal has already
+    /// sent it there: Ctrl-C and Ctrl-\ go to the whole foreground process
+    /// group, the command included, and a second SIGINT would interrupt
+    /// its own clean-up.
+    pub(super) fn forward(child: &tokio::process::Child, signal: Signal) {
+        if matches!(signal, Signal::INT | Signal::QUIT) && terminal_sends_to_our_group() {
+            return;
+        }
+        // None once the command has been reaped: its id may be reused.
+        let Some(pid) = child.id().and_then(|id| Pid::from_raw(id as i32)) else {
+            return;
+        };
+        let _ = kill_process(pid, signal);
+    }
+
+    /// Whether `steps` (and so the command, which shares its process
+    /// group) is in the foreground of a terminal on stdin, stdout or
+    /// stderr, where the terminal's own signals reach both.
+    fn terminal_sends_to_our_group() -> bool {
+        let ours = rustix::process::getpgrp();
+        let foreground =
+            |fd: std::os::fd::BorrowedFd<'_>| rustix::termios::tcgetpgrp(fd).is_ok_and(|group| group == ours);
+        (std::io::stdin().is_terminal() && foreground(std::io::stdin().as_fd()))
+            || (std::io::stderr().is_terminal() && foreground(std::io::stderr().as_fd()))
+            || (std::io::stdout().is_terminal() && foreground(std::io::stdout().as_fd()))
+    }
+}
+
+#[cfg(not(unix))]
+mod signals {
+    //! Elsewhere the console sends Ctrl-C to the command itself; nothing
+    //! is caught or forwarded.
+
+    use crate::error::CliError;
+
+    /// No signals to catch.
+    pub(super) struct Signals;
+
+    /// A signal's stand-in: none is ever caught.
+    #[derive(Clone, Copy)]
+    pub(super) enum Signal {}
+
+    impl Signals {
+        pub(super) fn install() -> Result<Signals, CliError> {
+            Ok(Signals)
+        }
+
+        pub(super) async fn recv(&mut self) -> Signal {
+            std::future::pending().await
+        }
+
+        pub(super) fn pending(&mut self) -> Option<Signal> {
+            None
+        }
+    }
+
+    pub(super) fn number(signal: Signal) -> u8 {
+        match signal {}
+    }
+
+    pub(super) fn forward(_child: &tokio::process::Child, signal: Signal) {
+        match signal {}
+    }
+}
