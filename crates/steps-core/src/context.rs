@@ -8,13 +8,17 @@ pub const DEFAULT_USER_AGENT: &str = concat!("steps-rs/", env!("CARGO_PKG_VERSIO
 
 /// Headers the protocol sets itself, which [`CloudContext::with_header`]
 /// refuses so that a default header can never replace them.
-const RESERVED_HEADERS: [HeaderName; 6] = [
+const RESERVED_HEADERS: [HeaderName; 8] = [
     header::ACCEPT,
     header::AUTHORIZATION,
     header::CONTENT_LENGTH,
     header::CONTENT_TYPE,
     header::HOST,
     header::USER_AGENT,
+    header::PROXY_AUTHORIZATION,
+    // One fixed key on every create would make the server replay or
+    // refuse creates the transport takes for new ones.
+    crate::wire::IDEMPOTENCY_KEY_HEADER,
 ];
 
 /// The base URL, user agent and default headers of one STEPS cloud.

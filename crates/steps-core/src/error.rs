@@ -184,18 +184,18 @@ pub enum ResponseErrorKind {
     /// does not decode, or an error status with a body that is not the
     /// protocol's (an HTML error page).
     Protocol,
-    /// Any other error status with the protocol's error body (400, 409,
+    /// Any other error status with the protocol's error body (400, 422,
     /// 500, ...): the server refused or failed the request.
     Rejected,
 }
 
 impl ResponseErrorKind {
-    /// Whether the same request may succeed later: rate limited or
-    /// unavailable.
+    /// Whether the same request may succeed later: rate limited,
+    /// unavailable, or in conflict with one still being handled.
     pub fn is_transient(self) -> bool {
         matches!(
             self,
-            ResponseErrorKind::RateLimited | ResponseErrorKind::Unavailable
+            ResponseErrorKind::RateLimited | ResponseErrorKind::Unavailable | ResponseErrorKind::Conflict
         )
     }
 }

@@ -14,7 +14,7 @@ use crate::resource::RotateBody;
 use crate::wire::{self, RequestParts};
 use crate::{
     Access, ApiKey, BuildError, CloudContext, Credential, Idempotency, IdempotencyKey, JobToken, Operation,
-    ResponseError, ResponseErrorKind,
+    ResponseError,
 };
 
 const PATH: &str = "/api/token/self";
@@ -59,7 +59,8 @@ impl Operation for RevokeSelf {
     /// refused.
     fn parse_resent_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
         match wire::empty_body(Self::NAME, &response) {
-            Err(error) if error.kind() == ResponseErrorKind::Unauthorized => Ok(()),
+            // The protocol's own 401, not a gateway's error page.
+            Err(ResponseError::Api(error)) if error.status == http::StatusCode::UNAUTHORIZED => Ok(()),
             result => result,
         }
     }

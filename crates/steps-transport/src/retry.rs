@@ -228,6 +228,7 @@ mod tests {
         let rejected_500 = answered(ResponseErrorKind::Rejected, true, None);
         let not_found = answered(ResponseErrorKind::NotFound, false, None);
         let forbidden = answered(ResponseErrorKind::Forbidden, false, None);
+        let in_progress = answered(ResponseErrorKind::Conflict, false, None);
         let protocol_2xx = answered(ResponseErrorKind::Protocol, true, None);
         let redirect = answered(ResponseErrorKind::Protocol, false, None);
         let long = Duration::from_secs(30);
@@ -271,6 +272,10 @@ mod tests {
             (Outcome::ConnectionLost, KEYED, 1, long, RETRY),
             (unavailable,             KEYED, 1, long, RETRY),
             (Outcome::ConnectionLost, KEYED, 3, long, Some(UNKNOWN)),
+            // 409: the first request with this key is still being handled;
+            // the re-send gets its replay.
+            (in_progress,             KEYED, 2, long, RETRY),
+            (in_progress,             NON,  1, long, Some(RETURN)),
             (Outcome::NotConnected,   KEYED, 3, long, Some(RETURN)),
             (forbidden,               KEYED, 1, long, Some(RETURN)),
             (Outcome::TimedOut { connected: true },  KEYED, 1, long, Some(UNKNOWN)),

@@ -18,6 +18,8 @@ enum Step {
     Io,
     Tls,
     Hang,
+    /// A gateway's HTML page with this status.
+    Html(u16),
 }
 
 struct Script {
@@ -61,6 +63,11 @@ impl SendRequest for Script {
                 Step::Ok(body) => Ok(Response::builder()
                     .status(200)
                     .body(Bytes::from_static(body.as_bytes()))
+                    .unwrap()),
+                Step::Html(status) => Ok(Response::builder()
+                    .status(status)
+                    .header("content-type", "text/html")
+                    .body(Bytes::from_static(b"<html>Not Found</html>"))
                     .unwrap()),
                 Step::Connect => Err(SendError::Connect(error())),
                 Step::Io => Err(SendError::Io(error())),
@@ -304,6 +311,15 @@ async fn a_404_is_not_found_when_no_earlier_attempt_can_have_deleted() {
     // Nothing was sent by an attempt that never connected.
     let (t, _) = transport(vec![Step::Connect, Step::Status(404, &[])]);
     let error = t.execute(&delete(), &user()).await.expect_err("not found");
+    assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
+
+    // A gateway's HTML 404 to the re-send is not the server's "already
+    // gone".
+    let (t, _) = transport(vec![Step::Io, Step::Html(404)]);
+    let error = t
+        .execute(&delete(), &user())
+        .await
+        .expect_err("not the protocol's 404");
     assert_eq!(error.response().map(|r| r.status().as_u16()), Some(404));
 
     // A read answered 404 on its re-send is still not found.

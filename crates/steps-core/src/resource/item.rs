@@ -7,9 +7,7 @@ use http::{Method, Request, Response};
 
 use super::Resource;
 use crate::wire::{self, RequestParts};
-use crate::{
-    Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError, ResponseErrorKind,
-};
+use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
 
 /// The request for item `id` of the collection at `path`, after checking
 /// that it was ever created.
@@ -137,7 +135,8 @@ impl<R: Resource> Operation for Delete<R> {
     /// A 404 is success: the earlier send deleted the token.
     fn parse_resent_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
         match wire::empty_body(Self::NAME, &response) {
-            Err(error) if error.kind() == ResponseErrorKind::NotFound => Ok(()),
+            // The protocol's own 404, not a gateway's error page.
+            Err(ResponseError::Api(error)) if error.status == http::StatusCode::NOT_FOUND => Ok(()),
             result => result,
         }
     }

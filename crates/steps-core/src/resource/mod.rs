@@ -179,8 +179,14 @@ pub(crate) fn parse_page<P: PageRecord>(
             detail: detail.to_owned(),
         })
     };
+    if next_after.is_some_and(|next| next < 0) {
+        return Err(broken("field `next_after`: ids are never negative"));
+    }
     let mut previous = after;
     for record in &records {
+        if record.id() < 0 {
+            return Err(broken("an id of the page is negative"));
+        }
         if previous.is_some_and(|previous| record.id() <= previous) {
             return Err(broken("the ids of a page do not ascend above `after`"));
         }

@@ -44,6 +44,8 @@ fn pages_that_break_the_rules_are_protocol_errors() {
         ("an id repeats", page(None, &[1, 1], None)),
         ("an id is not above after", page(Some(5), &[5, 6], Some(6))),
         ("the cursor does not move", page(Some(5), &[], Some(5))),
+        ("a negative id", page(None, &[-3, 1], Some(1))),
+        ("a negative next_after", page(None, &[], Some(-1))),
     ] {
         let error = result.expect_err(case);
         assert!(matches!(error, ResponseError::Decode(_)), "{case}: {error:?}");

@@ -152,10 +152,12 @@ fn invalid_base_urls_and_headers_fail_at_construction() {
         );
     }
     let ctx = CloudContext::new("https://h.invalid").expect("valid");
-    assert!(matches!(
-        ctx.clone().with_header("Authorization", "x"),
-        Err(ContextError::ReservedHeader { .. })
-    ));
+    for reserved in ["Authorization", "Idempotency-Key", "Proxy-Authorization"] {
+        assert!(matches!(
+            ctx.clone().with_header(reserved, "x"),
+            Err(ContextError::ReservedHeader { .. })
+        ));
+    }
     assert!(matches!(
         ctx.clone().with_header("bad header", "x"),
         Err(ContextError::InvalidHeader { .. })
