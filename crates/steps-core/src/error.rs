@@ -252,3 +252,16 @@ pub struct DecodeError {
     /// What failed, e.g. "field `token_id`: expected an integer, found a string".
     pub detail: String,
 }
+
+impl DecodeError {
+    /// A 200 answer that breaks the protocol in a way its caller found
+    /// (a list that ignored its filters, say): `detail` names what, never a
+    /// value.
+    pub fn new(operation: &'static str, detail: impl Into<String>) -> Self {
+        DecodeError {
+            operation,
+            status: StatusCode::OK,
+            detail: detail.into(),
+        }
+    }
+}

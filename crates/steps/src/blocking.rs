@@ -391,15 +391,15 @@ impl<R: Resource> Tokens<'_, R> {
         self.session.runtime.run(self.tokens().list())
     }
 
-    /// See [`crate::Tokens::list_filtered`].
+    /// See [`crate::Tokens::rotate_with_key`].
     ///
     /// # Errors
     ///
-    /// As [`crate::Tokens::list_filtered`].
-    pub fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<R>> {
+    /// As [`crate::Tokens::rotate_with_key`].
+    pub fn rotate_with_key(&self, id: i64, grace: Option<Duration>, key: IdempotencyKey) -> Result<R> {
         self.session
             .runtime
-            .run(self.tokens().list_filtered(label, user_id))
+            .run(self.tokens().rotate_with_key(id, grace, key))
     }
 
     /// See [`crate::Tokens::rotate`].
@@ -419,6 +419,19 @@ impl<R: Resource> Tokens<'_, R> {
             runtime: self.session.runtime.clone(),
             failed: false,
         }
+    }
+}
+
+impl Tokens<'_, JobToken> {
+    /// See [`crate::Tokens::list_filtered`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Tokens::list_filtered`].
+    pub fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<JobToken>> {
+        self.session
+            .runtime
+            .run(self.tokens().list_filtered(label, user_id))
     }
 }
 

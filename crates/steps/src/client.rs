@@ -19,6 +19,24 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
 /// argument.
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
+/// How long a client that could not learn a server's capabilities (no
+/// answer in time, or the network failed) takes it for v1 before asking
+/// again: 60 s.
+pub const META_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// What a client learned of its server, and until when it holds.
+struct Learned {
+    capabilities: Capabilities,
+    /// `None` for a server's own answer, kept for good.
+    until: Option<tokio::time::Instant>,
+}
+
+impl Learned {
+    fn is_current(&self) -> bool {
+        self.until.is_none_or(|until| tokio::time::Instant::now() < until)
+    }
+}
+
 /// The longest the client waits to learn a server's capabilities before it
 /// takes the server for a v1 one: 5 s, so that a server that does not
 /// answer `/api/meta` delays the first create by at most this.
@@ -48,8 +66,9 @@ pub struct Client {
     pub(crate) transport: Transport,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) expiry_margin: Duration,
-    /// Learned once per client (clones share it), on first use.
-    capabilities: Arc<tokio::sync::OnceCell<Capabilities>>,
+    /// Learned once per client (clones share it), on first use; the lock
+    /// makes concurrent first uses share one request.
+    capabilities: Arc<tokio::sync::Mutex<Option<Learned>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -199,25 +218,40 @@ impl Client {
     /// not answer it in [`META_TIMEOUT`], or answers anything but the meta
     /// object (a v1 server's 404, say), is a v1 server: this never fails.
     pub async fn capabilities(&self) -> Capabilities {
-        self.capabilities
-            .get_or_init(|| async {
-                let anonymous = Credential::none();
-                let never = RetryPolicy::never();
-                let asked = self.transport.execute_with(&Meta, &anonymous, &never);
-                match tokio::time::timeout(META_TIMEOUT, asked).await {
-                    Ok(Ok(capabilities)) => capabilities,
-                    Ok(Err(error)) => {
-                        tracing::debug!(%error, "no capabilities: taking the server for protocol v1");
-                        Capabilities::v1()
-                    }
-                    Err(_) => {
-                        tracing::debug!("no capabilities in time: taking the server for protocol v1");
-                        Capabilities::v1()
-                    }
-                }
-            })
-            .await
-            .clone()
+        let mut learned = self.capabilities.lock().await;
+        if let Some(known) = learned.as_ref().filter(|l| l.is_current()) {
+            return known.capabilities.clone();
+        }
+        let anonymous = Credential::none();
+        let never = RetryPolicy::never();
+        let asked = self.transport.execute_with(&Meta, &anonymous, &never);
+        let (capabilities, until) = match tokio::time::timeout(META_TIMEOUT, asked).await {
+            // The server answered: a definitive answer, kept.
+            Ok(Ok(capabilities)) => (capabilities, None),
+            Ok(Err(error)) if error.response().is_some() => (Capabilities::v1(), None),
+            // No answer (the network, a timeout): v1 for now, asked again
+            // after a while, so that one bad moment does not make a v2
+            // server v1 for the client's whole life.
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "no capabilities: taking the server for protocol v1 for now");
+                (
+                    Capabilities::v1(),
+                    Some(tokio::time::Instant::now() + META_RETRY_AFTER),
+                )
+            }
+            Err(_) => {
+                tracing::debug!("no capabilities in time: taking the server for protocol v1 for now");
+                (
+                    Capabilities::v1(),
+                    Some(tokio::time::Instant::now() + META_RETRY_AFTER),
+                )
+            }
+        };
+        *learned = Some(Learned {
+            capabilities: capabilities.clone(),
+            until,
+        });
+        capabilities
     }
 
     pub(crate) async fn login_token(&self, email: &str, password: &Secret) -> Result<LoginToken> {

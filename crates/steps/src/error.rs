@@ -74,6 +74,8 @@ enum Repr {
         operation: &'static str,
         #[source]
         cause: Box<TransportError>,
+        /// The idempotency key it was sent with, to send it again with.
+        key: Option<steps_core::IdempotencyKey>,
     },
     #[error(transparent)]
     Transport(TransportError),
@@ -108,6 +110,25 @@ impl Error {
         }
     }
 
+    /// For an [`ErrorKind::OutcomeUnknown`] error of a request sent with an
+    /// idempotency key (protocol v2), the key: send the same request again
+    /// with it (`create_with_key`, `rotate_with_key`) to learn the outcome
+    /// without doing it twice.
+    pub fn idempotency_key(&self) -> Option<&steps_core::IdempotencyKey> {
+        match &self.repr {
+            Repr::OutcomeUnknown { key, .. } => key.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Records the key an unknown outcome's request carried.
+    pub(crate) fn with_idempotency_key(mut self, sent: Option<&steps_core::IdempotencyKey>) -> Self {
+        if let Repr::OutcomeUnknown { key, .. } = &mut self.repr {
+            *key = sent.cloned();
+        }
+        self
+    }
+
     /// The protocol feature the server does not offer, for an
     /// [`ErrorKind::Unsupported`] error.
     pub fn unsupported_feature(&self) -> Option<steps_core::Feature> {
@@ -129,6 +150,13 @@ impl Error {
         Error {
             repr: Repr::BlockingInAsync,
         }
+    }
+
+    /// The server's answer broke the protocol in a way only the facade sees.
+    pub(crate) fn protocol(operation: &'static str, detail: &str) -> Self {
+        Error::from(TransportError::Response(steps_core::ResponseError::Decode(
+            steps_core::DecodeError::new(operation, detail),
+        )))
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
@@ -245,7 +273,11 @@ impl Error {
 impl From<TransportError> for Error {
     fn from(error: TransportError) -> Self {
         let repr = match error {
-            TransportError::OutcomeUnknown { operation, cause } => Repr::OutcomeUnknown { operation, cause },
+            TransportError::OutcomeUnknown { operation, cause } => Repr::OutcomeUnknown {
+                operation,
+                cause,
+                key: None,
+            },
             error => Repr::Transport(error),
         };
         Error { repr }

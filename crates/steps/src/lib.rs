@@ -63,7 +63,8 @@ mod session;
 mod tokens;
 
 pub use client::{
-    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_TIMEOUT,
+    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_RETRY_AFTER,
+    META_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use session::{Pages, Session};

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use steps_core::{
     BuildError, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation, Page,
-    ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, Whoami,
+    ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, TokenType, Whoami,
 };
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
@@ -154,29 +154,55 @@ impl Session {
     }
 
     /// Logs out: on a server that offers [`Feature::SelfToken`] (protocol
-    /// v2), revokes the login token server-side and returns `true`; on
-    /// another, returns `false`, and the token stays valid until it
-    /// expires. Either way the session (and its clones) makes no more
-    /// calls: they fail with [`ErrorKind::NotLoggedIn`](crate::ErrorKind::NotLoggedIn).
+    /// v2), revokes the session's login token server-side and returns
+    /// `true`; otherwise returns `false`, and the token stays valid until
+    /// it expires. Either way the session (and its clones) makes no more
+    /// calls: they fail with [`ErrorKind::NotLoggedIn`](crate::ErrorKind::NotLoggedIn),
+    /// and one refused in flight does not log in again.
+    ///
+    /// Only a login token is revoked: a session made from a job token or
+    /// an API key (`session_from_token`) ends without revoking it, since a
+    /// worker's logout must not kill its long-lived key; use
+    /// [`Self::revoke_self`] for that.
     ///
     /// # Errors
     ///
     /// The revocation failed (a network error, say); the session is still
     /// ended.
     pub async fn logout(&self) -> Result<bool> {
-        let revoke = if self
+        if self.inner.ended.swap(true, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        if !self
             .inner
             .client
             .capabilities()
             .await
             .supports(Feature::SelfToken)
         {
-            self.call(&RevokeSelf).await.map(|()| true)
-        } else {
-            Ok(false)
-        };
-        self.inner.ended.store(true, Ordering::Release);
-        revoke
+            return Ok(false);
+        }
+        let credential = Credential::from(&self.current().token);
+        let transport = &self.inner.client.transport;
+        if self.inner.credentials.is_none() {
+            // A token given to the session: revoke it only if it is a
+            // login token.
+            match transport.execute(&Whoami, &credential).await {
+                Ok(me) if me.token_type == Some(TokenType::Login) => {}
+                Ok(_) => return Ok(false),
+                Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => {
+                    return Ok(true);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        // Sent once, with the token as it is: no renewal to revoke.
+        match transport.execute(&RevokeSelf, &credential).await {
+            Ok(()) => Ok(true),
+            // Already expired or revoked: nothing is left to revoke.
+            Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => Ok(true),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Revokes the session's own token server-side, whatever its type: a
@@ -199,15 +225,29 @@ impl Session {
         {
             return Err(Error::unsupported(Feature::SelfToken));
         }
-        let revoked = self.call(&RevokeSelf).await;
-        self.inner.ended.store(true, Ordering::Release);
-        revoked
+        if self.inner.ended.swap(true, Ordering::AcqRel) {
+            return Err(Error::from(BuildError::NotLoggedIn {
+                operation: <RevokeSelf as Operation>::NAME,
+            }));
+        }
+        let credential = Credential::from(&self.current().token);
+        Ok(self
+            .inner
+            .client
+            .transport
+            .execute(&RevokeSelf, &credential)
+            .await?)
     }
 
     /// A job token's or API key's session rotates its own secret (protocol
     /// v2, feature [`Feature::Rotation`]); the new one is returned this
     /// once, and the session goes on with it. The old secret keeps working
     /// for `grace`.
+    ///
+    /// Give a grace of at least the request timeout: a rotation whose
+    /// answer is lost is re-sent with the old secret, which the server
+    /// refuses once it is rotated away, so with no grace the new secret is
+    /// lost with the answer.
     ///
     /// # Errors
     ///
@@ -288,6 +328,10 @@ impl Session {
     async fn renew(&self, seen: u64) -> Result<(Credential, u64)> {
         let logins_before = self.inner.logins.load(Ordering::Acquire);
         let mut last_failure = self.inner.renewing.lock().await;
+        if self.inner.ended.load(Ordering::Acquire) {
+            // Logged out while this call was in flight: no new login.
+            return Err(Error::from(BuildError::NotLoggedIn { operation: "login" }));
+        }
         {
             let current = self.current();
             if current.generation != seen {

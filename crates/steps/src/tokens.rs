@@ -78,14 +78,17 @@ impl<R: Resource> Tokens<'_, R> {
     /// [`Self::create`] with an idempotency key of your choosing, to retry
     /// one logical create across calls or processes: a v2 server answers a
     /// re-send with the same key with the same token
-    /// ([`JobToken::replayed`] says so) instead of creating another. Sent
-    /// only to a server that offers [`Feature::Idempotency`]; a v1 server
-    /// gets a plain create.
+    /// ([`JobToken::replayed`] says so) instead of creating another. (The
+    /// key of a create that ended in an unknown outcome is
+    /// [`Error::idempotency_key`].)
     ///
     /// # Errors
     ///
-    /// As [`Self::create`]; a key reused for a different create (another
-    /// label or duration) is refused by the server (422).
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer [`Feature::Idempotency`] (nothing is sent: a plain create
+    /// could double); otherwise as [`Self::create`]; a key reused for a
+    /// different create (another label or duration) is refused by the
+    /// server (422).
     pub async fn create_with_key(
         &self,
         label: Option<&str>,
@@ -106,12 +109,23 @@ impl<R: Resource> Tokens<'_, R> {
             op = op.label(label);
         }
         let capabilities = self.session.client().capabilities().await;
-        if capabilities.supports(Feature::Idempotency) {
-            if let Some(key) = key.or_else(random_key) {
-                op = op.idempotency_key(key);
+        let key = match key {
+            // A key of the caller's is a promise of no duplicate: refused
+            // rather than dropped when the server cannot keep it.
+            Some(_) if !capabilities.supports(Feature::Idempotency) => {
+                return Err(Error::unsupported(Feature::Idempotency));
             }
+            Some(key) => Some(key),
+            None if capabilities.supports(Feature::Idempotency) => random_key(),
+            None => None,
+        };
+        if let Some(key) = &key {
+            op = op.idempotency_key(key.clone());
         }
-        self.session.call(&op).await
+        self.session
+            .call(&op)
+            .await
+            .map_err(|e| e.with_idempotency_key(key.as_ref()))
     }
 
     /// Reads one, without its secret.
@@ -145,39 +159,16 @@ impl<R: Resource> Tokens<'_, R> {
     /// of a server without `own_tokens`.
     pub async fn list(&self) -> Result<Vec<R>> {
         let mut first = first_page(None);
-        if self
-            .session
-            .client()
-            .capabilities()
-            .await
-            .supports(Feature::OwnTokens)
+        // Users see their own job tokens; API keys stay an admin's.
+        if is_job_tokens::<R>()
+            && self
+                .session
+                .client()
+                .capabilities()
+                .await
+                .supports(Feature::OwnTokens)
         {
             first = first.own();
-        }
-        self.session.collect_all(first).await
-    }
-
-    /// Every token with exactly this `label`, and with `user_id` the given
-    /// user's only (admins, or a user's own id), following every page.
-    /// Protocol v2, feature [`Feature::OwnTokens`].
-    ///
-    /// After a create whose outcome is unknown (a v1 server), this is how
-    /// to find out: list by the label you gave it, and look for a token
-    /// created since just before the create was sent.
-    ///
-    /// # Errors
-    ///
-    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
-    /// not offer `own_tokens` (a v1 server would ignore the filter and list
-    /// every token); otherwise as [`Self::list`].
-    pub async fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<R>> {
-        self.require(Feature::OwnTokens).await?;
-        let mut first = first_page(None).own();
-        if let Some(label) = label {
-            first = first.label(label);
-        }
-        if let Some(user_id) = user_id {
-            first = first.user_id(user_id);
         }
         self.session.collect_all(first).await
     }
@@ -195,17 +186,42 @@ impl<R: Resource> Tokens<'_, R> {
     /// not offer rotation; [`NotFound`](crate::ErrorKind::NotFound) for an
     /// unknown id; as for a create when it may have happened.
     pub async fn rotate(&self, id: i64, grace: Option<Duration>) -> Result<R> {
+        self.rotate_keyed(id, grace, None).await
+    }
+
+    /// [`Self::rotate`] with an idempotency key of your choosing (the key
+    /// of a rotation that ended in an unknown outcome is
+    /// [`Error::idempotency_key`]): a re-send returns the same new secret.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::rotate`]; [`Unsupported`](crate::ErrorKind::Unsupported)
+    /// also when the server does not offer [`Feature::Idempotency`].
+    pub async fn rotate_with_key(&self, id: i64, grace: Option<Duration>, key: IdempotencyKey) -> Result<R> {
+        self.rotate_keyed(id, grace, Some(key)).await
+    }
+
+    async fn rotate_keyed(&self, id: i64, grace: Option<Duration>, key: Option<IdempotencyKey>) -> Result<R> {
         let capabilities = self.require(Feature::Rotation).await?;
         let mut op = Rotate::<R>::new(id);
         if let Some(grace) = grace {
             op = op.grace(grace);
         }
-        if capabilities.supports(Feature::Idempotency) {
-            if let Some(key) = random_key() {
-                op = op.idempotency_key(key);
+        let key = match key {
+            Some(_) if !capabilities.supports(Feature::Idempotency) => {
+                return Err(Error::unsupported(Feature::Idempotency));
             }
+            Some(key) => Some(key),
+            None if capabilities.supports(Feature::Idempotency) => random_key(),
+            None => None,
+        };
+        if let Some(key) = &key {
+            op = op.idempotency_key(key.clone());
         }
-        self.session.call(&op).await
+        self.session
+            .call(&op)
+            .await
+            .map_err(|e| e.with_idempotency_key(key.as_ref()))
     }
 
     /// The server's capabilities, or [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
@@ -244,4 +260,49 @@ pub(crate) fn random_key() -> Option<IdempotencyKey> {
             None
         }
     }
+}
+
+impl Tokens<'_, JobToken> {
+    /// Every job token with exactly this `label`, and with `user_id` the given
+    /// user's only (admins, or a user's own id), following every page.
+    /// Protocol v2, feature [`Feature::OwnTokens`].
+    ///
+    /// After a create whose outcome is unknown (a v1 server), this is how
+    /// to find out: list by the label you gave it, and look for a token
+    /// created since just before the create was sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer `own_tokens` (a v1 server would ignore the filter and list
+    /// every token); otherwise as [`Self::list`].
+    pub async fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<JobToken>> {
+        self.require(Feature::OwnTokens).await?;
+        let mut first = first_page::<JobToken>(None).own();
+        if let Some(label) = label {
+            first = first.label(label);
+        }
+        if let Some(user_id) = user_id {
+            first = first.user_id(user_id);
+        }
+        let tokens = self.session.collect_all(first).await?;
+        // A server that ignored the filters (a v1 backend behind a v2
+        // front) must not have its unfiltered list taken for the filtered
+        // one: a "list by label, then delete" would delete them all.
+        let filtered = tokens.iter().all(|t| {
+            label.is_none_or(|l| t.label.as_deref() == Some(l)) && user_id.is_none_or(|u| t.user_id == u)
+        });
+        if !filtered {
+            return Err(Error::protocol(
+                "job_token.list",
+                "the server ignored the list's filters",
+            ));
+        }
+        Ok(tokens)
+    }
+}
+
+/// Whether `R` is the job token resource (the one whose list has v2 filters).
+fn is_job_tokens<R: Resource>() -> bool {
+    R::PATH == <JobToken as Resource>::PATH
 }

@@ -104,6 +104,9 @@ impl SendRequest for Server {
                     .body(Bytes::from_static(RECORD.as_bytes()))
                     .expect("a valid response"));
             }
+            if path == "/api/whoami" {
+                return reply(200, json, r#"{"user_id":2,"token_type":0,"is_admin":false}"#);
+            }
             if method == http::Method::DELETE && path == "/api/token/self" {
                 return reply(204, json, "");
             }
@@ -190,15 +193,19 @@ async fn a_v1_server_gets_no_key_and_an_unknown_outcome_stays_unknown() {
         .await
         .expect_err("not re-sent");
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
+    assert!(error.idempotency_key().is_none(), "no key was sent");
+    // A key of the caller's is a promise of no duplicate, which a v1
+    // server cannot keep: refused, nothing sent.
     let mine = IdempotencyKey::new("job-42-TEST").expect("valid");
-    session
+    let error = session
         .job_tokens()
         .create_with_key(Some("x"), None, mine)
         .await
-        .expect("a plain create");
+        .expect_err("unsupported");
+    assert_eq!(error.kind(), ErrorKind::Unsupported);
     assert_eq!(
         *server.create_keys.lock().expect("lock"),
-        vec![None, None],
+        vec![None],
         "no key goes to a v1 server"
     );
 }
@@ -286,7 +293,7 @@ async fn part_two_features_are_used_when_offered_and_refused_typed_when_not() {
     assert!(rotated.token.is_some());
     let listed = session
         .job_tokens()
-        .list_filtered(Some("night ly"), Some(2))
+        .list_filtered(Some("x"), Some(2))
         .await
         .expect("list");
     assert_eq!(listed.len(), 1);
@@ -295,8 +302,47 @@ async fn part_two_features_are_used_when_offered_and_refused_typed_when_not() {
         *server.requests.lock().expect("lock"),
         vec![
             "POST /api/job_token/7/rotate".to_owned(),
-            "GET /api/job_token?user_id=2&label=night%20ly".to_owned(),
+            "GET /api/job_token?user_id=2&label=x".to_owned(),
+            "GET /api/whoami".to_owned(),
             "DELETE /api/token/self".to_owned(),
         ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_outcome_carries_its_key_and_a_lost_meta_answer_is_asked_again() {
+    // Every create attempt loses its connection: the key is given back.
+    let (client, server) = setup(MetaAnswer::V2);
+    let session = client.session_from_token("stl_TEST");
+    server.lose_creates.store(10, Ordering::SeqCst);
+    let error = session
+        .job_tokens()
+        .create(Some("x"), None)
+        .await
+        .expect_err("lost");
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown);
+    let key = error.idempotency_key().expect("the key it was sent with").clone();
+    server.lose_creates.store(0, Ordering::SeqCst);
+    let token = session
+        .job_tokens()
+        .create_with_key(Some("x"), None, key)
+        .await
+        .expect("the same create, replayed");
+    assert!(token.replayed);
+    assert_eq!(server.created.load(Ordering::SeqCst), 1);
+
+    // A server that did not answer meta is taken for v1 for a while, then
+    // asked again.
+    let (client, server) = setup(MetaAnswer::Hang);
+    let session = client.session_from_token("stl_TEST");
+    session.job_tokens().create(None, None).await.expect("create");
+    session.job_tokens().create(None, None).await.expect("create");
+    assert_eq!(server.metas.load(Ordering::SeqCst), 1);
+    tokio::time::advance(steps::META_RETRY_AFTER).await;
+    session.job_tokens().create(None, None).await.expect("create");
+    assert_eq!(
+        server.metas.load(Ordering::SeqCst),
+        2,
+        "asked again after META_RETRY_AFTER"
     );
 }
