@@ -19,6 +19,8 @@ pub(crate) enum Command {
     Schemathesis(Schemathesis),
     /// `cargo xtask conformance`.
     Conformance(Conformance),
+    /// `cargo xtask man`.
+    Man,
 }
 
 /// Options of `cargo xtask ci`.
@@ -71,7 +73,7 @@ struct Subcommand {
 }
 
 /// Every subcommand, in the order `--help` lists them.
-const SUBCOMMANDS: [Subcommand; 6] = [
+const SUBCOMMANDS: [Subcommand; 7] = [
     Subcommand {
         name: "ci",
         args: "[--list]",
@@ -107,6 +109,11 @@ const SUBCOMMANDS: [Subcommand; 6] = [
         name: "conformance",
         args: "--url URL --admin E:P --user E:P --user E:P",
         about: "the conformance kit (tests/src/conformance.rs) against any server",
+    },
+    Subcommand {
+        name: "man",
+        args: "",
+        about: "the `steps` man pages, one per command, into target/man (read one with `man -l target/man/steps.1`)",
     },
 ];
 
@@ -170,6 +177,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
         "fuzz" => fuzz(&mut args).map(Command::Fuzz),
         "schemathesis" => schemathesis(&mut args).map(Command::Schemathesis),
         "conformance" => conformance(&mut args).map(Command::Conformance),
+        "man" => args.none().map(|()| Command::Man),
         other => unreachable!("subcommand {other} is declared but not parsed"),
     }
 }

@@ -9,6 +9,7 @@
 //! - `fuzz`: the cargo-fuzz targets in `fuzz/`.
 //! - `schemathesis`: OpenAPI conformance against a fresh emulator.
 //! - `conformance`: the conformance kit against any server.
+//! - `man`: the `steps` man pages.
 
 mod bench;
 mod ci;
@@ -16,6 +17,7 @@ mod conformance;
 mod flags;
 mod fuzz;
 mod load;
+mod man;
 mod schemathesis;
 mod shell;
 
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Fuzz(flags) => fuzz::run(flags),
         Command::Schemathesis(flags) => schemathesis::run(flags),
         Command::Conformance(flags) => conformance::run(flags),
+        Command::Man => man::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -160,19 +160,17 @@ fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
     names
         .into_iter()
         .map(|name| {
-            let remembered = stored.profiles.get(name).and_then(|p| p.api_url.clone());
-            let url = match app.url_origin {
-                Origin::Flag | Origin::Env => app.api_url.clone(),
-                _ => remembered
-                    .clone()
-                    .unwrap_or_else(|| steps::DEFAULT_API_URL.to_owned()),
+            let (url, origin) = match (app.url_origin, stored.remembered_url(name)) {
+                (Origin::Flag | Origin::Env, _) => (app.api_url.clone(), app.url_origin),
+                (_, Some((url, _))) => (url.to_owned(), Origin::Remembered),
+                (_, None) => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
             };
             let login = stored.login(name, &url);
             json!({
                 "name": name,
                 "active": name == app.profile,
                 "api_url": url,
-                "remembered_api_url": remembered,
+                "api_url_source": origin.code(),
                 "logged_in": login.is_some(),
                 "email": login.and_then(|l| l.email.clone()),
                 "expires_at": login.and_then(|l| l.expires_at),
@@ -197,7 +195,7 @@ fn human(
         Origin::Env => "from STEPS_API_URL".to_owned(),
         Origin::Remembered => format!(
             "remembered for profile {} by `steps login --api-url`",
-            app.profile
+            app.remembered_by.as_deref().unwrap_or(DEFAULT_PROFILE)
         ),
         Origin::Default => "the default".to_owned(),
     };
@@ -227,7 +225,7 @@ fn human(
             "profile",
             format!("{} ({profile_why})", app.profile).replace(" ()", ""),
         ),
-        ("token", token_from),
+        ("credential", token_from),
         ("status", status),
     ];
     if let Some(me) = me {

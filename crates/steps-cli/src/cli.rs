@@ -197,6 +197,16 @@ pub(crate) enum Command {
     Auth(AuthCommand),
     /// Run a command with a new job token in its environment, and delete
     /// the token when it ends.
+    ///
+    /// The token is in $STEPS_JOB_TOKEN (or the variable --env names);
+    /// STEPS_TOKEN is not passed on. SIGINT, SIGTERM, SIGHUP and SIGQUIT
+    /// are passed on to the command (a Ctrl-C typed at the terminal reaches
+    /// it already), and the token is deleted when the command ends, however
+    /// it ends. steps exits with the command's status (128+N when signal N
+    /// killed it, 127 when it is not found). If the delete fails, steps
+    /// says so with the token's id, and exits 1 if the command succeeded;
+    /// the token then expires at the end of its --duration.
+    #[command(override_usage = "steps exec [OPTIONS] -- <COMMAND>...")]
     Exec(ExecArgs),
     /// Manage job tokens.
     #[command(subcommand, name = "job-token")]
@@ -317,7 +327,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "auth token",
-        "curl -H \"Authorization: Bearer $(steps auth token)\" https://steps.example.com/api/whoami",
+        "steps auth token\n\
+         steps --profile admin auth token | docker secret create steps_token -\n\
+         curl -H \"Authorization: Bearer $(steps auth token)\" https://steps.example.com/api/whoami",
     ),
     (
         "exec",

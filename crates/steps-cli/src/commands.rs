@@ -31,6 +31,8 @@ pub(crate) struct App {
     pub(crate) url_origin: Origin,
     /// The profile in use (`default` unless one is named).
     pub(crate) profile: String,
+    /// For a remembered API URL, the profile that remembered it.
+    pub(crate) remembered_by: Option<String>,
     /// Whether the plain-`http://` warning has been printed.
     warned: Cell<bool>,
     /// Whether the expiring-login warning has been printed.
@@ -84,10 +86,14 @@ impl App {
             .profile
             .clone()
             .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        let mut remembered_by = None;
         let (url, url_origin) = match global.api_url.clone().filter(|url| !url.is_empty()) {
             Some(url) => (url, global.origins.api_url),
             None => match remembered_url(&global, &profile, exposed)? {
-                Some(url) => (url, Origin::Remembered),
+                Some((url, by)) => {
+                    remembered_by = Some(by);
+                    (url, Origin::Remembered)
+                }
                 None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
             },
         };
@@ -97,7 +103,10 @@ impl App {
             .build()
             .map_err(|e| {
                 let which = match url_origin {
-                    Origin::Remembered => format!("the API URL of profile {profile}"),
+                    Origin::Remembered => format!(
+                        "the API URL remembered for profile {}",
+                        remembered_by.as_deref().unwrap_or(DEFAULT_PROFILE)
+                    ),
                     Origin::Env => "STEPS_API_URL".to_owned(),
                     _ => "--api-url".to_owned(),
                 };
@@ -110,6 +119,7 @@ impl App {
             api_url,
             url_origin,
             profile,
+            remembered_by,
             warned: Cell::new(false),
             warned_expiry: Cell::new(false),
         })
@@ -513,9 +523,14 @@ pub(crate) fn from_unix(seconds: u64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
-/// The API URL `profile` remembers, if the credentials file can be found
-/// and has one.
-fn remembered_url(global: &Global, profile: &str, exposed: Exposed) -> Result<Option<String>, CliError> {
+/// The API URL `profile` uses when none is given, and the profile that
+/// remembered it (see `Credentials::remembered_url`), if the credentials
+/// file can be found and has one.
+fn remembered_url(
+    global: &Global,
+    profile: &str,
+    exposed: Exposed,
+) -> Result<Option<(String, String)>, CliError> {
     let Ok(store) = Store::locate(global.config_dir.as_deref()) else {
         // No config directory: nothing was remembered.
         return Ok(None);
@@ -525,9 +540,8 @@ fn remembered_url(global: &Global, profile: &str, exposed: Exposed) -> Result<Op
     }
     Ok(store
         .load_all()?
-        .profiles
-        .get(profile)
-        .and_then(|p| p.api_url.clone()))
+        .remembered_url(profile)
+        .map(|(url, by)| (url.to_owned(), by.to_owned())))
 }
 
 /// One line from standard input, without its line ending.

@@ -77,6 +77,16 @@ pub(crate) struct Credentials {
 }
 
 impl Credentials {
+    /// The API URL `profile` uses when none is given, and the profile that
+    /// remembered it: its own, else the default profile's (so that a new
+    /// profile starts on the URL the user logged in to first).
+    pub(crate) fn remembered_url(&self, profile: &str) -> Option<(&str, &str)> {
+        [profile, DEFAULT_PROFILE].into_iter().find_map(|name| {
+            let (name, entry) = self.profiles.get_key_value(name)?;
+            Some((entry.api_url.as_deref()?, name.as_str()))
+        })
+    }
+
     /// The login of `profile` for `api_url`, if any.
     pub(crate) fn login(&self, profile: &str, api_url: &str) -> Option<&Stored> {
         self.profiles.get(profile)?.logins.get(api_url)
@@ -840,5 +850,21 @@ mod format_tests {
         assert!(credentials.login("admin", "http://b").is_some());
         assert!(credentials.login("default", "http://b").is_none());
         assert!(credentials.login("nobody", "http://b").is_none());
+        assert_eq!(credentials.remembered_url("admin"), Some(("http://b", "admin")));
+        assert_eq!(credentials.remembered_url("default"), None);
+        assert_eq!(credentials.remembered_url("other"), None);
+    }
+
+    #[test]
+    fn a_profile_without_a_url_takes_the_default_profiles() {
+        let mut credentials = Credentials::default();
+        credentials
+            .profiles
+            .entry(DEFAULT_PROFILE.to_owned())
+            .or_default()
+            .api_url = Some("http://a".into());
+        credentials.profiles.entry("admin".to_owned()).or_default();
+        assert_eq!(credentials.remembered_url("admin"), Some(("http://a", "default")));
+        assert_eq!(credentials.remembered_url("new"), Some(("http://a", "default")));
     }
 }

@@ -3,9 +3,14 @@
 //! stderr.
 
 #[cfg(unix)]
+mod auth;
+#[cfg(unix)]
 mod credentials;
+#[cfg(unix)]
+mod exec;
 mod fake_server;
 mod hostile;
+mod v2;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -568,17 +573,72 @@ fn completions_and_help_work() {
     for shell in ["bash", "zsh", "fish"] {
         let run = f.ok("user", &["completions", shell]);
         assert!(run.stdout.contains("job-token"), "{shell}");
+        // `completion` is the same command.
+        assert_eq!(f.ok("user", &["completion", shell]).stdout, run.stdout);
+        assert!(!run.stdout.contains("__man"), "the hidden command is offered");
     }
     let help = f.ok("user", &["--help"]);
     assert!(help.stdout.contains("Exit codes:"));
+    assert!(help.stdout.contains("STEPS_LOG") && help.stdout.contains("STEPS_PROFILE"));
     for sub in [
         &["job-token", "--help"][..],
+        &["job-token", "create", "--help"],
+        &["job-token", "list", "--help"],
         &["api-key", "create", "--help"],
         &["login", "--help"],
+        &["logout", "--help"],
+        &["whoami", "--help"],
+        &["auth", "status", "--help"],
+        &["auth", "token", "--help"],
+        &["exec", "--help"],
+        &["meta", "--help"],
         &["emulator", "--help"],
+        &["demo", "--help"],
+        &["completions", "--help"],
     ] {
-        f.ok("user", sub);
+        let run = f.ok("user", sub);
+        assert!(
+            run.stdout.contains("Examples:\n  steps "),
+            "{sub:?}: {}",
+            run.stdout
+        );
     }
+}
+
+#[test]
+fn steps_log_chooses_what_is_logged() {
+    let f = Fixture::new("log");
+    f.login("user", USER);
+    let run = f.run_with_env("user", &["whoami"], "", &[("STEPS_LOG", "steps_transport=debug")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("whoami"), "{}", run.stderr);
+    let quiet = f.run_with_env("user", &["whoami"], "", &[("STEPS_LOG", "steps_transport=error")]);
+    assert_eq!(quiet.stderr, "");
+    for bad in ["steps=loud", "steps=debug=info"] {
+        let run = f.run_with_env("user", &["whoami"], "", &[("STEPS_LOG", bad)]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("STEPS_LOG"), "{}", run.stderr);
+        assert_eq!(run.stdout, "", "the command ran");
+    }
+}
+
+#[test]
+fn man_pages_are_written_for_every_command() {
+    let f = Fixture::new("man");
+    let dir = f.dir.join("man");
+    let dir_text = dir.display().to_string();
+    f.ok("user", &["__man", "--out-dir", &dir_text]);
+    for page in [
+        "steps.1",
+        "steps-exec.1",
+        "steps-auth-status.1",
+        "steps-job-token-create.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.contains(".TH"), "{page}");
+    }
+    assert!(!dir.join("steps-__man.1").exists());
+    assert_eq!(f.run("user", &["__man"], "").code, 2);
 }
 
 #[test]

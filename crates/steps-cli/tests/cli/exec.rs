@@ -1,0 +1,214 @@
+//! `steps exec`: the command gets a job token the API accepts, exits with
+//! its own status, and the token is deleted when it ends: on exit, when
+//! `steps` is sent SIGTERM (which it passes on), and the failure of the
+//! delete is said with the token's id. The secret reaches neither of
+//! `steps`'s own streams.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::{Fixture, Run, USER};
+
+/// A shell command that saves the job token to the file `$0` (whole: moved
+/// into place) and then becomes `$@` (exec: signals reach it directly).
+const SAVE_TOKEN: &str = r#"printf %s "$STEPS_JOB_TOKEN" > "$0.tmp" && mv "$0.tmp" "$0" && exec "$@""#;
+
+/// The saved token, now one of the secrets no stderr may hold.
+fn saved_token(f: &Fixture, path: &Path) -> String {
+    let token = std::fs::read_to_string(path).expect("the command saved its token");
+    assert!(token.starts_with("stj_"), "not a job token");
+    f.secrets.lock().unwrap().push(token.clone());
+    token
+}
+
+/// `whoami --json` with `token`, as someone with no login.
+fn whoami_with(f: &Fixture, token: &str) -> Run {
+    f.run_with_env("nobody", &["whoami", "--json"], "", &[("STEPS_TOKEN", token)])
+}
+
+fn token_file(f: &Fixture, name: &str) -> PathBuf {
+    f.dir.join(name)
+}
+
+#[test]
+fn the_command_gets_a_job_token_and_its_status_is_steps_status() {
+    let f = Fixture::new("exec");
+    f.login("user", USER);
+    let file = token_file(&f, "token-1");
+    let steps = env!("CARGO_BIN_EXE_steps");
+    // The command is `steps whoami` with the job token as its STEPS_TOKEN.
+    let file_text = file.display().to_string();
+    let run = f.run(
+        "user",
+        &[
+            "exec",
+            "--label",
+            "ci",
+            "--",
+            "sh",
+            "-c",
+            SAVE_TOKEN,
+            &file_text,
+            "sh",
+            "-c",
+            r#"STEPS_TOKEN="$STEPS_JOB_TOKEN" exec "$0" whoami --json"#,
+            steps,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let token = saved_token(&f, &file);
+    assert!(!run.stdout.contains(&token), "the secret reached stdout");
+    assert_eq!(run.stderr, "");
+    let me = run.json();
+    assert_eq!(
+        (me["token_type"].as_i64(), me["user_id"].as_i64()),
+        (Some(1), Some(2)),
+        "{me}"
+    );
+    // Deleted once the command ended.
+    let after = whoami_with(&f, &token);
+    assert_eq!(after.code, 3, "the job token still works: {}", after.stdout);
+
+    // Its exit status, and 128+N for a signal.
+    assert_eq!(f.run("user", &["exec", "--", "sh", "-c", "exit 7"], "").code, 7);
+    assert_eq!(
+        f.run("user", &["exec", "--", "sh", "-c", "kill -TERM $$"], "")
+            .code,
+        128 + 15
+    );
+
+    // --env names the variable; the login token is not passed on, even from
+    // STEPS_TOKEN.
+    let login = f.stored_token("user");
+    let run = f.run_with_env(
+        "nobody",
+        &[
+            "exec",
+            "--env",
+            "PCVL_CLOUD_TOKEN",
+            "--",
+            "sh",
+            "-c",
+            r#"test -n "$PCVL_CLOUD_TOKEN" && test -z "${STEPS_JOB_TOKEN+x}" && test -z "${STEPS_TOKEN+x}""#,
+        ],
+        "",
+        &[("STEPS_TOKEN", &login)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // No job token is left behind by any of these.
+    f.login("admin", crate::ADMIN);
+    assert_eq!(
+        f.ok("admin", &["job-token", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+
+    // A command that cannot be found: 127, and the token is deleted too.
+    let run = f.run("user", &["exec", "--", "steps-no-such-command"], "");
+    assert_eq!(run.code, 127, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot run steps-no-such-command"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        f.ok("admin", &["job-token", "list", "--json"]).json(),
+        serde_json::json!([])
+    );
+
+    // Usage errors: no command, a bad variable name, a zero duration.
+    for args in [
+        &["exec"][..],
+        &["exec", "--env", "1X", "--", "true"],
+        &["exec", "--env", "A=B", "--", "true"],
+        &["exec", "--duration", "0", "--", "true"],
+    ] {
+        let run = f.run("user", args, "");
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+    // Not logged in: nothing runs.
+    let marker = f.dir.join("ran");
+    let run = f.run(
+        "nobody",
+        &["exec", "--", "touch", &marker.display().to_string()],
+        "",
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(!marker.exists(), "the command ran without a token");
+}
+
+#[test]
+fn sigterm_reaches_the_command_and_the_token_is_deleted() {
+    let f = Fixture::new("exec-term");
+    f.login("user", USER);
+    let file = token_file(&f, "token-term");
+    let mut command = f.command("user");
+    command
+        .args(["exec", "--", "sh", "-c", SAVE_TOKEN])
+        .arg(&file)
+        .args(["sleep", "30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let child = command.spawn().unwrap();
+    while !file.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the command was not stopped"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    f.stderrs.lock().unwrap().push(stderr.clone());
+    // `sleep` died of the SIGTERM that steps passed on.
+    assert_eq!(output.status.code(), Some(128 + 15), "{stderr}");
+    let token = saved_token(&f, &file);
+    assert!(!stdout.contains(&token) && !stderr.contains(&token));
+    assert_eq!(
+        whoami_with(&f, &token).code,
+        3,
+        "the job token outlived the command"
+    );
+}
+
+#[test]
+fn a_failed_delete_is_said_with_the_token_id() {
+    let f = Fixture::new("exec-delete");
+    f.login("user", USER);
+    let rules = serde_json::from_str(
+        r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}}]"#,
+    )
+    .unwrap();
+    f.emulator.set_faults(rules);
+    let run = f.run("user", &["exec", "--", "true"], "");
+    assert_eq!(
+        run.code, 1,
+        "a successful command, a failed delete: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("could not delete job token 1")
+            && run.stderr.contains("steps job-token delete 1"),
+        "{}",
+        run.stderr
+    );
+    // A failed command keeps its own status.
+    let run = f.run("user", &["exec", "--", "sh", "-c", "exit 5"], "");
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not delete job token 2"),
+        "{}",
+        run.stderr
+    );
+}
