@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use steps::steps_core::{CloudContext, Credential as WireCredential, Meta};
-use steps::{Client, Expiry, LoginToken, RetryPolicy, Secret, Session, Tokens, TransportBuilder};
+use steps::{Client, Expiry, Feature, LoginToken, RetryPolicy, Secret, Session, Tokens, TransportBuilder};
 
 use crate::cleartext;
 use crate::cli::{Global, LoginArgs, Origin, TokenCommand};
@@ -432,8 +432,24 @@ impl App {
                 duration,
                 idempotency_key,
             } => {
+                let offered = match &idempotency_key {
+                    Some(_) => self.client.capabilities().await.supports(Feature::Idempotency),
+                    None => false,
+                };
                 let created = match idempotency_key {
-                    Some(key) => tokens.create_with_key(label.as_deref(), duration, key).await,
+                    Some(key) if offered => tokens.create_with_key(label.as_deref(), duration, key).await,
+                    Some(_) => {
+                        // As --help says: a v1 server is not sent the key
+                        // (the SDK would refuse it), and the user is told
+                        // that the promise is not kept.
+                        terminal::error_line(&format!(
+                            "warning: {} does not offer idempotent creates (protocol v1): the key is not \
+                             sent, and running this again would create another {}",
+                            self.api_url,
+                            R::NOUN
+                        ));
+                        tokens.create(label.as_deref(), duration).await
+                    }
                     None => tokens.create(label.as_deref(), duration).await,
                 };
                 self.created(created.map_err(sdk)?.record())

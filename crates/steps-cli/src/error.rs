@@ -69,9 +69,17 @@ impl CliError {
                 CliError::usage(error.to_string())
             }
             ErrorKind::Connect => CliError::api(connect_failure(&error, api_url)),
-            ErrorKind::OutcomeUnknown => CliError::api(format!(
-                "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
-            )),
+            ErrorKind::OutcomeUnknown => match error.idempotency_key() {
+                // Protocol v2: the same create with the same key answers
+                // with what the first one did, and makes nothing new.
+                Some(key) => CliError::api(format!(
+                    "{error}: run the same command again with --idempotency-key {key} to learn its \
+                     outcome without creating another"
+                )),
+                None => CliError::api(format!(
+                    "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
+                )),
+            },
             _ => CliError::api(error.to_string()),
         }
     }

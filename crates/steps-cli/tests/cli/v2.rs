@@ -159,6 +159,11 @@ fn a_v1_server_is_not_sent_the_key_and_a_bad_key_is_a_usage_error() {
         &["job-token", "create", "--idempotency-key", "k-1", "--json"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not offer idempotent creates") && run.stderr.contains("not sent"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.json()["replayed"], false);
     let requests = v1.requests();
     assert!(
