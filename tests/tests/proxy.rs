@@ -200,3 +200,14 @@ async fn an_https_proxy_is_refused_before_anything_is_sent_in_clear() {
     assert!(proxy.heads().is_empty(), "{:?}", proxy.heads());
     assert!(proxy.tunnels().is_empty());
 }
+
+#[tokio::test]
+async fn a_proxy_of_a_scheme_it_cannot_speak_fails_closed_instead_of_going_direct() {
+    let emulator = emulator().await;
+    for url in ["socks://127.0.0.1:9", "SOCKS5H://127.0.0.1:9"] {
+        let client = through(url, emulator.base_url()).build().expect("client");
+        let error = client.login(USER.0, USER.1).await.expect_err("refused");
+        assert_eq!(error.kind(), ErrorKind::Connect, "{url}: {error:?}");
+    }
+    assert_eq!(emulator.requests_seen("login"), 0, "nothing went direct");
+}

@@ -117,6 +117,10 @@ impl ProxyConnector {
 #[derive(Clone)]
 struct Rules {
     matcher: Option<Arc<Matcher>>,
+    /// A proxy whose scheme this transport cannot speak: every connection
+    /// fails with this reason rather than going direct (hyper-util's
+    /// matcher ignores schemes it does not know, which would fail open).
+    refused: Option<Arc<str>>,
     /// Whether loopback destinations connect directly (for the
     /// environment's proxy, not for an explicit one).
     bypass_loopback: bool,
@@ -124,6 +128,23 @@ struct Rules {
 
 impl Rules {
     fn new(proxy: &Proxy) -> Self {
+        let refused = match proxy {
+            Proxy::FromEnv => PROXY_VARIABLES
+                .iter()
+                .filter_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+                .find_map(|value| unsupported_scheme(&value))
+                .map(|scheme| format!("the environment names a proxy of scheme {scheme:?}")),
+            Proxy::None => None,
+            Proxy::Url(uri) => {
+                unsupported_scheme(&uri.to_string()).map(|scheme| format!("the proxy's scheme is {scheme:?}"))
+            }
+        };
+        let refused = refused.map(|why| {
+            Arc::from(format!(
+                "{why}, which is not supported: use an http://, socks5:// or socks5h:// proxy \
+                 (nothing is sent directly instead)"
+            ))
+        });
         let matcher = match proxy {
             // hyper-util's matcher applies `*` to host names only, so an IP
             // address such as the emulator's 127.0.0.1 would still be
@@ -135,6 +156,7 @@ impl Rules {
         };
         Rules {
             matcher: matcher.map(Arc::new),
+            refused,
             bypass_loopback: matches!(proxy, Proxy::FromEnv),
         }
     }
@@ -159,6 +181,18 @@ impl Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
+        if let Some(reason) = self.rules.refused.clone() {
+            let proxy = match &self.rules.matcher {
+                Some(_) | None => "the configured proxy".to_owned(),
+            };
+            return Box::pin(async move {
+                Err(ProxyError {
+                    proxy,
+                    source: reason.to_string().into(),
+                }
+                .into())
+            });
+        }
         let intercept = self.rules.intercept(&dst);
         let direct = self.direct.clone();
         Box::pin(async move {
@@ -223,6 +257,24 @@ fn is_loopback(dst: &Uri) -> bool {
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The variables that name a proxy, as hyper-util reads them.
+const PROXY_VARIABLES: [&str; 6] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+
+/// The scheme of a proxy URL, if it is not one this transport speaks
+/// (`http`, `socks5`, `socks5h`, exactly so spelled: hyper-util's matcher
+/// is case-sensitive). A value without a scheme is `http` to hyper-util.
+fn unsupported_scheme(value: &str) -> Option<String> {
+    let (scheme, _) = value.trim().split_once("://")?;
+    (!matches!(scheme, "http" | "socks5" | "socks5h")).then(|| scheme.to_owned())
+}
+
 /// `NO_PROXY`, or `no_proxy` when that is unset, as hyper-util reads them.
 fn no_proxy_from_env() -> String {
     std::env::var("NO_PROXY")
@@ -269,6 +321,19 @@ fn with_default_port(dst: Uri) -> Uri {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn proxies_of_schemes_it_cannot_speak_are_named() {
+        use super::{unsupported_scheme, Proxy, Rules};
+        for speaks in ["http://p:8080", "socks5://p", "socks5h://u:pw@p:1080", "p:8080"] {
+            assert_eq!(unsupported_scheme(speaks), None, "{speaks}");
+        }
+        for refused in ["https://p", "socks://p", "socks4://p", "SOCKS5H://p", "ftp://p"] {
+            assert!(unsupported_scheme(refused).is_some(), "{refused}");
+        }
+        let rules = Rules::new(&Proxy::Url("socks://127.0.0.1:1080".parse().unwrap()));
+        assert!(rules.refused.is_some(), "fails closed, not direct");
+    }
+
     use std::sync::Arc;
 
     use hyper_util::client::proxy::matcher::Matcher;
