@@ -1,8 +1,10 @@
 //! The request pipeline: the check order of `docs/protocol.md` in one
-//! place. Route (404, 405), fault rules, size (413) and the body-read
-//! deadline, content type (415),
-//! authentication (401), authorisation (403), then the route's handler,
-//! which validates (400) and looks up (404).
+//! place. Route (404, 405; a route newer than the protocol served is not
+//! there), fault rules, size (413) and the body-read deadline, content type
+//! (415), authentication (401), authorisation (403), the idempotency key
+//! where the route takes one and the protocol offers it (400, 409, 422, or
+//! a replay), then the route's handler, which validates (400) and looks up
+//! (404).
 
 use std::time::Duration;
 
@@ -13,10 +15,12 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 
 use crate::body::ResponseBody;
-use crate::faults;
+use crate::faults::{self, Struck};
 use crate::handlers::Call;
+use crate::idempotency::{self, Step};
+use crate::protocol::Feature;
 use crate::render::{Failure, Handled, Outcome};
-use crate::routes::{self, Caller, Found};
+use crate::routes::{self, Caller, Found, Idempotency};
 use crate::secret::TokenKind;
 use crate::state::State;
 use crate::store::Identity;
@@ -68,15 +72,16 @@ where
 {
     let (parts, body) = request.into_parts();
     // 404, 405.
-    let found = match routes::find(&parts.method, parts.uri.path()) {
+    let found = match routes::find(&parts.method, parts.uri.path(), state.protocol()) {
         Ok(found) => found,
         Err(failure) => return failure.into(),
     };
     let operation = found.route.operation;
     state.count_request(operation);
-    // Faults: delays and panics now; an answer that replaces the handler's
-    // once the body is read, so that the client has finished sending.
-    let struck = faults::strike(&state.fault_hits(operation), operation).await;
+    // Faults: delays now; an answer that replaces the handler's once the
+    // body is read, so that the client has finished sending; delays and
+    // panics inside the handler once the checks have passed.
+    let struck = faults::strike(&state.fault_hits(operation)).await;
     // 413, and the body-read deadline.
     let body = match read_body(&parts.headers, body, state.body_read_timeout()).await {
         Ok(body) => body,
@@ -85,7 +90,7 @@ where
     if let Some(outcome) = struck.replacement {
         return outcome;
     }
-    let outcome = match checked(state, &found, &parts, &body) {
+    let outcome = match checked(state, &found, &parts, &body, &struck).await {
         Ok(response) => Outcome::Respond(response),
         Err(failure) => failure.into(),
     };
@@ -129,8 +134,9 @@ where
     }
 }
 
-/// 415, 401, 403, then the handler (400, 404).
-fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8]) -> Handled {
+/// 415, 401, 403, the idempotency key (400, 409, 422, or a replay), then
+/// the faults that act inside the handler, then the handler (400, 404).
+async fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8], struck: &Struck) -> Handled {
     let route = found.route;
     if route.takes_body() && !is_json(&parts.headers) {
         return Err(Failure::new(
@@ -141,14 +147,29 @@ fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8]) -> Hand
     let now = state.now();
     let identity = authenticate(state, route.caller, &parts.headers, now)?;
     authorise(route.caller, identity.as_ref())?;
-    route.handler.run(&Call {
+    // Held until the handler has answered; dropped early (a panic), it
+    // frees the key.
+    let claim = if route.idempotency == Idempotency::Keyed && state.protocol().offers(Feature::Idempotency) {
+        match idempotency::check(state, identity, parts, body, now) {
+            Step::Handle(claim) => claim,
+            Step::Answer(answer) => return answer,
+        }
+    } else {
+        None
+    };
+    struck.in_handler(route.operation).await;
+    let handled = route.handler.run(&Call {
         state,
         identity,
         id: found.id,
         query: parts.uri.query().unwrap_or(""),
         body,
         now,
-    })
+    });
+    if let Some(claim) = claim {
+        claim.settle(&handled);
+    }
+    handled
 }
 
 /// 401: who presented the bearer token, on routes that need one.
@@ -208,16 +229,31 @@ mod tests {
     use crate::clock::Clock;
     use crate::faults::FaultSet;
     use crate::store::{Sizes, Store};
-    use crate::Account;
+    use crate::{Account, ProtocolVersion};
 
     /// One request through the whole pipeline (no socket); the JSON answer.
     async fn call(state: &State, method: Method, path: &str, token: Option<&str>, body: &str) -> Value {
+        call_keyed(state, method, path, token, None, body).await
+    }
+
+    /// [`call`] with an `Idempotency-Key`.
+    async fn call_keyed(
+        state: &State,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        key: Option<&str>,
+        body: &str,
+    ) -> Value {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header("content-type", "application/json");
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
         }
         let request = request.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
         let response = handle(state, request).await.expect("an answer");
@@ -240,12 +276,14 @@ mod tests {
             Clock::frozen(),
             FaultSet::default(),
             Duration::from_secs(30),
+            ProtocolVersion::V2,
         );
         let login = r#"{"email":"admin@x","password":"pw"}"#;
         let mut largest = Sizes {
             secrets: 0,
             records: 0,
             expiring: 0,
+            keys: 0,
         };
         for _ in 0..2_000 {
             let token = call(&state, Method::POST, "/api/login", None, login).await["token"]
@@ -292,6 +330,68 @@ mod tests {
             secrets: 0,
             records: 0,
             expiring: 0,
+            keys: 0,
+        };
+        assert_eq!(state.store().sizes(), empty);
+    }
+
+    /// Remembered idempotency keys go the way of expired tokens: purged
+    /// through the expiry index once their 86,400 s have passed, whatever
+    /// the tokens they created did meanwhile.
+    #[tokio::test]
+    async fn remembered_keys_are_purged_when_they_expire() {
+        let accounts = [Account::admin("admin@x", "pw")];
+        let state = State::new(
+            Store::new(&accounts, 60),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+            ProtocolVersion::V2,
+        );
+        let login = r#"{"email":"admin@x","password":"pw"}"#;
+        let token = call(&state, Method::POST, "/api/login", None, login).await["token"]
+            .as_str()
+            .expect("a login token")
+            .to_owned();
+        for i in 0..50 {
+            let key = format!("key-{i}");
+            for kind in ["job_token", "api_key"] {
+                let path = format!("/api/{kind}");
+                let body = r#"{"duration":30}"#;
+                let first = call_keyed(&state, Method::POST, &path, Some(&token), Some(&key), body).await;
+                let again = call_keyed(&state, Method::POST, &path, Some(&token), Some(&key), body).await;
+                assert_eq!(first, again, "a replay");
+            }
+            // A refused request keeps nothing.
+            let refused = call_keyed(
+                &state,
+                Method::POST,
+                "/api/job_token",
+                Some(&token),
+                Some(&format!("refused-{i}")),
+                r#"{"duration":0}"#,
+            )
+            .await;
+            assert!(refused["error"].is_string(), "{refused}");
+        }
+        // One key per collection: the same key on another path is another
+        // request (422), not another key.
+        let sizes = state.store().sizes();
+        assert_eq!((sizes.keys, state.token_counts()), (50, (50, 0)), "{sizes:?}");
+        // The tokens expire; the keys stay, for 86,400 s from their request.
+        state.advance_clock(Duration::from_secs(86_399));
+        let sizes = state.store().sizes();
+        assert_eq!(
+            (sizes.keys, sizes.expiring, sizes.records),
+            (50, 50, 0),
+            "{sizes:?}"
+        );
+        state.advance_clock(Duration::from_secs(1));
+        let empty = Sizes {
+            secrets: 0,
+            records: 0,
+            expiring: 0,
+            keys: 0,
         };
         assert_eq!(state.store().sizes(), empty);
     }

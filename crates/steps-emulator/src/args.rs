@@ -1,11 +1,16 @@
 //! Command-line options, shared by the `steps-emulator` binary and the
 //! `steps emulator` command, and the foreground run they both use.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Account, Config, Emulator, FaultRule};
+use crate::{
+    Account, Config, Emulator, FaultRule, ProtocolVersion, DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HTTP2_KEEP_ALIVE, DEFAULT_MAX_CONNECTIONS,
+};
 
 /// Options of a local STEPS cloud.
 #[derive(Clone, Debug, clap::Args)]
@@ -38,6 +43,36 @@ pub struct EmulatorArgs {
     /// harnesses whose pace must not matter).
     #[arg(long)]
     pub frozen_clock: bool,
+    /// The protocol version to serve: 2 (`GET /api/meta`, idempotent
+    /// creates) or 1 (neither, as a server that never heard of v2).
+    #[arg(long, value_name = "1|2", default_value_t = ProtocolVersion::V2)]
+    pub protocol: ProtocolVersion,
+    /// Seconds a connection may take over its TLS handshake or a request's
+    /// headers, and may stay open with no request in flight.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Seconds a request's body may take to arrive once its headers have.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_BODY_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout: u64,
+    /// HTTP/2: seconds between pings, and how long a ping may go
+    /// unanswered before the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_HTTP2_KEEP_ALIVE.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub http2_keep_alive: u64,
+    /// How many connections may be open at once; more are closed as they
+    /// arrive.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = at_least_one)]
+    pub max_connections: usize,
+}
+
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number, at least 1".to_owned()),
+    }
 }
 
 fn parse_account(value: &str) -> Result<(String, String), String> {
@@ -62,7 +97,12 @@ impl EmulatorArgs {
     pub fn to_config(&self) -> Result<Config, String> {
         let mut config = Config::new()
             .listen(self.listen)
-            .login_ttl(Duration::from_secs(self.login_ttl));
+            .login_ttl(Duration::from_secs(self.login_ttl))
+            .protocol(self.protocol)
+            .header_read_timeout(Duration::from_secs(self.header_read_timeout))
+            .body_read_timeout(Duration::from_secs(self.body_read_timeout))
+            .http2_keep_alive(Duration::from_secs(self.http2_keep_alive))
+            .max_connections(self.max_connections);
         if self.frozen_clock {
             config = config.frozen_clock();
         }
@@ -90,30 +130,69 @@ impl EmulatorArgs {
 
     /// Runs an emulator in the foreground: prints its base URL (and the
     /// seeded accounts when none were given), then serves until Ctrl-C or
-    /// SIGTERM, letting in-flight requests finish.
+    /// SIGTERM, letting in-flight requests finish. The first line printed
+    /// ends with the base URL, for scripts that read it.
+    ///
+    /// When standard output is a pipe whose reader has gone (`steps
+    /// emulator | head -1`), it stops at once, quietly and successfully,
+    /// as a command line tool does.
     ///
     /// # Errors
     ///
-    /// The configuration is invalid or the address cannot be bound.
+    /// The configuration is invalid, the address cannot be bound, or
+    /// standard output cannot be written (but for a closed pipe).
     pub async fn run(&self) -> Result<(), String> {
         let config = self.to_config()?;
         let seeded = config.accounts.is_empty();
         let emulator = Emulator::start(config)
             .await
             .map_err(|e| format!("cannot start the emulator on {}: {e}", self.listen))?;
-        println!("steps-emulator listening on {}", emulator.base_url());
-        if seeded {
-            println!("seeded accounts (passwords are new each start):");
-            for account in emulator.accounts() {
-                let role = if account.is_admin { "admin" } else { "user" };
-                println!("  {role:<5}  {}  {}", account.email, account.password);
+        match print_banner(&emulator, seeded) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                emulator.shutdown().await;
+                return Ok(());
+            }
+            Err(error) => {
+                emulator.shutdown().await;
+                return Err(format!("cannot write to standard output: {error}"));
             }
         }
         wait_for_stop_signal().await;
-        eprintln!("stopping: waiting for in-flight requests");
+        // Nothing more can be done when stderr itself is closed.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "stopping: waiting for in-flight requests"
+        );
         emulator.shutdown().await;
         Ok(())
     }
+}
+
+/// Prints the base URL (and the seeded accounts) in one write to a locked
+/// stdout, flushed, so that a reader sees it at once.
+fn print_banner(emulator: &Emulator, seeded: bool) -> std::io::Result<()> {
+    let protocol = emulator.protocol();
+    let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
+    let mut text = format!(
+        "steps-emulator listening on {}\nprotocol {protocol}{}\n",
+        emulator.base_url(),
+        if features.is_empty() {
+            String::new()
+        } else {
+            format!(", features: {}", features.join(", "))
+        }
+    );
+    if seeded {
+        text.push_str("seeded accounts (passwords are new each start):\n");
+        for account in emulator.accounts() {
+            let role = if account.is_admin { "admin" } else { "user" };
+            let _ = writeln!(text, "  {role:<5}  {}  {}", account.email, account.password);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 async fn wait_for_stop_signal() {
@@ -129,4 +208,70 @@ async fn wait_for_stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn config(args: &[&str]) -> Result<Config, String> {
+        let line = std::iter::once("steps-emulator").chain(args.iter().copied());
+        Cli::try_parse_from(line)
+            .map_err(|e| e.to_string())?
+            .args
+            .to_config()
+    }
+
+    #[test]
+    fn every_setting_of_config_is_a_flag() {
+        let defaults = config(&[]).expect("the defaults parse");
+        assert_eq!(defaults.protocol, ProtocolVersion::V2);
+        assert_eq!(defaults.header_read_timeout, DEFAULT_HEADER_READ_TIMEOUT);
+        assert_eq!(defaults.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
+        assert_eq!(defaults.http2_keep_alive, DEFAULT_HTTP2_KEEP_ALIVE);
+        assert_eq!(defaults.max_connections, DEFAULT_MAX_CONNECTIONS);
+
+        let set = config(&[
+            "--protocol",
+            "1",
+            "--header-read-timeout",
+            "5",
+            "--body-read-timeout",
+            "6",
+            "--http2-keep-alive",
+            "7",
+            "--max-connections",
+            "8",
+        ])
+        .expect("valid flags");
+        assert_eq!(set.protocol, ProtocolVersion::V1);
+        assert_eq!(set.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(set.body_read_timeout, Duration::from_secs(6));
+        assert_eq!(set.http2_keep_alive, Duration::from_secs(7));
+        assert_eq!(set.max_connections, 8);
+        assert_eq!(
+            config(&["--protocol", "2"]).map(|c| c.protocol),
+            Ok(ProtocolVersion::V2)
+        );
+
+        for bad in [
+            ["--protocol", "3"],
+            ["--protocol", "v2"],
+            ["--protocol", ""],
+            ["--max-connections", "0"],
+            ["--body-read-timeout", "0"],
+            ["--http2-keep-alive", "-1"],
+            ["--header-read-timeout", "1.5"],
+        ] {
+            assert!(config(&bad).is_err(), "{bad:?} was accepted");
+        }
+    }
 }

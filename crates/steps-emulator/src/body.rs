@@ -21,6 +21,15 @@ impl ResponseBody {
     pub(crate) fn empty() -> Self {
         ResponseBody::Whole(None)
     }
+
+    /// The bytes of a whole body (empty when it has none); `None` for a
+    /// truncated one.
+    pub(crate) fn whole_bytes(&self) -> Option<Bytes> {
+        match self {
+            ResponseBody::Whole(bytes) => Some(bytes.clone().unwrap_or_default()),
+            ResponseBody::Truncated(_) => None,
+        }
+    }
 }
 
 impl Body for ResponseBody {

@@ -23,16 +23,18 @@ use crate::render::{self, Failure, Outcome};
 ///   {"operation": "job_token.read", "when": {"first": 2}, "fault": {"kind": "status", "status": 503, "retry_after": 1}},
 ///   {"when": {"every": 10}, "fault": {"kind": "latency", "ms": 200}},
 ///   {"operation": "job_token.create", "fault": {"kind": "close"}},
-///   {"operation": "job_token.delete", "when": {"first": 1}, "fault": {"kind": "close_after_handled"}}
+///   {"operation": "job_token.delete", "when": {"first": 1}, "fault": {"kind": "close_after_handled"}},
+///   {"operation": "api_key.create", "when": {"first": 1}, "fault": {"kind": "slow_handler", "ms": 1000}}
 /// ]"#).unwrap();
-/// assert_eq!(rules.len(), 4);
+/// assert_eq!(rules.len(), 5);
 /// ```
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FaultRule {
     /// The operation it applies to, by the protocol's name (`login`,
-    /// `whoami`, `job_token.create`, `api_key.list`, ...); all when absent.
+    /// `whoami`, `job_token.create`, `api_key.list`, `meta`, ...); all
+    /// when absent.
     #[serde(default)]
     pub operation: Option<String>,
     /// Which of the matching requests it hits.
@@ -72,8 +74,18 @@ pub enum When {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Waits this long, then handles the request normally.
+    /// Waits this long, before the request is read, then handles it
+    /// normally (a slow network, or a slow server).
     Latency {
+        /// The delay in milliseconds.
+        ms: u64,
+    },
+    /// Handles the request slowly: once it has passed every check (and
+    /// claimed its idempotency key, if it carries one), waits this long
+    /// before its handler runs. A request refused by a check is answered
+    /// at once. While it waits, another request with its idempotency key
+    /// is answered 409 (protocol v2): what holds a create open in tests.
+    SlowHandler {
         /// The delay in milliseconds.
         ms: u64,
     },
@@ -110,7 +122,9 @@ pub enum Fault {
         #[serde(deserialize_with = "large_body_size")]
         bytes: usize,
     },
-    /// Panics inside the handler (the server answers 500 and lives on).
+    /// Panics inside the handler, once the request has passed every check
+    /// (the server answers 500 and lives on; an idempotency key the
+    /// request claimed is free again).
     Panic,
 }
 
@@ -131,12 +145,10 @@ fn large_body_size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 }
 
 impl Fault {
-    /// What the fault does before the request is read: waits, or panics.
-    async fn act(&self, operation: &str) {
-        match self {
-            Fault::Latency { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
-            Fault::Panic => panic!("a fault rule asked {operation} to panic"),
-            _ => {}
+    /// What the fault does before the request is read: waits.
+    async fn act(&self) {
+        if let Fault::Latency { ms } = self {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
         }
     }
 
@@ -146,12 +158,22 @@ impl Fault {
         matches!(self, Fault::CloseAfterHandled)
     }
 
+    /// How long the fault holds the request just before its handler runs.
+    fn handler_delay(&self) -> Duration {
+        match self {
+            Fault::SlowHandler { ms } => Duration::from_millis(*ms),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// The answer the fault gives instead of the handler's, if it replaces
     /// it.
     fn answer(&self) -> Option<Outcome> {
         let status_of = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let response = match *self {
-            Fault::Latency { .. } | Fault::Panic | Fault::CloseAfterHandled => return None,
+            Fault::Latency { .. } | Fault::SlowHandler { .. } | Fault::Panic | Fault::CloseAfterHandled => {
+                return None
+            }
             Fault::Close => return Some(Outcome::Close),
             Fault::Status { status, retry_after } => {
                 let status = status_of(status);
@@ -212,19 +234,38 @@ pub(crate) struct Struck {
     /// Whether the handler runs and its answer is then dropped with the
     /// connection.
     pub(crate) close_after_handling: bool,
+    /// How long the request waits just before its handler runs.
+    handler_delay: Duration,
+    /// Whether the handler panics.
+    panics: bool,
 }
 
-/// Runs the faults that hit one request to `operation`, in rule order:
-/// delays and panics at once; says what the rest do once the request body
-/// is read (so that the client has finished sending).
-pub(crate) async fn strike(hits: &[Fault], operation: &str) -> Struck {
+impl Struck {
+    /// What the faults do inside the handler, once the request has passed
+    /// every check: wait, then panic.
+    pub(crate) async fn in_handler(&self, operation: &str) {
+        if !self.handler_delay.is_zero() {
+            tokio::time::sleep(self.handler_delay).await;
+        }
+        if self.panics {
+            panic!("a fault rule asked {operation} to panic");
+        }
+    }
+}
+
+/// Runs the faults that hit one request, in rule order: delays before the
+/// request is read at once; says what the rest do once the request body is
+/// read (so that the client has finished sending) and inside the handler.
+pub(crate) async fn strike(hits: &[Fault]) -> Struck {
     let mut struck = Struck::default();
     for fault in hits {
-        fault.act(operation).await;
+        fault.act().await;
         if struck.replacement.is_none() {
             struck.replacement = fault.answer();
         }
         struck.close_after_handling |= fault.closes_after_handling();
+        struck.handler_delay = struck.handler_delay.saturating_add(fault.handler_delay());
+        struck.panics |= matches!(fault, Fault::Panic);
     }
     struck
 }

@@ -25,6 +25,7 @@ fn state() -> Arc<State> {
                 crate::clock::Clock::default(),
                 crate::faults::FaultSet::default(),
                 crate::DEFAULT_BODY_READ_TIMEOUT,
+                crate::ProtocolVersion::default(),
             ))
         })
         .clone()

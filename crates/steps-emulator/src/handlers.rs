@@ -1,7 +1,7 @@
 //! One function per operation of `docs/protocol.md`. A handler runs after
 //! the pipeline's checks (route, faults, size, content type,
-//! authentication, authorisation); it validates its input (400), finds
-//! what it acts on (404), and answers.
+//! authentication, authorisation, idempotency key); it validates its input
+//! (400), finds what it acts on (404), and answers.
 
 use http::StatusCode;
 use serde_json::{Map, Value};
@@ -72,6 +72,12 @@ pub(crate) fn login(call: &Call<'_>) -> Handled {
         .map_err(|_| Failure::could_not_mint())?
         .ok_or_else(|| Failure::unauthorized("wrong email or password"))?;
     Ok(render::json(StatusCode::OK, &render::login(&grant)))
+}
+
+/// `meta` (protocol v2): the protocol served and its features. Anyone may
+/// ask; a token sent with it is not looked at.
+pub(crate) fn meta(call: &Call<'_>) -> Handled {
+    Ok(render::json(StatusCode::OK, &render::meta(call.state.protocol())))
 }
 
 /// `whoami`.

@@ -16,14 +16,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! It serves protocol v2 unless told otherwise ([`Config::protocol`]):
+//! `GET /api/meta`, and creates that accept an `Idempotency-Key` and replay
+//! their answer to a re-send. In v1 mode `/api/meta` is 404 and the header
+//! is ignored, as on a server that has never heard of v2.
+//!
 //! For tests: [`Emulator::advance_clock`] moves time forward so tokens
-//! expire without sleeping, [`Config::frozen_clock`] stops time so that
+//! (and remembered idempotency keys) expire without sleeping, [`Config::frozen_clock`] stops time so that
 //! nothing expires because a test ran slowly, [`Emulator::set_faults`]
 //! injects failures, and connections that send nothing are closed after
 //! [`Config::header_read_timeout`].
 //!
 //! A long-running emulator holds what is live and little else: expired
-//! login tokens, job tokens and API keys are purged as requests come in,
+//! login tokens, job tokens, API keys and idempotency keys are purged as
+//! requests come in,
 //! idle connections (HTTP/1.1 or HTTP/2) and request bodies that do not
 //! arrive are closed after their deadlines, silent HTTP/2 peers after a
 //! ping goes unanswered, and at most [`Config::max_connections`]
@@ -49,6 +55,8 @@ mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod handlers;
+mod idempotency;
+mod protocol;
 mod render;
 mod routes;
 mod secret;
@@ -68,6 +76,7 @@ use tokio::task::JoinHandle;
 #[cfg(feature = "cli")]
 pub use args::EmulatorArgs;
 pub use faults::{Fault, FaultRule, When, MAX_LARGE_BODY};
+pub use protocol::{ProtocolVersion, UnknownProtocol};
 
 /// The default login token lifetime: 86,400 s.
 pub const DEFAULT_LOGIN_TTL: Duration = Duration::from_secs(86_400);
@@ -172,6 +181,8 @@ pub struct Config {
     /// moves only with [`Emulator::advance_clock`], so that nothing expires
     /// because a test ran slowly. Default false: the system clock.
     pub frozen_clock: bool,
+    /// The protocol version served. Default [`ProtocolVersion::V2`].
+    pub protocol: ProtocolVersion,
 }
 
 /// A PEM certificate chain and private key.
@@ -202,6 +213,7 @@ impl Default for Config {
             http2_keep_alive: DEFAULT_HTTP2_KEEP_ALIVE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             frozen_clock: false,
+            protocol: ProtocolVersion::default(),
         }
     }
 }
@@ -284,6 +296,12 @@ impl Config {
         self.max_connections = max;
         self
     }
+
+    /// Serves this protocol version (see [`Config::protocol`]).
+    pub fn protocol(mut self, version: ProtocolVersion) -> Self {
+        self.protocol = version;
+        self
+    }
 }
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -334,6 +352,7 @@ impl Emulator {
             },
             faults::FaultSet::new(config.faults),
             config.body_read_timeout,
+            config.protocol,
         ));
         let (stop, stopped) = watch::channel(false);
         let limits = server::Limits {
@@ -368,6 +387,11 @@ impl Emulator {
         self.local_addr
     }
 
+    /// The protocol version it serves.
+    pub fn protocol(&self) -> ProtocolVersion {
+        self.state.protocol()
+    }
+
     /// The accounts it knows, in user id order (the first has id 1).
     pub fn accounts(&self) -> &[Account] {
         &self.accounts
@@ -385,7 +409,7 @@ impl Emulator {
     }
 
     /// How many requests reached the operation `name` (`job_token.create`,
-    /// ...), faulted ones included.
+    /// `meta`, ...), faulted ones included.
     pub fn requests_seen(&self, operation: &str) -> u64 {
         self.state.requests_seen(operation)
     }

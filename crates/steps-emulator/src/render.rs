@@ -7,7 +7,8 @@ use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::body::ResponseBody;
-use crate::store::{Collection, Identity, LoginGrant, TokenRecord};
+use crate::protocol::ProtocolVersion;
+use crate::store::{Collection, Identity, LoginGrant, Replay, TokenRecord};
 
 /// How a request ends.
 pub(crate) enum Outcome {
@@ -111,6 +112,24 @@ pub(crate) fn no_content() -> Response<ResponseBody> {
 /// The answer to a request whose handler panicked.
 pub(crate) fn panic_response() -> Response<ResponseBody> {
     Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// A kept answer to a request with an idempotency key, sent again: the
+/// same status and body, and `Idempotent-Replayed: true`.
+pub(crate) fn replayed(replay: Replay) -> Response<ResponseBody> {
+    let mut response = json_bytes(replay.body);
+    *response.status_mut() = StatusCode::from_u16(replay.status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        HeaderName::from_static("idempotent-replayed"),
+        HeaderValue::from_static("true"),
+    );
+    response
+}
+
+/// The `GET /api/meta` response: the protocol served and its features.
+pub(crate) fn meta(protocol: ProtocolVersion) -> Value {
+    let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
+    json!({ "protocol": protocol.number(), "features": features })
 }
 
 /// The login response.

@@ -1,10 +1,13 @@
-//! The routes of protocol v1 as a table, one line per operation of the
-//! table in `docs/protocol.md`, and the lookup that answers 404 and 405.
+//! The routes of protocols v1 and v2 as a table, one line per operation of
+//! the tables in `docs/protocol.md`, and the lookup that answers 404 and
+//! 405. A line says which version brought it: a v1 server has never heard
+//! of a v2 path, so a route newer than the version served is not there.
 
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::handlers::{self, Call};
+use crate::protocol::ProtocolVersion::{self, V1, V2};
 use crate::render::{Failure, Handled};
 use crate::store::Collection::{self, ApiKeys, JobTokens};
 
@@ -22,9 +25,22 @@ pub(crate) enum Caller {
     Admin,
 }
 
+/// Whether a route takes an `Idempotency-Key` (protocol v2, feature
+/// `idempotency`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// The header is ignored.
+    Plain,
+    /// The header is checked, and a request with it is answered once and
+    /// replayed after (where the version served offers `idempotency`).
+    Keyed,
+}
+
 /// What serves a route once every check before it has passed.
 #[derive(Clone, Copy)]
 pub(crate) enum Handler {
+    /// An operation on the server itself.
+    Server(fn(&Call<'_>) -> Handled),
     /// An operation on the caller's account.
     Account(fn(&Call<'_>) -> Handled),
     /// An operation on one of the two token collections.
@@ -34,7 +50,7 @@ pub(crate) enum Handler {
 impl Handler {
     pub(crate) fn run(self, call: &Call<'_>) -> Handled {
         match self {
-            Handler::Account(handler) => handler(call),
+            Handler::Server(handler) | Handler::Account(handler) => handler(call),
             Handler::Tokens(collection, handler) => handler(call, collection),
         }
     }
@@ -48,7 +64,10 @@ pub(crate) struct Route {
     /// The operation's name in the spec, as fault rules and
     /// `Emulator::requests_seen` know it.
     pub(crate) operation: &'static str,
+    /// The protocol version that brought it.
+    pub(crate) since: ProtocolVersion,
     pub(crate) caller: Caller,
+    pub(crate) idempotency: Idempotency,
     pub(crate) handler: Handler,
 }
 
@@ -63,36 +82,45 @@ const fn route(
     method: Method,
     path: &'static str,
     operation: &'static str,
+    since: ProtocolVersion,
     caller: Caller,
+    idempotency: Idempotency,
     handler: Handler,
 ) -> Route {
     Route {
         method,
         path,
         operation,
+        since,
         caller,
+        idempotency,
         handler,
     }
 }
 
-use handlers::{create, delete, list, login, read, whoami};
+use handlers::{create, delete, list, login, meta, read, whoami};
 use Caller::{Admin, AnyToken, Anyone, LoginToken};
-use Handler::{Account, Tokens};
+use Handler::{Account, Server, Tokens};
+use Idempotency::{Keyed, Plain};
 use Method as M;
 
-/// Protocol v1. The lines of one path give its `Allow` header, in order.
+/// Protocols v1 and v2. The lines of one path give its `Allow` header, in
+/// order. A v2 operation is a line with `V2`; a v2 feature that changes a
+/// v1 operation is a column (`Keyed`), which the pipeline applies only
+/// where the version served offers the feature.
 #[rustfmt::skip]
 static ROUTES: &[Route] = &[
-    route(M::POST,   "/api/login",           "login",            Anyone,     Account(login)),
-    route(M::GET,    "/api/whoami",          "whoami",           AnyToken,   Account(whoami)),
-    route(M::GET,    "/api/job_token",       "job_token.list",   Admin,      Tokens(JobTokens, list)),
-    route(M::POST,   "/api/job_token",       "job_token.create", LoginToken, Tokens(JobTokens, create)),
-    route(M::GET,    "/api/job_token/{id}",  "job_token.read",   LoginToken, Tokens(JobTokens, read)),
-    route(M::DELETE, "/api/job_token/{id}",  "job_token.delete", LoginToken, Tokens(JobTokens, delete)),
-    route(M::GET,    "/api/api_key",         "api_key.list",     Admin,      Tokens(ApiKeys, list)),
-    route(M::POST,   "/api/api_key",         "api_key.create",   Admin,      Tokens(ApiKeys, create)),
-    route(M::GET,    "/api/api_key/{id}",    "api_key.read",     Admin,      Tokens(ApiKeys, read)),
-    route(M::DELETE, "/api/api_key/{id}",    "api_key.delete",   Admin,      Tokens(ApiKeys, delete)),
+    route(M::POST,   "/api/login",           "login",            V1, Anyone,     Plain, Account(login)),
+    route(M::GET,    "/api/whoami",          "whoami",           V1, AnyToken,   Plain, Account(whoami)),
+    route(M::GET,    "/api/job_token",       "job_token.list",   V1, Admin,      Plain, Tokens(JobTokens, list)),
+    route(M::POST,   "/api/job_token",       "job_token.create", V1, LoginToken, Keyed, Tokens(JobTokens, create)),
+    route(M::GET,    "/api/job_token/{id}",  "job_token.read",   V1, LoginToken, Plain, Tokens(JobTokens, read)),
+    route(M::DELETE, "/api/job_token/{id}",  "job_token.delete", V1, LoginToken, Plain, Tokens(JobTokens, delete)),
+    route(M::GET,    "/api/api_key",         "api_key.list",     V1, Admin,      Plain, Tokens(ApiKeys, list)),
+    route(M::POST,   "/api/api_key",         "api_key.create",   V1, Admin,      Keyed, Tokens(ApiKeys, create)),
+    route(M::GET,    "/api/api_key/{id}",    "api_key.read",     V1, Admin,      Plain, Tokens(ApiKeys, read)),
+    route(M::DELETE, "/api/api_key/{id}",    "api_key.delete",   V1, Admin,      Plain, Tokens(ApiKeys, delete)),
+    route(M::GET,    "/api/meta",            "meta",             V2, Anyone,     Plain, Server(meta)),
 ];
 
 /// The route a request takes, with the `{id}` of its path.
@@ -101,11 +129,17 @@ pub(crate) struct Found<'a> {
     pub(crate) id: Option<&'a str>,
 }
 
-/// The route for `method` and `path`: 404 when no line has the path, 405
-/// (with `Allow`) when none of its lines has the method.
-pub(crate) fn find<'a>(method: &Method, path: &'a str) -> Result<Found<'a>, Failure> {
+/// The route for `method` and `path` in `protocol`: 404 when no line of
+/// that version (or an earlier one) has the path, 405 (with `Allow`) when
+/// none of its lines has the method.
+pub(crate) fn find<'a>(
+    method: &Method,
+    path: &'a str,
+    protocol: ProtocolVersion,
+) -> Result<Found<'a>, Failure> {
     let mut allowed = Vec::new();
-    for found in ROUTES.iter().filter_map(|route| fit(route, path)) {
+    let served = ROUTES.iter().filter(|route| route.since <= protocol);
+    for found in served.filter_map(|route| fit(route, path)) {
         if found.route.method == *method {
             return Ok(found);
         }
@@ -186,7 +220,7 @@ mod tests {
     #[test]
     fn paths_route_to_operations_or_to_404_and_405() {
         let found = |method: Method, path: &str| {
-            find(&method, path)
+            find(&method, path, V2)
                 .map(|found| (found.route.operation, found.id.map(str::to_owned)))
                 .map_err(|failure| failure.into_response().status().as_u16())
         };
@@ -209,7 +243,10 @@ mod tests {
         ] {
             assert_eq!(found(M::GET, path), Err(404), "{path}");
         }
-        let refused = find(&M::PUT, "/api/job_token").err().map(Failure::into_response);
+        assert_eq!(found(M::GET, "/api/meta"), Ok(("meta", None)));
+        let refused = find(&M::PUT, "/api/job_token", V2)
+            .err()
+            .map(Failure::into_response);
         assert_eq!(
             refused
                 .as_ref()
@@ -219,5 +256,31 @@ mod tests {
                 HeaderValue::from_static("GET, POST")
             ))
         );
+    }
+
+    /// A v1 server has never heard of a v2 path: 404 for every method, and
+    /// no `Allow` that would name one.
+    #[test]
+    fn v2_paths_are_not_there_in_v1() {
+        let status = |method: Method, path: &str, protocol| {
+            find(&method, path, protocol)
+                .map(|found| found.route.operation)
+                .map_err(|failure| failure.into_response().status().as_u16())
+        };
+        for route in ROUTES.iter().filter(|route| route.since == V2) {
+            let path = route.path.replace("{id}", "1");
+            assert_eq!(
+                status(route.method.clone(), &path, V1),
+                Err(404),
+                "{}",
+                route.operation
+            );
+            assert_eq!(status(M::PUT, &path, V1), Err(404), "{}", route.operation);
+            assert_eq!(status(route.method.clone(), &path, V2), Ok(route.operation));
+        }
+        for route in ROUTES.iter().filter(|route| route.since == V1) {
+            let path = route.path.replace("{id}", "1");
+            assert_eq!(status(route.method.clone(), &path, V1), Ok(route.operation));
+        }
     }
 }

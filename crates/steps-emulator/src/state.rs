@@ -1,5 +1,5 @@
 //! What every request shares: the store, the clock, the fault rules, the
-//! counters and the body-read deadline. Each lock is reached through one
+//! counters, the body-read deadline and the protocol version. Each lock is reached through one
 //! accessor, which is where poisoning is handled.
 
 use std::collections::HashMap;
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::faults::{Fault, FaultRule, FaultSet};
+use crate::protocol::ProtocolVersion;
 use crate::store::Store;
 
 /// The state of one emulator, shared by its requests.
@@ -20,6 +21,7 @@ pub(crate) struct State {
     seen: Mutex<HashMap<&'static str, u64>>,
     request_ids: AtomicU64,
     body_read_timeout: Duration,
+    protocol: ProtocolVersion,
 }
 
 /// Takes a lock whatever a panicking holder left behind. A handler that
@@ -32,7 +34,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub(crate) fn new(store: Store, clock: Clock, faults: FaultSet, body_read_timeout: Duration) -> State {
+    pub(crate) fn new(
+        store: Store,
+        clock: Clock,
+        faults: FaultSet,
+        body_read_timeout: Duration,
+        protocol: ProtocolVersion,
+    ) -> State {
         State {
             store: Mutex::new(store),
             clock,
@@ -40,7 +48,13 @@ impl State {
             seen: Mutex::new(HashMap::new()),
             request_ids: AtomicU64::new(0),
             body_read_timeout,
+            protocol,
         }
+    }
+
+    /// The protocol version served.
+    pub(crate) fn protocol(&self) -> ProtocolVersion {
+        self.protocol
     }
 
     /// The store, locked, with what has expired by now purged: every

@@ -1,8 +1,10 @@
 //! The in-memory state of one emulator: accounts, tokens and their
-//! secrets. Every method leaves the store consistent or unchanged.
+//! secrets, and the idempotency keys of protocol v2 with the answers they
+//! replay. Every method leaves the store consistent or unchanged.
 //!
-//! Expired entries are purged: every secret (login tokens included) and
-//! every record has a line in an index ordered by expiry, and
+//! Expired entries are purged: every secret (login tokens included), every
+//! record and every remembered key has a line in an index ordered by
+//! expiry, and
 //! [`Store::purge_expired`] removes what has expired from its front, so
 //! each entry is removed once, in logarithmic time, and no request scans
 //! expired records.
@@ -10,6 +12,8 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+
+use bytes::Bytes;
 
 use crate::secret::{self, TokenKind};
 use crate::Account;
@@ -75,11 +79,58 @@ pub(crate) struct Identity {
 }
 
 /// A line of the expiry index: what to remove when it expires.
-struct Expiring {
-    /// The secret's key in `Store::secrets`.
-    secret_key: u64,
-    /// For a job token or API key, its record.
-    issued: Option<(Collection, i64)>,
+enum Expiring {
+    /// A secret, and for a job token or API key its record.
+    Secret {
+        /// The secret's key in `Store::secrets`.
+        secret_key: u64,
+        /// For a job token or API key, its record.
+        issued: Option<(Collection, i64)>,
+    },
+    /// A remembered idempotency key and the answer it replays.
+    Key {
+        /// The user who sent it.
+        caller: i64,
+        /// The key.
+        key: Box<str>,
+    },
+}
+
+/// The first request sent with an idempotency key, as a keyed hash of its
+/// method, path and body: a later request with the key is "the same" when
+/// its hash is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fingerprint(u64);
+
+/// A stored answer to a request with an idempotency key: its status and
+/// body, secret included (in memory only, beside the secrets themselves).
+#[derive(Clone)]
+pub(crate) struct Replay {
+    pub(crate) status: u16,
+    pub(crate) body: Bytes,
+}
+
+/// What the store knows of one caller's idempotency key.
+struct KeyEntry {
+    /// Tells this use of the key from a later one (after it expired or was
+    /// released); for a kept answer, also its line in the expiry index.
+    serial: u64,
+    fingerprint: Fingerprint,
+    /// `None` while the key's first request is being handled.
+    kept: Option<Replay>,
+}
+
+/// What a request with an idempotency key finds.
+pub(crate) enum KeyClaim {
+    /// The key was free and is now claimed by this request, under this
+    /// serial, until its answer is kept or the claim released.
+    Claimed(u64),
+    /// The same request was answered before: replay this.
+    Replay(Replay),
+    /// The key's first request is still being handled.
+    InProgress,
+    /// The key was used for a request with another method, path or body.
+    Mismatch,
 }
 
 /// What a secret unlocks.
@@ -115,8 +166,10 @@ pub(crate) struct Store {
     /// Every secret, by `(expires_at, serial)`: what to purge first is
     /// first.
     expiring: BTreeMap<(u64, u64), Expiring>,
-    /// The serial number of the last secret stored.
+    /// The serial number of the last secret stored or key claimed.
     last_serial: u64,
+    /// Idempotency keys by caller (user id), then key.
+    keys: HashMap<i64, HashMap<Box<str>, KeyEntry>>,
 }
 
 /// How many entries the store holds, live or not yet purged (for tests of
@@ -130,6 +183,8 @@ pub(crate) struct Sizes {
     pub(crate) records: usize,
     /// Lines of the expiry index.
     pub(crate) expiring: usize,
+    /// Idempotency keys, claimed or kept.
+    pub(crate) keys: usize,
 }
 
 /// What a successful login gives.
@@ -161,6 +216,7 @@ impl Store {
             login_ttl,
             expiring: BTreeMap::new(),
             last_serial: 0,
+            keys: HashMap::new(),
         }
     }
 
@@ -223,7 +279,7 @@ impl Store {
         };
         self.expiring.insert(
             (expires_at, serial),
-            Expiring {
+            Expiring::Secret {
                 secret_key: key,
                 issued,
             },
@@ -241,24 +297,109 @@ impl Store {
         }
     }
 
-    /// Removes every secret and record that has expired by `now`: login
-    /// tokens, job tokens and API keys. Each is removed once, from the
-    /// front of the expiry index, so the work is proportional to what
-    /// expired since the last call.
+    /// Removes every secret, record and idempotency key that has expired
+    /// by `now`: login tokens, job tokens, API keys and kept answers. Each
+    /// is removed once, from the front of the expiry index, so the work is
+    /// proportional to what expired since the last call.
     pub(crate) fn purge_expired(&mut self, now: u64) {
         while let Some(line) = self.expiring.first_entry() {
             let (expires_at, serial) = *line.key();
             if now < expires_at {
                 break;
             }
-            let Expiring { secret_key, issued } = line.remove();
-            self.remove_secret(SecretRef {
-                key: secret_key,
-                serial,
-            });
-            if let Some((collection, id)) = issued {
-                self.records_mut(collection).records.remove(&id);
+            match line.remove() {
+                Expiring::Secret { secret_key, issued } => {
+                    self.remove_secret(SecretRef {
+                        key: secret_key,
+                        serial,
+                    });
+                    if let Some((collection, id)) = issued {
+                        self.records_mut(collection).records.remove(&id);
+                    }
+                }
+                Expiring::Key { caller, key } => self.remove_key(caller, &key, serial),
             }
+        }
+    }
+
+    /// The fingerprint of a request: its method, path and body.
+    pub(crate) fn fingerprint(&self, method: &str, path: &str, body: &[u8]) -> Fingerprint {
+        Fingerprint(self.hasher.hash_one((method, path, body)))
+    }
+
+    /// Looks up `caller`'s idempotency `key` for a request with this
+    /// fingerprint, and claims it when it is free.
+    pub(crate) fn claim_key(&mut self, caller: i64, key: &str, fingerprint: Fingerprint) -> KeyClaim {
+        if let Some(entry) = self.keys.get(&caller).and_then(|keys| keys.get(key)) {
+            return match &entry.kept {
+                None => KeyClaim::InProgress,
+                Some(_) if entry.fingerprint != fingerprint => KeyClaim::Mismatch,
+                Some(replay) => KeyClaim::Replay(replay.clone()),
+            };
+        }
+        self.last_serial += 1;
+        let serial = self.last_serial;
+        self.keys.entry(caller).or_default().insert(
+            key.into(),
+            KeyEntry {
+                serial,
+                fingerprint,
+                kept: None,
+            },
+        );
+        KeyClaim::Claimed(serial)
+    }
+
+    /// Keeps the answer to the request that claimed `key` under `serial`,
+    /// to replay until `expires_at`.
+    pub(crate) fn keep_answer(
+        &mut self,
+        caller: i64,
+        key: &str,
+        serial: u64,
+        replay: Replay,
+        expires_at: u64,
+    ) {
+        let Some(entry) = self.keys.get_mut(&caller).and_then(|keys| keys.get_mut(key)) else {
+            return;
+        };
+        if entry.serial != serial || entry.kept.is_some() {
+            return;
+        }
+        entry.kept = Some(replay);
+        self.expiring.insert(
+            (expires_at, serial),
+            Expiring::Key {
+                caller,
+                key: key.into(),
+            },
+        );
+    }
+
+    /// Releases a claim whose request kept no answer (it was refused, it
+    /// failed, or its handler panicked): the key is free again. A kept
+    /// answer stays.
+    pub(crate) fn release_key(&mut self, caller: i64, key: &str, serial: u64) {
+        let claimed = self
+            .keys
+            .get(&caller)
+            .and_then(|keys| keys.get(key))
+            .is_some_and(|entry| entry.serial == serial && entry.kept.is_none());
+        if claimed {
+            self.remove_key(caller, key, serial);
+        }
+    }
+
+    /// Removes `caller`'s `key` if it is still the use numbered `serial`.
+    fn remove_key(&mut self, caller: i64, key: &str, serial: u64) {
+        let Some(keys) = self.keys.get_mut(&caller) else {
+            return;
+        };
+        if keys.get(key).is_some_and(|entry| entry.serial == serial) {
+            keys.remove(key);
+        }
+        if keys.is_empty() {
+            self.keys.remove(&caller);
         }
     }
 
@@ -365,6 +506,7 @@ impl Store {
             secrets: self.secrets.values().map(Vec::len).sum(),
             records: self.job_tokens.records.len() + self.api_keys.records.len(),
             expiring: self.expiring.len(),
+            keys: self.keys.values().map(HashMap::len).sum(),
         }
     }
 }

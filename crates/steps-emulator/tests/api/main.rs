@@ -1,8 +1,12 @@
 //! The emulator over real TCP, driven by a raw hyper client: the
-//! authorisation matrix, bad input, paging, expiry, faults and load.
+//! authorisation matrix, bad input, paging, expiry, faults, load, protocol
+//! v2 (discovery, idempotent creates) and v1 mode; and the binary.
 
 mod bad_input;
+#[cfg(all(unix, feature = "cli"))]
+mod binary;
 mod faults;
+mod idempotency;
 mod lifecycle;
 mod load;
 mod matrix;

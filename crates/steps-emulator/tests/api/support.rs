@@ -9,29 +9,40 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use steps_emulator::{Config, Emulator};
+use steps_emulator::{Config, Emulator, ProtocolVersion};
 use tokio::net::TcpStream;
 
 pub(crate) const ADMIN: (&str, &str) = ("root@example.com", "admin-pw-TEST");
 pub(crate) const USER: (&str, &str) = ("ada@example.com", "user-pw-TEST");
 pub(crate) const OTHER: (&str, &str) = ("bob@example.com", "other-pw-TEST");
 
-pub(crate) async fn emulator() -> Emulator {
-    Emulator::start(
-        Config::new()
-            .admin(ADMIN.0, ADMIN.1)
-            .user(USER.0, USER.1)
-            .user(OTHER.0, OTHER.1),
-    )
-    .await
-    .expect("the emulator starts")
+/// The three accounts above.
+pub(crate) fn config() -> Config {
+    Config::new()
+        .admin(ADMIN.0, ADMIN.1)
+        .user(USER.0, USER.1)
+        .user(OTHER.0, OTHER.1)
 }
 
-/// One answer: status, headers and the JSON body (`Null` when empty).
+/// An emulator of the three accounts, serving protocol v2 (the default).
+pub(crate) async fn emulator() -> Emulator {
+    Emulator::start(config()).await.expect("the emulator starts")
+}
+
+/// An emulator of the three accounts, serving protocol v1.
+pub(crate) async fn emulator_v1() -> Emulator {
+    Emulator::start(config().protocol(ProtocolVersion::V1))
+        .await
+        .expect("the emulator starts")
+}
+
+/// One answer: status, headers, the body's bytes and its JSON (`Null` when
+/// empty).
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Bytes,
     pub(crate) json: Value,
 }
 
@@ -100,6 +111,24 @@ impl Conn {
         self.send(request).await
     }
 
+    /// A POST of `body` (as `application/json`) with these
+    /// `Idempotency-Key` header values (raw bytes: they need not be valid
+    /// keys, or text).
+    pub(crate) async fn keyed(&mut self, path: &str, token: &str, keys: &[&[u8]], body: &str) -> Reply {
+        let mut builder = Request::post(path)
+            .header("host", "emulator")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        for key in keys {
+            let value = http::HeaderValue::from_bytes(key).expect("a header value");
+            builder = builder.header("idempotency-key", value);
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .expect("request");
+        self.send(request).await
+    }
+
     pub(crate) async fn send(&mut self, request: Request<Full<Bytes>>) -> Reply {
         self.try_send(request).await.expect("the emulator answers")
     }
@@ -121,6 +150,7 @@ impl Conn {
         Ok(Reply {
             status: parts.status,
             headers: parts.headers,
+            bytes,
             json,
         })
     }
