@@ -1,0 +1,188 @@
+//! `Emulator`: the Rust STEPS emulator in this process, for tests.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use steps_emulator::{Config, Fault, FaultRule, ProtocolVersion, When};
+
+use crate::redact::quoted;
+use crate::runtime::wait;
+use crate::user::lock;
+
+/// The default admin account of `Emulator()`.
+const DEFAULT_ADMIN: (&str, &str) = ("root@steps.test", "pw");
+
+/// The default user account of `Emulator()`.
+const DEFAULT_USER: (&str, &str) = ("alice@steps.test", "pw");
+
+/// Emulator(admin=("root@steps.test", "pw"), users=[("alice@steps.test", "pw")], protocol=2)
+///
+/// A STEPS cloud in this process, for tests: the Rust emulator (the crate
+/// steps-emulator), in memory, on a free port of 127.0.0.1. Use it as a
+/// context manager (`with Emulator() as emu: ... emu.url`), or call
+/// `stop()`. The admin is user id 1, the users 2, 3, ... in order.
+///
+/// `protocol` is the protocol version it serves: 2 (the default: `GET
+/// /api/meta` and the v2 features the emulator implements) or 1 (a server
+/// that never heard of v2).
+#[pyclass(frozen, module = "steps_cloud")]
+#[derive(Debug)]
+pub(crate) struct Emulator {
+    url: String,
+    protocol: u8,
+    accounts: Vec<(String, bool)>,
+    running: Mutex<Option<steps_emulator::Emulator>>,
+}
+
+#[pymethods]
+impl Emulator {
+    #[new]
+    #[pyo3(
+        signature = (admin = None, users = None, protocol = 2),
+        text_signature = "(admin=('root@steps.test', 'pw'), users=[('alice@steps.test', 'pw')], protocol=2)"
+    )]
+    fn new(
+        py: Python<'_>,
+        admin: Option<(String, String)>,
+        users: Option<Vec<(String, String)>>,
+        protocol: u8,
+    ) -> PyResult<Self> {
+        let version = ProtocolVersion::try_from(protocol)
+            .map_err(|_| PyValueError::new_err(format!("protocol must be 1 or 2, not {protocol}")))?;
+        let admin = admin.unwrap_or_else(|| (DEFAULT_ADMIN.0.to_owned(), DEFAULT_ADMIN.1.to_owned()));
+        let users = users.unwrap_or_else(|| vec![(DEFAULT_USER.0.to_owned(), DEFAULT_USER.1.to_owned())]);
+        for (email, password) in std::iter::once(&admin).chain(&users) {
+            if email.is_empty() || password.is_empty() {
+                return Err(PyValueError::new_err(
+                    "every account needs an email and a password",
+                ));
+            }
+        }
+        let mut config = Config::new().protocol(version).admin(&admin.0, &admin.1);
+        for (email, password) in &users {
+            config = config.user(email, password);
+        }
+        let emulator = wait(py, async move { steps_emulator::Emulator::start(config).await })?
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the emulator: {e}")))?;
+        let accounts = emulator
+            .accounts()
+            .iter()
+            .map(|a| (a.email.clone(), a.is_admin))
+            .collect();
+        Ok(Emulator {
+            url: emulator.base_url().to_owned(),
+            protocol: emulator.protocol().number(),
+            accounts,
+            running: Mutex::new(Some(emulator)),
+        })
+    }
+
+    /// The base URL, such as 'http://127.0.0.1:40123'.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The protocol version it serves: 1 or 2.
+    #[getter]
+    fn protocol(&self) -> u8 {
+        self.protocol
+    }
+
+    /// The accounts, as (email, is_admin), in user id order from 1.
+    #[getter]
+    fn accounts(&self) -> Vec<(String, bool)> {
+        self.accounts.clone()
+    }
+
+    /// Whether it is still serving.
+    #[getter]
+    fn running(&self) -> bool {
+        lock(&self.running).is_some()
+    }
+
+    /// Test helper: every request to `operation` ('job_token.create',
+    /// 'login', ...; None for all) waits `ms` milliseconds before it is
+    /// handled. Replaces the fault rules in force; `set_latency(op, 0)`
+    /// clears them.
+    #[pyo3(signature = (operation, ms))]
+    fn set_latency(&self, operation: Option<&str>, ms: u64) -> PyResult<()> {
+        let rules = if ms == 0 {
+            Vec::new()
+        } else {
+            vec![FaultRule::new(operation, When::Always, Fault::Latency { ms })]
+        };
+        self.with(|emulator| emulator.set_faults(rules))
+    }
+
+    /// Test helper: replaces the fault rules in force with `rules`, a JSON
+    /// array in the emulator's faults format (`steps-emulator --faults
+    /// FILE`), such as
+    /// '[{"operation": "job_token.create", "fault": {"kind": "close_after_handled"}}]'.
+    /// '[]' clears them. Raises ValueError for rules it cannot read.
+    fn set_faults(&self, rules: &str) -> PyResult<()> {
+        let rules: Vec<FaultRule> = serde_json::from_str(rules)
+            .map_err(|e| PyValueError::new_err(format!("not a list of fault rules: {e}")))?;
+        self.with(|emulator| emulator.set_faults(rules))
+    }
+
+    /// Test helper: moves the emulator's clock forward `seconds`, so that
+    /// tokens expire without waiting.
+    fn advance_clock(&self, seconds: u64) -> PyResult<()> {
+        self.with(|emulator| emulator.advance_clock(Duration::from_secs(seconds)))
+    }
+
+    /// How many requests reached `operation` ('job_token.create', ...),
+    /// faulted ones included.
+    fn requests_seen(&self, operation: &str) -> PyResult<u64> {
+        self.with(|emulator| emulator.requests_seen(operation))
+    }
+
+    /// Stops it, letting in-flight requests finish (up to 10 s). Calling it
+    /// again does nothing.
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let running = lock(&self.running).take();
+        if let Some(emulator) = running {
+            wait(py, async move { emulator.shutdown().await })?;
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (_exc_type = None, _exc = None, _traceback = None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyType>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Emulator(url={}, protocol={}, running={})",
+            quoted(&self.url),
+            self.protocol,
+            if self.running() { "True" } else { "False" }
+        )
+    }
+}
+
+impl Emulator {
+    /// Runs `f` on the running emulator, or RuntimeError once stopped.
+    fn with<T>(&self, f: impl FnOnce(&steps_emulator::Emulator) -> T) -> PyResult<T> {
+        match lock(&self.running).as_ref() {
+            Some(emulator) => Ok(f(emulator)),
+            None => Err(PyRuntimeError::new_err("the emulator was stopped")),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The Python package `steps-cloud`, imported as `steps_cloud`: the Python
+//! client's API (`CloudContext`, `User`, `TokenType`, `LoginToken`,
+//! `JobToken`, `ApiKey`), each call made by the Rust SDK (`steps`) with
+//! the GIL released, on one runtime per process; `CloudError` for what
+//! fails; and `Emulator`, the Rust emulator in-process, for tests.
+//!
+//! Built by maturin only (`cargo xtask python`); outside the main
+//! workspace, so that no workspace build links pyo3. The stubs are
+//! `steps_cloud.pyi`; `docs/python.md` describes the package.
+
+mod context;
+mod emulator;
+mod errors;
+mod identity;
+mod record;
+mod redact;
+mod runtime;
+mod tokens;
+mod user;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<context::CloudContext>()?;
+    m.add_class::<context::Api>()?;
+    m.add_class::<user::User>()?;
+    m.add_class::<user::LoginToken>()?;
+    m.add_class::<identity::TokenType>()?;
+    m.add_class::<tokens::JobToken>()?;
+    m.add_class::<tokens::ApiKey>()?;
+    m.add_class::<emulator::Emulator>()?;
+    let cloud_error = py.get_type::<errors::CloudError>();
+    for attribute in errors::ATTRIBUTES {
+        cloud_error.setattr(attribute, py.None())?;
+    }
+    m.add("CloudError", cloud_error)?;
+    m.add(
+        "OutcomeUnknownError",
+        py.get_type::<errors::OutcomeUnknownError>(),
+    )?;
+    Ok(())
+}

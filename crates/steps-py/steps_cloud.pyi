@@ -1,0 +1,261 @@
+"""steps_cloud: the STEPS cloud token API for Python, backed by the Rust SDK.
+
+The names and signatures are the Python client's (``JobToken``,
+``LoginToken``, ``ApiKey``, ``User``, ``CloudContext``, ``TokenType``);
+what goes beyond it is marked so below. Every call releases the GIL while
+it waits, all calls share one runtime per process, and every object may be
+used from several threads.
+"""
+
+from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type
+from types import TracebackType
+
+__version__: str
+
+class CloudError(RuntimeError):
+    """A call to the STEPS cloud failed. Attributes are None when they do not apply."""
+
+    status: Optional[int]
+    """The HTTP status, when the server answered."""
+    message: Optional[str]
+    """The server's error message."""
+    request_id: Optional[str]
+    """The server's request id (``x-request-id``)."""
+    retry_after: Optional[float]
+    """Seconds the server asked to wait before trying again."""
+    kind: Optional[str]
+    """What failed: 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'api',
+    'protocol', 'timeout', 'connect', 'tls', 'io', 'body_too_large', 'outcome_unknown',
+    'unsupported' (a protocol v2 feature the server does not offer; nothing was sent),
+    'invalid_input' (refused before sending), ..."""
+    operation: Optional[str]
+    """The operation that failed, such as 'job_token.create'."""
+
+class OutcomeUnknownError(CloudError):
+    """A create (or rotate) failed after it may have reached the server: the token may exist."""
+
+class CloudContext:
+    """The cloud to talk to, and its connection pool. Share one per cloud."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        """``url``: http:// or https:// base URL; ``timeout``: seconds per call, retries included.
+
+        Raises ValueError for a URL or timeout that cannot be used."""
+    @property
+    def url(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+
+class Api:
+    """What ``get_api(context)`` returns: where a collection's calls go."""
+
+    @property
+    def context(self) -> CloudContext: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def object_name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+
+class TokenType:
+    """The kinds of token, numbered as the protocol numbers them."""
+
+    Login: ClassVar[TokenType]
+    Job: ClassVar[TokenType]
+    API_Key: ClassVar[TokenType]
+    def __init__(self, value: int) -> None: ...
+    @property
+    def value(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    def __int__(self) -> int: ...
+
+class User:
+    """An account. The password is kept to renew the login token, and never shown."""
+
+    def __init__(self, email: str, password: str) -> None: ...
+    @property
+    def email(self) -> str: ...
+    user_id: int
+    """-1 until a login says."""
+    is_admin: Optional[bool]
+    """None until a login says."""
+    login_token: Optional[LoginToken]
+    """Set by ``LoginToken().create(context, user)``."""
+
+class LoginToken:
+    """A user's login token; renewed with the user's password when it nears expiry."""
+
+    ENDPOINT: ClassVar[str]
+    """'/api/login'"""
+    token: Optional[str]
+    """The token string, None before ``create``. Set by hand, it is used as it is."""
+    def __init__(self) -> None: ...
+    @property
+    def expires_at(self) -> Optional[int]:
+        """Unix seconds, when the server said (beyond the reference)."""
+    def create(self, context: CloudContext, user: Optional[User] = None) -> None:
+        """Logs ``user`` in: sets ``self.token``, ``user.login_token``, ``user.user_id``
+        and ``user.is_admin``. Raises AssertionError without a user, CloudError if it fails."""
+    def whoami(self, context: CloudContext) -> Dict[str, Any]:
+        """Beyond the reference: who holds this token (``user_id``, ``token_type``,
+        ``is_admin``, ``expires_at``). AssertionError before ``create``."""
+    def revoke_self(self, context: CloudContext) -> None:
+        """Beyond the reference (protocol v2, feature 'self'): logs out server-side;
+        ``token`` is None afterwards. CloudError with kind 'unsupported' on a v1 server."""
+
+class JobToken:
+    """A job token: authorises one user's jobs."""
+
+    DURATION_KEY: ClassVar[str]
+    """'duration'"""
+    LABEL_KEY: ClassVar[str]
+    """'label'"""
+    label: Optional[str]
+    duration: int
+    token_id: int
+    """-1 until created."""
+    user_id: int
+    """-1 until known."""
+    token: str
+    """The secret: '' unless this object created (or rotated) it."""
+    created_at: Optional[int]
+    """Unix seconds."""
+    expires_at: Optional[int]
+    """Unix seconds."""
+    rotated_at: Optional[int]
+    """Unix seconds (protocol v2)."""
+    def __init__(
+        self,
+        label: Optional[str] = None,
+        duration: int = 99999,
+        token_id: int = -1,
+        user_id: int = -1,
+        token: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """Other keyword arguments become attributes."""
+    def __getattr__(self, name: str) -> Any: ...
+    @classmethod
+    def get_object_name(cls) -> str:
+        """'job_token'"""
+    @classmethod
+    def get_endpoint(cls) -> str:
+        """'/api/job_token'"""
+    @classmethod
+    def get_api(cls, context: CloudContext) -> Api:
+        """The collection on ``context``: an ``Api`` with its ``url``."""
+    @classmethod
+    def get_token_method(cls) -> str:
+        """'token': the attribute (and create-answer field) holding the secret."""
+    def create(self, context: CloudContext, user: User) -> None:
+        """AssertionError if the user has no login token; CloudError if creation fails."""
+    def read(self, context: CloudContext, user: User) -> Dict[str, Any]:
+        """The token's data; updates the attributes (``token`` is kept).
+        AssertionError if not created or the user has no login token."""
+    def delete(self, context: CloudContext, user: User) -> None:
+        """AssertionError if not created; CloudError if it fails."""
+    @classmethod
+    def list_all(cls, context: CloudContext, admin: User) -> List[JobToken]:
+        """Every job token, every page. AssertionError if ``admin`` is known not to be one."""
+    def rotate(self, context: CloudContext, user: User, grace: Optional[int] = None) -> None:
+        """Beyond the reference (protocol v2, feature 'rotation'): a new secret in ``token``;
+        the old one works ``grace`` more seconds."""
+    def revoke_self(self, context: CloudContext) -> None:
+        """Beyond the reference (protocol v2, feature 'self'): the token revokes itself;
+        ``token`` is '' afterwards."""
+    def whoami(self, context: CloudContext) -> Dict[str, Any]:
+        """Beyond the reference: who holds this token, asked with the token itself."""
+
+class ApiKey:
+    """An API key: authorises a worker. Admin only."""
+
+    DURATION_KEY: ClassVar[str]
+    """'duration'"""
+    LABEL_KEY: ClassVar[str]
+    """'label'"""
+    label: Optional[str]
+    duration: int
+    api_key: str
+    """The secret: '' unless this object created (or rotated) it."""
+    api_key_id: int
+    """-1 until created."""
+    user_id: int
+    """The admin who made it; -1 until known."""
+    created_at: Optional[int]
+    expires_at: Optional[int]
+    rotated_at: Optional[int]
+    def __init__(
+        self,
+        label: Optional[str] = None,
+        duration: int = 99999,
+        api_key: str = "",
+        api_key_id: int = -1,
+        **_: Any,
+    ) -> None: ...
+    def __getattr__(self, name: str) -> Any: ...
+    @property
+    def token(self) -> str:
+        """The API key string."""
+    @classmethod
+    def get_object_name(cls) -> str:
+        """'api_key'"""
+    @classmethod
+    def get_endpoint(cls) -> str:
+        """'/api/api_key'"""
+    @classmethod
+    def get_api(cls, context: CloudContext) -> Api: ...
+    @classmethod
+    def get_token_method(cls) -> str:
+        """'api_key'"""
+    def create(self, context: CloudContext, admin: Optional[User] = None) -> None:
+        """AssertionError if ``admin`` is missing, has no login token or is known not to be
+        an admin; CloudError if creation fails."""
+    def read(self, context: CloudContext, admin: User) -> Dict[str, Any]:
+        """Beyond the reference, as ``JobToken.read``."""
+    def delete(self, context: CloudContext, admin: User) -> None:
+        """Beyond the reference, as ``JobToken.delete``."""
+    @classmethod
+    def list_all(cls, context: CloudContext, admin: User) -> List[ApiKey]:
+        """Beyond the reference, as ``JobToken.list_all``."""
+    def rotate(self, context: CloudContext, admin: User, grace: Optional[int] = None) -> None:
+        """Beyond the reference (protocol v2, feature 'rotation')."""
+    def revoke_self(self, context: CloudContext) -> None:
+        """Beyond the reference (protocol v2, feature 'self')."""
+    def whoami(self, context: CloudContext) -> Dict[str, Any]:
+        """Beyond the reference: who holds this key, asked with the key itself."""
+
+class Emulator:
+    """A test helper: the Rust emulator in this process, on a free port of 127.0.0.1."""
+
+    def __init__(
+        self,
+        admin: Tuple[str, str] = ("root@steps.test", "pw"),
+        users: List[Tuple[str, str]] = [("alice@steps.test", "pw")],
+        protocol: int = 2,
+    ) -> None: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def protocol(self) -> int: ...
+    @property
+    def accounts(self) -> List[Tuple[str, bool]]:
+        """(email, is_admin), in user id order from 1."""
+    @property
+    def running(self) -> bool: ...
+    def set_latency(self, operation: Optional[str], ms: int) -> None:
+        """Test helper: requests to ``operation`` (None: all) wait ``ms`` ms; 0 clears."""
+    def set_faults(self, rules: str) -> None:
+        """Test helper: fault rules as JSON, in the emulator's ``--faults`` format."""
+    def advance_clock(self, seconds: int) -> None:
+        """Test helper: moves the emulator's clock forward."""
+    def requests_seen(self, operation: str) -> int: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Emulator: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
