@@ -22,7 +22,7 @@ enum Check {
 }
 
 /// The checks, in the order that fails fastest.
-const CHECKS: [Check; 6] = [
+const CHECKS: [Check; 7] = [
     Check::Cargo {
         env: &[],
         args: &["fmt", "--all", "--check"],
@@ -66,6 +66,13 @@ const CHECKS: [Check; 6] = [
     // OpenAPI conformance: schemathesis (from PyPI, in a virtual environment
     // under target/) against a fresh emulator. About a minute.
     Check::Schemathesis { seed: 1 },
+    // The Python package (crates/steps-py, outside the workspace): its fmt
+    // and clippy, a debug build with maturin and its pytest suite, in a
+    // virtual environment under the target directory.
+    Check::Cargo {
+        env: &[],
+        args: &["--locked", "xtask", "python"],
+    },
 ];
 
 impl Check {

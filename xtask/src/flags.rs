@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Conformance(Conformance),
     /// `cargo xtask man`.
     Man,
+    /// `cargo xtask python`.
+    Python(Python),
 }
 
 /// Options of `cargo xtask ci`.
@@ -59,6 +61,13 @@ pub(crate) struct Conformance {
     pub(crate) users: [String; 2],
 }
 
+/// Options of `cargo xtask python`.
+pub(crate) struct Python {
+    /// `--release`: build the extension with `maturin develop --release`
+    /// (slower to build; the default debug build is what CI tests).
+    pub(crate) release: bool,
+}
+
 /// The cargo-fuzz targets in `fuzz/fuzz_targets`, the values `TARGET` may take.
 pub(crate) const FUZZ_TARGETS: [&str; 2] = ["parse_responses", "emulator_request"];
 
@@ -73,13 +82,13 @@ struct Subcommand {
 }
 
 /// Every subcommand, in the order `--help` lists them.
-const SUBCOMMANDS: [Subcommand; 7] = [
+const SUBCOMMANDS: [Subcommand; 8] = [
     Subcommand {
         name: "ci",
         args: "[--list]",
         about: "the checks CI runs (.ci/run runs this), in order: format check, clippy and rustdoc \
-                with -D warnings, the tests with --locked, cargo package, schemathesis with seed 1; --list prints \
-                them without running them",
+                with -D warnings, the tests with --locked, cargo package, schemathesis with seed 1, the Python \
+                package (xtask python); --list prints them without running them",
     },
     Subcommand {
         name: "bench",
@@ -114,6 +123,13 @@ const SUBCOMMANDS: [Subcommand; 7] = [
         name: "man",
         args: "",
         about: "the `steps` man pages, one per command, into target/man (read one with `man -l target/man/steps.1`)",
+    },
+    Subcommand {
+        name: "python",
+        args: "[--release]",
+        about: "the Python package steps-cloud (crates/steps-py): a virtual environment under the \
+                target directory with maturin and pytest, fmt and clippy of the crate, maturin \
+                develop (debug unless --release), then its pytest suite against the emulator",
     },
 ];
 
@@ -177,6 +193,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
         "fuzz" => fuzz(&mut args).map(Command::Fuzz),
         "schemathesis" => schemathesis(&mut args).map(Command::Schemathesis),
         "conformance" => conformance(&mut args).map(Command::Conformance),
+        "python" => python(&mut args).map(Command::Python),
         "man" => args.none().map(|()| Command::Man),
         other => unreachable!("subcommand {other} is declared but not parsed"),
     }
@@ -235,6 +252,18 @@ fn schemathesis(args: &mut Args) -> Result<Schemathesis, String> {
         }
     }
     Ok(Schemathesis { seed })
+}
+
+/// `cargo xtask python [--release]`.
+fn python(args: &mut Args) -> Result<Python, String> {
+    let mut release = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--release" => release = true,
+            _ => return Err(args.unexpected(&arg)),
+        }
+    }
+    Ok(Python { release })
 }
 
 /// `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`.
@@ -326,6 +355,8 @@ mod tests {
     fn options_are_typed() {
         assert!(matches!(parse_line("ci --list"), Ok(Command::Ci(ci)) if ci.list));
         assert!(matches!(parse_line("bench"), Ok(Command::Bench(b)) if !b.quick));
+        assert!(matches!(parse_line("python"), Ok(Command::Python(p)) if !p.release));
+        assert!(matches!(parse_line("python --release"), Ok(Command::Python(p)) if p.release));
         assert!(
             matches!(parse_line("schemathesis --seed 7"), Ok(Command::Schemathesis(s)) if s.seed == Some(7))
         );
@@ -359,6 +390,7 @@ mod tests {
             "nope",
             "ci --quick",
             "load now",
+            "python --quick",
             "fuzz --seconds",
             "fuzz --seconds ten",
             "fuzz no_such_target",

@@ -9,6 +9,7 @@
 //! - `fuzz`: the cargo-fuzz targets in `fuzz/`.
 //! - `schemathesis`: OpenAPI conformance against a fresh emulator.
 //! - `conformance`: the conformance kit against any server.
+//! - `python`: the Python package (crates/steps-py), built and tested.
 //! - `man`: the `steps` man pages.
 
 mod bench;
@@ -18,6 +19,7 @@ mod flags;
 mod fuzz;
 mod load;
 mod man;
+mod python;
 mod schemathesis;
 mod shell;
 
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Fuzz(flags) => fuzz::run(flags),
         Command::Schemathesis(flags) => schemathesis::run(flags),
         Command::Conformance(flags) => conformance::run(flags),
+        Command::Python(flags) => python::run(flags),
         Command::Man => man::run(),
     };
     match result {
