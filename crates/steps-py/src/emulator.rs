@@ -12,6 +12,10 @@ use crate::redact::quoted;
 use crate::runtime::wait;
 use crate::user::lock;
 
+/// The most `advance_clock` moves the clock at once: a hundred years, far
+/// past any token's lifetime and far from any overflow.
+const MAX_ADVANCE_SECONDS: u64 = 100 * 366 * 86_400;
+
 /// The default admin account of `Emulator()`.
 const DEFAULT_ADMIN: (&str, &str) = ("root@steps.test", "pw");
 
@@ -129,9 +133,14 @@ impl Emulator {
         self.with(|emulator| emulator.set_faults(rules))
     }
 
-    /// Test helper: moves the emulator's clock forward `seconds`, so that
-    /// tokens expire without waiting.
+    /// Test helper: moves the emulator's clock forward `seconds` (at most
+    /// a hundred years), so that tokens expire without waiting.
     fn advance_clock(&self, seconds: u64) -> PyResult<()> {
+        if seconds > MAX_ADVANCE_SECONDS {
+            return Err(PyValueError::new_err(format!(
+                "the clock moves at most {MAX_ADVANCE_SECONDS} seconds at a time"
+            )));
+        }
         self.with(|emulator| emulator.advance_clock(Duration::from_secs(seconds)))
     }
 

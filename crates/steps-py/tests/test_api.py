@@ -348,6 +348,10 @@ def test_the_emulator_checks_its_arguments():
         assert emulator.running and emulator.protocol == 2
         with pytest.raises(ValueError):
             emulator.set_faults("not json")
+        with pytest.raises(ValueError):
+            emulator.advance_clock(2**63)
+        with pytest.raises(OverflowError):
+            emulator.advance_clock(-1)
     assert not emulator.running
     emulator.stop()  # again: nothing
     with pytest.raises(RuntimeError):
