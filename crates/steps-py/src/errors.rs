@@ -114,7 +114,7 @@ fn scrub(mut text: String, known: &[&str]) -> String {
 
 /// A `CloudError` raised before anything was sent: an argument the
 /// protocol does not accept (`kind` is `'invalid_input'`).
-pub(crate) fn invalid_input(py: Python<'_>, operation: &'static str, reason: &str) -> PyErr {
+pub(crate) fn invalid_input(py: Python<'_>, operation: &str, reason: &str) -> PyErr {
     let err = CloudError::new_err(format!("{operation}: invalid input: {reason}"));
     let value = err.value(py);
     let set = || -> PyResult<()> {

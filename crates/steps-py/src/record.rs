@@ -319,7 +319,7 @@ pub(crate) fn create<K: Kind>(
         let record = lock(record);
         (record.label.clone(), record.duration)
     };
-    let duration = lifetime(py, K::OBJECT_NAME, duration)?;
+    let duration = lifetime(py, &operation, duration)?;
     let created = session.run(py, move |session| async move {
         K::tokens(&session).create(label.as_deref(), Some(duration)).await
     })?;
@@ -327,16 +327,12 @@ pub(crate) fn create<K: Kind>(
 }
 
 /// A lifetime in whole seconds the protocol accepts, or CloudError.
-fn lifetime(py: Python<'_>, object: &'static str, seconds: i64) -> PyResult<Duration> {
+fn lifetime(py: Python<'_>, operation: &str, seconds: i64) -> PyResult<Duration> {
     match u64::try_from(seconds) {
         Ok(secs) if (1..=MAX_DURATION).contains(&seconds) => Ok(Duration::from_secs(secs)),
         _ => Err(invalid_input(
             py,
-            if object == "job_token" {
-                "job_token.create"
-            } else {
-                "api_key.create"
-            },
+            operation,
             &format!("duration must be from 1 to {MAX_DURATION} seconds, not {seconds}"),
         )),
     }
@@ -432,14 +428,9 @@ pub(crate) fn rotate<K: Kind>(
     let operation = format!("{}.rotate", K::OBJECT_NAME);
     let id = created_id::<K>(record, &operation)?;
     if grace.is_some_and(|g| g > MAX_GRACE) {
-        let name = if K::ADMIN_ONLY {
-            "api_key.rotate"
-        } else {
-            "job_token.rotate"
-        };
         return Err(invalid_input(
             py,
-            name,
+            &operation,
             &format!("grace must be from 0 to {MAX_GRACE} seconds"),
         ));
     }

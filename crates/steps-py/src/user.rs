@@ -97,7 +97,7 @@ impl User {
         drop(replaced);
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self) -> String {
         let (user_id, is_admin, logged_in) = {
             let state = lock(&self.state);
             (
@@ -109,7 +109,6 @@ impl User {
                     .is_some_and(|t| lock(&t.get().state).token.is_some()),
             )
         };
-        let _ = py;
         format!(
             "User(email={}, user_id={user_id}, is_admin={}, logged_in={})",
             quoted(&self.email),
