@@ -1,15 +1,18 @@
-//! Every fault the emulator can inject × every operation, against the
-//! outcome the transport promises: a retried success, a typed error, or
-//! exactly one attempt for creates; and no call outlives its timeout by more
-//! than a second.
+//! Every fault the emulator can inject × every operation × both protocol
+//! modes, against the outcome the transport promises: a retried success, a
+//! typed error, or, for a create, exactly one attempt against a v1 server
+//! and a retried create that is neither lost nor doubled against a v2 one
+//! (it carries an idempotency key); and no call outlives its timeout by
+//! more than a second. After each create, the admin list says how many
+//! tokens it left.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use steps::{ErrorKind, RetryPolicy, Session};
-use steps_emulator::{Emulator, Fault, FaultRule, When};
-use steps_tests::{client_builder, emulator, ADMIN, USER};
+use steps_emulator::{Emulator, Fault, FaultRule, ProtocolVersion, When};
+use steps_tests::{client_builder, config, ADMIN, USER};
 
 const TIMEOUT: Duration = Duration::from_millis(400);
 
@@ -56,17 +59,29 @@ const OPERATIONS: [&str; 10] = [
     "api_key.list",
 ];
 
-/// The outcome the transport issue specifies for `fault` on `op`.
-fn expected(fault: &Fault, op: &str) -> Outcome {
+/// The outcome specified for `fault` on `op` against an emulator serving
+/// `protocol`. Only creates differ between the modes: against v2 they carry
+/// an idempotency key and are retried like reads (on a lost connection, a
+/// 409, 429, 502, 503 or 504), and a final failure after an attempt that
+/// may have taken effect is an unknown outcome.
+fn expected(fault: &Fault, op: &str, protocol: ProtocolVersion) -> Outcome {
     let create = op.ends_with(".create");
+    if create && protocol == ProtocolVersion::V2 {
+        return expected_keyed_create(fault);
+    }
     let unknown = Outcome::Fails {
         kind: ErrorKind::OutcomeUnknown,
         attempts: 1,
     };
     match fault {
-        Fault::Latency { .. } if create => unknown,
-        Fault::Latency { .. } => Outcome::Fails {
+        Fault::Latency { .. } | Fault::SlowHandler { .. } if create => unknown,
+        Fault::Latency { .. } | Fault::SlowHandler { .. } => Outcome::Fails {
             kind: ErrorKind::Timeout,
+            attempts: 1,
+        },
+        // Nothing was done (4xx): returned as it is, never re-sent.
+        Fault::Status { status: 409, .. } if create => Outcome::Fails {
+            kind: ErrorKind::Api,
             attempts: 1,
         },
         Fault::Status { status: 429, .. } if create => Outcome::Fails {
@@ -75,10 +90,11 @@ fn expected(fault: &Fault, op: &str) -> Outcome {
         },
         Fault::Status { status: 503, .. } if create => unknown,
         Fault::Status {
-            status: 429 | 503, ..
+            status: 409 | 429 | 503,
+            ..
         } => Outcome::Retried { attempts: 3 },
-        Fault::Status { .. } if create => unknown,
-        Fault::Status { .. } => Outcome::Fails {
+        Fault::Status { .. } | Fault::Panic if create => unknown,
+        Fault::Status { .. } | Fault::Panic => Outcome::Fails {
             kind: ErrorKind::Api,
             attempts: 1,
         },
@@ -115,9 +131,62 @@ fn expected(fault: &Fault, op: &str) -> Outcome {
     }
 }
 
+/// [`expected`] for a create against a v2 server, which sends it with an
+/// idempotency key.
+fn expected_keyed_create(fault: &Fault) -> Outcome {
+    let unknown = |attempts| Outcome::Fails {
+        kind: ErrorKind::OutcomeUnknown,
+        attempts,
+    };
+    match fault {
+        // The deadline passed while the first attempt was connected.
+        Fault::Latency { .. } | Fault::SlowHandler { .. } => unknown(1),
+        // Transient, twice, then created.
+        Fault::Status {
+            status: 409 | 429 | 503,
+            ..
+        } => Outcome::Retried { attempts: 3 },
+        // A 500 is not transient, and the server may have acted.
+        Fault::Status { .. } | Fault::Panic => unknown(1),
+        // Sent again with its key until the attempts run out.
+        Fault::Close | Fault::Truncate | Fault::Html { .. } => unknown(3),
+        // The first attempt created, its answer was lost; the second is
+        // answered with the replay: created once, and known.
+        Fault::CloseAfterHandled => Outcome::Retried { attempts: 2 },
+        // A 2xx whose body cannot be read, or is over the limit: taken
+        // effect, and not transient.
+        Fault::InvalidJson | Fault::LargeBody { .. } => unknown(1),
+        other => panic!("no expectation for {other:?}"),
+    }
+}
+
+/// How many tokens a create under `fault` leaves on the server, by the time
+/// the call has returned; `None` where the server is still handling it
+/// then (a delay past the client's timeout).
+fn tokens_left(fault: &Fault, protocol: ProtocolVersion) -> Option<usize> {
+    match fault {
+        Fault::Latency { .. } | Fault::SlowHandler { .. } => None,
+        Fault::CloseAfterHandled => Some(1),
+        // Refused twice, then retried to success against v2 only.
+        Fault::Status {
+            status: 409 | 429 | 503,
+            ..
+        } => Some(usize::from(protocol == ProtocolVersion::V2)),
+        _ => Some(0),
+    }
+}
+
 fn faults() -> Vec<(Fault, When)> {
     vec![
         (Fault::Latency { ms: 3_000 }, When::Always),
+        (Fault::SlowHandler { ms: 3_000 }, When::Always),
+        (
+            Fault::Status {
+                status: 409,
+                retry_after: None,
+            },
+            When::First(2),
+        ),
         (
             Fault::Status {
                 status: 429,
@@ -145,6 +214,7 @@ fn faults() -> Vec<(Fault, When)> {
         (Fault::InvalidJson, When::Always),
         (Fault::Html { status: 502 }, When::Always),
         (Fault::LargeBody { bytes: 256 * 1024 }, When::Always),
+        (Fault::Panic, When::Always),
     ]
 }
 
@@ -164,23 +234,57 @@ async fn sessions(emulator: &Emulator) -> (Session, Session) {
     (user, admin)
 }
 
-#[tokio::test]
-async fn every_fault_on_every_operation_has_the_specified_outcome() {
+/// How many job tokens or API keys (`op`'s collection) exist, by the
+/// admin's list.
+async fn count(admin: &Session, op: &str) -> usize {
+    let counted = if op.starts_with("job_token.") {
+        admin.job_tokens().list().await.map(|all| all.len())
+    } else {
+        admin.api_keys().list().await.map(|all| all.len())
+    };
+    counted.expect("the admin lists")
+}
+
+/// Keeps the `panic` fault's panics (expected, and answered 500) out of the
+/// test output; any other panic is reported as usual.
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let injected = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|message| message.starts_with("a fault rule asked"));
+            if !injected {
+                report(info);
+            }
+        }));
+    });
+}
+
+async fn suite(protocol: ProtocolVersion) {
+    quiet_injected_panics();
     let mut failures = Vec::new();
     for (fault, when) in faults() {
-        let emulator = emulator().await;
+        let emulator = Emulator::start(config().protocol(protocol))
+            .await
+            .expect("the emulator starts");
         let (user, admin) = sessions(&emulator).await;
         for op in OPERATIONS {
+            let create = op.ends_with(".create");
             // Fresh targets, made before the fault is in force.
             emulator.set_faults(vec![]);
             let job = user.job_tokens().create(None, None).await.expect("job").token_id;
             let key = admin.api_keys().create(None, None).await.expect("key").api_key_id;
+            let tokens_before = if create { count(&admin, op).await } else { 0 };
             let before = emulator.requests_seen(op);
             emulator.set_faults(vec![FaultRule::new(Some(op), when, fault.clone())]);
             let started = Instant::now();
             let result = call(op, &user, &admin, job, key).await;
             let elapsed = started.elapsed();
             let attempts = emulator.requests_seen(op) - before;
+            emulator.set_faults(vec![]);
             let got = match &result {
                 Ok(()) if attempts == 1 => Outcome::Succeeds,
                 Ok(()) => Outcome::Retried { attempts },
@@ -189,7 +293,7 @@ async fn every_fault_on_every_operation_has_the_specified_outcome() {
                     attempts,
                 },
             };
-            let want = expected(&fault, op);
+            let want = expected(&fault, op, protocol);
             if got != want {
                 failures.push(format!(
                     "{fault:?} on {op}: expected {want:?}, got {got:?} ({result:?})"
@@ -200,13 +304,37 @@ async fn every_fault_on_every_operation_has_the_specified_outcome() {
                     "{fault:?} on {op}: took {elapsed:?}, past the timeout by over 1 s"
                 ));
             }
+            if let (true, Some(left)) = (create, tokens_left(&fault, protocol)) {
+                let made = count(&admin, op).await - tokens_before;
+                if made != left {
+                    failures.push(format!("{fault:?} on {op}: {made} tokens made, expected {left}"));
+                }
+            }
+        }
+        // The client asked what the server offers once, before its first
+        // create; no rule above matched it (its operation is `meta`), and
+        // no count above includes it. A v1 server has no such operation.
+        let asked = emulator.requests_seen("meta");
+        let once = u64::from(protocol == ProtocolVersion::V2);
+        if asked != once {
+            failures.push(format!("{fault:?}: GET /api/meta was asked {asked} times"));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} of {} cases failed:\n{}",
+        "protocol {protocol}: {} of {} cases failed:\n{}",
         failures.len(),
         faults().len() * OPERATIONS.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test]
+async fn every_fault_on_every_operation_has_the_specified_outcome_against_v1() {
+    suite(ProtocolVersion::V1).await;
+}
+
+#[tokio::test]
+async fn every_fault_on_every_operation_has_the_specified_outcome_against_v2() {
+    suite(ProtocolVersion::V2).await;
 }

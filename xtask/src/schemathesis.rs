@@ -1,10 +1,39 @@
 //! `cargo xtask schemathesis [--seed N]`: schemathesis, in a Python virtual
-//! environment of its own, against a fresh emulator and `docs/openapi.yaml`.
+//! environment of its own, against a fresh emulator serving protocol v2 and
+//! `docs/openapi.yaml`.
 
 use std::process::{Command, Stdio};
 
 use crate::flags;
 use crate::shell::{cargo, root, run as run_command, target_dir};
+
+/// A schemathesis hook that gives every request its own idempotency key,
+/// just before it is sent (in every phase).
+/// Hypothesis repeats the values it draws, so generated keys would be
+/// reused across unrelated requests; the protocol answers a reused key with
+/// 422 (another body or path) or with a replay (of a token that may since
+/// have been deleted), which schemathesis, knowing nothing of idempotency,
+/// reports as a valid request refused, or a created resource not found. In
+/// a positive case, a valid key keeps up to 200 of its characters and gets
+/// a unique suffix; an invalid one is left as it is, to be refused. Replays, 422 and 409 are
+/// the conformance kit's to check (`tests/src/conformance.rs`).
+const HOOKS: &str = r#"import uuid
+
+import schemathesis
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    # A negative case is left alone: changing it would make schemathesis
+    # revalidate it as positive (and send a header it meant to leave out).
+    if case.meta is not None and case.meta.generation.mode.is_negative:
+        return
+    headers = case.headers or {}
+    for name, key in list(headers.items()):
+        valid = isinstance(key, str) and 1 <= len(key) <= 255 and all("!" <= c <= "~" for c in key)
+        if name.lower() == "idempotency-key" and valid:
+            headers[name] = f"{key[:200]}-{uuid.uuid4().hex}"
+"#;
 
 /// Makes a virtual environment under `target/`, installs schemathesis,
 /// starts an emulator, logs in as its admin, and runs schemathesis with that
@@ -29,6 +58,10 @@ pub(crate) fn run(flags: flags::Schemathesis) -> Result<(), String> {
             // create a one-second token and read it back seconds later,
             // which the protocol answers 404 once it has expired.
             "--frozen-clock",
+            // docs/openapi.yaml describes v2 (a superset of v1): meta, and
+            // the creates' Idempotency-Key.
+            "--protocol",
+            "2",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -55,8 +88,10 @@ pub(crate) fn run(flags: flags::Schemathesis) -> Result<(), String> {
         if token.is_empty() {
             return Err("could not log in to the emulator".to_owned());
         }
+        let hooks = venv.join("idempotency_hooks.py");
+        std::fs::write(&hooks, HOOKS).map_err(|e| format!("cannot write {}: {e}", hooks.display()))?;
         let mut st_run = Command::new(&st);
-        st_run.arg("run");
+        st_run.env("SCHEMATHESIS_HOOKS", &hooks).arg("run");
         if let Some(seed) = flags.seed {
             st_run.args(["--seed", &seed.to_string()]);
         }
