@@ -62,7 +62,14 @@ pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
         develop.arg("--release");
     }
     step(&mut develop)?;
-    cargo(&["build", "--locked", "-p", "steps-emulator", "--bin", "steps-emulator"])?;
+    cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "steps-emulator",
+        "--bin",
+        "steps-emulator",
+    ])?;
     step(
         Command::new(&python)
             .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
