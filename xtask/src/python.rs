@@ -18,7 +18,8 @@ const TOOLS: [&str; 2] = ["maturin>=1.9.4,<2", "pytest>=7"];
 /// the environment with `maturin develop`, builds the emulator binary, and
 /// runs the pytest suite in `crates/steps-py/tests/`.
 pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
-    let venv = target_dir().join("python-venv");
+    let target = absolute_target_dir()?;
+    let venv = target.join("python-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
         step(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
@@ -38,6 +39,7 @@ pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
     let pyo3_python = [("PYO3_PYTHON", python.as_os_str().to_owned())];
     cargo(&["fmt", "--manifest-path", manifest, "--check"])?;
     cargo_env(
+        &target,
         &[
             "clippy",
             "--manifest-path",
@@ -55,26 +57,30 @@ pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
         .args(["develop", "--locked", "--quiet", "--manifest-path", manifest])
         .env("VIRTUAL_ENV", &venv)
         .env("PATH", with_venv_path(&venv))
-        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TARGET_DIR", &target)
         .env("CARGO", cargo_bin())
         .current_dir(&crate_dir);
     if flags.release {
         develop.arg("--release");
     }
     step(&mut develop)?;
-    cargo(&[
-        "build",
-        "--locked",
-        "-p",
-        "steps-emulator",
-        "--bin",
-        "steps-emulator",
-    ])?;
+    cargo_env(
+        &target,
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "steps-emulator",
+            "--bin",
+            "steps-emulator",
+        ],
+        &[],
+    )?;
     step(
         Command::new(&python)
             .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
             .arg(crate_dir.join("tests"))
-            .env("STEPS_EMULATOR_BIN", target_dir().join("debug/steps-emulator"))
+            .env("STEPS_EMULATOR_BIN", target.join("debug/steps-emulator"))
             // Nothing written into the source tree.
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .current_dir(root()),
@@ -94,14 +100,25 @@ fn step(command: &mut Command) -> Result<(), String> {
 
 /// `cargo ARGS` from the root with extra environment variables (paths
 /// among them, which `shell::cargo_with_env` does not take).
-fn cargo_env(args: &[&str], env: &[(&str, OsString)]) -> Result<(), String> {
+fn cargo_env(target: &Path, args: &[&str], env: &[(&str, OsString)]) -> Result<(), String> {
     step(
         Command::new(cargo_bin())
             .args(args)
             .envs(env.iter().map(|(k, v)| (*k, v)))
-            .env("CARGO_TARGET_DIR", target_dir())
+            .env("CARGO_TARGET_DIR", target)
             .current_dir(root()),
     )
+}
+
+/// The target directory as an absolute path: a relative `CARGO_TARGET_DIR`
+/// is relative to where cargo was run, and the commands here run elsewhere.
+fn absolute_target_dir() -> Result<PathBuf, String> {
+    let target = target_dir();
+    if target.is_absolute() {
+        return Ok(target);
+    }
+    let here = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+    Ok(here.join(target))
 }
 
 /// `PATH` with the environment's `bin` first, as `activate` makes it.
