@@ -48,6 +48,16 @@ fn parse_idempotency_key(value: &str) -> Result<IdempotencyKey, String> {
     IdempotencyKey::new(value).map_err(|e| e.to_string())
 }
 
+/// A `--grace`: a duration the protocol accepts, from zero to a day
+/// (`MAX_ROTATION_GRACE`), checked before anything is sent.
+fn parse_grace(value: &str) -> Result<Duration, String> {
+    let grace = parse_duration(value)?;
+    if grace > steps::steps_core::MAX_ROTATION_GRACE {
+        return Err("the grace period is at most 1d".to_owned());
+    }
+    Ok(grace)
+}
+
 /// An `--env` name: a shell variable's (`[A-Za-z_][A-Za-z0-9_]*`), so that
 /// the command's shell scripts can read it.
 fn parse_env_name(value: &str) -> Result<String, String> {
@@ -72,7 +82,9 @@ pub(crate) const EXEC_LABEL: &str = "steps exec";
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (also when standard output is closed early, as by `| head -1`)
-  1  API or network error
+  1  API or network error; the server does not offer what the command needs
+     (a protocol v2 feature: `steps meta` lists them); `steps logout` could not
+     revoke the token (it is forgotten all the same)
   2  usage error (bad arguments or input)
   3  not logged in, or not authorised (includes an unsafe credentials file)
   `steps exec` exits with its command's status (128+N for a command killed by signal N).
@@ -188,9 +200,19 @@ pub(crate) struct Global {
 pub(crate) enum Command {
     /// Log in and store the login token for this API URL and profile.
     Login(LoginArgs),
-    /// Forget the stored login token for this API URL and profile.
+    /// Revoke the stored login token on the server, and forget it here.
+    ///
+    /// The token is revoked where the server offers that (protocol v2,
+    /// feature "self"); elsewhere it is only forgotten here, and a note on
+    /// stderr says that it stays valid until it expires. If the revocation
+    /// fails (the server cannot be reached, say), the token is forgotten
+    /// all the same, and steps says so and exits 1. --json reports
+    /// "revoked" (true or false) and "revocation" ("revoked",
+    /// "unsupported", "failed", "expired", "none"). A token in STEPS_TOKEN
+    /// or --token is neither revoked nor forgotten.
     Logout,
-    /// Show who the current token belongs to.
+    /// Show who the current token belongs to (and, for a job token or an
+    /// API key, its id and label where the server says them).
     Whoami,
     /// Show the login in use, or print its token.
     #[command(subcommand)]
@@ -210,10 +232,10 @@ pub(crate) enum Command {
     Exec(ExecArgs),
     /// Manage job tokens.
     #[command(subcommand, name = "job-token")]
-    JobToken(TokenCommand),
+    JobToken(JobTokenCommand),
     /// Manage API keys (admin only).
     #[command(subcommand, name = "api-key")]
-    ApiKey(TokenCommand),
+    ApiKey(ApiKeyCommand),
     /// Show what the server offers: its protocol version and features.
     #[command(alias = "server-info")]
     Meta,
@@ -276,6 +298,7 @@ pub(crate) struct ExecArgs {
     pub(crate) command: Vec<OsString>,
 }
 
+/// What `job-token` and `api-key` have in common.
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
     /// Create one; its secret is printed this once.
@@ -304,7 +327,49 @@ pub(crate) enum TokenCommand {
         /// Its id.
         id: i64,
     },
-    /// List all (admin only), following every page.
+    /// Give one a new secret, printed this once; its id, label and
+    /// lifetime stay. The old secret keeps working for --grace, then is
+    /// refused. Protocol v2, feature "rotation".
+    Rotate {
+        /// Its id.
+        id: i64,
+        /// How long the old secret keeps working, so that what uses it can
+        /// be switched over (0s to 1d; default 0: refused at once).
+        #[arg(long, value_parser = parse_grace)]
+        grace: Option<Duration>,
+        /// Make the rotation safe to repeat: a server that offers
+        /// idempotent requests answers a repeat with this key with the
+        /// same new secret instead of rotating again. 1 to 255 visible
+        /// ASCII characters. A server without them is not sent the key.
+        #[arg(long, value_name = "KEY", value_parser = parse_idempotency_key)]
+        idempotency_key: Option<IdempotencyKey>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum JobTokenCommand {
+    #[command(flatten)]
+    Common(TokenCommand),
+    /// List job tokens, following every page: an admin sees everyone's; a
+    /// user sees their own where the server offers that (protocol v2,
+    /// feature "own_tokens"; a v1 server lists for admins only).
+    List {
+        /// Only the job tokens with exactly this label (protocol v2,
+        /// feature "own_tokens").
+        #[arg(long)]
+        label: Option<String>,
+        /// Only this user's job tokens: anyone's for an admin, your own id
+        /// otherwise (protocol v2, feature "own_tokens").
+        #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(0..))]
+        user: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApiKeyCommand {
+    #[command(flatten)]
+    Common(TokenCommand),
+    /// List all, following every page.
     List,
 }
 
@@ -318,8 +383,14 @@ const EXAMPLES: &[(&str, &str)] = &[
          steps login --api-url https://steps.example.com --email ada@example.com  # remembers the URL\n\
          steps login --profile admin --email root@example.com",
     ),
-    ("logout", "steps logout\nsteps logout --profile admin"),
-    ("whoami", "steps whoami\nsteps --json whoami"),
+    (
+        "logout",
+        "steps logout\nsteps logout --profile admin\nsteps logout --json | jq .revoked",
+    ),
+    (
+        "whoami",
+        "steps whoami\nsteps --json whoami\nSTEPS_TOKEN=\"$STEPS_JOB_TOKEN\" steps whoami  # a job token's id and label",
+    ),
     ("auth", "steps auth status\nsteps auth token"),
     (
         "auth status",
@@ -339,7 +410,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "job-token",
-        "steps job-token create --label nightly --duration 1h\nsteps job-token list --json",
+        "steps job-token create --label nightly --duration 1h\n\
+         steps job-token rotate 42 --grace 10m\n\
+         steps job-token list --json",
     ),
     (
         "job-token create",
@@ -352,12 +425,23 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("job-token delete", "steps job-token delete 42"),
     (
+        "job-token rotate",
+        "steps job-token rotate 42\n\
+         steps job-token rotate 42 --grace 10m --json\n\
+         steps job-token rotate 42 --grace 1h --idempotency-key \"rotate-42-$BUILD_ID\"",
+    ),
+    (
         "job-token list",
-        "steps job-token list\nsteps job-token list --json | jq '.[].token_id'",
+        "steps job-token list\n\
+         steps job-token list --json | jq '.[].token_id'\n\
+         steps job-token list --label nightly\n\
+         steps job-token list --user 2 --json",
     ),
     (
         "api-key",
-        "steps api-key create --label worker --duration 7d\nsteps api-key list",
+        "steps api-key create --label worker --duration 7d\n\
+         steps api-key rotate 7 --grace 1h\n\
+         steps api-key list",
     ),
     (
         "api-key create",
@@ -366,6 +450,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("api-key get", "steps api-key get 7\nsteps api-key get 7 --json"),
     ("api-key delete", "steps api-key delete 7"),
+    (
+        "api-key rotate",
+        "steps api-key rotate 7 --grace 1h\nsteps api-key rotate 7 --grace 1h --idempotency-key rotate-7-2026-11 --json",
+    ),
     ("api-key list", "steps api-key list\nsteps api-key list --json"),
     ("meta", "steps meta\nsteps meta --json"),
     (
@@ -452,6 +540,19 @@ mod tests {
         assert!(super::parse_idempotency_key("deploy-42").is_ok());
         assert!(super::parse_idempotency_key("has space").is_err());
         assert!(super::parse_idempotency_key("").is_err());
+    }
+
+    #[test]
+    fn a_grace_is_at_most_a_day() {
+        assert_eq!(super::parse_grace("0"), Ok(std::time::Duration::ZERO));
+        assert_eq!(super::parse_grace("10m"), Ok(std::time::Duration::from_secs(600)));
+        assert_eq!(
+            super::parse_grace("1d"),
+            Ok(std::time::Duration::from_secs(86_400))
+        );
+        for bad in ["1d1s", "2d", "-1s", "x", "", "30500568904943w"] {
+            assert!(super::parse_grace(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The commands that talk to a STEPS API: login, logout, whoami, meta,
-//! job-token and api-key; and `App`, what every such command starts from:
-//! the API URL, profile and login token in use, and why.
+//! The commands that talk to a STEPS API: login, whoami, meta, job-token
+//! and api-key (logout is `logout.rs`); and `App`, what every such command
+//! starts from: the API URL, profile and login token in use, and why.
 
 use std::cell::Cell;
 use std::io::{BufRead, IsTerminal};
@@ -8,11 +8,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use steps::steps_core::{CloudContext, Credential as WireCredential, Meta};
-use steps::{Client, Expiry, Feature, LoginToken, RetryPolicy, Secret, Session, Tokens, TransportBuilder};
+use steps::{
+    Capabilities, Client, ErrorKind, Expiry, Feature, JobToken, LoginToken, RetryPolicy, Secret, Session,
+    Tokens, TransportBuilder,
+};
 
 use crate::cleartext;
-use crate::cli::{Global, LoginArgs, Origin, TokenCommand};
-use crate::credentials::{Removed, Store, Stored, DEFAULT_PROFILE};
+use crate::cli::{ApiKeyCommand, Global, JobTokenCommand, LoginArgs, Origin, TokenCommand};
+use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
 use crate::duration::format_duration;
 use crate::error::CliError;
 use crate::output::{self, Record, Shown, LIST_HEADERS};
@@ -39,11 +42,13 @@ pub(crate) struct App {
     warned_expiry: Cell<bool>,
 }
 
-/// Which collection a token command works on.
-#[derive(Clone, Copy)]
-pub(crate) enum Kind {
-    JobToken,
-    ApiKey,
+/// What a direct ask of `GET /api/meta` learned ([`App::ask_meta`]).
+pub(crate) enum Asked {
+    /// The server answered: what it offers (nothing, for a v1 server's
+    /// 404 or any other answer that is not the meta object).
+    Answered(Capabilities),
+    /// No answer: the network failed, or the server took too long.
+    NoAnswer(steps::Error),
 }
 
 /// The login token a command uses, and where it comes from.
@@ -145,6 +150,43 @@ impl App {
         CliError::from_sdk(error, &self.api_url)
     }
 
+    /// [`App::sdk`], but a call refused for a feature the server does not
+    /// offer is checked first: the SDK takes a server it could not ask for
+    /// v1, so when a direct ask gets no answer either, the error says that
+    /// the server cannot be reached rather than that it lacks the feature.
+    pub(crate) async fn sdk_checked(&self, error: steps::Error) -> CliError {
+        if error.kind() == ErrorKind::Unsupported {
+            if let Ok(Asked::NoAnswer(unreachable)) = self.ask_meta().await {
+                return self.sdk(unreachable);
+            }
+        }
+        self.sdk(error)
+    }
+
+    /// What the server offers, asked directly (one attempt, never
+    /// retried), so that a server that cannot be reached is told apart
+    /// from the v1 server `Client::capabilities` takes it for.
+    ///
+    /// # Errors
+    ///
+    /// No transport can be made for the API URL (exit 2).
+    pub(crate) async fn ask_meta(&self) -> Result<Asked, CliError> {
+        let ctx = CloudContext::new(&self.api_url).map_err(|e| CliError::usage(e.to_string()))?;
+        let transport = TransportBuilder::default()
+            .request_timeout(self.global.timeout)
+            .build(ctx)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        Ok(
+            match transport
+                .execute_with(&Meta, &WireCredential::none(), &RetryPolicy::never())
+                .await
+            {
+                Ok(capabilities) => Asked::Answered(capabilities),
+                Err(error) => Asked::NoAnswer(steps::Error::from(error)),
+            },
+        )
+    }
+
     /// Prints `value` as JSON, or `human` as text, made inert either way.
     pub(crate) fn print(
         &self,
@@ -169,7 +211,7 @@ impl App {
     }
 
     /// ` (profile NAME)` when the profile is not the default.
-    fn profile_note(&self) -> String {
+    pub(crate) fn profile_note(&self) -> String {
         if self.profile == DEFAULT_PROFILE {
             String::new()
         } else {
@@ -337,47 +379,13 @@ impl App {
         )
     }
 
-    pub(crate) fn logout(&self) -> Result<(), CliError> {
-        let store = self.store()?;
-        let removed = store.remove(&self.profile, &self.api_url)?;
-        if let Removed::UnsafeFile(mode) = removed {
-            terminal::error_line(&format!(
-                "warning: removed {}: other users could read it (mode {mode:o}), so every login in it \
-                 is forgotten; the tokens in it may have been read: log in again, and check who could read it",
-                store.path().display()
-            ));
-        }
-        let logged_out = removed != Removed::Nothing;
-        self.print(
-            json!({ "api_url": self.api_url, "profile": self.profile, "logged_out": logged_out,
-                    "removed_unsafe_file": matches!(removed, Removed::UnsafeFile(_)) }),
-            || {
-                if logged_out {
-                    format!("Logged out of {}{}.", self.api_url, self.profile_note())
-                } else {
-                    format!(
-                        "Not logged in to {}{}; nothing to do.",
-                        self.api_url,
-                        self.profile_note()
-                    )
-                }
-            },
-        )
-    }
-
-    /// What the server offers, asked directly (one attempt, never
-    /// retried), so that a server that cannot be reached is an error here
-    /// rather than the v1 server `Client::capabilities` takes it for.
+    /// `steps meta`: what the server offers; a server that cannot be
+    /// reached is an error (see [`App::ask_meta`]).
     pub(crate) async fn meta(&self) -> Result<(), CliError> {
-        let ctx = CloudContext::new(&self.api_url).map_err(|e| CliError::usage(e.to_string()))?;
-        let transport = TransportBuilder::default()
-            .request_timeout(self.global.timeout)
-            .build(ctx)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-        let capabilities = transport
-            .execute_with(&Meta, &WireCredential::none(), &RetryPolicy::never())
-            .await
-            .map_err(|e| self.sdk(steps::Error::from(e)))?;
+        let capabilities = match self.ask_meta().await? {
+            Asked::Answered(capabilities) => capabilities,
+            Asked::NoAnswer(error) => return Err(self.sdk(error)),
+        };
         let features: Vec<&str> = capabilities.features.iter().map(|f| f.name()).collect();
         self.print(
             json!({ "api_url": self.api_url, "protocol": capabilities.protocol, "features": features }),
@@ -412,11 +420,38 @@ impl App {
         })
     }
 
-    pub(crate) async fn tokens(&self, kind: Kind, command: TokenCommand) -> Result<(), CliError> {
+    /// `steps job-token ...`.
+    pub(crate) async fn job_tokens(&self, command: JobTokenCommand) -> Result<(), CliError> {
         let session = self.session().await?;
-        match kind {
-            Kind::JobToken => self.tokens_of(session.job_tokens(), command).await,
-            Kind::ApiKey => self.tokens_of(session.api_keys(), command).await,
+        let tokens = session.job_tokens();
+        match command {
+            JobTokenCommand::Common(command) => self.tokens_of(tokens, command).await,
+            JobTokenCommand::List { label, user } => {
+                // Not refused here for a user: the SDK lists a user's own
+                // where the server offers that, and the server decides.
+                let listed = match (&label, user) {
+                    (None, None) => tokens.list().await,
+                    _ => tokens.list_filtered(label.as_deref(), user).await,
+                };
+                let all = match listed {
+                    Ok(all) => all,
+                    Err(error) => return Err(self.sdk_checked(error).await),
+                };
+                self.list(JobToken::NOUN, all.iter().map(Shown::record).collect())
+            }
+        }
+    }
+
+    /// `steps api-key ...`.
+    pub(crate) async fn api_keys(&self, command: ApiKeyCommand) -> Result<(), CliError> {
+        let session = self.session().await?;
+        let keys = session.api_keys();
+        match command {
+            ApiKeyCommand::Common(command) => self.tokens_of(keys, command).await,
+            ApiKeyCommand::List => {
+                let all = keys.list().await.map_err(|e| self.sdk(e))?;
+                self.list(steps::ApiKey::NOUN, all.iter().map(Shown::record).collect())
+            }
         }
     }
 
@@ -461,10 +496,35 @@ impl App {
                     format!("Deleted {} {id}.", R::NOUN)
                 })
             }
-            TokenCommand::List => {
-                let all = tokens.list().await.map_err(sdk)?;
-                let records: Vec<Record<'_>> = all.iter().map(Shown::record).collect();
-                self.list(R::NOUN, records)
+            TokenCommand::Rotate {
+                id,
+                grace,
+                idempotency_key,
+            } => {
+                let rotated = match idempotency_key {
+                    Some(key) => {
+                        let offered = self.client.capabilities().await;
+                        if offered.supports(Feature::Rotation) && !offered.supports(Feature::Idempotency) {
+                            // As for a create: the key is not sent (the SDK
+                            // would refuse it), and the user is told.
+                            terminal::error_line(&format!(
+                                "warning: {} does not offer idempotent requests: the key is not sent, and \
+                                 running this again would rotate the {} again",
+                                self.api_url,
+                                R::NOUN
+                            ));
+                            tokens.rotate(id, grace).await
+                        } else {
+                            // Without rotation, this is refused unsent.
+                            tokens.rotate_with_key(id, grace, key).await
+                        }
+                    }
+                    None => tokens.rotate(id, grace).await,
+                };
+                match rotated {
+                    Ok(rotated) => self.rotated(rotated.record(), grace.unwrap_or_default()),
+                    Err(error) => Err(self.sdk_checked(error).await),
+                }
             }
         }
     }
@@ -492,6 +552,58 @@ impl App {
             } else {
                 format!(
                     "Created {} {}. Its secret is shown this once: store it now.",
+                    record.kind, record.id
+                )
+            };
+            format!("{headline}\n{}", output::fields(&fields))
+        })
+    }
+
+    /// The other place a secret is printed: right after a rotation gave
+    /// it, in the shape of [`Self::created`] with `rotated_at`, and when
+    /// the old secret stops working.
+    fn rotated(&self, record: Record<'_>, grace: Duration) -> Result<(), CliError> {
+        let old_until = record.rotated_at.and_then(|at| at.checked_add(grace));
+        let mut json = record.json(true);
+        if let serde_json::Value::Object(map) = &mut json {
+            map.insert("replayed".to_owned(), record.replayed.into());
+            map.insert(
+                "rotated_at".to_owned(),
+                record.rotated_at.map(output::unix).into(),
+            );
+            map.insert("grace".to_owned(), grace.as_secs().into());
+            map.insert(
+                "old_secret_valid_until".to_owned(),
+                old_until.map(output::unix).into(),
+            );
+        }
+        self.print(json, || {
+            let mut fields = record.fields();
+            if let Some(at) = record.rotated_at {
+                fields.push(("rotated", output::timestamp(at)));
+            }
+            if let Some(secret) = record.secret {
+                fields.push(("secret", secret.expose().to_owned()));
+            }
+            let old = match (grace.is_zero(), old_until) {
+                (true, _) => "The old secret is refused from now on.".to_owned(),
+                (false, Some(until)) => format!(
+                    "The old secret works until {} ({} of grace).",
+                    output::timestamp(until),
+                    format_duration(grace)
+                ),
+                (false, None) => format!("The old secret works for {} more.", format_duration(grace)),
+            };
+            let headline = if record.replayed {
+                format!(
+                    "{} {} was rotated earlier with this idempotency key: the server replayed its \
+                     answer, and it was not rotated again. {old} Its new secret:",
+                    capitalized(record.kind),
+                    record.id
+                )
+            } else {
+                format!(
+                    "Rotated {} {}. Its new secret is shown this once: store it now. {old}",
                     record.kind, record.id
                 )
             };

@@ -1,6 +1,6 @@
 //! `CliError`: one line on stderr and an exit code.
 
-use steps::ErrorKind;
+use steps::{ErrorKind, Feature};
 
 /// A failed command: the message for stderr (none when empty) and the
 /// process exit code.
@@ -69,20 +69,53 @@ impl CliError {
                 CliError::usage(error.to_string())
             }
             ErrorKind::Connect => CliError::api(connect_failure(&error, api_url)),
-            ErrorKind::OutcomeUnknown => match error.idempotency_key() {
-                // Protocol v2: the same create with the same key answers
-                // with what the first one did, and makes nothing new.
-                Some(key) => CliError::api(format!(
-                    "{error}: run the same command again with --idempotency-key {key} to learn its \
-                     outcome without creating another"
-                )),
-                None => CliError::api(format!(
-                    "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
-                )),
-            },
+            ErrorKind::Unsupported => CliError::api(unsupported(&error, api_url)),
+            ErrorKind::OutcomeUnknown => {
+                let rotation = error.operation().is_some_and(|op| op.ends_with("rotate"));
+                match (error.idempotency_key(), rotation) {
+                    // Protocol v2: the same request with the same key
+                    // answers with what the first one did, and does
+                    // nothing new.
+                    (Some(key), false) => CliError::api(format!(
+                        "{error}: run the same command again with --idempotency-key {key} to learn its \
+                         outcome without creating another"
+                    )),
+                    (Some(key), true) => CliError::api(format!(
+                        "{error}: run the same command again with --idempotency-key {key} to learn its \
+                         new secret without rotating again"
+                    )),
+                    (None, false) => CliError::api(format!(
+                        "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
+                    )),
+                    // A new secret that was lost: only another rotation
+                    // gives one that is known.
+                    (None, true) => CliError::api(format!(
+                        "{error}: if it was, its new secret is lost; rotate it again for one you know"
+                    )),
+                }
+            }
             _ => CliError::api(error.to_string()),
         }
     }
+}
+
+/// The one line for a call the server cannot serve: what it does not
+/// offer, by the feature's protocol name, and how to see what it does.
+fn unsupported(error: &steps::Error, api_url: &str) -> String {
+    let Some(feature) = error.unsupported_feature() else {
+        return error.to_string();
+    };
+    let what = match feature {
+        Feature::Idempotency => "idempotent requests",
+        Feature::SelfToken => "revoking a token with itself",
+        Feature::OwnTokens => "listing job tokens by label or user",
+        Feature::Rotation => "rotating tokens",
+        _ => "what this command needs",
+    };
+    format!(
+        "{api_url} does not offer {what} (protocol v2 feature \"{}\"): `steps meta` shows what it offers",
+        feature.name()
+    )
 }
 
 /// The one line for a connection that could not be made: what failed,

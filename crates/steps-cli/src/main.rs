@@ -10,6 +10,7 @@ mod duration;
 mod error;
 mod exec;
 mod logging;
+mod logout;
 mod man;
 mod output;
 mod terminal;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use crate::cli::{AuthCommand, Cli, Command, Origin, Origins};
-use crate::commands::{App, Kind};
+use crate::commands::App;
 use crate::error::CliError;
 
 fn main() -> ExitCode {
@@ -81,13 +82,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo::run(cli.global.json).await,
         Command::Emulator(args) => args.run().await.map_err(CliError::api),
         Command::Login(args) => App::new(cli.global)?.login(args).await,
-        Command::Logout => App::for_logout(cli.global)?.logout(),
+        Command::Logout => logout::run(&App::for_logout(cli.global)?).await,
         Command::Whoami => App::new(cli.global)?.whoami().await,
         Command::Auth(AuthCommand::Status) => auth::status(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Token) => auth::token(&App::new(cli.global)?),
         Command::Exec(args) => exec::run(&App::new(cli.global)?, args).await,
         Command::Meta => App::new(cli.global)?.meta().await,
-        Command::JobToken(command) => App::new(cli.global)?.tokens(Kind::JobToken, command).await,
-        Command::ApiKey(command) => App::new(cli.global)?.tokens(Kind::ApiKey, command).await,
+        Command::JobToken(command) => App::new(cli.global)?.job_tokens(command).await,
+        Command::ApiKey(command) => App::new(cli.global)?.api_keys(command).await,
     }
 }

@@ -1,5 +1,5 @@
 //! Human tables and JSON for the models. Secrets appear only where the
-//! caller passes `with_secret` (a create's one showing). Every cell and
+//! caller passes `with_secret` (a create's or rotation's one showing). Every cell and
 //! value is made [`printable`] here; JSON is escaped when it is written
 //! (`terminal::json`).
 
@@ -94,6 +94,9 @@ pub(crate) struct Record<'a> {
     pub(crate) secret: Option<&'a steps::Secret>,
     /// A create answered with the replay of an earlier one (protocol v2).
     pub(crate) replayed: bool,
+    /// When its secret was last rotated, where the server says
+    /// (protocol v2).
+    pub(crate) rotated_at: Option<SystemTime>,
 }
 
 /// A resource the CLI shows: its nouns and how it renders.
@@ -122,6 +125,7 @@ impl Shown for JobToken {
             expires_at: self.expires_at,
             secret: self.token.as_ref(),
             replayed: self.replayed,
+            rotated_at: self.rotated_at,
         }
     }
 }
@@ -143,6 +147,7 @@ impl Shown for ApiKey {
             expires_at: self.expires_at,
             secret: self.token(),
             replayed: self.replayed,
+            rotated_at: self.rotated_at,
         }
     }
 }
@@ -157,11 +162,16 @@ impl Record<'_> {
             "created_at": unix(self.created_at),
             "expires_at": unix(self.expires_at),
         });
-        if let (true, Some(secret), Value::Object(map)) = (with_secret, self.secret, &mut value) {
-            map.insert(
-                self.secret_field.to_owned(),
-                Value::String(secret.expose().to_owned()),
-            );
+        if let Value::Object(map) = &mut value {
+            if let (true, Some(secret)) = (with_secret, self.secret) {
+                map.insert(
+                    self.secret_field.to_owned(),
+                    Value::String(secret.expose().to_owned()),
+                );
+            }
+            if let Some(at) = self.rotated_at {
+                map.insert("rotated_at".to_owned(), unix(at).into());
+            }
         }
         value
     }
@@ -191,13 +201,28 @@ impl Record<'_> {
 /// The headers of [`Record::row`].
 pub(crate) const LIST_HEADERS: [&str; 5] = ["ID", "USER", "LABEL", "DURATION", "EXPIRES"];
 
+/// Whoami's answer as JSON: the token's id (`token_id` or `api_key_id`)
+/// and `label` only where the server gave them (protocol v2, feature
+/// `self`, for a job token or an API key).
 pub(crate) fn identity_json(me: &Identity) -> Value {
-    json!({
+    let mut value = json!({
         "user_id": me.user_id,
         "token_type": me.token_type_code,
         "is_admin": me.is_admin,
         "expires_at": me.expires_at.map(unix),
-    })
+    });
+    if let Value::Object(map) = &mut value {
+        if let Some(id) = me.token_id {
+            map.insert("token_id".to_owned(), id.into());
+        }
+        if let Some(id) = me.api_key_id {
+            map.insert("api_key_id".to_owned(), id.into());
+        }
+        if me.token_id.is_some() || me.api_key_id.is_some() || me.label.is_some() {
+            map.insert("label".to_owned(), me.label.clone().into());
+        }
+    }
+    value
 }
 
 pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
@@ -208,15 +233,23 @@ pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
         // A type this version does not know yet (the enum grows).
         _ => format!("unknown type {}", me.token_type_code),
     };
-    vec![
-        ("user", me.user_id.to_string()),
-        ("token", kind),
-        ("admin", if me.is_admin { "yes" } else { "no" }.to_owned()),
-        (
-            "expires",
-            me.expires_at.map(timestamp).unwrap_or_else(|| "-".to_owned()),
-        ),
-    ]
+    let mut fields = vec![("user", me.user_id.to_string()), ("token", kind)];
+    // Protocol v2 (feature `self`): which job token or API key it is.
+    if let Some(id) = me.token_id {
+        fields.push(("token id", id.to_string()));
+    }
+    if let Some(id) = me.api_key_id {
+        fields.push(("API key id", id.to_string()));
+    }
+    if me.token_id.is_some() || me.api_key_id.is_some() || me.label.is_some() {
+        fields.push(("label", label(&me.label)));
+    }
+    fields.push(("admin", if me.is_admin { "yes" } else { "no" }.to_owned()));
+    fields.push((
+        "expires",
+        me.expires_at.map(timestamp).unwrap_or_else(|| "-".to_owned()),
+    ));
+    fields
 }
 
 #[cfg(test)]

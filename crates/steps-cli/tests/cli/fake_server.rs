@@ -15,7 +15,8 @@ pub(crate) type Answer = (&'static str, u16, String);
 /// A server that answers from a fixed list until the test process ends.
 pub(crate) struct FakeServer {
     url: String,
-    /// The head of every request (request line and headers, lower-cased).
+    /// Every request: its head (request line and headers, lower-cased),
+    /// then its body as it was sent.
     requests: Arc<Mutex<Vec<String>>>,
 }
 
@@ -45,7 +46,8 @@ impl FakeServer {
         &self.url
     }
 
-    /// The heads of the requests received so far, lower-cased.
+    /// The requests received so far: each its head, lower-cased, then
+    /// `\r\n` and its body (empty for none).
     pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
@@ -77,7 +79,9 @@ fn answer(
     // The body is read, so that closing does not reset the connection.
     let mut body = vec![0; length.min(1 << 20)];
     reader.read_exact(&mut body)?;
-    seen.lock().unwrap().push(head);
+    seen.lock()
+        .unwrap()
+        .push(format!("{head}\r\n{}", String::from_utf8_lossy(&body)));
     let (status, body, headers) = answers
         .iter()
         .find(|((prefix, _, _), _)| request_line.starts_with(prefix))

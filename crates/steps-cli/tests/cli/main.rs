@@ -11,6 +11,7 @@ mod exec;
 mod fake_server;
 mod hostile;
 mod v2;
+mod v2_tokens;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,8 @@ struct Fixture {
     /// Every secret seen in the run, checked against every stderr.
     secrets: Mutex<Vec<String>>,
     stderrs: Mutex<Vec<String>>,
-    /// The stdout of every command that is not a create: no secret either.
+    /// The stdout of every command that shows no secret (all but create,
+    /// rotate and `auth token`): no secret either.
     stdouts: Mutex<Vec<String>>,
 }
 
@@ -116,7 +118,12 @@ impl Fixture {
     fn finish(&self, command: Command, args: &[&str], stdin: &str) -> Run {
         let run = run_command(command, stdin);
         self.stderrs.lock().unwrap().push(run.stderr.clone());
-        if !args.contains(&"create") {
+        // A secret is printed on stdout by a create, a rotation and `auth
+        // token` only.
+        let shows_secret = args.contains(&"create")
+            || args.contains(&"rotate")
+            || args.windows(2).any(|w| w == ["auth", "token"]);
+        if !shows_secret {
             self.stdouts.lock().unwrap().push(run.stdout.clone());
         }
         run
@@ -170,6 +177,14 @@ impl Drop for Fixture {
                 assert!(
                     !stderr.contains(secret.as_str()),
                     "a secret reached stderr: {stderr}"
+                );
+            }
+        }
+        for stdout in self.stdouts.lock().unwrap().iter() {
+            for secret in secrets.iter() {
+                assert!(
+                    !stdout.contains(secret.as_str()),
+                    "a secret reached the stdout of a command that shows none: {stdout}"
                 );
             }
         }
@@ -397,8 +412,21 @@ fn every_command_in_human_and_json_form() {
     let run = f.run("other", &["login", "--with-token"], &format!("{json_secret}\n"));
     assert_eq!(run.code, 3, "a deleted job token is refused: {}", run.stderr);
 
-    // logout forgets the token.
-    snapshot("logout", f.redact(&f.ok("user", &["logout"]).stdout));
+    // logout revokes the token where the emulator offers that (protocol
+    // v2, feature `self`), and forgets it.
+    let offers_self = f.ok("user", &["meta", "--json"]).json()["features"]
+        .as_array()
+        .is_some_and(|features| features.contains(&"self".into()));
+    let logout = f.ok("user", &["logout"]);
+    let said = if offers_self {
+        "revoked on the server, and forgotten here."
+    } else {
+        "forgotten here, but not revoked on the server."
+    };
+    assert_eq!(
+        f.redact(&logout.stdout).trim(),
+        format!("Logged out of [API]: the login token is {said}")
+    );
     let run = f.run("user", &["whoami"], "");
     assert_eq!(run.code, 3);
     assert_eq!(
@@ -584,7 +612,9 @@ fn completions_and_help_work() {
         &["job-token", "--help"][..],
         &["job-token", "create", "--help"],
         &["job-token", "list", "--help"],
+        &["job-token", "rotate", "--help"],
         &["api-key", "create", "--help"],
+        &["api-key", "rotate", "--help"],
         &["login", "--help"],
         &["logout", "--help"],
         &["whoami", "--help"],
@@ -633,6 +663,9 @@ fn man_pages_are_written_for_every_command() {
         "steps-exec.1",
         "steps-auth-status.1",
         "steps-job-token-create.1",
+        "steps-job-token-rotate.1",
+        "steps-api-key-rotate.1",
+        "steps-logout.1",
     ] {
         let text = std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(text.contains(".TH"), "{page}");
