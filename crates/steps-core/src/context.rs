@@ -18,7 +18,7 @@ const RESERVED_HEADERS: [HeaderName; 8] = [
     header::PROXY_AUTHORIZATION,
     // One fixed key on every create would make the server replay or
     // refuse creates the transport takes for new ones.
-    crate::wire::IDEMPOTENCY_KEY_HEADER,
+    crate::idempotency::IDEMPOTENCY_KEY_HEADER,
 ];
 
 /// The base URL, user agent and default headers of one STEPS cloud.

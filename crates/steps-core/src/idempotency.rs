@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use http::HeaderValue;
+use http::header::{HeaderName, HeaderValue};
+
+/// The header of a v2 create or rotation that makes re-sending it safe.
+pub const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// The longest key the protocol accepts, in characters.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;

@@ -76,7 +76,9 @@ pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey, R
 pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
 pub use credential::{Access, Credential};
 pub use error::{ApiError, BuildError, DecodeError, ResponseError, ResponseErrorKind, UnexpectedBody};
-pub use idempotency::{IdempotencyKey, InvalidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN};
+pub use idempotency::{
+    IdempotencyKey, InvalidIdempotencyKey, IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LEN,
+};
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken, RotateJobToken};
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
@@ -88,7 +90,7 @@ pub use secret::Secret;
 pub use self_token::{RevokeSelf, RotateSelf, RotatedSelf};
 pub use user::{TokenType, User};
 pub use whoami::{Identity, Whoami};
-pub use wire::{Extra, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
+pub use wire::{Extra, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
 
 /// The crates this one's public API uses, re-exported so that embedders
 /// name the same versions.

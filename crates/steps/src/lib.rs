@@ -59,6 +59,7 @@
 pub mod blocking;
 mod client;
 mod error;
+mod idempotency;
 mod session;
 mod tokens;
 

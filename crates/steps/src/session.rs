@@ -264,7 +264,7 @@ impl Session {
             op = op.grace(grace);
         }
         if capabilities.supports(Feature::Idempotency) {
-            if let Some(key) = crate::tokens::random_key() {
+            if let Some(key) = crate::idempotency::random_key() {
                 op = op.idempotency_key(key);
             }
         }

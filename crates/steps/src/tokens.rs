@@ -9,6 +9,7 @@ use steps_core::{
     DEFAULT_DURATION,
 };
 
+use crate::idempotency::random_key;
 use crate::{Error, Pages, Result, Session};
 
 impl Session {
@@ -246,19 +247,6 @@ fn first_page<R: Resource>(limit: Option<u32>) -> List<R> {
     match limit {
         Some(limit) => op.limit(limit),
         None => op,
-    }
-}
-
-/// A fresh key: 128 bits from the operating system. `None` if the OS cannot
-/// give them, and the create goes without a key, as on v1.
-pub(crate) fn random_key() -> Option<IdempotencyKey> {
-    let mut bytes = [0u8; 16];
-    match getrandom::getrandom(&mut bytes) {
-        Ok(()) => Some(IdempotencyKey::from_random(bytes)),
-        Err(error) => {
-            tracing::warn!(%error, "no random idempotency key; creating without one");
-            None
-        }
     }
 }
 

@@ -16,7 +16,6 @@ mod shape;
 
 pub use extra::Extra;
 pub(crate) use record::{absent, unix_time, wire_object, Key, Record};
-pub use request::IDEMPOTENCY_KEY_HEADER;
 pub(crate) use request::{build, percent_encode, to_json, RequestParts};
 pub(crate) use response::{empty_body, is_replay, json_body};
 pub use response::{IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};

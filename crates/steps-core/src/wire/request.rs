@@ -2,13 +2,12 @@
 //! every request carries, `Authorization`, and the JSON body.
 
 use bytes::Bytes;
-use http::header::{self, HeaderName, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Method, Request};
 
 use crate::{BuildError, CloudContext, IdempotencyKey, Secret};
 
-/// The header of a v2 create that makes re-sending it safe.
-pub const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
