@@ -27,6 +27,12 @@ pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
         Some(_) => plan,
         None => plan.without_python(),
     };
+    let plan = if measure::has_binding() {
+        plan
+    } else {
+        eprintln!("xtask bench: the Python binding is not built (run cargo xtask python first); skipping it");
+        plan.without_binding()
+    };
 
     let measured = measure::run(&plan)?;
 

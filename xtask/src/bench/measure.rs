@@ -233,6 +233,10 @@ fn one_client(client: Client, workload: &Workload, url: &str) -> Result<(f64, f6
             .arg(root().join("bench/python_requests.py"))
             .args([op, &n, &concurrency, url])
             .output(),
+        Client::PythonBinding => Command::new(binding_python())
+            .arg(root().join("bench/python_binding.py"))
+            .args([op, &n, &concurrency, url])
+            .output(),
         _ => Command::new(release("steps-bench"))
             .args(["client", client.name(), op, &n, &concurrency, url])
             .output(),
@@ -455,4 +459,17 @@ fn version_in_lock(lock: &str, name: &str) -> Option<String> {
     let marker = format!("name = \"{name}\"\nversion = \"");
     let at = lock.find(&marker)? + marker.len();
     Some(lock[at..].split('"').next()?.to_owned())
+}
+
+/// The interpreter of the virtual environment `cargo xtask python` makes.
+pub(crate) fn binding_python() -> std::path::PathBuf {
+    crate::shell::target_dir().join("python-venv/bin/python")
+}
+
+/// Whether the Python binding is built: its interpreter imports it.
+pub(crate) fn has_binding() -> bool {
+    Command::new(binding_python())
+        .args(["-c", "import steps_cloud"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

@@ -12,6 +12,9 @@ pub(crate) enum Client {
     Reqwest,
     /// Python requests (`python3 bench/python_requests.py`).
     PythonRequests,
+    /// The Python binding `steps_cloud` (`bench/python_binding.py` in the
+    /// virtual environment `cargo xtask python` makes), when it was built.
+    PythonBinding,
 }
 
 impl Client {
@@ -22,6 +25,7 @@ impl Client {
             Client::Hyper => "hyper",
             Client::Reqwest => "reqwest",
             Client::PythonRequests => "python-requests",
+            Client::PythonBinding => "python-binding",
         }
     }
 
@@ -30,7 +34,7 @@ impl Client {
     /// same rate.
     pub(crate) fn requests(self, n: usize) -> usize {
         match self {
-            Client::PythonRequests => (n / 10).max(200),
+            Client::PythonRequests | Client::PythonBinding => (n / 10).max(200),
             _ => n,
         }
     }
@@ -108,6 +112,13 @@ impl Plan {
         self
     }
 
+    /// The same plan without the Python binding (`cargo xtask python` has
+    /// not built it).
+    pub(crate) fn without_binding(mut self) -> Plan {
+        self.clients.retain(|c| *c != Client::PythonBinding);
+        self
+    }
+
     /// Whether Python requests is among the clients.
     pub(crate) fn has_python(&self) -> bool {
         self.clients.contains(&Client::PythonRequests)
@@ -121,6 +132,7 @@ fn all_clients() -> Vec<Client> {
         Client::Hyper,
         Client::Reqwest,
         Client::PythonRequests,
+        Client::PythonBinding,
     ]
 }
 
