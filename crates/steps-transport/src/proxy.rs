@@ -350,6 +350,7 @@ mod tests {
             .build();
         let rules = Rules {
             matcher: Some(Arc::new(matcher)),
+            refused: None,
             bypass_loopback: true,
         };
         rules
