@@ -199,7 +199,7 @@ impl Transport {
     /// taken effect and is not idempotent (a create) is sent again only
     /// when its attempt never connected; once its bytes may have reached
     /// the server, a failure is [`TransportError::OutcomeUnknown`]. The
-    /// rules are [`decide`]'s, in `retry.rs`.
+    /// rules are those of `decide`, in `retry.rs`.
     ///
     /// # Errors
     ///
