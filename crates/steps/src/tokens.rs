@@ -110,16 +110,7 @@ impl<R: Resource> Tokens<'_, R> {
             op = op.label(label);
         }
         let capabilities = self.session.client().capabilities().await;
-        let key = match key {
-            // A key of the caller's is a promise of no duplicate: refused
-            // rather than dropped when the server cannot keep it.
-            Some(_) if !capabilities.supports(Feature::Idempotency) => {
-                return Err(Error::unsupported(Feature::Idempotency));
-            }
-            Some(key) => Some(key),
-            None if capabilities.supports(Feature::Idempotency) => random_key(),
-            None => None,
-        };
+        let key = key_to_send(&capabilities, key)?;
         if let Some(key) = &key {
             op = op.idempotency_key(key.clone());
         }
@@ -208,14 +199,7 @@ impl<R: Resource> Tokens<'_, R> {
         if let Some(grace) = grace {
             op = op.grace(grace);
         }
-        let key = match key {
-            Some(_) if !capabilities.supports(Feature::Idempotency) => {
-                return Err(Error::unsupported(Feature::Idempotency));
-            }
-            Some(key) => Some(key),
-            None if capabilities.supports(Feature::Idempotency) => random_key(),
-            None => None,
-        };
+        let key = key_to_send(&capabilities, key)?;
         if let Some(key) = &key {
             op = op.idempotency_key(key.clone());
         }
@@ -287,6 +271,19 @@ impl Tokens<'_, JobToken> {
             ));
         }
         Ok(tokens)
+    }
+}
+
+/// The key a create or rotation is sent with: the caller's, refused rather
+/// than dropped when the server cannot keep its promise of no duplicate; a
+/// fresh one where the server offers idempotency; none on v1.
+fn key_to_send(capabilities: &Capabilities, key: Option<IdempotencyKey>) -> Result<Option<IdempotencyKey>> {
+    let offered = capabilities.supports(Feature::Idempotency);
+    match key {
+        Some(_) if !offered => Err(Error::unsupported(Feature::Idempotency)),
+        Some(key) => Ok(Some(key)),
+        None if offered => Ok(random_key()),
+        None => Ok(None),
     }
 }
 

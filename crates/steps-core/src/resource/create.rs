@@ -92,10 +92,7 @@ impl<R: Resource> Operation for Create<R> {
     /// [`Idempotency::Keyed`] with an idempotency key, not idempotent
     /// without one.
     fn idempotency(&self) -> Idempotency {
-        match self.idempotency_key {
-            Some(_) => Idempotency::Keyed,
-            None => Idempotency::NonIdempotent,
-        }
+        crate::idempotency::keyed_if(self.idempotency_key.as_ref())
     }
 
     fn build_request(

@@ -172,39 +172,58 @@ pub(crate) fn parse_page<P: PageRecord>(
     let status = response.status();
     let page: P = wire::json_body(operation, response)?;
     let (records, next_after) = page.into_parts();
-    let broken = |detail: &str| {
-        ResponseError::Decode(DecodeError {
-            operation,
-            status,
-            detail: detail.to_owned(),
-        })
-    };
-    if next_after.is_some_and(|next| next < 0) {
-        return Err(broken("field `next_after`: ids are never negative"));
-    }
+    // One pass: each record's id is checked as it is converted.
     let mut previous = after;
-    for record in &records {
-        if record.id() < 0 {
-            return Err(broken("an id of the page is negative"));
+    let mut items = Vec::with_capacity(records.len());
+    for record in records {
+        let id = record.id();
+        if id < 0 {
+            return Err(paging_error(operation, status, "an id of the page is negative"));
         }
-        if previous.is_some_and(|previous| record.id() <= previous) {
-            return Err(broken("the ids of a page do not ascend above `after`"));
+        if previous.is_some_and(|previous| id <= previous) {
+            return Err(paging_error(
+                operation,
+                status,
+                "the ids of a page do not ascend above `after`",
+            ));
         }
-        previous = Some(record.id());
+        previous = Some(id);
+        items.push(record.into_model(operation, status)?);
     }
     if let Some(next) = next_after {
-        if records.is_empty() {
-            return Err(broken("field `next_after`: present on an empty page"));
+        if next < 0 {
+            return Err(paging_error(
+                operation,
+                status,
+                "field `next_after`: ids are never negative",
+            ));
+        }
+        if items.is_empty() {
+            return Err(paging_error(
+                operation,
+                status,
+                "field `next_after`: present on an empty page",
+            ));
         }
         if previous != Some(next) {
-            return Err(broken("field `next_after`: not the id of the page's last item"));
+            return Err(paging_error(
+                operation,
+                status,
+                "field `next_after`: not the id of the page's last item",
+            ));
         }
     }
-    let items = records
-        .into_iter()
-        .map(|record| record.into_model(operation, status))
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, next_after })
+}
+
+/// A page that breaks the paging rules.
+#[cold]
+fn paging_error(operation: &'static str, status: StatusCode, detail: &str) -> ResponseError {
+    ResponseError::Decode(DecodeError {
+        operation,
+        status,
+        detail: detail.to_owned(),
+    })
 }
 
 /// A token's lifetime fields, converted from wire seconds.
