@@ -99,12 +99,3 @@ impl std::str::FromStr for IdempotencyKey {
         IdempotencyKey::new(key)
     }
 }
-
-/// The idempotency of a create or rotation carrying `key`: keyed with one,
-/// not idempotent without.
-pub(crate) fn keyed_if(key: Option<&IdempotencyKey>) -> crate::Idempotency {
-    match key {
-        Some(_) => crate::Idempotency::Keyed,
-        None => crate::Idempotency::NonIdempotent,
-    }
-}

@@ -31,6 +31,15 @@ pub enum Idempotency {
 }
 
 impl Idempotency {
+    /// The idempotency of a create or rotation carrying `key`: keyed with
+    /// one, not idempotent without.
+    pub(crate) fn keyed_if(key: Option<&crate::IdempotencyKey>) -> Idempotency {
+        match key {
+            Some(_) => Idempotency::Keyed,
+            None => Idempotency::NonIdempotent,
+        }
+    }
+
     /// Whether the operation may be sent again after its bytes may have
     /// reached the server.
     pub fn is_idempotent(self) -> bool {

@@ -126,7 +126,7 @@ impl Operation for RotateSelf {
 
     /// [`Idempotency::Keyed`] with an idempotency key.
     fn idempotency(&self) -> Idempotency {
-        crate::idempotency::keyed_if(self.idempotency_key.as_ref())
+        Idempotency::keyed_if(self.idempotency_key.as_ref())
     }
 
     fn build_request(

@@ -92,7 +92,7 @@ impl<R: Resource> Operation for Create<R> {
     /// [`Idempotency::Keyed`] with an idempotency key, not idempotent
     /// without one.
     fn idempotency(&self) -> Idempotency {
-        crate::idempotency::keyed_if(self.idempotency_key.as_ref())
+        Idempotency::keyed_if(self.idempotency_key.as_ref())
     }
 
     fn build_request(

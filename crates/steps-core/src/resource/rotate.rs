@@ -102,7 +102,7 @@ impl<R: Resource> Operation for Rotate<R> {
 
     /// [`Idempotency::Keyed`] with an idempotency key.
     fn idempotency(&self) -> Idempotency {
-        crate::idempotency::keyed_if(self.idempotency_key.as_ref())
+        Idempotency::keyed_if(self.idempotency_key.as_ref())
     }
 
     fn build_request(
