@@ -24,6 +24,30 @@ pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 /// again: 60 s.
 pub const META_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// What a client knows of its server's capabilities. Every create reads it,
+/// so the read is a brief std lock; only asking takes the async lock, which
+/// makes concurrent first uses share one request.
+#[derive(Default)]
+struct CapabilityCache {
+    known: std::sync::RwLock<Option<Learned>>,
+    asking: tokio::sync::Mutex<()>,
+}
+
+impl CapabilityCache {
+    /// What is known and still current, if anything.
+    fn current(&self) -> Option<Capabilities> {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        known
+            .as_ref()
+            .filter(|l| l.is_current())
+            .map(|l| l.capabilities.clone())
+    }
+
+    fn learn(&self, learned: Learned) {
+        *self.known.write().unwrap_or_else(|p| p.into_inner()) = Some(learned);
+    }
+}
+
 /// What a client learned of its server, and until when it holds.
 struct Learned {
     capabilities: Capabilities,
@@ -66,9 +90,8 @@ pub struct Client {
     pub(crate) transport: Transport,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) expiry_margin: Duration,
-    /// Learned once per client (clones share it), on first use; the lock
-    /// makes concurrent first uses share one request.
-    capabilities: Arc<tokio::sync::Mutex<Option<Learned>>>,
+    /// Learned once per client (clones share it), on first use.
+    capabilities: Arc<CapabilityCache>,
 }
 
 impl std::fmt::Debug for Client {
@@ -218,9 +241,13 @@ impl Client {
     /// not answer it in [`META_TIMEOUT`], or answers anything but the meta
     /// object (a v1 server's 404, say), is a v1 server: this never fails.
     pub async fn capabilities(&self) -> Capabilities {
-        let mut learned = self.capabilities.lock().await;
-        if let Some(known) = learned.as_ref().filter(|l| l.is_current()) {
-            return known.capabilities.clone();
+        if let Some(known) = self.capabilities.current() {
+            return known;
+        }
+        let _asking = self.capabilities.asking.lock().await;
+        if let Some(known) = self.capabilities.current() {
+            // Another call learned it while this one waited.
+            return known;
         }
         let anonymous = Credential::none();
         let never = RetryPolicy::never();
@@ -247,7 +274,7 @@ impl Client {
                 )
             }
         };
-        *learned = Some(Learned {
+        self.capabilities.learn(Learned {
             capabilities: capabilities.clone(),
             until,
         });
