@@ -18,7 +18,7 @@ use crate::body::ResponseBody;
 use crate::faults::{self, Struck};
 use crate::handlers::Call;
 use crate::idempotency::{self, Step};
-use crate::protocol::Feature;
+use crate::protocol::{Feature, ProtocolVersion};
 use crate::render::{Failure, Handled, Outcome};
 use crate::routes::{self, Caller, Found, Idempotency};
 use crate::secret::TokenKind;
@@ -146,7 +146,7 @@ async fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8], s
     }
     let now = state.now();
     let identity = authenticate(state, route.caller, &parts.headers, now)?;
-    authorise(route.caller, identity.as_ref())?;
+    authorise(route.caller, identity.as_ref(), state.protocol())?;
     // Held until the handler has answered; dropped early (a panic), it
     // frees the key.
     let claim = if route.idempotency == Idempotency::Keyed && state.protocol().offers(Feature::Idempotency) {
@@ -188,16 +188,25 @@ fn authenticate(
         .ok_or_else(Failure::no_valid_token)
 }
 
-/// 403: whether the token may call the route.
-fn authorise(caller: Caller, identity: Option<&Identity>) -> Result<(), Failure> {
+/// 403: whether the token may call the route in `protocol`.
+fn authorise(caller: Caller, identity: Option<&Identity>, protocol: ProtocolVersion) -> Result<(), Failure> {
     let login_token = identity.is_some_and(|who| who.kind == TokenKind::Login);
     let admin = identity.is_some_and(|who| who.is_admin);
     let forbidden = |message| Err(Failure::new(StatusCode::FORBIDDEN, message));
+    let caller = match caller {
+        Caller::AdminUnless(feature) if protocol.offers(feature) => Caller::LoginToken,
+        Caller::AdminUnless(_) => Caller::Admin,
+        caller => caller,
+    };
     match caller {
         Caller::Anyone | Caller::AnyToken => Ok(()),
-        Caller::LoginToken | Caller::Admin if !login_token => forbidden("this operation needs a login token"),
-        Caller::Admin if !admin => forbidden("admin required"),
-        Caller::LoginToken | Caller::Admin => Ok(()),
+        Caller::IssuedToken if login_token => forbidden("this operation needs a job token or an API key"),
+        Caller::IssuedToken => Ok(()),
+        Caller::LoginToken | Caller::Admin | Caller::AdminUnless(_) if !login_token => {
+            forbidden("this operation needs a login token")
+        }
+        Caller::Admin | Caller::AdminUnless(_) if !admin => forbidden("admin required"),
+        Caller::LoginToken | Caller::Admin | Caller::AdminUnless(_) => Ok(()),
     }
 }
 
@@ -394,5 +403,365 @@ mod tests {
             keys: 0,
         };
         assert_eq!(state.store().sizes(), empty);
+    }
+
+    /// One request; its status and JSON answer.
+    async fn status_of(state: &State, method: Method, path: &str, token: &str, body: &str) -> (u16, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .unwrap();
+        let response = handle(state, request).await.expect("an answer");
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, json)
+    }
+
+    fn frozen_v2(accounts: &[Account]) -> State {
+        State::new(
+            Store::new(accounts, 86_400),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+            ProtocolVersion::V2,
+        )
+    }
+
+    async fn login_as(state: &State, email: &str, password: &str) -> String {
+        let body = format!(r#"{{"email":"{email}","password":"{password}"}}"#);
+        call(state, Method::POST, "/api/login", None, &body).await["token"]
+            .as_str()
+            .expect("a login token")
+            .to_owned()
+    }
+
+    /// Rotation's secrets: the old one works for its grace and not after,
+    /// each of two old secrets ends at its own time, an old secret may not
+    /// rotate again or be used to kill the token, and deleting the token
+    /// ends every grace, leaving nothing behind in the store.
+    #[tokio::test]
+    async fn rotated_secrets_live_out_their_grace_and_no_longer() {
+        let state = frozen_v2(&[Account::admin("admin@x", "pw")]);
+        let login = login_as(&state, "admin@x", "pw").await;
+        let created = call(
+            &state,
+            Method::POST,
+            "/api/job_token",
+            Some(&login),
+            r#"{"label":"ci","duration":1000}"#,
+        )
+        .await;
+        let first = created["token"].as_str().expect("a secret").to_owned();
+        let whoami = |token: String| {
+            let state = &state;
+            async move { status_of(state, Method::GET, "/api/whoami", &token, "").await }
+        };
+
+        // Rotated with 60 s of grace, by the token itself.
+        let (status, rotated) = status_of(
+            &state,
+            Method::POST,
+            "/api/token/self/rotate",
+            &first,
+            r#"{"grace_seconds":60}"#,
+        )
+        .await;
+        assert_eq!(status, 200, "{rotated}");
+        let second = rotated["token"].as_str().expect("a new secret").to_owned();
+        assert_ne!(first, second);
+        for field in ["token_id", "label", "duration", "created_at", "expires_at"] {
+            assert_eq!(rotated[field], created[field], "{field}");
+        }
+        assert!(rotated["rotated_at"].is_u64(), "{rotated}");
+        // The old secret still works, says so in its expiry, and may not
+        // rotate the token again.
+        let (status, who) = whoami(first.clone()).await;
+        assert_eq!(
+            (status, who["token_id"].clone(), who["label"].clone()),
+            (200, created["token_id"].clone(), "ci".into())
+        );
+        assert_eq!(
+            who["expires_at"].as_u64(),
+            rotated["rotated_at"].as_u64().map(|t| t + 60)
+        );
+        let (status, _) = status_of(&state, Method::POST, "/api/token/self/rotate", &first, "{}").await;
+        assert_eq!(status, 403);
+
+        // Rotated again by the owner, with 10 s of grace: two old secrets.
+        state.advance_clock(Duration::from_secs(20));
+        let id = created["token_id"].as_i64().expect("an id");
+        let path = format!("/api/job_token/{id}/rotate");
+        let (status, again) = status_of(&state, Method::POST, &path, &login, r#"{"grace_seconds":10}"#).await;
+        assert_eq!(status, 200, "{again}");
+        let third = again["token"].as_str().expect("a new secret").to_owned();
+        for secret in [&first, &second, &third] {
+            assert_eq!(whoami(secret.clone()).await.0, 200);
+        }
+        // The second's grace ends first (10 s), then the first's (60 s).
+        state.advance_clock(Duration::from_secs(10));
+        assert_eq!(whoami(second.clone()).await.0, 401);
+        assert_eq!(whoami(first.clone()).await.0, 200);
+        state.advance_clock(Duration::from_secs(30));
+        assert_eq!(whoami(first.clone()).await.0, 401);
+        // A secret rotated away is refused, and changes nothing.
+        let (status, _) = status_of(&state, Method::POST, "/api/token/self/rotate", &second, "{}").await;
+        assert_eq!(status, 401);
+        let (status, _) = status_of(&state, Method::DELETE, "/api/token/self", &first, "").await;
+        assert_eq!(status, 401);
+        assert_eq!(whoami(third.clone()).await.0, 200);
+
+        // Revoking an old secret in its grace ends that grace only.
+        let (status, fourth) =
+            status_of(&state, Method::POST, &path, &login, r#"{"grace_seconds":600}"#).await;
+        assert_eq!(status, 200, "{fourth}");
+        let fourth = fourth["token"].as_str().expect("a new secret").to_owned();
+        let (status, _) = status_of(&state, Method::DELETE, "/api/token/self", &third, "").await;
+        assert_eq!(status, 204);
+        assert_eq!(whoami(third.clone()).await.0, 401);
+        assert_eq!(whoami(fourth.clone()).await.0, 200);
+        let read = status_of(&state, Method::GET, &format!("/api/job_token/{id}"), &login, "").await;
+        assert_eq!((read.0, read.1["rotated_at"].is_u64()), (200, true), "{}", read.1);
+
+        // Deleting the token ends every grace; nothing of it is left.
+        let (_, fifth) = status_of(&state, Method::POST, &path, &login, r#"{"grace_seconds":600}"#).await;
+        let fifth = fifth["token"].as_str().expect("a new secret").to_owned();
+        let (status, _) = status_of(
+            &state,
+            Method::DELETE,
+            &format!("/api/job_token/{id}"),
+            &login,
+            "",
+        )
+        .await;
+        assert_eq!(status, 204);
+        for secret in [&fourth, &fifth] {
+            assert_eq!(whoami(secret.clone()).await.0, 401);
+        }
+        let sizes = state.store().sizes();
+        assert_eq!(
+            (sizes.records, sizes.secrets, sizes.expiring),
+            (0, 1, 1),
+            "{sizes:?}"
+        );
+    }
+
+    /// A rotation with an `Idempotency-Key` is replayed, not repeated; on
+    /// `/api/token/self/rotate` the key is the token's, so another token
+    /// of the same user with the same key and body is refused (422), never
+    /// handed the first one's secret.
+    #[tokio::test]
+    async fn a_keyed_rotation_is_replayed_and_only_to_its_token() {
+        let state = frozen_v2(&[Account::admin("admin@x", "pw")]);
+        let login = login_as(&state, "admin@x", "pw").await;
+        let a = call(&state, Method::POST, "/api/job_token", Some(&login), "{}").await;
+        let b = call(&state, Method::POST, "/api/job_token", Some(&login), "{}").await;
+        let (a, b) = (a["token"].as_str().unwrap(), b["token"].as_str().unwrap());
+        let path = "/api/token/self/rotate";
+        // The replay needs the old secret to authenticate: a grace.
+        let grace = r#"{"grace_seconds":5}"#;
+        let first = call_keyed(&state, Method::POST, path, Some(a), Some("k1"), grace).await;
+        let again = call_keyed(&state, Method::POST, path, Some(a), Some("k1"), grace).await;
+        assert_eq!(first, again);
+        let new = first["token"].as_str().expect("a new secret");
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/whoami", new, "").await.0,
+            200,
+            "rotated once"
+        );
+        let other = call_keyed(&state, Method::POST, path, Some(b), Some("k1"), grace).await;
+        assert!(
+            other["error"].is_string() && other.get("token").is_none(),
+            "{other}"
+        );
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/whoami", b, "").await.0,
+            200,
+            "b not rotated"
+        );
+        // Without a grace the old secret is refused at once, replay or not.
+        let zero = call_keyed(&state, Method::POST, path, Some(b), Some("k3"), "{}").await;
+        assert!(zero["token"].is_string(), "{zero}");
+        let resent = call_keyed(&state, Method::POST, path, Some(b), Some("k3"), "{}").await;
+        assert_eq!(resent["error"], "missing, unknown, expired or revoked token");
+        // The owner's rotation by id, keyed: replayed with the same secret.
+        let rotate = "/api/job_token/1/rotate";
+        let first = call_keyed(&state, Method::POST, rotate, Some(&login), Some("k2"), "{}").await;
+        let again = call_keyed(&state, Method::POST, rotate, Some(&login), Some("k2"), "{}").await;
+        assert!(first["token"].is_string() && first == again, "{first} {again}");
+        let current = first["token"].as_str().unwrap();
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/whoami", current, "").await.0,
+            200
+        );
+    }
+
+    /// Revoke-self of each type of token, and what each leaves working.
+    #[tokio::test]
+    async fn a_token_revokes_itself_and_nothing_else() {
+        let state = frozen_v2(&[Account::admin("admin@x", "pw")]);
+        let login = login_as(&state, "admin@x", "pw").await;
+        let spare = login_as(&state, "admin@x", "pw").await;
+        for path in ["/api/job_token", "/api/api_key"] {
+            let created = call(&state, Method::POST, path, Some(&login), "{}").await;
+            let secret = created["token"]
+                .as_str()
+                .or(created["api_key"].as_str())
+                .expect("a secret")
+                .to_owned();
+            let (status, _) = status_of(&state, Method::DELETE, "/api/token/self", &secret, "").await;
+            assert_eq!(status, 204, "{path}");
+            for (method, route) in [(Method::GET, "/api/whoami"), (Method::DELETE, "/api/token/self")] {
+                assert_eq!(
+                    status_of(&state, method, route, &secret, "").await.0,
+                    401,
+                    "{path}"
+                );
+            }
+            let listed = call(&state, Method::GET, path, Some(&login), "").await;
+            assert_eq!(
+                listed
+                    .as_object()
+                    .map(|o| o.values().any(|v| v.as_array().is_some_and(|a| a.is_empty()))),
+                Some(true),
+                "{listed}"
+            );
+        }
+        let (status, _) = status_of(&state, Method::DELETE, "/api/token/self", &login, "").await;
+        assert_eq!(status, 204);
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/whoami", &login, "").await.0,
+            401
+        );
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/whoami", &spare, "").await.0,
+            200
+        );
+        let sizes = state.store().sizes();
+        assert_eq!((sizes.secrets, sizes.expiring), (1, 1), "{sizes:?}");
+    }
+
+    /// `own_tokens`: a user lists their own; filters by owner and label.
+    #[tokio::test]
+    async fn users_list_their_own_job_tokens_and_filter_them() {
+        let state = frozen_v2(&[
+            Account::admin("admin@x", "pw"),
+            Account::new("u@x", "pw"),
+            Account::new("v@x", "pw"),
+        ]);
+        let admin = login_as(&state, "admin@x", "pw").await;
+        let u = login_as(&state, "u@x", "pw").await;
+        let v = login_as(&state, "v@x", "pw").await;
+        for (token, label) in [(&u, "a b+c&d%é"), (&v, "a b+c&d%é"), (&u, "other"), (&v, "other")] {
+            let body = serde_json::json!({ "label": label }).to_string();
+            call(&state, Method::POST, "/api/job_token", Some(token), &body).await;
+        }
+        let ids = |value: &Value| -> Vec<i64> {
+            value["job_tokens"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|t| t["token_id"].as_i64()).collect())
+                .unwrap_or_default()
+        };
+        let list = |token: &str, query: &str| {
+            let (state, token, path) = (&state, token.to_owned(), format!("/api/job_token{query}"));
+            async move { status_of(state, Method::GET, &path, &token, "").await }
+        };
+        let (status, own) = list(&u, "").await;
+        assert_eq!((status, ids(&own)), (200, vec![1, 3]));
+        assert_eq!(ids(&list(&admin, "").await.1), vec![1, 2, 3, 4]);
+        assert_eq!(ids(&list(&admin, "?user_id=3").await.1), vec![2, 4]);
+        assert_eq!(list(&u, "?user_id=3").await.0, 403);
+        assert_eq!(ids(&list(&u, "?user_id=2").await.1), vec![1, 3]);
+        assert_eq!(ids(&list(&u, "?label=a%20b%2Bc%26d%25%C3%A9").await.1), vec![1]);
+        assert_eq!(
+            ids(&list(&admin, "?label=a+b%2Bc%26d%25%C3%A9").await.1),
+            vec![1, 2]
+        );
+        for bad in [
+            "?label=%zz",
+            "?label=%C3",
+            "?label=%4",
+            "?user_id=-1",
+            "?user_id=01",
+        ] {
+            assert_eq!(list(&admin, bad).await.0, 400, "{bad}");
+        }
+        // Paging over what matches.
+        let (_, page) = list(&v, "?limit=1").await;
+        assert_eq!((ids(&page), page["next_after"].as_i64()), (vec![2], Some(2)));
+        let (_, page) = list(&v, "?limit=1&after=2").await;
+        assert_eq!((ids(&page), page["next_after"].is_null()), (vec![4], true));
+        // API keys stay an admin's.
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/api_key", &u, "").await.0,
+            403
+        );
+    }
+
+    /// In v1 mode none of it is there: a non-admin's list is 403, filters
+    /// are ignored, whoami has no token fields.
+    #[tokio::test]
+    async fn v1_mode_has_none_of_v2_part_two() {
+        let state = State::new(
+            Store::new(
+                &[Account::admin("admin@x", "pw"), Account::new("u@x", "pw")],
+                86_400,
+            ),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+            ProtocolVersion::V1,
+        );
+        let admin = login_as(&state, "admin@x", "pw").await;
+        let u = login_as(&state, "u@x", "pw").await;
+        let created = call(
+            &state,
+            Method::POST,
+            "/api/job_token",
+            Some(&u),
+            r#"{"label":"x"}"#,
+        )
+        .await;
+        call(
+            &state,
+            Method::POST,
+            "/api/job_token",
+            Some(&admin),
+            r#"{"label":"y"}"#,
+        )
+        .await;
+        assert_eq!(
+            status_of(&state, Method::GET, "/api/job_token", &u, "").await.0,
+            403
+        );
+        let (_, all) = status_of(
+            &state,
+            Method::GET,
+            "/api/job_token?user_id=2&label=x",
+            &admin,
+            "",
+        )
+        .await;
+        assert_eq!(all["job_tokens"].as_array().map(Vec::len), Some(2), "{all}");
+        let secret = created["token"].as_str().expect("a secret");
+        let (status, who) = status_of(&state, Method::GET, "/api/whoami", secret, "").await;
+        assert_eq!(status, 200);
+        assert!(
+            who.get("token_id").is_none() && who.get("label").is_none(),
+            "{who}"
+        );
+        for (method, path) in [
+            (Method::DELETE, "/api/token/self"),
+            (Method::POST, "/api/job_token/1/rotate"),
+        ] {
+            assert_eq!(
+                status_of(&state, method, path, secret, "{}").await.0,
+                404,
+                "{path}"
+            );
+        }
     }
 }

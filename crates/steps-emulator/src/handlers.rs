@@ -6,15 +6,18 @@
 use http::StatusCode;
 use serde_json::{Map, Value};
 
+use crate::protocol::Feature;
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
-use crate::store::{Collection, Identity, Store, TokenRecord};
+use crate::store::{Collection, Identity, Issued, ListFilter, Store, TokenRecord};
 
 const MAX_LABEL_BYTES: usize = 256;
 const MAX_DURATION: u64 = 315_360_000;
 const DEFAULT_DURATION: u64 = 99_999;
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
+/// The longest grace a rotation gives the old secret: a day.
+const MAX_GRACE: u64 = 86_400;
 
 /// A request that passed every check before its handler.
 pub(crate) struct Call<'a> {
@@ -80,9 +83,87 @@ pub(crate) fn meta(call: &Call<'_>) -> Handled {
     Ok(render::json(StatusCode::OK, &render::meta(call.state.protocol())))
 }
 
-/// `whoami`.
+/// `whoami`; with feature `self`, it names the job token or API key sent.
 pub(crate) fn whoami(call: &Call<'_>) -> Handled {
-    Ok(render::json(StatusCode::OK, &render::whoami(&call.identity()?)))
+    let identity = call.identity()?;
+    let store = call.state.store();
+    let token = identity
+        .issued
+        .filter(|_| call.state.protocol().offers(Feature::SelfToken))
+        .and_then(|issued| {
+            let record = store.get(issued.collection, issued.id, call.now)?;
+            Some((issued.collection, record))
+        });
+    Ok(render::json(StatusCode::OK, &render::whoami(&identity, token)))
+}
+
+/// `token.revoke_self` (feature `self`): the secret sent is revoked (see
+/// [`Store::revoke`] for what that takes with it).
+pub(crate) fn revoke_self(call: &Call<'_>) -> Handled {
+    let identity = call.identity()?;
+    call.state.store().revoke(&identity);
+    Ok(render::no_content())
+}
+
+/// `token.rotate_self` (feature `self`): a job token or API key rotates
+/// itself. A secret that a rotation already replaced, in its grace, may
+/// not rotate again (403): whoever holds an old secret cannot take the
+/// token from whoever holds the new one.
+pub(crate) fn rotate_self(call: &Call<'_>) -> Handled {
+    let identity = call.identity()?;
+    let Some(Issued {
+        collection,
+        id,
+        retiring,
+    }) = identity.issued
+    else {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "this operation needs a job token or an API key",
+        ));
+    };
+    if retiring {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "this secret was replaced by a rotation and may not rotate the token again",
+        ));
+    }
+    let grace = grace_seconds(call.body)?;
+    rotated(call, collection, id, grace)
+}
+
+/// `job_token.rotate`, `api_key.rotate` (feature `rotation`).
+pub(crate) fn rotate(call: &Call<'_>, collection: Collection) -> Handled {
+    let caller = call.identity()?;
+    let id = call.id()?;
+    let grace = grace_seconds(call.body)?;
+    visible(&call.state.store(), collection, id, caller, call.now)?;
+    rotated(call, collection, id, grace)
+}
+
+/// Rotates a token the caller may rotate; the answer with its new secret.
+fn rotated(call: &Call<'_>, collection: Collection, id: i64, grace: u64) -> Handled {
+    let (record, secret) = call
+        .state
+        .store()
+        .rotate(collection, id, grace, call.now)
+        .map_err(|_| Failure::could_not_mint())?
+        .ok_or_else(|| not_found(collection, id))?;
+    Ok(render::json(
+        StatusCode::OK,
+        &render::record(collection, &record, Some(secret)),
+    ))
+}
+
+/// A rotation's body: `{}` or `{"grace_seconds": 0..86400}`.
+fn grace_seconds(body: &[u8]) -> Result<u64, Failure> {
+    match json_object(body)?.get("grace_seconds").map(Value::as_u64) {
+        None => Ok(0),
+        Some(Some(grace)) if grace <= MAX_GRACE => Ok(grace),
+        Some(_) => Err(Failure::bad_request(format!(
+            "field `grace_seconds` must be an integer from 0 to {MAX_GRACE}"
+        ))),
+    }
 }
 
 /// `job_token.create`, `api_key.create`.
@@ -147,10 +228,15 @@ pub(crate) fn delete(call: &Call<'_>, collection: Collection) -> Handled {
     Ok(render::no_content())
 }
 
-/// `job_token.list`, `api_key.list`.
+/// `job_token.list`, `api_key.list`. With feature `own_tokens`, a
+/// non-admin lists their own job tokens, and `user_id` and `label` filter
+/// job tokens.
 pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
+    let caller = call.identity()?;
+    let filters = collection == Collection::JobTokens && call.state.protocol().offers(Feature::OwnTokens);
     let mut limit = DEFAULT_LIMIT;
     let mut after = 0i64;
+    let mut filter = ListFilter::default();
     // Unknown parameters are ignored; a parameter given twice counts as
     // its last value.
     for pair in call.query.split('&').filter(|p| !p.is_empty()) {
@@ -158,6 +244,17 @@ pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
         match (key, wire_integer(value)) {
             ("limit", Some(n)) if n >= 1 => limit = usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
             ("after", Some(n)) => after = n,
+            ("user_id", Some(n)) if filters => filter.user_id = Some(n),
+            ("user_id", None) if filters => {
+                return Err(Failure::bad_request(
+                    "`user_id` must be a decimal integer from 0 to 2^63-1, without sign or leading zeros",
+                ))
+            }
+            ("label", _) if filters => {
+                filter.label = Some(percent_decode(value).ok_or_else(|| {
+                    Failure::bad_request("`label` must be UTF-8, percent-encoded (%XX), with + for a space")
+                })?)
+            }
             ("limit", _) => {
                 return Err(Failure::bad_request(
                     "`limit` must be a decimal integer from 1 to 2^63-1, without sign or leading zeros",
@@ -171,7 +268,20 @@ pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
             _ => {}
         }
     }
-    let (records, next_after) = call.state.store().list(collection, after, limit, call.now);
+    if filters && !caller.is_admin {
+        // A non-admin sees their own, and may say so.
+        if filter.user_id.is_some_and(|user_id| user_id != caller.user_id) {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "only an admin may list another user's job tokens",
+            ));
+        }
+        filter.user_id = Some(caller.user_id);
+    }
+    let (records, next_after) = call
+        .state
+        .store()
+        .list(collection, after, limit, &filter, call.now);
     Ok(render::json(
         StatusCode::OK,
         &render::page(collection, &records, next_after),
@@ -187,14 +297,44 @@ fn visible(
     caller: Identity,
     now: u64,
 ) -> Result<&TokenRecord, Failure> {
+    store
+        .get(collection, id, now)
+        .filter(|r| caller.is_admin || r.user_id == caller.user_id)
+        .ok_or_else(|| not_found(collection, id))
+}
+
+/// 404 for a token that does not exist or that the caller may not see.
+fn not_found(collection: Collection, id: i64) -> Failure {
     let noun = match collection {
         Collection::JobTokens => "job token",
         Collection::ApiKeys => "API key",
     };
-    store
-        .get(collection, id, now)
-        .filter(|r| caller.is_admin || r.user_id == caller.user_id)
-        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, format!("no such {noun} {id}")))
+    Failure::new(StatusCode::NOT_FOUND, format!("no such {noun} {id}"))
+}
+
+/// A query value as HTML forms write it: `%XX` for a byte, `+` for a
+/// space, everything else as itself; `None` for a bad escape or bytes that
+/// are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        match byte {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hex = rest.get(..2)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                bytes.push(u8::from_str_radix(hex, 16).ok()?);
+                rest = &rest[2..];
+            }
+            byte => bytes.push(byte),
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn json_object(body: &[u8]) -> Result<Map<String, Value>, Failure> {

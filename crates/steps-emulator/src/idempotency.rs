@@ -1,5 +1,5 @@
-//! Idempotent creates (protocol v2, feature `idempotency`): the
-//! `Idempotency-Key` header, checked after authorisation and before the
+//! Idempotent creates and rotations (protocol v2, feature `idempotency`):
+//! the `Idempotency-Key` header, checked after authorisation and before the
 //! body; the claim a request holds on its key while it is handled, given
 //! up however the request ends unless it kept a 2xx answer; and the replay
 //! of a kept answer.
@@ -67,7 +67,11 @@ pub(crate) fn check<'a>(
         return Step::Handle(None);
     };
     let mut store = state.store();
-    let fingerprint = store.fingerprint(parts.method.as_str(), parts.uri.path(), body);
+    // A job token or API key acts on itself (`/api/token/self/rotate`):
+    // another token of the same user with the same key and body is
+    // another request, never a replay of this one's secret.
+    let sender = caller.issued.map(|issued| (issued.collection, issued.id));
+    let fingerprint = store.fingerprint(parts.method.as_str(), parts.uri.path(), body, sender);
     match store.claim_key(caller.user_id, key, fingerprint) {
         KeyClaim::Claimed(serial) => Step::Handle(Some(Claim {
             state,

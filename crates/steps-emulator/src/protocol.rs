@@ -25,8 +25,10 @@ pub enum ProtocolVersion {
     /// v1: no `GET /api/meta` (404, as for every v2 path), and an
     /// `Idempotency-Key` header is ignored.
     V1,
-    /// v2, the default: `GET /api/meta`, and the v2 features the emulator
-    /// implements (today `idempotency`: creates accept `Idempotency-Key`).
+    /// v2, the default: `GET /api/meta`, and every v2 feature:
+    /// `idempotency` (creates and rotations accept `Idempotency-Key`),
+    /// `self` (`/api/token/self`, whoami's token fields), `own_tokens`
+    /// (users list their own job tokens, filters) and `rotation`.
     #[default]
     V2,
 }
@@ -34,8 +36,15 @@ pub enum ProtocolVersion {
 /// A v2 feature, as `GET /api/meta` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Feature {
-    /// `Idempotency-Key` on creates.
+    /// `Idempotency-Key` on creates and rotations.
     Idempotency,
+    /// `/api/token/self`: a token revokes or rotates itself; whoami names
+    /// the job token or API key.
+    SelfToken,
+    /// Users list their own job tokens; `user_id` and `label` filters.
+    OwnTokens,
+    /// New secrets for job tokens and API keys, with a grace period.
+    Rotation,
 }
 
 impl Feature {
@@ -43,6 +52,9 @@ impl Feature {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Feature::Idempotency => "idempotency",
+            Feature::SelfToken => "self",
+            Feature::OwnTokens => "own_tokens",
+            Feature::Rotation => "rotation",
         }
     }
 }
@@ -57,12 +69,16 @@ impl ProtocolVersion {
     }
 
     /// The features this version offers, in the order `/api/meta` lists
-    /// them. Only what the emulator implements: `self`, `own_tokens` and
-    /// `rotation` are not offered until they are.
+    /// them.
     pub(crate) fn features(self) -> &'static [Feature] {
         match self {
             ProtocolVersion::V1 => &[],
-            ProtocolVersion::V2 => &[Feature::Idempotency],
+            ProtocolVersion::V2 => &[
+                Feature::Idempotency,
+                Feature::SelfToken,
+                Feature::OwnTokens,
+                Feature::Rotation,
+            ],
         }
     }
 

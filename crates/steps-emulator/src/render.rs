@@ -142,14 +142,20 @@ pub(crate) fn login(grant: &LoginGrant) -> Value {
     })
 }
 
-/// The whoami response.
-pub(crate) fn whoami(identity: &Identity) -> Value {
-    json!({
+/// The whoami response; with `token`, the job token or API key presented
+/// (protocol v2, feature `self`).
+pub(crate) fn whoami(identity: &Identity, token: Option<(Collection, &TokenRecord)>) -> Value {
+    let mut value = json!({
         "user_id": identity.user_id,
         "token_type": identity.kind as u8,
         "is_admin": identity.is_admin,
         "expires_at": identity.expires_at,
-    })
+    });
+    if let (Some((collection, record)), Value::Object(map)) = (token, &mut value) {
+        map.insert(names(collection).id.to_owned(), json!(record.id));
+        map.insert("label".to_owned(), json!(record.label));
+    }
+    value
 }
 
 /// The JSON names of a collection's fields.
@@ -177,8 +183,8 @@ fn names(collection: Collection) -> Names {
     }
 }
 
-/// A JobToken or ApiKey object; with its secret only in the create
-/// response.
+/// A JobToken or ApiKey object; with its secret only in the create and
+/// rotate responses, and `rotated_at` (protocol v2) once it was rotated.
 pub(crate) fn record(collection: Collection, record: &TokenRecord, secret: Option<String>) -> Value {
     let names = names(collection);
     let mut value = json!({
@@ -189,7 +195,13 @@ pub(crate) fn record(collection: Collection, record: &TokenRecord, secret: Optio
         "created_at": record.created_at,
         "expires_at": record.expires_at,
     });
-    if let (Some(secret), Value::Object(map)) = (secret, &mut value) {
+    let Value::Object(map) = &mut value else {
+        return value;
+    };
+    if let Some(rotated_at) = record.rotated_at {
+        map.insert("rotated_at".to_owned(), json!(rotated_at));
+    }
+    if let Some(secret) = secret {
         map.insert(names.secret.to_owned(), Value::String(secret));
     }
     value

@@ -7,6 +7,7 @@ use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::handlers::{self, Call};
+use crate::protocol::Feature;
 use crate::protocol::ProtocolVersion::{self, V1, V2};
 use crate::render::{Failure, Handled};
 use crate::store::Collection::{self, ApiKeys, JobTokens};
@@ -23,6 +24,12 @@ pub(crate) enum Caller {
     LoginToken,
     /// An admin's login token.
     Admin,
+    /// An admin's login token; any login token where the version served
+    /// offers the feature, and the handler narrows what it sees (a
+    /// non-admin lists their own job tokens with `own_tokens`).
+    AdminUnless(Feature),
+    /// A job token or an API key, acting on itself.
+    IssuedToken,
 }
 
 /// Whether a route takes an `Idempotency-Key` (protocol v2, feature
@@ -98,30 +105,38 @@ const fn route(
     }
 }
 
-use handlers::{create, delete, list, login, meta, read, whoami};
-use Caller::{Admin, AnyToken, Anyone, LoginToken};
+use handlers::{create, delete, list, login, meta, read, revoke_self, rotate, rotate_self, whoami};
+use Caller::{Admin, AdminUnless, AnyToken, Anyone, IssuedToken, LoginToken};
 use Handler::{Account, Server, Tokens};
 use Idempotency::{Keyed, Plain};
 use Method as M;
 
 /// Protocols v1 and v2. The lines of one path give its `Allow` header, in
 /// order. A v2 operation is a line with `V2`; a v2 feature that changes a
-/// v1 operation is a column (`Keyed`), which the pipeline applies only
-/// where the version served offers the feature.
+/// v1 operation is a column (`Keyed`, `AdminUnless`), which the pipeline
+/// applies only where the version served offers the feature, or a handler
+/// that asks the version (whoami's token fields, list filters).
 #[rustfmt::skip]
 static ROUTES: &[Route] = &[
-    route(M::POST,   "/api/login",           "login",            V1, Anyone,     Plain, Account(login)),
-    route(M::GET,    "/api/whoami",          "whoami",           V1, AnyToken,   Plain, Account(whoami)),
-    route(M::GET,    "/api/job_token",       "job_token.list",   V1, Admin,      Plain, Tokens(JobTokens, list)),
-    route(M::POST,   "/api/job_token",       "job_token.create", V1, LoginToken, Keyed, Tokens(JobTokens, create)),
-    route(M::GET,    "/api/job_token/{id}",  "job_token.read",   V1, LoginToken, Plain, Tokens(JobTokens, read)),
-    route(M::DELETE, "/api/job_token/{id}",  "job_token.delete", V1, LoginToken, Plain, Tokens(JobTokens, delete)),
-    route(M::GET,    "/api/api_key",         "api_key.list",     V1, Admin,      Plain, Tokens(ApiKeys, list)),
-    route(M::POST,   "/api/api_key",         "api_key.create",   V1, Admin,      Keyed, Tokens(ApiKeys, create)),
-    route(M::GET,    "/api/api_key/{id}",    "api_key.read",     V1, Admin,      Plain, Tokens(ApiKeys, read)),
-    route(M::DELETE, "/api/api_key/{id}",    "api_key.delete",   V1, Admin,      Plain, Tokens(ApiKeys, delete)),
-    route(M::GET,    "/api/meta",            "meta",             V2, Anyone,     Plain, Server(meta)),
+    route(M::POST,   "/api/login",                 "login",             V1, Anyone,      Plain, Account(login)),
+    route(M::GET,    "/api/whoami",                "whoami",            V1, AnyToken,    Plain, Account(whoami)),
+    route(M::GET,    "/api/job_token",             "job_token.list",    V1, OWN_TOKENS,  Plain, Tokens(JobTokens, list)),
+    route(M::POST,   "/api/job_token",             "job_token.create",  V1, LoginToken,  Keyed, Tokens(JobTokens, create)),
+    route(M::GET,    "/api/job_token/{id}",        "job_token.read",    V1, LoginToken,  Plain, Tokens(JobTokens, read)),
+    route(M::DELETE, "/api/job_token/{id}",        "job_token.delete",  V1, LoginToken,  Plain, Tokens(JobTokens, delete)),
+    route(M::GET,    "/api/api_key",               "api_key.list",      V1, Admin,       Plain, Tokens(ApiKeys, list)),
+    route(M::POST,   "/api/api_key",               "api_key.create",    V1, Admin,       Keyed, Tokens(ApiKeys, create)),
+    route(M::GET,    "/api/api_key/{id}",          "api_key.read",      V1, Admin,       Plain, Tokens(ApiKeys, read)),
+    route(M::DELETE, "/api/api_key/{id}",          "api_key.delete",    V1, Admin,       Plain, Tokens(ApiKeys, delete)),
+    route(M::GET,    "/api/meta",                  "meta",              V2, Anyone,      Plain, Server(meta)),
+    route(M::DELETE, "/api/token/self",            "token.revoke_self", V2, AnyToken,    Plain, Account(revoke_self)),
+    route(M::POST,   "/api/token/self/rotate",     "token.rotate_self", V2, IssuedToken, Keyed, Account(rotate_self)),
+    route(M::POST,   "/api/job_token/{id}/rotate", "job_token.rotate",  V2, LoginToken,  Keyed, Tokens(JobTokens, rotate)),
+    route(M::POST,   "/api/api_key/{id}/rotate",   "api_key.rotate",    V2, Admin,       Keyed, Tokens(ApiKeys, rotate)),
 ];
+
+/// `job_token.list`: admins in v1; any login token with `own_tokens`.
+const OWN_TOKENS: Caller = AdminUnless(Feature::OwnTokens);
 
 /// The route a request takes, with the `{id}` of its path.
 pub(crate) struct Found<'a> {

@@ -2,6 +2,11 @@
 //! secrets, and the idempotency keys of protocol v2 with the answers they
 //! replay. Every method leaves the store consistent or unchanged.
 //!
+//! A job token or API key has one current secret and, after a rotation
+//! with a grace period (protocol v2, feature `rotation`), old secrets that
+//! still work until their grace ends: each is a [`Retiring`] secret of the
+//! record, with its own line in the expiry index.
+//!
 //! Expired entries are purged: every secret (login tokens included), every
 //! record and every remembered key has a line in an index ordered by
 //! expiry, and
@@ -35,9 +40,22 @@ pub(crate) struct TokenRecord {
     pub(crate) duration: u64,
     pub(crate) created_at: u64,
     pub(crate) expires_at: u64,
-    /// Its secret's key in `Store::secrets` and serial number, for
+    /// When it was last rotated (protocol v2), if ever.
+    pub(crate) rotated_at: Option<u64>,
+    /// Its current secret's key in `Store::secrets` and serial number, for
     /// revocation and purging.
     secret: SecretRef,
+    /// Secrets that a rotation replaced and whose grace has not ended.
+    retiring: Vec<Retiring>,
+}
+
+/// An old secret of a rotated token, valid until its grace ends.
+#[derive(Clone, Copy, Debug)]
+struct Retiring {
+    secret: SecretRef,
+    /// When its grace ends: at most the token's `expires_at`. Also its
+    /// line in the expiry index, with the secret's serial.
+    until: u64,
 }
 
 /// Where a secret is: its key in `Store::secrets`, and the serial number
@@ -51,7 +69,7 @@ struct SecretRef {
 
 /// The two collections of issued tokens. A login token belongs to none:
 /// it is never created, listed, read or deleted through a collection route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Collection {
     /// Job tokens (`/api/job_token`).
     JobTokens,
@@ -75,7 +93,23 @@ pub(crate) struct Identity {
     pub(crate) user_id: i64,
     pub(crate) is_admin: bool,
     pub(crate) kind: TokenKind,
+    /// When the secret presented stops working: its token's expiry, or the
+    /// end of its grace for a retiring secret.
     pub(crate) expires_at: u64,
+    /// For a job token or API key, which one.
+    pub(crate) issued: Option<Issued>,
+    /// The secret presented, for revoking it.
+    secret: SecretRef,
+}
+
+/// The job token or API key a secret belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Issued {
+    pub(crate) collection: Collection,
+    pub(crate) id: i64,
+    /// Whether the secret presented is one a rotation replaced, in its
+    /// grace period, rather than the token's current secret.
+    pub(crate) retiring: bool,
 }
 
 /// A line of the expiry index: what to remove when it expires.
@@ -87,6 +121,13 @@ enum Expiring {
         /// For a job token or API key, its record.
         issued: Option<(Collection, i64)>,
     },
+    /// A retiring secret of a job token or API key, whose grace ends.
+    Retired {
+        /// The secret's key in `Store::secrets`.
+        secret_key: u64,
+        /// Its token.
+        token: (Collection, i64),
+    },
     /// A remembered idempotency key and the answer it replays.
     Key {
         /// The user who sent it.
@@ -97,8 +138,9 @@ enum Expiring {
 }
 
 /// The first request sent with an idempotency key, as a keyed hash of its
-/// method, path and body: a later request with the key is "the same" when
-/// its hash is.
+/// method, path and body, and of the job token or API key that sent it (on
+/// the `/api/token/self` routes, where the token is what is acted on): a
+/// later request with the key is "the same" when its hash is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fingerprint(u64);
 
@@ -185,6 +227,26 @@ pub(crate) struct Sizes {
     pub(crate) expiring: usize,
     /// Idempotency keys, claimed or kept.
     pub(crate) keys: usize,
+}
+
+/// Which records a list keeps (protocol v2, feature `own_tokens`): all of
+/// them by default.
+#[derive(Debug, Default)]
+pub(crate) struct ListFilter {
+    /// Only this user's.
+    pub(crate) user_id: Option<i64>,
+    /// Only those with exactly this label.
+    pub(crate) label: Option<String>,
+}
+
+impl ListFilter {
+    fn keeps(&self, record: &TokenRecord) -> bool {
+        self.user_id.is_none_or(|user_id| record.user_id == user_id)
+            && self
+                .label
+                .as_deref()
+                .is_none_or(|label| record.label.as_deref() == Some(label))
+    }
 }
 
 /// What a successful login gives.
@@ -314,17 +376,31 @@ impl Store {
                         serial,
                     });
                     if let Some((collection, id)) = issued {
-                        self.records_mut(collection).records.remove(&id);
+                        self.drop_record(collection, id);
                     }
+                }
+                Expiring::Retired { secret_key, token } => {
+                    let secret = SecretRef {
+                        key: secret_key,
+                        serial,
+                    };
+                    self.end_grace(token, secret, expires_at);
                 }
                 Expiring::Key { caller, key } => self.remove_key(caller, &key, serial),
             }
         }
     }
 
-    /// The fingerprint of a request: its method, path and body.
-    pub(crate) fn fingerprint(&self, method: &str, path: &str, body: &[u8]) -> Fingerprint {
-        Fingerprint(self.hasher.hash_one((method, path, body)))
+    /// The fingerprint of a request: its method, path and body, and the
+    /// job token or API key that sent it, if one did.
+    pub(crate) fn fingerprint(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        sender: Option<(Collection, i64)>,
+    ) -> Fingerprint {
+        Fingerprint(self.hasher.hash_one((method, path, body, sender)))
     }
 
     /// Looks up `caller`'s idempotency `key` for a request with this
@@ -407,11 +483,26 @@ impl Store {
     pub(crate) fn authenticate(&self, token: &str, now: u64) -> Option<Identity> {
         let entries = self.secrets.get(&self.hasher.hash_one(token))?;
         let entry = entries.iter().find(|e| secret::same(&e.secret, token))?;
-        let (user_id, kind, expires_at) = match entry.holder {
-            Holder::Login { user_id, expires_at } => (user_id, TokenKind::Login, expires_at),
+        let (user_id, kind, expires_at, issued) = match entry.holder {
+            Holder::Login { user_id, expires_at } => (user_id, TokenKind::Login, expires_at, None),
             Holder::Issued { collection, id } => {
                 let record = self.records(collection).records.get(&id)?;
-                (record.user_id, collection.token_kind(), record.expires_at)
+                let retiring = record.secret.serial != entry.serial;
+                let expires_at = if retiring {
+                    record
+                        .retiring
+                        .iter()
+                        .find(|r| r.secret.serial == entry.serial)?
+                        .until
+                } else {
+                    record.expires_at
+                };
+                let issued = Issued {
+                    collection,
+                    id,
+                    retiring,
+                };
+                (record.user_id, collection.token_kind(), expires_at, Some(issued))
             }
         };
         if now >= expires_at {
@@ -423,7 +514,108 @@ impl Store {
             is_admin,
             kind,
             expires_at,
+            issued,
+            secret: SecretRef {
+                key: self.hasher.hash_one(token),
+                serial: entry.serial,
+            },
         })
+    }
+
+    /// Revokes the secret `identity` presented (protocol v2, feature
+    /// `self`): a login token; a job token's or API key's current secret,
+    /// which deletes the token with every secret it has; or a retiring
+    /// secret alone, which leaves the token and its current secret.
+    pub(crate) fn revoke(&mut self, identity: &Identity) {
+        match identity.issued {
+            Some(Issued {
+                collection,
+                id,
+                retiring: false,
+            }) => {
+                self.drop_record(collection, id);
+            }
+            Some(Issued {
+                collection,
+                id,
+                retiring: true,
+            }) => self.end_grace((collection, id), identity.secret, identity.expires_at),
+            None => {
+                self.remove_secret(identity.secret);
+                self.expiring
+                    .remove(&(identity.expires_at, identity.secret.serial));
+            }
+        }
+    }
+
+    /// Gives a live job token or API key a new secret (protocol v2, feature
+    /// `rotation`); its current one keeps working for `grace` seconds (not
+    /// past the token's expiry), or stops at once. Returns the record and
+    /// the new secret, or `None` when there is no such live token.
+    pub(crate) fn rotate(
+        &mut self,
+        collection: Collection,
+        id: i64,
+        grace: u64,
+        now: u64,
+    ) -> std::io::Result<Option<(TokenRecord, String)>> {
+        if self.get(collection, id, now).is_none() {
+            return Ok(None);
+        }
+        // The last fallible step, before anything changes.
+        let token = secret::mint(collection.token_kind())?;
+        let Some(record) = self.records(collection).records.get(&id) else {
+            return Ok(None);
+        };
+        let (old, expires_at) = (record.secret, record.expires_at);
+        // The token's line in the expiry index follows its current secret.
+        self.expiring.remove(&(expires_at, old.serial));
+        let new = self.insert_secret(&token, Holder::Issued { collection, id }, expires_at);
+        let until = now.saturating_add(grace).min(expires_at);
+        let retiring = if until > now {
+            let line = Expiring::Retired {
+                secret_key: old.key,
+                token: (collection, id),
+            };
+            self.expiring.insert((until, old.serial), line);
+            Some(Retiring { secret: old, until })
+        } else {
+            self.remove_secret(old);
+            None
+        };
+        let Some(record) = self.records_mut(collection).records.get_mut(&id) else {
+            return Ok(None);
+        };
+        record.secret = new;
+        record.rotated_at = Some(now);
+        record.retiring.extend(retiring);
+        Ok(Some((record.clone(), token)))
+    }
+
+    /// Ends the grace of a retiring `secret` of `token`, whose line in the
+    /// expiry index is at `until`.
+    fn end_grace(&mut self, token: (Collection, i64), secret: SecretRef, until: u64) {
+        self.remove_secret(secret);
+        self.expiring.remove(&(until, secret.serial));
+        let (collection, id) = token;
+        if let Some(record) = self.records_mut(collection).records.get_mut(&id) {
+            record.retiring.retain(|r| r.secret.serial != secret.serial);
+        }
+    }
+
+    /// Removes a record with every secret it has and their lines in the
+    /// expiry index. Returns whether it existed.
+    fn drop_record(&mut self, collection: Collection, id: i64) -> bool {
+        let Some(record) = self.records_mut(collection).records.remove(&id) else {
+            return false;
+        };
+        self.remove_secret(record.secret);
+        self.expiring.remove(&(record.expires_at, record.secret.serial));
+        for retiring in record.retiring {
+            self.remove_secret(retiring.secret);
+            self.expiring.remove(&(retiring.until, retiring.secret.serial));
+        }
+        true
     }
 
     /// Issues a job token or API key; returns it and its secret.
@@ -446,7 +638,9 @@ impl Store {
             duration,
             created_at: now,
             expires_at,
+            rotated_at: None,
             secret,
+            retiring: Vec::new(),
         };
         let records = self.records_mut(collection);
         records.last_id = id;
@@ -462,22 +656,20 @@ impl Store {
             .filter(|r| now < r.expires_at)
     }
 
-    /// Deletes a record and revokes its secret. Returns whether it existed.
+    /// Deletes a record and revokes its secrets, those in a grace period
+    /// included. Returns whether it existed.
     pub(crate) fn delete(&mut self, collection: Collection, id: i64) -> bool {
-        let Some(record) = self.records_mut(collection).records.remove(&id) else {
-            return false;
-        };
-        self.remove_secret(record.secret);
-        self.expiring.remove(&(record.expires_at, record.secret.serial));
-        true
+        self.drop_record(collection, id)
     }
 
-    /// One page of live records after `after`, and the cursor to the next.
+    /// One page of the live records after `after` that `filter` keeps, and
+    /// the cursor to the next.
     pub(crate) fn list(
         &self,
         collection: Collection,
         after: i64,
         limit: usize,
+        filter: &ListFilter,
         now: u64,
     ) -> (Vec<TokenRecord>, Option<i64>) {
         let mut live = self
@@ -485,7 +677,7 @@ impl Store {
             .records
             .range(after.saturating_add(1)..)
             .map(|(_, r)| r)
-            .filter(|r| now < r.expires_at);
+            .filter(|r| now < r.expires_at && filter.keeps(r));
         let page: Vec<TokenRecord> = live.by_ref().take(limit).cloned().collect();
         let more = live.next().is_some();
         let next_after = if more { page.last().map(|r| r.id) } else { None };

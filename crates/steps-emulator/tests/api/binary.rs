@@ -49,7 +49,11 @@ fn a_closed_stdout_pipe_is_a_quiet_exit() {
 #[test]
 fn it_prints_its_url_then_its_protocol() {
     for (flag, line, meta) in [
-        ("2", "protocol 2, features: idempotency", "HTTP/1.1 200 "),
+        (
+            "2",
+            "protocol 2, features: idempotency, self, own_tokens, rotation",
+            "HTTP/1.1 200 ",
+        ),
         ("1", "protocol 1", "HTTP/1.1 404 "),
     ] {
         let mut child = Command::new(BINARY)

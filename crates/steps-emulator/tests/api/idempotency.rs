@@ -24,7 +24,10 @@ async fn meta_says_protocol_2_and_its_features_to_anyone() {
     let emulator = emulator().await;
     assert_eq!(emulator.protocol(), ProtocolVersion::V2);
     let mut conn = Conn::open(emulator.local_addr()).await;
-    let expected = serde_json::json!({ "protocol": 2, "features": ["idempotency"] });
+    let expected = serde_json::json!({
+        "protocol": 2,
+        "features": ["idempotency", "self", "own_tokens", "rotation"],
+    });
     for token in [None, Some("stl_not-a-token")] {
         let reply = conn.call(Method::GET, "/api/meta", token, None).await;
         assert_eq!(reply.status, StatusCode::OK, "{token:?}: {:?}", reply.json);
