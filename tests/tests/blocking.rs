@@ -97,14 +97,17 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
             .kind(),
         ErrorKind::NotFound
     );
-    assert_eq!(
-        user.job_tokens().list().expect_err("not admin").kind(),
-        ErrorKind::AdminRequired
-    );
+    // Protocol v2 (`own_tokens`): a user lists their own job tokens; API
+    // keys stay an admin's.
+    let ids = |tokens: Vec<steps::JobToken>| tokens.iter().map(|t| t.token_id).collect::<Vec<_>>();
+    let own = vec![created.token_id, default.token_id];
+    assert_eq!(ids(user.job_tokens().list().expect("own")), own);
     let bare = client.session_from_token(user.login_token().expect("token").token.expose());
+    assert_eq!(ids(bare.job_tokens().list().expect("own")), own);
+    assert_eq!(ids(other.job_tokens().list().expect("own")), Vec::<i64>::new());
     assert_eq!(
-        bare.job_tokens().list().expect_err("not admin").kind(),
-        ErrorKind::Forbidden
+        user.api_keys().list().expect_err("not admin").kind(),
+        ErrorKind::AdminRequired
     );
 
     let all = admin.job_tokens().list().expect("admin lists");

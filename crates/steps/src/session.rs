@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use steps_core::{
-    BuildError, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation, Page,
+    BuildError, Capabilities, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation, Page,
     ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, TokenType, Whoami,
 };
 use steps_transport::TransportError;
@@ -406,10 +406,22 @@ impl Session {
 }
 
 /// The pages of a list, fetched one at a time as they are asked for.
-#[derive(Debug)]
 pub struct Pages<O: ListOperation> {
     session: Session,
     next: Option<O>,
+    /// Adjusts the first page to what the server offers, once it is known
+    /// (a user's job tokens are listed as their own where the server
+    /// offers `own_tokens`); `None` once applied.
+    adapt: Option<fn(O, &Capabilities) -> O>,
+}
+
+impl<O: ListOperation + std::fmt::Debug> std::fmt::Debug for Pages<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pages")
+            .field("session", &self.session)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<O: ListOperation> Pages<O> {
@@ -417,6 +429,17 @@ impl<O: ListOperation> Pages<O> {
         Pages {
             session,
             next: Some(first),
+            adapt: None,
+        }
+    }
+
+    /// [`Self::new`], with the first page adjusted by `adapt` to the
+    /// server's capabilities before it is sent.
+    pub(crate) fn adapted(session: Session, first: O, adapt: fn(O, &Capabilities) -> O) -> Self {
+        Pages {
+            session,
+            next: Some(first),
+            adapt: Some(adapt),
         }
     }
 
@@ -426,7 +449,10 @@ impl<O: ListOperation> Pages<O> {
     ///
     /// As for the list call; the walk stops after an error.
     pub async fn next(&mut self) -> Option<Result<Page<O::Item>>> {
-        let op = self.next.take()?;
+        let mut op = self.next.take()?;
+        if let Some(adapt) = self.adapt.take() {
+            op = adapt(op, &self.session.client().capabilities().await);
+        }
         let result = self.session.call(&op).await;
         if let Ok(page) = &result {
             self.next = op.next_page(page);

@@ -152,15 +152,8 @@ impl<R: Resource> Tokens<'_, R> {
     pub async fn list(&self) -> Result<Vec<R>> {
         let mut first = first_page(None);
         // Users see their own job tokens; API keys stay an admin's.
-        if is_job_tokens::<R>()
-            && self
-                .session
-                .client()
-                .capabilities()
-                .await
-                .supports(Feature::OwnTokens)
-        {
-            first = first.own();
+        if is_job_tokens::<R>() {
+            first = own_if_offered(first, &self.session.client().capabilities().await);
         }
         self.session.collect_all(first).await
     }
@@ -220,9 +213,15 @@ impl<R: Resource> Tokens<'_, R> {
         }
     }
 
-    /// The pages of [`Self::list`], fetched lazily, `limit` per page.
+    /// The pages of [`Self::list`], fetched lazily, `limit` per page: as
+    /// for `list`, a user's own job tokens where the server offers
+    /// [`Feature::OwnTokens`] (asked before the first page).
     pub fn pages(&self, limit: Option<u32>) -> Pages<List<R>> {
-        Pages::new(self.session.clone(), first_page(limit))
+        if is_job_tokens::<R>() {
+            Pages::adapted(self.session.clone(), first_page(limit), own_if_offered)
+        } else {
+            Pages::new(self.session.clone(), first_page(limit))
+        }
     }
 }
 
@@ -288,6 +287,15 @@ fn key_to_send(capabilities: &Capabilities, key: Option<IdempotencyKey>) -> Resu
 }
 
 /// Whether `R` is the job token resource (the one whose list has v2 filters).
+/// The list as the caller's own where the server offers `own_tokens`.
+fn own_if_offered<R: Resource>(list: List<R>, capabilities: &Capabilities) -> List<R> {
+    if capabilities.supports(Feature::OwnTokens) {
+        list.own()
+    } else {
+        list
+    }
+}
+
 fn is_job_tokens<R: Resource>() -> bool {
     R::PATH == <JobToken as Resource>::PATH
 }
