@@ -29,7 +29,7 @@ enum Outcome {
 
 type Call<'a> = Pin<Box<dyn Future<Output = Result<(), steps::Error>> + 'a>>;
 
-/// The ten operations, by protocol name, each made through the facade.
+/// The twelve operations, by protocol name, each made through the facade.
 fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64) -> Call<'a> {
     match op {
         "login" => Box::pin(async move { user.client().login(USER.0, USER.1).await.map(drop) }),
@@ -42,11 +42,16 @@ fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64)
         "api_key.read" => Box::pin(async move { admin.api_keys().get(key).await.map(drop) }),
         "api_key.delete" => Box::pin(async move { admin.api_keys().delete(key).await }),
         "api_key.list" => Box::pin(async move { admin.api_keys().list().await.map(drop) }),
+        "job_token.rotate" => Box::pin(async move {
+            let grace = Some(Duration::from_secs(5));
+            user.job_tokens().rotate(job, grace).await.map(drop)
+        }),
+        "api_key.rotate" => Box::pin(async move { admin.api_keys().rotate(key, None).await.map(drop) }),
         other => panic!("unknown operation {other}"),
     }
 }
 
-const OPERATIONS: [&str; 10] = [
+const OPERATIONS: [&str; 12] = [
     "login",
     "whoami",
     "job_token.create",
@@ -57,17 +62,28 @@ const OPERATIONS: [&str; 10] = [
     "api_key.read",
     "api_key.delete",
     "api_key.list",
+    "job_token.rotate",
+    "api_key.rotate",
 ];
 
 /// The outcome specified for `fault` on `op` against an emulator serving
-/// `protocol`. Only creates differ between the modes: against v2 they carry
-/// an idempotency key and are retried like reads (on a lost connection, a
-/// 409, 429, 502, 503 or 504), and a final failure after an attempt that
-/// may have taken effect is an unknown outcome.
+/// `protocol`. Only creates and rotations differ between the modes:
+/// against v2 they carry an idempotency key and are retried like reads (on
+/// a lost connection, a 409, 429, 502, 503 or 504), and a final failure
+/// after an attempt that may have taken effect is an unknown outcome; a v1
+/// server has no rotation, which the client refuses without sending.
 fn expected(fault: &Fault, op: &str, protocol: ProtocolVersion) -> Outcome {
     let create = op.ends_with(".create");
-    if create && protocol == ProtocolVersion::V2 {
-        return expected_keyed_create(fault);
+    let rotate = op.ends_with(".rotate");
+    match protocol {
+        ProtocolVersion::V2 if create || rotate => return expected_keyed_create(fault),
+        _ if rotate => {
+            return Outcome::Fails {
+                kind: ErrorKind::Unsupported,
+                attempts: 0,
+            }
+        }
+        _ => {}
     }
     let unknown = Outcome::Fails {
         kind: ErrorKind::OutcomeUnknown,
@@ -131,8 +147,8 @@ fn expected(fault: &Fault, op: &str, protocol: ProtocolVersion) -> Outcome {
     }
 }
 
-/// [`expected`] for a create against a v2 server, which sends it with an
-/// idempotency key.
+/// [`expected`] for a create or a rotation against a v2 server, which sends
+/// it with an idempotency key.
 fn expected_keyed_create(fault: &Fault) -> Outcome {
     let unknown = |attempts| Outcome::Fails {
         kind: ErrorKind::OutcomeUnknown,

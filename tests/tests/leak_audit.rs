@@ -2,7 +2,7 @@
 //! path, with tracing at TRACE captured to a buffer (the SDK's and the
 //! emulator's), and the `Debug` and `Display` of every value and error the
 //! run produced. No password, login token, job token or API key used in the
-//! run may appear in any of it.
+//! run (rotated secrets included) may appear in any of it.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -154,6 +154,63 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
             seen.result(&client.login(USER.0, USER.1).await);
         }
         emulator.set_faults(vec![]);
+
+        // Protocol v2: rotations (each new secret joins the audit), a token
+        // rotating and revoking itself, own lists, logout; then rotations
+        // under faults, answered or not.
+        let rotated = user
+            .job_tokens()
+            .rotate(job.token_id, Some(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        seen.secrets
+            .push(rotated.token.as_ref().unwrap().expose().to_owned());
+        seen.value(&rotated);
+        let rotated_key = admin.api_keys().rotate(key.api_key_id, None).await.unwrap();
+        seen.secrets
+            .push(rotated_key.token().unwrap().expose().to_owned());
+        seen.value(&rotated_key);
+        let as_rotated = client.session_from_token(rotated.token.as_ref().unwrap().expose());
+        seen.result(&as_rotated.whoami().await);
+        let again = as_rotated.rotate_self(Some(Duration::from_secs(60))).await;
+        if let Ok(steps::RotatedSelf::JobToken(again)) = &again {
+            seen.secrets
+                .push(again.token.as_ref().unwrap().expose().to_owned());
+        }
+        seen.result(&again);
+        seen.value(&as_rotated);
+        seen.result(&user.job_tokens().list().await);
+        seen.result(&user.job_tokens().list_filtered(Some("audit"), None).await);
+        seen.result(&other.job_tokens().rotate(job.token_id, None).await);
+        seen.result(&user.api_keys().rotate(key.api_key_id, None).await);
+        for fault in [
+            Fault::Status {
+                status: 503,
+                retry_after: Some(0),
+            },
+            Fault::CloseAfterHandled,
+            Fault::InvalidJson,
+            Fault::Html { status: 502 },
+        ] {
+            emulator.set_faults(vec![FaultRule::new(None, When::First(1), fault)]);
+            let result = admin.api_keys().rotate(key.api_key_id, None).await;
+            if let Ok(rotated) = &result {
+                seen.secrets.push(rotated.token().unwrap().expose().to_owned());
+            }
+            seen.result(&result);
+        }
+        emulator.set_faults(vec![]);
+        let spare = user.job_tokens().create(Some("spare"), None).await.unwrap();
+        seen.secrets
+            .push(spare.token.as_ref().unwrap().expose().to_owned());
+        let as_spare = client.session_from_token(spare.token.as_ref().unwrap().expose());
+        seen.result(&as_spare.revoke_self().await);
+        seen.result(&as_spare.whoami().await);
+        let leaving = client.login(OTHER.0, OTHER.1).await.unwrap();
+        seen.secrets
+            .push(leaving.login_token().await.token.expose().to_owned());
+        seen.result(&leaving.logout().await);
+        seen.result(&leaving.whoami().await);
 
         // Revocation, then renewal after the server's clock moved on.
         user.job_tokens().delete(job.token_id).await.unwrap();
