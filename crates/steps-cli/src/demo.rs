@@ -1,5 +1,7 @@
 //! `steps demo`: the whole token lifecycle against a local cloud started
-//! in-process on an ephemeral port.
+//! in-process on an ephemeral port, protocol v2 included: a user's own
+//! list, rotation with a grace (on the local cloud's clock), and a logout
+//! that revokes.
 
 use std::time::{Duration, Instant};
 
@@ -31,11 +33,11 @@ impl Steps {
 
 /// A secret as the demo shows it: the type prefix only. The demo's tokens
 /// die with it, but it shows the habit.
-fn masked(secret: Option<&Secret>) -> String {
+fn masked(secret: Option<&Secret>, shown_at: &str) -> String {
     secret
         .map(|s| {
             format!(
-                "{}… (shown once at creation; masked here)",
+                "{}… (shown once at {shown_at}; masked here)",
                 s.expose().get(..4).unwrap_or("")
             )
         })
@@ -97,7 +99,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         .iter()
         .map(|t| {
             let mut row = t.record().row();
-            row.push(masked(t.token.as_ref()));
+            row.push(masked(t.token.as_ref(), "creation"));
             row
         })
         .collect();
@@ -157,7 +159,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         .await
         .map_err(failed)?;
     let mut fields = key.record().fields();
-    fields.push(("secret", masked(key.token())));
+    fields.push(("secret", masked(key.token(), "creation")));
     out.step(
         "the admin creates an API key for a worker",
         output::fields(&fields),
@@ -174,6 +176,79 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
             left.len()
         ),
         json!({ "revoked": key.api_key_id, "api_keys_left": left.len() }),
+    )?;
+
+    // Protocol v2: the local cloud offers every feature.
+    let own = user.job_tokens().list().await.map_err(failed)?;
+    let rows: Vec<Vec<String>> = own.iter().map(|t| t.record().row()).collect();
+    out.step(
+        "the user lists their own job tokens (protocol v2: no admin needed)",
+        output::table(&LIST_HEADERS, &rows),
+        Value::Array(own.iter().map(|t| t.record().json(false)).collect()),
+    )?;
+
+    let old = second
+        .token
+        .clone()
+        .ok_or_else(|| CliError::api("the create response had no secret"))?;
+    let grace = Duration::from_secs(60);
+    let rotated = user
+        .job_tokens()
+        .rotate(second.token_id, Some(grace))
+        .await
+        .map_err(failed)?;
+    let mut fields = rotated.record().fields();
+    fields.push(("secret", masked(rotated.token.as_ref(), "rotation")));
+    let as_old = client.session_from_token(old.expose());
+    as_old.whoami().await.map_err(failed)?;
+    out.step(
+        "the user rotates job token \"train\" with a 60 s grace: same id and expiry, a new secret",
+        format!(
+            "{}\n  the old secret still works during the grace",
+            output::fields(&fields)
+        ),
+        json!({ "rotated": rotated.record().json(false), "old_secret_during_grace": "accepted" }),
+    )?;
+
+    emulator.advance_clock(grace + Duration::from_secs(1));
+    let refused = match as_old.whoami().await {
+        Err(e) if e.is_unauthorized() => e.to_string(),
+        Err(e) => return Err(failed(e)),
+        Ok(_) => {
+            return Err(CliError::api(
+                "a rotated-away secret was accepted after its grace",
+            ))
+        }
+    };
+    let as_new = client.session_from_token(
+        rotated
+            .token
+            .as_ref()
+            .ok_or_else(|| CliError::api("the rotate response had no secret"))?
+            .expose(),
+    );
+    as_new.whoami().await.map_err(failed)?;
+    out.step(
+        "61 s later (on the local cloud's clock) the old secret is refused; the new one works",
+        format!("  whoami with the old secret: {refused}\n  whoami with the new secret: accepted"),
+        json!({ "old_secret_after_grace": refused, "new_secret": "accepted" }),
+    )?;
+
+    let login_token = user.login_token().await;
+    let revoked = user.logout().await.map_err(failed)?;
+    let after = match client
+        .session_from_token(login_token.token.expose())
+        .whoami()
+        .await
+    {
+        Err(e) if e.is_unauthorized() => e.to_string(),
+        Err(e) => return Err(failed(e)),
+        Ok(_) => return Err(CliError::api("a logged-out login token was still accepted")),
+    };
+    out.step(
+        "the user logs out: the login token is revoked on the server, not only forgotten",
+        format!("  revoked on the server: {revoked}\n  whoami with the old login token: {after}"),
+        json!({ "revoked": revoked, "whoami_after_logout": after }),
     )?;
 
     emulator.shutdown().await;

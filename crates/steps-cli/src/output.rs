@@ -177,14 +177,19 @@ impl Record<'_> {
     }
 
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut fields = vec![
             ("id", self.id.to_string()),
             ("user", self.user_id.to_string()),
             ("label", label(self.label)),
             ("duration", format_duration(self.duration)),
             ("created", timestamp(self.created_at)),
             ("expires", timestamp(self.expires_at)),
-        ]
+        ];
+        // Protocol v2: only for a token rotated at least once.
+        if let Some(at) = self.rotated_at {
+            fields.push(("rotated", timestamp(at)));
+        }
+        fields
     }
 
     pub(crate) fn row(&self) -> Vec<String> {

@@ -194,8 +194,8 @@ fn two_profiles_keep_two_identities_for_one_api_url() {
     );
     let by_env = f.run_with_env("me", &["whoami", "--json"], "", &[("STEPS_PROFILE", "admin")]);
     assert_eq!(by_env.json()["is_admin"], true, "{}", by_env.stderr);
-    assert_eq!(f.run("me", &["job-token", "list"], "").code, 3);
-    f.ok("me", &["job-token", "list", "--profile", "admin"]);
+    assert_eq!(f.run("me", &["api-key", "list"], "").code, 3);
+    f.ok("me", &["api-key", "list", "--profile", "admin"]);
 
     // auth status lists both.
     let status = f

@@ -186,8 +186,20 @@ fn sigterm_reaches_the_command_and_the_token_is_deleted() {
 fn a_failed_delete_is_said_with_the_token_id() {
     let f = Fixture::new("exec-delete");
     f.login("user", USER);
+    // A refused delete alone is made up for: the token revokes itself
+    // (protocol v2, feature `self`).
     let rules = serde_json::from_str(
         r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}}]"#,
+    )
+    .unwrap();
+    f.emulator.set_faults(rules);
+    let run = f.run("user", &["exec", "--", "true"], "");
+    assert_eq!(run.code, 0, "the token revoked itself: {}", run.stderr);
+    assert_eq!(f.emulator.token_counts(), (0, 0), "no token outlived the command");
+    // Both refused: said, with the id.
+    let rules = serde_json::from_str(
+        r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}},
+            {"operation": "token.revoke_self", "fault": {"kind": "status", "status": 503}}]"#,
     )
     .unwrap();
     f.emulator.set_faults(rules);
@@ -198,8 +210,8 @@ fn a_failed_delete_is_said_with_the_token_id() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("could not delete job token 1")
-            && run.stderr.contains("steps job-token delete 1"),
+        run.stderr.contains("could not delete job token 2")
+            && run.stderr.contains("steps job-token delete 2"),
         "{}",
         run.stderr
     );
@@ -207,7 +219,7 @@ fn a_failed_delete_is_said_with_the_token_id() {
     let run = f.run("user", &["exec", "--", "sh", "-c", "exit 5"], "");
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(
-        run.stderr.contains("could not delete job token 2"),
+        run.stderr.contains("could not delete job token 3"),
         "{}",
         run.stderr
     );

@@ -451,8 +451,7 @@ fn failures_have_their_exit_codes_and_one_clear_line() {
 
     f.login("user", USER);
     for args in [
-        &["job-token", "list"][..],
-        &["api-key", "create"],
+        &["api-key", "create"][..],
         &["api-key", "list"],
         &["api-key", "get", "1"],
     ] {
@@ -678,13 +677,21 @@ fn man_pages_are_written_for_every_command() {
 fn the_demo_walks_the_lifecycle() {
     let f = Fixture::new("demo");
     let run = f.ok("user", &["demo"]);
-    assert!(run.stdout.contains("demo: 8 steps passed"), "{}", run.stdout);
+    assert!(run.stdout.contains("demo: 12 steps passed"), "{}", run.stdout);
+    for shown in [
+        "rotates job token",
+        "the old secret is refused",
+        "revoked on the server: true",
+    ] {
+        assert!(run.stdout.contains(shown), "{shown}: {}", run.stdout);
+    }
     assert!(
         !run.stdout.contains("stj_") || run.stdout.contains("stj_…"),
         "secrets are masked in the demo"
     );
     let json = f.ok("user", &["demo", "--json"]).json();
-    assert_eq!(json["steps"].as_array().map(Vec::len), Some(8));
+    assert_eq!(json["steps"].as_array().map(Vec::len), Some(12));
+    assert_eq!(json["steps"][11]["result"]["revoked"], true, "{json}");
 }
 
 fn write_private(path: &Path, text: &str) {
