@@ -43,8 +43,9 @@ pub struct EmulatorArgs {
     /// harnesses whose pace must not matter).
     #[arg(long)]
     pub frozen_clock: bool,
-    /// The protocol version to serve: 2 (`GET /api/meta`, idempotent
-    /// creates) or 1 (neither, as a server that never heard of v2).
+    /// The protocol version to serve: 2 (`GET /api/meta` and the v2
+    /// features: idempotency, self, own_tokens, rotation) or 1 (none of
+    /// them, as a server that never heard of v2).
     #[arg(long, value_name = "1|2", default_value_t = ProtocolVersion::V2)]
     pub protocol: ProtocolVersion,
     /// Seconds a connection may take over its TLS handshake or a request's

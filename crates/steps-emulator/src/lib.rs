@@ -17,9 +17,15 @@
 //! ```
 //!
 //! It serves protocol v2 unless told otherwise ([`Config::protocol`]):
-//! `GET /api/meta`, and creates that accept an `Idempotency-Key` and replay
-//! their answer to a re-send. In v1 mode `/api/meta` is 404 and the header
-//! is ignored, as on a server that has never heard of v2.
+//! `GET /api/meta` and every v2 feature: `idempotency` (creates and
+//! rotations accept an `Idempotency-Key` and replay their answer to a
+//! re-send), `self` (`DELETE /api/token/self`, `POST
+//! /api/token/self/rotate`, whoami naming the job token or API key),
+//! `own_tokens` (users list their own job tokens; `user_id` and `label`
+//! filters) and `rotation` (new secrets with a grace period, on the
+//! emulator's clock). In v1 mode every v2 path is 404, the header and the
+//! filters are ignored, and a user's list is 403, as on a server that has
+//! never heard of v2.
 //!
 //! For tests: [`Emulator::advance_clock`] moves time forward so tokens
 //! (and remembered idempotency keys) expire without sleeping, [`Config::frozen_clock`] stops time so that
