@@ -5,7 +5,13 @@
 //! where the route takes one and the protocol offers it (400, 409, 422, or
 //! a replay), then the route's handler, which validates (400) and looks up
 //! (404).
+//!
+//! Before all of it, a request under `/_steps/` goes to the control plane
+//! when it is on and the peer is on loopback (see [`crate::control`]);
+//! otherwise it is a path like any other (404).
 
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,6 +34,50 @@ use crate::store::Identity;
 /// The largest request body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// One request's context: who sent it, and what the pipeline learned of
+/// it on the way, for the journal. Shared with the task that handles it,
+/// so that what was learned survives a handler's panic.
+pub(crate) struct Exchange {
+    /// The peer's address; `None` where there is no socket (tests, fuzzing).
+    peer: Option<IpAddr>,
+    trace: Mutex<Trace>,
+}
+
+/// What the pipeline learned of a request.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Trace {
+    pub(crate) request_id: String,
+    /// The operation routed to.
+    pub(crate) operation: Option<&'static str>,
+    /// The caller's user id and token type, once authenticated.
+    pub(crate) caller: Option<(i64, u8)>,
+    /// Whether a fault rule hit it.
+    pub(crate) fault: bool,
+    /// Whether the control plane answered it (it is not journaled).
+    pub(crate) control: bool,
+    /// The emulator's time when it arrived.
+    pub(crate) time: u64,
+}
+
+impl Exchange {
+    /// A request from `peer`.
+    pub(crate) fn from_peer(peer: Option<IpAddr>) -> Exchange {
+        Exchange {
+            peer,
+            trace: Mutex::new(Trace::default()),
+        }
+    }
+
+    /// What was learned of it.
+    pub(crate) fn trace(&self) -> Trace {
+        self.trace.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn note(&self, learn: impl FnOnce(&mut Trace)) {
+        learn(&mut self.trace.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
 /// The request is answered by closing the connection (see
 /// [`Outcome::Close`]); hyper closes it when the service fails.
 #[derive(Debug)]
@@ -48,13 +98,33 @@ impl std::error::Error for CloseConnection {}
 pub(crate) async fn handle<B>(
     state: &State,
     request: Request<B>,
+    exchange: &Exchange,
 ) -> Result<Response<ResponseBody>, CloseConnection>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let request_id = state.next_request_id();
-    let mut response = match answer(state, request).await {
+    exchange.note(|trace| {
+        trace.request_id = request_id.clone();
+        trace.time = state.now();
+    });
+    let path = request.uri().path();
+    let control_path = path == "/_steps" || path.starts_with("/_steps/");
+    let outcome = if control_path && state.control() && exchange.peer.is_none_or(|ip| ip.is_loopback()) {
+        exchange.note(|trace| trace.control = true);
+        let (parts, body) = request.into_parts();
+        match read_body(&parts.headers, body, state.body_read_timeout(), crate::control::MAX_BODY_BYTES).await {
+            Ok(body) => match crate::control::answer(state, &parts, &body) {
+                Ok(response) => Outcome::Respond(response),
+                Err(failure) => failure.into(),
+            },
+            Err(ended) => ended,
+        }
+    } else {
+        answer(state, request, exchange).await
+    };
+    let mut response = match outcome {
         Outcome::Respond(response) => response,
         Outcome::Close => return Err(CloseConnection),
     };
@@ -65,7 +135,7 @@ where
 }
 
 /// The checks, in the spec's order.
-async fn answer<B>(state: &State, request: Request<B>) -> Outcome
+async fn answer<B>(state: &State, request: Request<B>, exchange: &Exchange) -> Outcome
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -81,16 +151,21 @@ where
     // Faults: delays now; an answer that replaces the handler's once the
     // body is read, so that the client has finished sending; delays and
     // panics inside the handler once the checks have passed.
-    let struck = faults::strike(&state.fault_hits(operation)).await;
+    let hits = state.fault_hits(operation);
+    exchange.note(|trace| {
+        trace.operation = Some(operation);
+        trace.fault = !hits.is_empty();
+    });
+    let struck = faults::strike(&hits).await;
     // 413, and the body-read deadline.
-    let body = match read_body(&parts.headers, body, state.body_read_timeout()).await {
+    let body = match read_body(&parts.headers, body, state.body_read_timeout(), MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(ended) => return ended,
     };
     if let Some(outcome) = struck.replacement {
         return outcome;
     }
-    let outcome = match checked(state, &found, &parts, &body, &struck).await {
+    let outcome = match checked(state, &found, &parts, &body, &struck, exchange).await {
         Ok(response) => Outcome::Respond(response),
         Err(failure) => failure.into(),
     };
@@ -101,12 +176,12 @@ where
     outcome
 }
 
-/// The body, at most [`MAX_BODY_BYTES`]: 413 over it, before it is read
-/// in full when its length is declared. A body that has not arrived in
-/// full within `deadline` (a client that declares a length and sends
-/// nothing) ends the request by closing the connection, so that it cannot
-/// hold the connection for ever.
-async fn read_body<B>(headers: &HeaderMap, body: B, deadline: Duration) -> Result<Bytes, Outcome>
+/// The body, at most `max` bytes: 413 over it, before it is read in full
+/// when its length is declared. A body that has not arrived in full within
+/// `deadline` (a client that declares a length and sends nothing) ends the
+/// request by closing the connection, so that it cannot hold the
+/// connection for ever.
+async fn read_body<B>(headers: &HeaderMap, body: B, deadline: Duration, max: usize) -> Result<Bytes, Outcome>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -114,16 +189,16 @@ where
     let too_large = || {
         Outcome::from(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is larger than 64 KiB",
+            format!("the request body is larger than {} KiB", max / 1024),
         ))
     };
     if let Some(length) = headers.get(header::CONTENT_LENGTH) {
         let length = length.to_str().ok().and_then(|l| l.parse::<u64>().ok());
-        if length.is_none_or(|l| l > MAX_BODY_BYTES as u64) {
+        if length.is_none_or(|l| l > max as u64) {
             return Err(too_large());
         }
     }
-    match tokio::time::timeout(deadline, Limited::new(body, MAX_BODY_BYTES).collect()).await {
+    match tokio::time::timeout(deadline, Limited::new(body, max).collect()).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Ok(Err(_)) => Err(Outcome::Close),
@@ -136,7 +211,14 @@ where
 
 /// 415, 401, 403, the idempotency key (400, 409, 422, or a replay), then
 /// the faults that act inside the handler, then the handler (400, 404).
-async fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8], struck: &Struck) -> Handled {
+async fn checked(
+    state: &State,
+    found: &Found<'_>,
+    parts: &Parts,
+    body: &[u8],
+    struck: &Struck,
+    exchange: &Exchange,
+) -> Handled {
     let route = found.route;
     if route.takes_body() && !is_json(&parts.headers) {
         return Err(Failure::new(
@@ -146,6 +228,9 @@ async fn checked(state: &State, found: &Found<'_>, parts: &Parts, body: &[u8], s
     }
     let now = state.now();
     let identity = authenticate(state, route.caller, &parts.headers, now)?;
+    if let Some(who) = &identity {
+        exchange.note(|trace| trace.caller = Some((who.user_id, who.kind as u8)));
+    }
     authorise(route.caller, identity.as_ref(), state.protocol())?;
     // Held until the handler has answered; dropped early (a panic), it
     // frees the key.
@@ -265,7 +350,7 @@ mod tests {
             request = request.header("idempotency-key", key);
         }
         let request = request.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
-        let response = handle(state, request).await.expect("an answer");
+        let response = handle(state, request, &Exchange::from_peer(None)).await.expect("an answer");
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         if bytes.is_empty() {
             Value::Null
@@ -414,7 +499,7 @@ mod tests {
             .header("authorization", format!("Bearer {token}"))
             .body(Full::new(Bytes::from(body.to_owned())))
             .unwrap();
-        let response = handle(state, request).await.expect("an answer");
+        let response = handle(state, request, &Exchange::from_peer(None)).await.expect("an answer");
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

@@ -67,6 +67,18 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = at_least_one)]
     pub max_connections: usize,
+    /// Serve the control plane under /_steps/ (reset, clock, faults,
+    /// request journal, state, accounts), to loopback peers only.
+    #[arg(long)]
+    pub control: bool,
+    /// Keep the store in FILE: loaded at start if it exists, saved
+    /// (mode 0600; it holds every secret) on Ctrl-C or SIGTERM.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// With --state, also save every N seconds.
+    #[arg(long, value_name = "SECONDS", requires = "state",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub save_every: Option<u64>,
 }
 
 fn at_least_one(value: &str) -> Result<usize, String> {
@@ -103,7 +115,14 @@ impl EmulatorArgs {
             .header_read_timeout(Duration::from_secs(self.header_read_timeout))
             .body_read_timeout(Duration::from_secs(self.body_read_timeout))
             .http2_keep_alive(Duration::from_secs(self.http2_keep_alive))
-            .max_connections(self.max_connections);
+            .max_connections(self.max_connections)
+            .control(self.control);
+        if let Some(path) = &self.state {
+            config = config.state_file(path);
+        }
+        if let Some(every) = self.save_every {
+            config = config.save_every(Duration::from_secs(every));
+        }
         if self.frozen_clock {
             config = config.frozen_clock();
         }
@@ -144,11 +163,15 @@ impl EmulatorArgs {
     /// standard output cannot be written (but for a closed pipe).
     pub async fn run(&self) -> Result<(), String> {
         let config = self.to_config()?;
-        let seeded = config.accounts.is_empty();
+        let listing = match &config.state_file {
+            Some(path) if path.exists() => Some("accounts (from the state file):"),
+            _ if config.accounts.is_empty() => Some("seeded accounts (passwords are new each start):"),
+            _ => None,
+        };
         let emulator = Emulator::start(config)
             .await
             .map_err(|e| format!("cannot start the emulator on {}: {e}", self.listen))?;
-        match print_banner(&emulator, seeded) {
+        match print_banner(&emulator, listing) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
                 emulator.shutdown().await;
@@ -165,14 +188,16 @@ impl EmulatorArgs {
             std::io::stderr().lock(),
             "stopping: waiting for in-flight requests"
         );
+        let saved = emulator.save_state();
         emulator.shutdown().await;
-        Ok(())
+        saved.map_err(|e| e.to_string())
     }
 }
 
-/// Prints the base URL (and the seeded accounts) in one write to a locked
-/// stdout, flushed, so that a reader sees it at once.
-fn print_banner(emulator: &Emulator, seeded: bool) -> std::io::Result<()> {
+/// Prints the base URL, the control plane's, and the accounts under the
+/// heading `listing` (seeded ones, or a state file's), in one write to a
+/// locked stdout, flushed, so that a reader sees it at once.
+fn print_banner(emulator: &Emulator, listing: Option<&str>) -> std::io::Result<()> {
     let protocol = emulator.protocol();
     let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
     let mut text = format!(
@@ -184,8 +209,12 @@ fn print_banner(emulator: &Emulator, seeded: bool) -> std::io::Result<()> {
             format!(", features: {}", features.join(", "))
         }
     );
-    if seeded {
-        text.push_str("seeded accounts (passwords are new each start):\n");
+    if let Some(control) = emulator.control_url() {
+        let _ = writeln!(text, "control plane at {control}/ (loopback only)");
+    }
+    if let Some(heading) = listing {
+        text.push_str(heading);
+        text.push('\n');
         for account in emulator.accounts() {
             let role = if account.is_admin { "admin" } else { "user" };
             let _ = writeln!(text, "  {role:<5}  {}  {}", account.email, account.password);
@@ -258,6 +287,11 @@ mod tests {
         assert_eq!(set.body_read_timeout, Duration::from_secs(6));
         assert_eq!(set.http2_keep_alive, Duration::from_secs(7));
         assert_eq!(set.max_connections, 8);
+        assert!(!defaults.control && defaults.state_file.is_none() && defaults.save_every.is_none());
+        let kept = config(&["--control", "--state", "s.json", "--save-every", "9"]).expect("valid flags");
+        assert!(kept.control);
+        assert_eq!(kept.state_file, Some(PathBuf::from("s.json")));
+        assert_eq!(kept.save_every, Some(Duration::from_secs(9)));
         assert_eq!(
             config(&["--protocol", "2"]).map(|c| c.protocol),
             Ok(ProtocolVersion::V2)
@@ -271,6 +305,7 @@ mod tests {
             ["--body-read-timeout", "0"],
             ["--http2-keep-alive", "-1"],
             ["--header-read-timeout", "1.5"],
+            ["--save-every", "10"],
         ] {
             assert!(config(&bad).is_err(), "{bad:?} was accepted");
         }

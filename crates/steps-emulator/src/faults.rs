@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::body::ResponseBody;
 use crate::render::{self, Failure, Outcome};
@@ -28,7 +28,7 @@ use crate::render::{self, Failure, Outcome};
 /// ]"#).unwrap();
 /// assert_eq!(rules.len(), 5);
 /// ```
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FaultRule {
@@ -56,7 +56,7 @@ impl FaultRule {
 }
 
 /// Which of the requests matching a rule it hits, counted from 1.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum When {
@@ -70,7 +70,7 @@ pub enum When {
 }
 
 /// What a fault does to a request.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
@@ -281,6 +281,11 @@ impl FaultSet {
         FaultSet {
             rules: rules.into_iter().map(|r| (r, Arc::default())).collect(),
         }
+    }
+
+    /// The rules, as they were given.
+    pub(crate) fn rules(&self) -> Vec<FaultRule> {
+        self.rules.iter().map(|(rule, _)| rule.clone()).collect()
     }
 
     /// The faults that hit this request to `operation`, counting it against

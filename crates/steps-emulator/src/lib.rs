@@ -57,11 +57,14 @@ mod api;
 mod args;
 mod body;
 mod clock;
+mod control;
 mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod handlers;
 mod idempotency;
+mod journal;
+mod persist;
 mod protocol;
 mod render;
 mod routes;
@@ -72,6 +75,7 @@ mod store;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -189,6 +193,17 @@ pub struct Config {
     pub frozen_clock: bool,
     /// The protocol version served. Default [`ProtocolVersion::V2`].
     pub protocol: ProtocolVersion,
+    /// Whether the control plane (`/_steps/`: reset, clock, faults,
+    /// journal, state, accounts) is served, to loopback peers only.
+    /// Default false.
+    pub control: bool,
+    /// A saved state: loaded at start if the file exists, saved on
+    /// [`Emulator::shutdown`] (and every [`Config::save_every`]). Default
+    /// none: the store dies with the emulator.
+    pub state_file: Option<PathBuf>,
+    /// How often the state is also saved while running, with a
+    /// [`Config::state_file`]. Default none: only on shutdown.
+    pub save_every: Option<Duration>,
 }
 
 /// A PEM certificate chain and private key.
@@ -220,6 +235,9 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             frozen_clock: false,
             protocol: ProtocolVersion::default(),
+            control: false,
+            state_file: None,
+            save_every: None,
         }
     }
 }
@@ -308,6 +326,24 @@ impl Config {
         self.protocol = version;
         self
     }
+
+    /// Serves the control plane (see [`Config::control`]).
+    pub fn control(mut self, on: bool) -> Self {
+        self.control = on;
+        self
+    }
+
+    /// Keeps the store in `path` (see [`Config::state_file`]).
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Saves the state this often too (see [`Config::save_every`]).
+    pub fn save_every(mut self, every: Duration) -> Self {
+        self.save_every = Some(every);
+        self
+    }
 }
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -319,6 +355,8 @@ pub struct Emulator {
     state: Arc<state::State>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    state_file: Option<PathBuf>,
+    saver: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for Emulator {
@@ -334,32 +372,78 @@ impl Emulator {
     ///
     /// # Errors
     ///
-    /// The address cannot be bound, the TLS files are invalid, or the OS's
-    /// random source fails.
+    /// The address cannot be bound, the TLS files are invalid, the state
+    /// file cannot be loaded (a corrupt file, or one of a newer version:
+    /// it is left as it was), or the OS's random source fails.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
-        let accounts = if config.accounts.is_empty() {
-            seeded_accounts()?
-        } else {
-            config.accounts
+        let loaded = match &config.state_file {
+            Some(path) => persist::load(path)?,
+            None => None,
         };
+        let (store, clock) = match &loaded {
+            Some(doc) => {
+                let mut store = store::Store::import(doc).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("the state file cannot be loaded ({e}); it was left as it is"),
+                    )
+                })?;
+                // The lifetime given now applies to new logins.
+                store.set_login_ttl(config.login_ttl.as_secs());
+                // Accounts given now join those saved, under new ids.
+                for account in &config.accounts {
+                    store.add_account(&account.email, &account.password, account.is_admin);
+                }
+                if store.account_docs().is_empty() {
+                    for account in seeded_accounts()? {
+                        store.add_account(&account.email, &account.password, account.is_admin);
+                    }
+                }
+                (store, clock::Clock::at(doc.reading()))
+            }
+            None => {
+                let accounts = if config.accounts.is_empty() {
+                    seeded_accounts()?
+                } else {
+                    config.accounts.clone()
+                };
+                (
+                    store::Store::new(&accounts, config.login_ttl.as_secs()),
+                    clock::start(config.frozen_clock),
+                )
+            }
+        };
+        let accounts: Vec<Account> = store
+            .account_docs()
+            .into_iter()
+            .map(|a| Account {
+                email: a.email,
+                password: a.password,
+                is_admin: a.is_admin,
+            })
+            .collect();
         let tls = match &config.tls {
             Some(files) => Some(server::tls_acceptor(&files.cert_pem, &files.key_pem)?),
             None => None,
         };
         let listener = TcpListener::bind(config.listen).await?;
         let local_addr = listener.local_addr()?;
-        let store = store::Store::new(&accounts, config.login_ttl.as_secs());
-        let state = Arc::new(state::State::new(
-            store,
-            if config.frozen_clock {
-                clock::Clock::frozen()
-            } else {
-                clock::Clock::default()
-            },
-            faults::FaultSet::new(config.faults),
-            config.body_read_timeout,
-            config.protocol,
-        ));
+        let state = Arc::new(
+            state::State::new(
+                store,
+                clock,
+                faults::FaultSet::new(config.faults),
+                config.body_read_timeout,
+                config.protocol,
+            )
+            .with_control(config.control),
+        );
+        let saver = match (&config.state_file, config.save_every) {
+            (Some(path), Some(every)) if !every.is_zero() => {
+                Some(tokio::spawn(save_periodically(state.clone(), path.clone(), every)))
+            }
+            _ => None,
+        };
         let (stop, stopped) = watch::channel(false);
         let limits = server::Limits {
             header_read_timeout: config.header_read_timeout,
@@ -380,7 +464,29 @@ impl Emulator {
             state,
             stop,
             task: Some(task),
+            state_file: config.state_file,
+            saver,
         })
+    }
+
+    /// The control plane's base URL (`{base_url}/_steps`), when it is
+    /// served.
+    pub fn control_url(&self) -> Option<String> {
+        self.state
+            .control()
+            .then(|| format!("{}/_steps", self.base_url))
+    }
+
+    /// Saves the state to [`Config::state_file`] now, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written (the old one is then unchanged).
+    pub fn save_state(&self) -> std::io::Result<()> {
+        match &self.state_file {
+            Some(path) => persist::save(path, &self.state.export()),
+            None => Ok(()),
+        }
     }
 
     /// The base URL clients use, such as `http://127.0.0.1:40123`.
@@ -426,12 +532,20 @@ impl Emulator {
         self.state.token_counts()
     }
 
-    /// Stops accepting connections and waits for in-flight requests to
-    /// finish (up to 10 s).
+    /// Stops accepting connections, waits for in-flight requests to
+    /// finish (up to 10 s), then saves the state to
+    /// [`Config::state_file`], if there is one (a failure is logged; call
+    /// [`Emulator::save_state`] first to handle it).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Err(error) = self.save_state() {
+            tracing::error!(%error, "the state was not saved");
         }
     }
 }
@@ -439,6 +553,27 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+    }
+}
+
+/// Saves the state every `every`, until aborted.
+async fn save_periodically(state: Arc<state::State>, path: PathBuf, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let doc = state.export();
+        let path = path.clone();
+        let saved = tokio::task::spawn_blocking(move || persist::save(&path, &doc)).await;
+        match saved {
+            Ok(Ok(())) => tracing::debug!("state saved"),
+            Ok(Err(error)) => tracing::error!(%error, "the state was not saved"),
+            Err(_) => tracing::error!("the state was not saved: the saving task failed"),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! shutting down gracefully.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,6 +27,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::api;
 use crate::body::ResponseBody;
+use crate::journal;
 use crate::render;
 use crate::state::State;
 
@@ -118,7 +119,8 @@ pub(crate) async fn serve(
         let activity = Arc::new(Activity::default());
         let service = {
             let activity = activity.clone();
-            service_fn(move |request| respond(state.clone(), Activity::begin(&activity), request))
+            let peer = peer.ip();
+            service_fn(move |request| respond(state.clone(), Activity::begin(&activity), peer, request))
         };
         let builder = builder.clone();
         let watcher = graceful.watcher();
@@ -366,25 +368,46 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for IdleDeadline<I> {
 async fn respond(
     state: Arc<State>,
     busy: Busy,
+    peer: IpAddr,
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Tracked>, api::CloseConnection> {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Token-shaped text a client put in the path is never logged or kept.
+    let path = journal::redacted_path(request.uri().path());
     let started = std::time::Instant::now();
-    let outcome = tokio::spawn(async move { api::handle(&state, request).await }).await;
-    let response = match outcome {
+    let exchange = Arc::new(api::Exchange::from_peer(Some(peer)));
+    let handling = {
+        let (state, exchange) = (state.clone(), exchange.clone());
+        tokio::spawn(async move { api::handle(&state, request, &exchange).await })
+    };
+    let response = match handling.await {
         Ok(result) => result,
         Err(_) => {
             tracing::error!(%method, %path, "handler panicked; answered 500");
             Ok(render::panic_response())
         }
     };
-    match &response {
-        // Paths carry only ids, never secrets; headers and bodies are never logged.
-        Ok(r) => {
-            tracing::info!(%method, %path, status = r.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request")
+    let status = response.as_ref().ok().map(|r| r.status().as_u16());
+    match status {
+        // Headers and bodies are never logged.
+        Some(status) => {
+            tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request")
         }
-        Err(_) => tracing::info!(%method, %path, "request answered by closing the connection"),
+        None => tracing::info!(%method, %path, "request answered by closing the connection"),
+    }
+    let trace = exchange.trace();
+    if !trace.control {
+        state.record(journal::Entry {
+            request_id: trace.request_id,
+            method: method.to_string(),
+            path,
+            status,
+            operation: trace.operation,
+            user_id: trace.caller.map(|(user_id, _)| user_id),
+            token_type: trace.caller.map(|(_, token_type)| token_type),
+            time: trace.time,
+            fault: trace.fault,
+        });
     }
     response.map(|response| response.map(|body| Tracked { body, _busy: busy }))
 }

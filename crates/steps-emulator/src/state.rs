@@ -1,5 +1,6 @@
 //! What every request shares: the store, the clock, the fault rules, the
-//! counters, the body-read deadline and the protocol version. Each lock is reached through one
+//! counters and journal, the body-read deadline, the protocol version, and
+//! what the control plane resets to. Each lock is reached through one
 //! accessor, which is where poisoning is handled.
 
 use std::collections::HashMap;
@@ -7,9 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Reading};
 use crate::faults::{Fault, FaultRule, FaultSet};
+use crate::journal::{Entry, Journal};
 use crate::protocol::ProtocolVersion;
+use crate::store::saved::{AccountDoc, Document};
 use crate::store::Store;
 
 /// The state of one emulator, shared by its requests.
@@ -19,16 +22,21 @@ pub(crate) struct State {
     faults: RwLock<FaultSet>,
     /// Requests per operation name, faulted ones included.
     seen: Mutex<HashMap<&'static str, u64>>,
+    journal: Mutex<Journal>,
     request_ids: AtomicU64,
     body_read_timeout: Duration,
     protocol: ProtocolVersion,
+    /// Whether the control plane (`/_steps/`) is served.
+    control: bool,
+    /// The accounts it started with, which a reset goes back to.
+    initial_accounts: Vec<AccountDoc>,
 }
 
 /// Takes a lock whatever a panicking holder left behind. A handler that
 /// panics (a `panic` fault, or a bug) is isolated in its own task; what it
 /// held is still consistent: every store method changes the store only
-/// after its last fallible step, and the fault rules and counters are
-/// changed by single assignments.
+/// after its last fallible step, and the fault rules, counters and journal
+/// are changed by single assignments.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -42,19 +50,33 @@ impl State {
         protocol: ProtocolVersion,
     ) -> State {
         State {
+            initial_accounts: store.account_docs(),
             store: Mutex::new(store),
             clock,
             faults: RwLock::new(faults),
             seen: Mutex::new(HashMap::new()),
+            journal: Mutex::new(Journal::default()),
             request_ids: AtomicU64::new(0),
             body_read_timeout,
             protocol,
+            control: false,
         }
+    }
+
+    /// Serves the control plane too.
+    pub(crate) fn with_control(mut self, control: bool) -> State {
+        self.control = control;
+        self
     }
 
     /// The protocol version served.
     pub(crate) fn protocol(&self) -> ProtocolVersion {
         self.protocol
+    }
+
+    /// Whether the control plane is served.
+    pub(crate) fn control(&self) -> bool {
+        self.control
     }
 
     /// The store, locked, with what has expired by now purged: every
@@ -81,9 +103,19 @@ impl State {
         self.clock.now()
     }
 
+    /// The clock's reading.
+    pub(crate) fn clock(&self) -> Reading {
+        self.clock.reading()
+    }
+
     /// Moves the clock forward.
     pub(crate) fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);
+    }
+
+    /// Sets the clock.
+    pub(crate) fn set_clock(&self, reading: Reading) {
+        self.clock.set(reading);
     }
 
     /// The faults that hit this request to `operation` (which counts it
@@ -93,6 +125,11 @@ impl State {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .hits(operation)
+    }
+
+    /// The fault rules in force.
+    pub(crate) fn fault_rules(&self) -> Vec<FaultRule> {
+        self.faults.read().unwrap_or_else(PoisonError::into_inner).rules()
     }
 
     /// Replaces the fault rules; their counts start again.
@@ -113,5 +150,49 @@ impl State {
     /// A new `x-request-id`, in arrival order: `req-00000001`, ...
     pub(crate) fn next_request_id(&self) -> String {
         format!("req-{:08x}", self.request_ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Adds a protocol request to the journal.
+    pub(crate) fn record(&self, entry: Entry) {
+        lock(&self.journal).record(entry);
+    }
+
+    /// The journal's last `limit` entries, oldest first.
+    pub(crate) fn journal(&self, limit: usize) -> Vec<Entry> {
+        lock(&self.journal).last(limit)
+    }
+
+    /// Empties the journal.
+    pub(crate) fn clear_journal(&self) {
+        lock(&self.journal).clear();
+    }
+
+    /// The whole store and the clock, as a saved state.
+    pub(crate) fn export(&self) -> Document {
+        let store = self.store();
+        store.export(self.clock.reading())
+    }
+
+    /// Replaces the store and the clock with a saved state's, or changes
+    /// nothing and says what is wrong with it.
+    pub(crate) fn import(&self, doc: &Document) -> Result<(), String> {
+        let imported = Store::import(doc)?;
+        let mut store = lock(&self.store);
+        *store = imported;
+        self.clock.set(doc.reading());
+        Ok(())
+    }
+
+    /// Back to the accounts it started with, no tokens, the clock where it
+    /// started, no faults, an empty journal.
+    pub(crate) fn reset(&self) {
+        let login_ttl = lock(&self.store).login_ttl();
+        // The initial accounts were a valid store's.
+        if let Ok(fresh) = Store::from_accounts(&self.initial_accounts, login_ttl) {
+            *lock(&self.store) = fresh;
+        }
+        self.clock.reset();
+        self.set_faults(Vec::new());
+        self.clear_journal();
     }
 }

@@ -23,6 +23,8 @@ use bytes::Bytes;
 use crate::secret::{self, TokenKind};
 use crate::Account;
 
+pub(crate) mod saved;
+
 /// An account as the store keeps it.
 struct AccountRecord {
     user_id: i64,
@@ -78,6 +80,14 @@ pub(crate) enum Collection {
 }
 
 impl Collection {
+    /// Its name in paths and operation names.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Collection::JobTokens => "job_token",
+            Collection::ApiKeys => "api_key",
+        }
+    }
+
     /// The kind of token the collection's secrets are.
     pub(crate) fn token_kind(self) -> TokenKind {
         match self {
@@ -294,6 +304,31 @@ impl Store {
             Collection::JobTokens => &mut self.job_tokens,
             Collection::ApiKeys => &mut self.api_keys,
         }
+    }
+
+    /// Login token lifetime, in seconds.
+    pub(crate) fn login_ttl(&self) -> u64 {
+        self.login_ttl
+    }
+
+    /// Sets the lifetime of login tokens minted from now on.
+    pub(crate) fn set_login_ttl(&mut self, seconds: u64) {
+        self.login_ttl = seconds;
+    }
+
+    /// Adds an account with the next user id, unless its email is taken.
+    pub(crate) fn add_account(&mut self, email: &str, password: &str, is_admin: bool) -> Option<i64> {
+        if self.accounts.iter().any(|a| a.email == email) {
+            return None;
+        }
+        let user_id = self.accounts.last().map_or(1, |a| a.user_id + 1);
+        self.accounts.push(AccountRecord {
+            user_id,
+            email: email.to_owned(),
+            password: password.to_owned(),
+            is_admin,
+        });
+        Some(user_id)
     }
 
     /// Checks email and password; every account's password is compared, so
