@@ -111,10 +111,19 @@ where
     });
     let path = request.uri().path();
     let control_path = path == "/_steps" || path.starts_with("/_steps/");
-    let outcome = if control_path && state.control() && exchange.peer.is_none_or(|ip| ip.is_loopback()) {
+    // An IPv4 peer of a dual-stack listener shows as `::ffff:a.b.c.d`.
+    let loopback = exchange.peer.is_none_or(|ip| ip.to_canonical().is_loopback());
+    let outcome = if control_path && state.control() && loopback {
         exchange.note(|trace| trace.control = true);
         let (parts, body) = request.into_parts();
-        match read_body(&parts.headers, body, state.body_read_timeout(), crate::control::MAX_BODY_BYTES).await {
+        match read_body(
+            &parts.headers,
+            body,
+            state.body_read_timeout(),
+            crate::control::MAX_BODY_BYTES,
+        )
+        .await
+        {
             Ok(body) => match crate::control::answer(state, &parts, &body) {
                 Ok(response) => Outcome::Respond(response),
                 Err(failure) => failure.into(),
@@ -350,7 +359,9 @@ mod tests {
             request = request.header("idempotency-key", key);
         }
         let request = request.body(Full::new(Bytes::from(body.to_owned()))).unwrap();
-        let response = handle(state, request, &Exchange::from_peer(None)).await.expect("an answer");
+        let response = handle(state, request, &Exchange::from_peer(None))
+            .await
+            .expect("an answer");
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         if bytes.is_empty() {
             Value::Null
@@ -499,7 +510,9 @@ mod tests {
             .header("authorization", format!("Bearer {token}"))
             .body(Full::new(Bytes::from(body.to_owned())))
             .unwrap();
-        let response = handle(state, request, &Exchange::from_peer(None)).await.expect("an answer");
+        let response = handle(state, request, &Exchange::from_peer(None))
+            .await
+            .expect("an answer");
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -682,6 +695,36 @@ mod tests {
             status_of(&state, Method::GET, "/api/whoami", current, "").await.0,
             200
         );
+    }
+
+    /// The control plane answers loopback peers only: to anyone else its
+    /// paths are unknown (404), as they are with the control plane off.
+    #[tokio::test]
+    async fn the_control_plane_answers_loopback_peers_only() {
+        let on = frozen_v2(&[Account::admin("admin@x", "pw")]).with_control(true);
+        let off = frozen_v2(&[Account::admin("admin@x", "pw")]);
+        async fn status(state: &State, peer: &str) -> (u16, bool) {
+            let peer: IpAddr = peer.parse().unwrap();
+            let request = Request::get("/_steps/clock")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
+            let exchange = Exchange::from_peer(Some(peer));
+            let response = handle(state, request, &exchange).await.expect("an answer");
+            (response.status().as_u16(), exchange.trace().control)
+        }
+        for peer in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+            assert_eq!(status(&on, peer).await, (200, true), "{peer}");
+            assert_eq!(status(&off, peer).await, (404, false), "{peer}");
+        }
+        for peer in [
+            "10.0.0.7",
+            "192.168.1.2",
+            "::ffff:10.0.0.7",
+            "2001:db8::1",
+            "0.0.0.0",
+        ] {
+            assert_eq!(status(&on, peer).await, (404, false), "{peer}");
+        }
     }
 
     /// Revoke-self of each type of token, and what each leaves working.

@@ -126,7 +126,13 @@ mod tests {
             frozen: true,
         });
         clock.advance(Duration::from_secs(5));
-        assert_eq!(clock.reading(), Reading { now: 1_005, frozen: true });
+        assert_eq!(
+            clock.reading(),
+            Reading {
+                now: 1_005,
+                frozen: true
+            }
+        );
         clock.set(Reading {
             now: 500,
             frozen: true,
@@ -138,9 +144,18 @@ mod tests {
             frozen: false,
         });
         let reading = clock.reading();
-        assert!(!reading.frozen && (500..=501).contains(&reading.now), "{reading:?}");
+        assert!(
+            !reading.frozen && (500..=501).contains(&reading.now),
+            "{reading:?}"
+        );
         clock.reset();
-        assert_eq!(clock.reading(), Reading { now: 1_000, frozen: true });
+        assert_eq!(
+            clock.reading(),
+            Reading {
+                now: 1_000,
+                frozen: true
+            }
+        );
         clock.advance(Duration::MAX);
         assert_eq!(clock.now(), u64::try_from(i64::MAX).unwrap() + 1_000);
     }

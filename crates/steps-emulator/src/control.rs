@@ -59,7 +59,11 @@ pub(crate) fn answer(state: &State, parts: &Parts, body: &[u8]) -> Handled {
     let path = parts.uri.path();
     let on_path: Vec<&(&str, Method, Endpoint)> = ENDPOINTS.iter().filter(|(p, _, _)| *p == path).collect();
     if let Some((_, _, endpoint)) = on_path.iter().find(|(_, method, _)| *method == parts.method) {
-        if parts.method != Method::GET && parts.method != Method::DELETE && !body.is_empty() && !is_json(parts) {
+        if parts.method != Method::GET
+            && parts.method != Method::DELETE
+            && !body.is_empty()
+            && !is_json(parts)
+        {
             return Err(Failure::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "the request body must be application/json",
@@ -123,8 +127,11 @@ fn clock(state: &State, _: &Parts, _: &[u8]) -> Handled {
 /// `POST /_steps/clock`: exactly one of `advance`, `set` and `frozen`.
 fn set_clock(state: &State, _: &Parts, body: &[u8]) -> Handled {
     let map = object(body)?;
-    let usage = || Failure::bad_request(r#"send one of {"advance": seconds}, {"set": unix seconds}, {"frozen": bool}"#);
-    let [(field, value)] = <[(&String, &Value); 1]>::try_from(map.iter().collect::<Vec<_>>()).map_err(|_| usage())?;
+    let usage = || {
+        Failure::bad_request(r#"send one of {"advance": seconds}, {"set": unix seconds}, {"frozen": bool}"#)
+    };
+    let [(field, value)] =
+        <[(&String, &Value); 1]>::try_from(map.iter().collect::<Vec<_>>()).map_err(|_| usage())?;
     let now = state.clock();
     match (field.as_str(), value) {
         ("advance", Value::Number(n)) => {
@@ -163,7 +170,13 @@ fn set_faults(state: &State, _: &Parts, body: &[u8]) -> Handled {
 /// `GET /_steps/requests?limit=N`.
 fn requests(state: &State, parts: &Parts, _: &[u8]) -> Handled {
     let mut limit = DEFAULT_JOURNAL_LIMIT;
-    for pair in parts.uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+    for pair in parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         if let Some(("limit", value)) = pair.split_once('=') {
             limit = value
                 .parse::<usize>()
@@ -190,7 +203,8 @@ fn export_state(state: &State, _: &Parts, _: &[u8]) -> Handled {
 
 /// `PUT /_steps/state`.
 fn import_state(state: &State, _: &Parts, body: &[u8]) -> Handled {
-    let doc = Document::parse(body).map_err(|e| Failure::bad_request(format!("the state was not imported: {e}")))?;
+    let doc = Document::parse(body)
+        .map_err(|e| Failure::bad_request(format!("the state was not imported: {e}")))?;
     state
         .import(&doc)
         .map_err(|e| Failure::bad_request(format!("the state was not imported: {e}")))?;
@@ -202,7 +216,9 @@ fn add_account(state: &State, _: &Parts, body: &[u8]) -> Handled {
     let map = object(body)?;
     let text = |field: &str| match map.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.as_str()),
-        _ => Err(Failure::bad_request(format!("field `{field}` must be a non-empty string"))),
+        _ => Err(Failure::bad_request(format!(
+            "field `{field}` must be a non-empty string"
+        ))),
     };
     let (email, password) = (text("email")?, text("password")?);
     let is_admin = match map.get("is_admin") {

@@ -45,7 +45,9 @@ pub async fn handle(method: &[u8], path: &str, headers: &[(Vec<u8>, Vec<u8>)], b
         );
     }
     let request = builder.body(Full::new(Bytes::from(body))).ok()?;
-    let response = api::handle(&state(), request, &api::Exchange::from_peer(None)).await.ok()?;
+    let response = api::handle(&state(), request, &api::Exchange::from_peer(None))
+        .await
+        .ok()?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.ok()?.to_bytes();
     // Every error answer is the protocol's JSON error.
@@ -68,7 +70,9 @@ pub async fn login(admin: bool) -> Option<String> {
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body)))
         .ok()?;
-    let response = api::handle(&state(), request, &api::Exchange::from_peer(None)).await.ok()?;
+    let response = api::handle(&state(), request, &api::Exchange::from_peer(None))
+        .await
+        .ok()?;
     let body = response.into_body().collect().await.ok()?.to_bytes();
     let value: serde_json::Value = serde_json::from_slice(&body).ok()?;
     value["token"].as_str().map(str::to_owned)

@@ -69,7 +69,11 @@ pub(crate) fn redacted_path(text: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        if let Some(at) = ["stl_", "stj_", "stk_"].iter().filter_map(|p| segment.find(p)).min() {
+        if let Some(at) = ["stl_", "stj_", "stk_"]
+            .iter()
+            .filter_map(|p| segment.find(p))
+            .min()
+        {
             push_printable(&segment[..at], &mut out);
             out.push_str("<redacted>");
         } else {

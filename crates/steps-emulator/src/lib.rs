@@ -439,9 +439,11 @@ impl Emulator {
             .with_control(config.control),
         );
         let saver = match (&config.state_file, config.save_every) {
-            (Some(path), Some(every)) if !every.is_zero() => {
-                Some(tokio::spawn(save_periodically(state.clone(), path.clone(), every)))
-            }
+            (Some(path), Some(every)) if !every.is_zero() => Some(tokio::spawn(save_periodically(
+                state.clone(),
+                path.clone(),
+                every,
+            ))),
             _ => None,
         };
         let (stop, stopped) = watch::channel(false);
@@ -472,9 +474,7 @@ impl Emulator {
     /// The control plane's base URL (`{base_url}/_steps`), when it is
     /// served.
     pub fn control_url(&self) -> Option<String> {
-        self.state
-            .control()
-            .then(|| format!("{}/_steps", self.base_url))
+        self.state.control().then(|| format!("{}/_steps", self.base_url))
     }
 
     /// Saves the state to [`Config::state_file`] now, if there is one.

@@ -110,10 +110,14 @@ impl Document {
             Some(VERSION) => {}
             Some(newer) if newer > VERSION => {
                 return Err(format!(
-                    "written by a newer steps-emulator (state version {newer}; this one reads version {VERSION})"
+                "written by a newer steps-emulator (state version {newer}; this one reads version {VERSION})"
+            ))
+            }
+            _ => {
+                return Err(format!(
+                    "unknown state version {version}; this one reads version {VERSION}"
                 ))
             }
-            _ => return Err(format!("unknown state version {version}; this one reads version {VERSION}")),
         }
         serde_json::from_value(value).map_err(|e| format!("not a valid state: {e}"))
     }
@@ -285,10 +289,9 @@ impl Store {
                 if !owners.contains(&r.user_id) {
                     return Err(format!("{}: unknown user {}", what(), r.user_id));
                 }
-                let label_ok = r
-                    .label
-                    .as_deref()
-                    .is_none_or(|l| l.len() <= crate::handlers::MAX_LABEL_BYTES && !l.chars().any(char::is_control));
+                let label_ok = r.label.as_deref().is_none_or(|l| {
+                    l.len() <= crate::handlers::MAX_LABEL_BYTES && !l.chars().any(char::is_control)
+                });
                 let duration_ok = (1..=crate::handlers::MAX_DURATION).contains(&r.duration);
                 if !label_ok || !duration_ok || r.expires_at != r.created_at.saturating_add(r.duration) {
                     return Err(format!(
@@ -297,10 +300,7 @@ impl Store {
                     ));
                 }
                 fresh(&r.secret, &what)?;
-                let holder = Holder::Issued {
-                    collection,
-                    id: r.id,
-                };
+                let holder = Holder::Issued { collection, id: r.id };
                 let secret = store.insert_secret(&r.secret, holder, r.expires_at);
                 let mut retiring = Vec::new();
                 for old in &r.retiring {
