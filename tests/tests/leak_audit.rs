@@ -2,15 +2,17 @@
 //! path, with tracing at TRACE captured to a buffer (the SDK's and the
 //! emulator's), and the `Debug` and `Display` of every value and error the
 //! run produced. No password, login token, job token or API key used in the
-//! run (rotated secrets included) may appear in any of it.
+//! run (rotated secrets included) may appear in any of it, nor in the
+//! emulator's request journal.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use steps::{Error, RetryPolicy};
-use steps_emulator::{Fault, FaultRule, When};
-use steps_tests::{client_builder, emulator, ADMIN, OTHER, USER};
+use steps_emulator::{Emulator, Fault, FaultRule, When};
+use steps_tests::{client_builder, config, ADMIN, OTHER, USER};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A `MakeWriter` that appends to a shared buffer.
 #[derive(Clone, Default)]
@@ -64,6 +66,20 @@ impl Seen {
     }
 }
 
+/// The body of a GET to the emulator's control plane, over a plain
+/// HTTP/1.1 connection.
+async fn control_get(emulator: &Emulator, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: emulator\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}
+
 #[test]
 fn no_secret_reaches_tracing_debug_display_or_errors() {
     let buffer = Buffer::default();
@@ -82,7 +98,8 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         .extend([ADMIN.1, USER.1, OTHER.1, "TEST-wrong-password"].map(str::to_owned));
 
     runtime.block_on(async {
-        let emulator = emulator().await;
+        // With the control plane, so that its journal is audited too.
+        let emulator = Emulator::start(config().control(true)).await.unwrap();
         let mut retry = RetryPolicy::default();
         retry.base_delay = Duration::from_millis(1);
         let client = client_builder(emulator.base_url())
@@ -220,6 +237,12 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         let renewed = user.login_token().await;
         seen.secrets.push(renewed.token.expose().to_owned());
         seen.result(&bare.whoami().await);
+        let journal = control_get(&emulator, "/_steps/requests?limit=1000").await;
+        assert!(
+            journal.contains("job_token.rotate") && journal.contains("token.revoke_self"),
+            "{journal}"
+        );
+        seen.texts.push(journal);
         emulator.shutdown().await;
     });
 
