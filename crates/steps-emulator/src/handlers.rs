@@ -6,13 +6,12 @@
 use http::StatusCode;
 use serde_json::{Map, Value};
 
+use crate::limits::{MAX_DURATION, MAX_LABEL_BYTES};
 use crate::protocol::Feature;
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
 use crate::store::{Collection, Identity, Issued, ListFilter, Store, TokenRecord};
 
-pub(crate) const MAX_LABEL_BYTES: usize = 256;
-pub(crate) const MAX_DURATION: u64 = 315_360_000;
 const DEFAULT_DURATION: u64 = 99_999;
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;

@@ -64,6 +64,7 @@ pub mod fuzzing;
 mod handlers;
 mod idempotency;
 mod journal;
+mod limits;
 mod persist;
 mod protocol;
 mod render;

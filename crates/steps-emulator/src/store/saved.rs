@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::{AccountRecord, Collection, Expiring, Holder, Records, Retiring, Store, TokenRecord};
 use crate::clock::Reading;
+use crate::limits;
 
 /// The format's version, as `"steps_emulator_state"` says it.
 pub(crate) const VERSION: u64 = 1;
@@ -289,10 +290,8 @@ impl Store {
                 if !owners.contains(&r.user_id) {
                     return Err(format!("{}: unknown user {}", what(), r.user_id));
                 }
-                let label_ok = r.label.as_deref().is_none_or(|l| {
-                    l.len() <= crate::handlers::MAX_LABEL_BYTES && !l.chars().any(char::is_control)
-                });
-                let duration_ok = (1..=crate::handlers::MAX_DURATION).contains(&r.duration);
+                let label_ok = r.label.as_deref().is_none_or(limits::is_valid_label);
+                let duration_ok = (1..=limits::MAX_DURATION).contains(&r.duration);
                 if !label_ok || !duration_ok || r.expires_at != r.created_at.saturating_add(r.duration) {
                     return Err(format!(
                         "{}: a label, duration or expiry the protocol does not allow",

@@ -1,0 +1,16 @@
+//! The protocol's limits on what a token may be (`docs/protocol.md`,
+//! "Validation"), shared by the handlers that check requests and the saved
+//! state that checks an imported document.
+
+/// The longest label, in bytes.
+pub(crate) const MAX_LABEL_BYTES: usize = 256;
+
+/// The longest duration, in seconds: ten years.
+pub(crate) const MAX_DURATION: u64 = 315_360_000;
+
+/// Whether a label is one the protocol allows: at most
+/// [`MAX_LABEL_BYTES`], no control characters (C0, DEL and C1: a label is
+/// shown in terminals and tables).
+pub(crate) fn is_valid_label(label: &str) -> bool {
+    label.len() <= MAX_LABEL_BYTES && !label.chars().any(char::is_control)
+}
