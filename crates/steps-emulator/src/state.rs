@@ -177,21 +177,25 @@ impl State {
     /// nothing and says what is wrong with it.
     pub(crate) fn import(&self, doc: &Document) -> Result<(), String> {
         let imported = Store::import(doc)?;
+        // Under the store's lock, so that no request purges the new store
+        // by the old clock.
         let mut store = lock(&self.store);
-        *store = imported;
         self.clock.set(doc.reading());
+        *store = imported;
         Ok(())
     }
 
     /// Back to the accounts it started with, no tokens, the clock where it
     /// started, no faults, an empty journal.
     pub(crate) fn reset(&self) {
-        let login_ttl = lock(&self.store).login_ttl();
-        // The initial accounts were a valid store's.
-        if let Ok(fresh) = Store::from_accounts(&self.initial_accounts, login_ttl) {
-            *lock(&self.store) = fresh;
+        {
+            let mut store = lock(&self.store);
+            // The initial accounts were a valid store's.
+            if let Ok(fresh) = Store::from_accounts(&self.initial_accounts, store.login_ttl()) {
+                *store = fresh;
+            }
+            self.clock.reset();
         }
-        self.clock.reset();
         self.set_faults(Vec::new());
         self.clear_journal();
     }
