@@ -5,8 +5,11 @@
 //!   `listening http://127.0.0.1:PORT`, serves until killed.
 //! - `steps-bench client KIND OP N CONCURRENCY URL`: runs N requests of OP
 //!   (`get` or `create`) with KIND (`facade`, `hyper`, `reqwest`) from
-//!   CONCURRENCY tasks sharing one client, and prints
-//!   `result req_per_s=.. elapsed_ms=.. peak_rss_kib=.. errors=..`.
+//!   CONCURRENCY tasks sharing one client, or with `blocking` (the
+//!   `steps::blocking` facade) from CONCURRENCY threads sharing one client,
+//!   and prints `result req_per_s=.. elapsed_ms=.. cpu_us=..
+//!   peak_rss_kib=.. errors=..`, where `cpu_us` is the user and system CPU
+//!   time of the whole process (every thread) while the N requests ran.
 //! - `steps-bench load URL TASKS TOTAL ADMIN USER`: the load test of
 //!   `cargo xtask load`: TASKS concurrent tasks make TOTAL mixed requests
 //!   (create, read, whoami with the new token, delete, and a list page every
@@ -29,24 +32,31 @@ const CREATED: &str = r#"{"token_id":8,"user_id":2,"label":"bench","duration":99
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // The blocking client runs without one: it owns its own.
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["server"] => runtime.block_on(server()),
+        ["server"] => runtime().block_on(server()),
         ["client", kind, op, n, concurrency, url] => {
             let n: usize = n.parse().expect("N");
             let concurrency: usize = concurrency.parse().expect("CONCURRENCY");
-            runtime.block_on(client(kind, op == &"create", n, concurrency.max(1), url))
+            if *kind == "blocking" {
+                blocking_client(op == &"create", n, concurrency.max(1), url)
+            } else {
+                runtime().block_on(client(kind, op == &"create", n, concurrency.max(1), url))
+            }
         }
         ["load", url, tasks, total, admin, user] => {
             let tasks: usize = tasks.parse().expect("TASKS");
             let total: usize = total.parse().expect("TOTAL");
-            runtime.block_on(load(url, tasks.max(1), total, admin, user))
+            runtime().block_on(load(url, tasks.max(1), total, admin, user))
         }
-        _ => Err("usage: steps-bench server | steps-bench client facade|hyper|reqwest get|create N CONCURRENCY URL \
+        _ => Err("usage: steps-bench server | steps-bench client facade|blocking|hyper|reqwest get|create N CONCURRENCY URL \
                   | steps-bench load URL TASKS TOTAL ADMIN_EMAIL:PASSWORD USER_EMAIL:PASSWORD"
             .into()),
     };
@@ -205,6 +215,7 @@ async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &st
     for task in warm {
         task.await?;
     }
+    let cpu = cpu_us();
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|i| {
@@ -225,14 +236,81 @@ async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &st
     for task in tasks {
         errors += task.await?;
     }
+    print_result(n, started, cpu, errors);
+    Ok(())
+}
+
+/// The blocking facade: CONCURRENCY threads sharing one
+/// `steps::blocking` client, each call run on its caller's thread.
+fn blocking_client(create: bool, n: usize, concurrency: usize, url: &str) -> Result<(), BoxError> {
+    let session = steps::blocking::Client::builder()
+        .base_url(url)
+        .transport(|t| t.proxy(steps::Proxy::None))
+        .build()?
+        .session_from_token(TOKEN);
+    let one = |create: bool| -> steps::Result<()> {
+        if create {
+            session.job_tokens().create(Some("bench"), None).map(drop)
+        } else {
+            session.job_tokens().get(7).map(drop)
+        }
+    };
+    // Warm up: one connection per thread, as in steady state.
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency {
+            scope.spawn(|| one(false).is_ok());
+        }
+    });
+    let cpu = cpu_us();
+    let started = Instant::now();
+    let errors = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..concurrency)
+            .map(|i| {
+                let count = n / concurrency + usize::from(i < n % concurrency);
+                let one = &one;
+                (
+                    count,
+                    scope.spawn(move || (0..count).filter(|_| one(create).is_err()).count()),
+                )
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|(count, thread)| thread.join().unwrap_or(count))
+            .sum::<usize>()
+    });
+    print_result(n, started, cpu, errors);
+    Ok(())
+}
+
+/// The `result …` line `cargo xtask bench` reads: N requests since
+/// `started`, and the CPU time since `cpu` (from [`cpu_us`]).
+fn print_result(n: usize, started: Instant, cpu: u64, errors: usize) {
     let elapsed = started.elapsed();
     println!(
-        "result req_per_s={:.1} elapsed_ms={} peak_rss_kib={} errors={errors}",
+        "result req_per_s={:.1} elapsed_ms={} cpu_us={} peak_rss_kib={} errors={errors}",
         n as f64 / elapsed.as_secs_f64(),
         elapsed.as_millis(),
+        cpu_us().saturating_sub(cpu),
         peak_rss_kib()
     );
-    Ok(())
+}
+
+/// The user and system CPU time this process has used so far, every thread
+/// included, in µs: `getrusage(RUSAGE_SELF)`, which std does not offer.
+#[allow(unsafe_code)]
+fn cpu_us() -> u64 {
+    // SAFETY: an all-zero `rusage` is valid (it holds only integers), and
+    // getrusage writes nothing but the `rusage` it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0;
+        }
+        usage
+    };
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    us(usage.ru_utime) + us(usage.ru_stime)
 }
 
 /// The process's peak resident set size (VmHWM), in KiB.

@@ -1,13 +1,17 @@
-//! `cargo xtask bench [--quick]`: the core against a hand-written baseline,
-//! the stack against raw hyper-util, reqwest and Python requests, the CLI
-//! against curl, and the build cost of the core. Prints a table and one
-//! `target <name>: <ratio> (goal <goal>) ok|short` line per goal; without
-//! `--quick`, also writes `docs/benchmarks.md`.
+//! `cargo xtask bench [--quick] [--build-cost]`: the core against a
+//! hand-written baseline, the stack against raw hyper-util, reqwest and
+//! Python requests (throughput, CPU time per request, peak RSS), the CLI
+//! against curl (wall and CPU time), and the build cost of the core and of an
+//! application on the facade against the same on hyper-util. Prints a table
+//! and one `target <name>: <ratio> (goal <goal>) ok|short` line per goal;
+//! the full run also writes `docs/benchmarks.md`, `--quick` and
+//! `--build-cost` (the build cost alone) only print.
 //!
-//! In three steps: [`plan`] says what to run, [`measure`] runs it into
-//! plain data, and [`report`] renders the data (the tables, the goals and
-//! the document).
+//! In three steps: [`plan`] says what to run, [`measure`] (and [`build`] for
+//! the build cost) runs it into plain data, and [`report`] renders the data
+//! (the tables, the goals and the document).
 
+mod build;
 mod measure;
 mod plan;
 mod report;
@@ -22,12 +26,18 @@ use plan::Plan;
 pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
     let started = Instant::now();
     let environment = measure::environment();
-    let plan = if flags.quick { Plan::quick() } else { Plan::full() };
+    let plan = if flags.build_cost {
+        Plan::build_cost()
+    } else if flags.quick {
+        Plan::quick()
+    } else {
+        Plan::full()
+    };
     let plan = match environment.python_requests {
         Some(_) => plan,
         None => plan.without_python(),
     };
-    let plan = if measure::has_binding() {
+    let plan = if plan.clients.is_empty() || measure::has_binding() {
         plan
     } else {
         eprintln!("xtask bench: the Python binding is not built (run cargo xtask python first); skipping it");

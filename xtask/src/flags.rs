@@ -35,6 +35,8 @@ pub(crate) struct Ci {
 pub(crate) struct Bench {
     /// `--quick`: the short run, printed only (docs/benchmarks.md is left alone).
     pub(crate) quick: bool,
+    /// `--build-cost`: only the clean builds, printed only.
+    pub(crate) build_cost: bool,
 }
 
 /// Options of `cargo xtask fuzz`.
@@ -92,10 +94,11 @@ const SUBCOMMANDS: [Subcommand; 8] = [
     },
     Subcommand {
         name: "bench",
-        args: "[--quick]",
+        args: "[--quick] [--build-cost]",
         about: "the core against a baseline, the stack against hyper-util, reqwest and Python \
-                requests, the CLI against curl; the full run writes docs/benchmarks.md, --quick \
-                (under 3 minutes) only prints",
+                requests (throughput and CPU per request), the CLI against curl, and clean build \
+                times; the full run writes docs/benchmarks.md, --quick (under 3 minutes) only \
+                prints, --build-cost runs only the clean builds and prints them",
     },
     Subcommand {
         name: "load",
@@ -211,16 +214,17 @@ fn ci(args: &mut Args) -> Result<Ci, String> {
     Ok(Ci { list })
 }
 
-/// `cargo xtask bench [--quick]`.
+/// `cargo xtask bench [--quick] [--build-cost]`.
 fn bench(args: &mut Args) -> Result<Bench, String> {
-    let mut quick = false;
+    let (mut quick, mut build_cost) = (false, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--build-cost" => build_cost = true,
             _ => return Err(args.unexpected(&arg)),
         }
     }
-    Ok(Bench { quick })
+    Ok(Bench { quick, build_cost })
 }
 
 /// `cargo xtask fuzz [--seconds N] [TARGET...]`.
@@ -354,7 +358,8 @@ mod tests {
     #[test]
     fn options_are_typed() {
         assert!(matches!(parse_line("ci --list"), Ok(Command::Ci(ci)) if ci.list));
-        assert!(matches!(parse_line("bench"), Ok(Command::Bench(b)) if !b.quick));
+        assert!(matches!(parse_line("bench"), Ok(Command::Bench(b)) if !b.quick && !b.build_cost));
+        assert!(matches!(parse_line("bench --build-cost"), Ok(Command::Bench(b)) if b.build_cost));
         assert!(matches!(parse_line("python"), Ok(Command::Python(p)) if !p.release));
         assert!(matches!(parse_line("python --release"), Ok(Command::Python(p)) if p.release));
         assert!(
@@ -389,6 +394,7 @@ mod tests {
             "",
             "nope",
             "ci --quick",
+            "bench --build",
             "load now",
             "python --quick",
             "fuzz --seconds",

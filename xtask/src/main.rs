@@ -1,4 +1,5 @@
-//! `cargo xtask`: project chores, as plain Rust with no dependencies.
+//! `cargo xtask`: project chores, as plain Rust with one dependency (libc,
+//! for the CPU time `getrusage` gives the benchmark).
 //! `cargo xtask --help` lists the subcommands; [`flags`] declares them and
 //! their options, one module per subcommand runs it, and this file only
 //! dispatches.

@@ -1,25 +1,27 @@
 //! Runs the benchmark's parts and returns what they measured as plain data:
-//! criterion medians and allocation counts, request rates and peak RSS per
-//! client, process wall times, build time, and the machine it ran on.
-//! Nothing here formats a report.
+//! criterion medians and allocation counts, request rates, CPU time and peak
+//! RSS per client, process wall and CPU times, build costs ([`super::build`]),
+//! and the machine it ran on. Nothing here formats a report.
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use super::build::{self, BuildCost};
 use super::plan::{Client, Plan, Workload};
-use crate::shell::{cargo, cargo_bin, field, release, result_fields, root, target_dir, Server};
+use crate::shell::{cargo, field, release, result_fields, root, target_dir, Server};
 
-/// Everything one `cargo xtask bench` run measured.
+/// Everything one `cargo xtask bench` run measured; a part the plan left
+/// out is empty or `None`.
 pub(crate) struct Measurements {
     /// The core codec, one case per operation, in the benchmark's order.
     pub(crate) codec: Vec<CodecCase>,
     /// The end-to-end workloads, in the plan's order.
     pub(crate) end_to_end: Vec<WorkloadRun>,
     /// The CLI against curl.
-    pub(crate) cli: CliLatency,
-    /// The clean build of the core.
-    pub(crate) build: BuildCost,
+    pub(crate) cli: Option<CliLatency>,
+    /// The clean builds.
+    pub(crate) build: Option<BuildCost>,
 }
 
 /// One operation of the core codec benchmark: build its request and parse a
@@ -65,26 +67,28 @@ pub(crate) struct ClientRun {
     pub(crate) client: Client,
     /// Requests per second, one per round.
     pub(crate) req_per_s: Vec<f64>,
+    /// User and system CPU time per request, in µs, one per round: what the
+    /// client process itself reports (`getrusage(RUSAGE_SELF)`) for the
+    /// timed requests, warm-up and start-up left out.
+    pub(crate) cpu_us_per_req: Vec<f64>,
+    /// User and system CPU time of the whole process, start-up and warm-up
+    /// included, in ms, one per round (`getrusage(RUSAGE_CHILDREN)` here).
+    pub(crate) process_cpu_ms: Vec<f64>,
     /// The highest peak RSS of its processes, in KiB.
     pub(crate) peak_rss_kib: f64,
 }
 
-/// Wall times of whole processes, in ms, one per run.
+/// Wall and CPU (user and system) times of whole processes, in ms, one per
+/// run.
 pub(crate) struct CliLatency {
-    /// `steps job-token get 1`.
+    /// `steps job-token get 1`, wall time.
     pub(crate) steps_ms: Vec<f64>,
-    /// curl with the same headers.
+    /// curl with the same headers, wall time.
     pub(crate) curl_ms: Vec<f64>,
-}
-
-/// The cost of embedding the core.
-pub(crate) struct BuildCost {
-    /// `cargo build --release -p steps-core` from clean, in seconds.
-    pub(crate) seconds: f64,
-    /// The cores it had.
-    pub(crate) cores: usize,
-    /// The crates it built (normal edges, proc-macros included), sorted.
-    pub(crate) crates: Vec<String>,
+    /// `steps job-token get 1`, CPU time.
+    pub(crate) steps_cpu_ms: Vec<f64>,
+    /// curl, CPU time.
+    pub(crate) curl_cpu_ms: Vec<f64>,
 }
 
 /// The machine, toolchain and crate versions a run used.
@@ -107,22 +111,35 @@ pub(crate) struct Environment {
 
 /// Builds the release binaries, then runs each part of `plan` in turn.
 pub(crate) fn run(plan: &Plan) -> Result<Measurements, String> {
-    cargo(&[
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "steps-bench",
-        "-p",
-        "steps-cli",
-        "-p",
-        "steps-emulator",
-    ])?;
+    if !plan.workloads.is_empty() || plan.cli_runs > 0 {
+        cargo(&[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "steps-bench",
+            "-p",
+            "steps-cli",
+            "-p",
+            "steps-emulator",
+        ])?;
+    }
     Ok(Measurements {
-        codec: codec(plan)?,
+        codec: match plan.criterion_args {
+            Some(args) => codec(args)?,
+            None => Vec::new(),
+        },
         end_to_end: end_to_end(plan)?,
-        cli: cli_latency(plan)?,
-        build: build_cost()?,
+        cli: if plan.cli_runs > 0 {
+            Some(cli_latency(plan)?)
+        } else {
+            None
+        },
+        build: if plan.build_rounds > 0 {
+            Some(build::measure(plan.build_rounds)?)
+        } else {
+            None
+        },
     })
 }
 
@@ -148,9 +165,9 @@ fn criterion_median(group: &str, function: &str) -> Result<f64, String> {
 
 /// `cargo bench -p steps-core --bench codec`, then its criterion medians and
 /// the allocation counts it writes to `target/criterion/allocs.txt`.
-fn codec(plan: &Plan) -> Result<Vec<CodecCase>, String> {
+fn codec(criterion_args: &[&str]) -> Result<Vec<CodecCase>, String> {
     let mut args = vec!["bench", "--locked", "-p", "steps-core", "--bench", "codec", "--"];
-    args.extend(plan.criterion_args);
+    args.extend(criterion_args);
     cargo(&args)?;
     let allocs =
         std::fs::read_to_string(target_dir().join("criterion/allocs.txt")).map_err(|e| e.to_string())?;
@@ -191,6 +208,9 @@ fn python_requests() -> Option<String> {
 /// Every workload against `steps-bench server`, every client in its own
 /// process, interleaved round by round.
 fn end_to_end(plan: &Plan) -> Result<Vec<WorkloadRun>, String> {
+    if plan.workloads.is_empty() {
+        return Ok(Vec::new());
+    }
     let server = Server::start({
         let mut c = Command::new(release("steps-bench"));
         c.arg("server");
@@ -206,15 +226,19 @@ fn end_to_end(plan: &Plan) -> Result<Vec<WorkloadRun>, String> {
                 .map(|client| ClientRun {
                     client: *client,
                     req_per_s: Vec::new(),
+                    cpu_us_per_req: Vec::new(),
+                    process_cpu_ms: Vec::new(),
                     peak_rss_kib: 0.0,
                 })
                 .collect(),
         };
         for _ in 0..plan.rounds {
             for client_run in &mut run.clients {
-                let (rate, rss) = one_client(client_run.client, workload, &server.url)?;
-                client_run.req_per_s.push(rate);
-                client_run.peak_rss_kib = client_run.peak_rss_kib.max(rss);
+                let sample = one_client(client_run.client, workload, &server.url)?;
+                client_run.req_per_s.push(sample.req_per_s);
+                client_run.cpu_us_per_req.push(sample.cpu_us_per_req);
+                client_run.process_cpu_ms.push(sample.process_cpu_ms);
+                client_run.peak_rss_kib = client_run.peak_rss_kib.max(sample.peak_rss_kib);
             }
         }
         runs.push(run);
@@ -222,12 +246,26 @@ fn end_to_end(plan: &Plan) -> Result<Vec<WorkloadRun>, String> {
     Ok(runs)
 }
 
-/// One client process on one workload: its request rate and peak RSS (KiB).
-/// Any failed request fails the benchmark.
-fn one_client(client: Client, workload: &Workload, url: &str) -> Result<(f64, f64), String> {
+/// What one client process measured on one workload.
+struct Sample {
+    /// Requests per second.
+    req_per_s: f64,
+    /// CPU time per timed request, µs, as the process reported it.
+    cpu_us_per_req: f64,
+    /// CPU time of the whole process, ms.
+    process_cpu_ms: f64,
+    /// Peak RSS, KiB.
+    peak_rss_kib: f64,
+}
+
+/// One client process on one workload. Any failed request fails the
+/// benchmark.
+fn one_client(client: Client, workload: &Workload, url: &str) -> Result<Sample, String> {
     let Workload { op, concurrency, .. } = *workload;
-    let n = client.requests(workload.requests).to_string();
+    let requests = client.requests(workload.requests);
+    let n = requests.to_string();
     let concurrency = concurrency.to_string();
+    let cpu = children_cpu_us();
     let output = match client {
         Client::PythonRequests => Command::new("python3")
             .arg(root().join("bench/python_requests.py"))
@@ -242,6 +280,7 @@ fn one_client(client: Client, workload: &Workload, url: &str) -> Result<(f64, f6
             .output(),
     }
     .map_err(|e| e.to_string())?;
+    let process_cpu_ms = (children_cpu_us() - cpu) / 1000.0;
     let name = client.name();
     let text = String::from_utf8_lossy(&output.stdout);
     let result = result_fields(&text)
@@ -250,11 +289,36 @@ fn one_client(client: Client, workload: &Workload, url: &str) -> Result<(f64, f6
     if errors > 0.0 {
         return Err(format!("{name} {op} c{concurrency}: {errors} errors"));
     }
-    Ok((field(&result, "req_per_s")?, field(&result, "peak_rss_kib")?))
+    Ok(Sample {
+        req_per_s: field(&result, "req_per_s")?,
+        cpu_us_per_req: field(&result, "cpu_us")? / requests as f64,
+        process_cpu_ms,
+        peak_rss_kib: field(&result, "peak_rss_kib")?,
+    })
+}
+
+/// The user and system CPU time of every child process this one has waited
+/// for, in µs: `getrusage(RUSAGE_CHILDREN)`, which std does not offer. The
+/// difference across one child's run and wait is that child's CPU time (this
+/// process waits for nothing else meanwhile).
+#[allow(unsafe_code)]
+pub(crate) fn children_cpu_us() -> f64 {
+    // SAFETY: an all-zero `rusage` is valid (it holds only integers), and
+    // getrusage writes nothing but the `rusage` it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
+            return f64::NAN;
+        }
+        usage
+    };
+    let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    us(usage.ru_utime) + us(usage.ru_stime)
 }
 
 /// `steps job-token get 1` against curl with the same headers, each a whole
-/// process, against a release emulator on loopback, interleaved.
+/// process, against a release emulator on loopback, interleaved: wall time
+/// and CPU time of each.
 fn cli_latency(plan: &Plan) -> Result<CliLatency, String> {
     let emulator = Server::start({
         let mut c = Command::new(release("steps-emulator"));
@@ -302,30 +366,37 @@ fn cli_latency(plan: &Plan) -> Result<CliLatency, String> {
         .and_then(|rest| rest.split('"').next())
         .ok_or("no token in the credentials file")?
         .to_owned();
-    let time = |command: &mut Command| -> Result<f64, String> {
+    // (wall ms, CPU ms)
+    let time = |command: &mut Command| -> Result<(f64, f64), String> {
+        let cpu = children_cpu_us();
         let started = Instant::now();
         let status = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .map_err(|e| e.to_string())?;
+        let wall = started.elapsed().as_secs_f64() * 1000.0;
         if !status.success() {
             return Err(format!("{command:?} failed"));
         }
-        Ok(started.elapsed().as_secs_f64() * 1000.0)
+        Ok((wall, (children_cpu_us() - cpu) / 1000.0))
     };
     let mut latency = CliLatency {
         steps_ms: Vec::new(),
         curl_ms: Vec::new(),
+        steps_cpu_ms: Vec::new(),
+        curl_cpu_ms: Vec::new(),
     };
     for _ in 0..plan.cli_runs {
-        latency.steps_ms.push(time(
+        let (wall, cpu) = time(
             Command::new(release("steps"))
                 .args(["job-token", "get", "1"])
                 .env("XDG_CONFIG_HOME", &home)
                 .env("STEPS_API_URL", url),
-        )?);
-        latency.curl_ms.push(time(Command::new("curl").args([
+        )?;
+        latency.steps_ms.push(wall);
+        latency.steps_cpu_ms.push(cpu);
+        let (wall, cpu) = time(Command::new("curl").args([
             "-sf",
             "-H",
             "accept: application/json",
@@ -334,67 +405,16 @@ fn cli_latency(plan: &Plan) -> Result<CliLatency, String> {
             "-H",
             &format!("authorization: Bearer {token}"),
             &format!("{url}/api/job_token/1"),
-        ]))?);
+        ]))?;
+        latency.curl_ms.push(wall);
+        latency.curl_cpu_ms.push(cpu);
     }
     let _ = std::fs::remove_dir_all(&home);
     Ok(latency)
 }
 
-/// `cargo build --release -p steps-core` in a target directory of its own,
-/// timed, and the crates `cargo tree` says it builds.
-fn build_cost() -> Result<BuildCost, String> {
-    let dir = std::env::temp_dir().join(format!("steps-core-build-{}", std::process::id()));
-    let started = Instant::now();
-    let status = Command::new(cargo_bin())
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "steps-core",
-            "--target-dir",
-        ])
-        .arg(&dir)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| e.to_string())?;
-    let elapsed = started.elapsed();
-    let _ = std::fs::remove_dir_all(&dir);
-    if !status.success() {
-        return Err("the clean build of steps-core failed".into());
-    }
-    let tree = Command::new(cargo_bin())
-        .args([
-            "tree",
-            "--locked",
-            "-p",
-            "steps-core",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    let mut crates: Vec<String> = String::from_utf8_lossy(&tree.stdout)
-        .lines()
-        .map(|l| l.trim_end_matches(" (*)").to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
-    crates.sort();
-    crates.dedup();
-    Ok(BuildCost {
-        seconds: elapsed.as_secs_f64(),
-        cores: cores(),
-        crates,
-    })
-}
-
 /// Available parallelism.
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 

@@ -6,6 +6,9 @@
 pub(crate) enum Client {
     /// The `steps` facade (`steps-bench client facade`).
     Facade,
+    /// The blocking facade, `steps::blocking`, one thread per concurrent
+    /// call (`steps-bench client blocking`).
+    Blocking,
     /// Raw hyper-util, the baseline (`steps-bench client hyper`).
     Hyper,
     /// reqwest (`steps-bench client reqwest`).
@@ -22,6 +25,7 @@ impl Client {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Client::Facade => "facade",
+            Client::Blocking => "blocking",
             Client::Hyper => "hyper",
             Client::Reqwest => "reqwest",
             Client::PythonRequests => "python-requests",
@@ -64,12 +68,13 @@ impl Workload {
     }
 }
 
-/// How much work each part of the benchmark does.
+/// How much work each part of the benchmark does. A part with nothing to
+/// do (no criterion arguments, no workloads, no runs) is not measured.
 pub(crate) struct Plan {
     /// Whether the run writes `docs/benchmarks.md` (the full run does).
     pub(crate) writes_doc: bool,
-    /// Criterion's arguments for the core codec benchmark.
-    pub(crate) criterion_args: &'static [&'static str],
+    /// Criterion's arguments for the core codec benchmark, if it runs.
+    pub(crate) criterion_args: Option<&'static [&'static str]>,
     /// The end-to-end clients, in the order each round runs them.
     pub(crate) clients: Vec<Client>,
     /// The end-to-end workloads, in order.
@@ -78,6 +83,9 @@ pub(crate) struct Plan {
     pub(crate) rounds: usize,
     /// Runs of `steps` and of `curl` each, interleaved.
     pub(crate) cli_runs: usize,
+    /// Clean builds of each build-cost subject (steps-core, the facade app,
+    /// the hyper-util app), interleaved.
+    pub(crate) build_rounds: usize,
 }
 
 impl Plan {
@@ -85,11 +93,12 @@ impl Plan {
     pub(crate) fn quick() -> Plan {
         Plan {
             writes_doc: false,
-            criterion_args: &["--warm-up-time", "0.2", "--measurement-time", "0.6"],
+            criterion_args: Some(&["--warm-up-time", "0.2", "--measurement-time", "0.6"]),
             clients: all_clients(),
             workloads: workloads(4_000, 1_000),
             rounds: 3,
             cli_runs: 10,
+            build_rounds: 1,
         }
     }
 
@@ -97,11 +106,25 @@ impl Plan {
     pub(crate) fn full() -> Plan {
         Plan {
             writes_doc: true,
-            criterion_args: &["--warm-up-time", "1", "--measurement-time", "3"],
+            criterion_args: Some(&["--warm-up-time", "1", "--measurement-time", "3"]),
             clients: all_clients(),
             workloads: workloads(20_000, 5_000),
             rounds: 5,
             cli_runs: 20,
+            build_rounds: 2,
+        }
+    }
+
+    /// `cargo xtask bench --build-cost`: the build cost alone, printed only.
+    pub(crate) fn build_cost() -> Plan {
+        Plan {
+            writes_doc: false,
+            criterion_args: None,
+            clients: Vec::new(),
+            workloads: Vec::new(),
+            rounds: 0,
+            cli_runs: 0,
+            build_rounds: 2,
         }
     }
 
@@ -125,10 +148,11 @@ impl Plan {
     }
 }
 
-/// Every client, the baseline second.
+/// Every client, the baseline third.
 fn all_clients() -> Vec<Client> {
     vec![
         Client::Facade,
+        Client::Blocking,
         Client::Hyper,
         Client::Reqwest,
         Client::PythonRequests,

@@ -1,0 +1,220 @@
+//! The build cost part of `cargo xtask bench` (alone: `--build-cost`):
+//! clean release builds, each in a fresh target directory, of steps-core and
+//! of one small application written twice, `bench/build-cost/facade-app` on
+//! the facade and `bench/build-cost/hyper-app` on bare hyper-util and
+//! hyper-rustls; their wall times, and the crates each compiles. Returns
+//! plain data; [`super::report`] renders it.
+//!
+//! The two applications are not workspace members (the root Cargo.toml
+//! excludes them), so that the workspace's own builds never compile them.
+//! Each gets a copy of the workspace's Cargo.lock before it is built, so
+//! that both build the versions the workspace does.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::shell::{cargo_bin, root};
+
+/// What the clean builds cost.
+pub(crate) struct BuildCost {
+    /// The cores the builds had.
+    pub(crate) cores: usize,
+    /// `cargo build --release -p steps-core`.
+    pub(crate) core: Build,
+    /// `bench/build-cost/facade-app`, on the facade.
+    pub(crate) facade_app: Build,
+    /// `bench/build-cost/hyper-app`, on bare hyper-util.
+    pub(crate) hyper_app: Build,
+}
+
+/// One subject's clean builds.
+pub(crate) struct Build {
+    /// The wall time of each clean build, in seconds, in the order run.
+    pub(crate) seconds: Vec<f64>,
+    /// The crates it compiles.
+    pub(crate) crates: Crates,
+}
+
+/// The crates one build compiles, as `cargo tree` names them (`name
+/// vX.Y.Z`, a path for local ones), each list sorted, the subject itself
+/// included.
+pub(crate) struct Crates {
+    /// The crates linked into the result: normal dependencies, without
+    /// proc-macros and what only they need (`cargo tree -e
+    /// normal,no-proc-macro`).
+    pub(crate) linked: Vec<String>,
+    /// The crates compiled only to run during the build: proc-macros,
+    /// build-dependencies, and what only they need (`cargo tree -e
+    /// normal,build`, less [`Crates::linked`]).
+    pub(crate) build_time: Vec<String>,
+}
+
+impl Crates {
+    /// Every crate the build compiles.
+    pub(crate) fn total(&self) -> usize {
+        self.linked.len() + self.build_time.len()
+    }
+
+    /// How many of [`Crates::build_time`] are proc-macros.
+    pub(crate) fn proc_macros(&self) -> usize {
+        self.build_time
+            .iter()
+            .filter(|c| c.ends_with("(proc-macro)"))
+            .count()
+    }
+}
+
+/// One thing built from clean: a manifest, and a package in it.
+struct Subject {
+    /// Its name in target directory names.
+    name: &'static str,
+    /// The Cargo.toml to build.
+    manifest: PathBuf,
+    /// `-p PACKAGE`, for a workspace member.
+    package: Option<&'static str>,
+}
+
+impl Subject {
+    /// steps-core, in the workspace.
+    fn core() -> Subject {
+        Subject {
+            name: "steps-core",
+            manifest: root().join("Cargo.toml"),
+            package: Some("steps-core"),
+        }
+    }
+
+    /// One of the applications in `bench/build-cost`.
+    fn app(name: &'static str) -> Subject {
+        Subject {
+            name,
+            manifest: root().join("bench/build-cost").join(name).join("Cargo.toml"),
+            package: None,
+        }
+    }
+
+    /// A cargo command on this subject: `cargo SUB --manifest-path M [-p P]`.
+    fn cargo(&self, sub: &str) -> Command {
+        let mut command = Command::new(cargo_bin());
+        command
+            .arg(sub)
+            .arg("--manifest-path")
+            .arg(&self.manifest)
+            .current_dir(root());
+        if let Some(package) = self.package {
+            command.args(["-p", package]);
+        }
+        command
+    }
+}
+
+/// `rounds` clean builds of each subject, interleaved (core, facade app,
+/// hyper app, core, ...), and the crates of each.
+pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
+    let subjects = [
+        Subject::core(),
+        Subject::app("facade-app"),
+        Subject::app("hyper-app"),
+    ];
+    let lock = root().join("Cargo.lock");
+    let mut crates = Vec::new();
+    for subject in &subjects {
+        if subject.package.is_none() {
+            let app_lock = subject.manifest.with_file_name("Cargo.lock");
+            std::fs::copy(&lock, &app_lock).map_err(|e| format!("{}: {e}", app_lock.display()))?;
+        }
+        // Also trims an application's copy of the lock to what it uses, so
+        // that the builds below can be --locked.
+        crates.push(crates_of(subject)?);
+    }
+    let scratch = std::env::temp_dir().join(format!("steps-build-cost-{}", std::process::id()));
+    let mut seconds = vec![Vec::new(); subjects.len()];
+    for round in 0..rounds {
+        for (subject, seconds) in subjects.iter().zip(&mut seconds) {
+            let dir = scratch.join(format!("{}-{round}", subject.name));
+            let result = clean_build(subject, &dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            seconds.push(result?);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut builds = seconds
+        .into_iter()
+        .zip(crates)
+        .map(|(seconds, crates)| Build { seconds, crates });
+    let mut next = || builds.next().ok_or("a build is missing");
+    Ok(BuildCost {
+        cores: super::measure::cores(),
+        core: next()?,
+        facade_app: next()?,
+        hyper_app: next()?,
+    })
+}
+
+/// `cargo build --release --locked` of `subject` into the empty target
+/// directory `dir`: its wall time in seconds.
+fn clean_build(subject: &Subject, dir: &Path) -> Result<f64, String> {
+    eprintln!(
+        "$ cargo build --release --locked --manifest-path {}{} --target-dir {}",
+        subject.manifest.display(),
+        subject.package.map(|p| format!(" -p {p}")).unwrap_or_default(),
+        dir.display()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    let mut command = subject.cargo("build");
+    command
+        .args(["--release", "--locked", "--target-dir"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let started = Instant::now();
+    let output = command.output().map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        return Err(format!(
+            "the clean build of {} failed:\n{}",
+            subject.name,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(seconds)
+}
+
+/// The crates a build of `subject` compiles, from `cargo tree`.
+fn crates_of(subject: &Subject) -> Result<Crates, String> {
+    let linked = tree(subject, "normal,no-proc-macro")?;
+    let build_time = tree(subject, "normal,build")?
+        .into_iter()
+        .filter(|c| linked.binary_search(c).is_err())
+        .collect();
+    Ok(Crates { linked, build_time })
+}
+
+/// `cargo tree -e EDGES --prefix none`, deduplicated and sorted: offline
+/// first (every crate is usually in the local registry already), then
+/// online.
+fn tree(subject: &Subject, edges: &str) -> Result<Vec<String>, String> {
+    let mut last_error = String::new();
+    for offline in [true, false] {
+        let mut command = subject.cargo("tree");
+        command.args(["-e", edges, "--prefix", "none"]);
+        if offline {
+            command.arg("--offline");
+        }
+        let output = command.output().map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            last_error = String::from_utf8_lossy(&output.stderr).into_owned();
+            continue;
+        }
+        let mut crates: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| l.trim_end_matches(" (*)").to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+        crates.sort();
+        crates.dedup();
+        return Ok(crates);
+    }
+    Err(format!("cargo tree of {}: {last_error}", subject.name))
+}
