@@ -68,7 +68,8 @@ const CHECKS: [Check; 7] = [
     Check::Schemathesis { seed: 1 },
     // The Python package (crates/steps-py, outside the workspace): its fmt
     // and clippy, a debug build with maturin and its pytest suite, in a
-    // virtual environment under the target directory.
+    // virtual environment under the target directory; then the
+    // standard-library example examples/python against the emulator binary.
     Check::Cargo {
         env: &[],
         args: &["--locked", "xtask", "python"],

@@ -132,7 +132,8 @@ const SUBCOMMANDS: [Subcommand; 8] = [
         args: "[--release]",
         about: "the Python package steps-cloud (crates/steps-py): a virtual environment under the \
                 target directory with maturin and pytest, fmt and clippy of the crate, maturin \
-                develop (debug unless --release), then its pytest suite against the emulator",
+                develop (debug unless --release), its pytest suite against the emulator, then the \
+                standard-library example in examples/python",
     },
 ];
 

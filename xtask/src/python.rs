@@ -1,7 +1,8 @@
 //! `cargo xtask python`: the Python package `steps-cloud` (crates/steps-py),
-//! built and tested in a virtual environment of its own. The crate is
-//! outside the workspace (no workspace build links pyo3), so its format
-//! and lint checks run here.
+//! built and tested in a virtual environment of its own, and the
+//! standard-library example `examples/python` (docs/emulator.md) run
+//! against the emulator binary. The crate is outside the workspace (no
+//! workspace build links pyo3), so its format and lint checks run here.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -15,8 +16,10 @@ const TOOLS: [&str; 2] = ["maturin>=1.9.4,<2", "pytest>=7"];
 
 /// Creates `<target dir>/python-venv` (once), installs maturin and pytest
 /// there, checks the crate's format and lints, builds the package into
-/// the environment with `maturin develop`, builds the emulator binary, and
-/// runs the pytest suite in `crates/steps-py/tests/`.
+/// the environment with `maturin develop`, builds the emulator binary, runs
+/// the pytest suite in `crates/steps-py/tests/`, then the unittest suite in
+/// `examples/python/` (standard library only: the control plane driven
+/// over HTTP), both against that binary.
 pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
     let target = absolute_target_dir()?;
     let venv = target.join("python-venv");
@@ -76,12 +79,21 @@ pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
         ],
         &[],
     )?;
+    let emulator = target.join("debug/steps-emulator");
     step(
         Command::new(&python)
             .args(["-m", "pytest", "-p", "no:cacheprovider", "-q"])
             .arg(crate_dir.join("tests"))
-            .env("STEPS_EMULATOR_BIN", target.join("debug/steps-emulator"))
+            .env("STEPS_EMULATOR_BIN", &emulator)
             // Nothing written into the source tree.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .current_dir(root()),
+    )?;
+    // The example needs nothing from the environment but its interpreter.
+    step(
+        Command::new(&python)
+            .args(["-m", "unittest", "discover", "-s", "examples/python", "-v"])
+            .env("STEPS_EMULATOR", &emulator)
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .current_dir(root()),
     )
