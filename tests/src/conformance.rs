@@ -5,10 +5,35 @@
 //! Two profiles: [`Profile::V1`] checks the authorisation matrix,
 //! validation, paging, expiry and revocation; [`Profile::V2`] checks all of
 //! that (a v2 server is a v1 server too), then discovery (`GET /api/meta`)
-//! and each v2 feature the server offers (`idempotency`: replays, 422, 400
-//! for bad keys, keys per caller, refusals kept nothing, concurrent
-//! re-sends). [`run`] picks the profile by what the server advertises;
-//! [`Options::profile`] forces one.
+//! and each v2 feature the server offers, skipping those it does not:
+//!
+//! - `idempotency`: replays, 422, 400 for bad keys, keys per caller,
+//!   refusals kept nothing, concurrent re-sends.
+//! - `self`: who may call `DELETE /api/token/self` and `POST
+//!   /api/token/self/rotate` (no token, a revoked or expired one, a login
+//!   token, a job token, an API key); a token revoked by itself is 401
+//!   everywhere after, and a job token or API key revoked so is no longer
+//!   read or listed; whoami's `token_id`, `api_key_id` and `label`.
+//! - `own_tokens`: a user lists their own job tokens and nobody else's, an
+//!   admin everyone's; `user_id=N` (403 for another user's id from a
+//!   non-admin); the exact `label=` filter with a percent-encoded label
+//!   (space, `+`, `&`, `%`, non-ASCII) and `+` for a space; 400 for bad
+//!   escapes; paging over what matches; 403 for job tokens, API keys, and
+//!   users on `GET /api/api_key`.
+//! - `rotation`: who may rotate a job token or an API key; 400 for bad
+//!   bodies, 404 for unknown ids; the answer (same record, new secret,
+//!   `rotated_at`); an old secret refused at once without grace, and
+//!   working until its grace ends with one; a token rotated twice; a secret
+//!   rotated away cannot rotate again (401) nor, in its grace, rotate
+//!   itself (403); revoking with an old secret ends only its grace, with
+//!   the current one (or deleting the token) every grace; replays by
+//!   `Idempotency-Key` (self-rotation keys per token); `rotated_at` on reads
+//!   and lists.
+//!
+//! [`run`] picks the profile by what the server advertises;
+//! [`Options::profile`] forces one. The v1 profile's check that a user may
+//! not list job tokens (403) allows, when the profile was forced and the
+//! server not asked, the 200 with their own tokens that `own_tokens` gives.
 //!
 //! One check cannot be made portably: that a re-send while the first
 //! request is still being handled is answered 409 needs a server that can
@@ -17,6 +42,12 @@
 //! fault), and is reported skipped otherwise; the portable check of
 //! concurrent re-sends (each answered with the one token, or 409) runs
 //! always.
+//!
+//! Expiry and grace periods take time: when the caller can move the
+//! server's clock ([`Options::advance_clock`]; against the emulator,
+//! `Emulator::advance_clock`), the kit moves it past a 30-second grace;
+//! otherwise it gives 2-second graces and sleeps past them (a few seconds
+//! in all).
 //!
 //! Run it against any server with `cargo xtask conformance --url URL --admin
 //! E:P --user E:P --user E:P [--protocol 1|2]`; `cargo test` runs it against
@@ -78,6 +109,10 @@ pub struct Options<'a> {
     /// second request while the first is in progress (409). Without it
     /// that check is skipped.
     pub hold_next_create: Option<Box<dyn Fn() + Send + Sync + 'a>>,
+    /// Moves the server's clock forward by the duration given (whole
+    /// seconds), so that expiry and grace periods end without waiting.
+    /// Without it the kit sleeps through short ones in real time.
+    pub advance_clock: Option<Box<dyn Fn(Duration) + Send + Sync + 'a>>,
 }
 
 impl std::fmt::Debug for Options<'_> {
@@ -85,6 +120,7 @@ impl std::fmt::Debug for Options<'_> {
         f.debug_struct("Options")
             .field("profile", &self.profile)
             .field("hold_next_create", &self.hold_next_create.is_some())
+            .field("advance_clock", &self.advance_clock.is_some())
             .finish()
     }
 }
@@ -104,6 +140,12 @@ impl<'a> Options<'a> {
     /// Sets [`Options::hold_next_create`].
     pub fn hold_next_create(mut self, hold: impl Fn() + Send + Sync + 'a) -> Self {
         self.hold_next_create = Some(Box::new(hold));
+        self
+    }
+
+    /// Sets [`Options::advance_clock`].
+    pub fn advance_clock(mut self, advance: impl Fn(Duration) + Send + Sync + 'a) -> Self {
+        self.advance_clock = Some(Box::new(advance));
         self
     }
 }
@@ -340,18 +382,26 @@ pub async fn run(base_url: &str, accounts: &Accounts) -> Report {
 /// Runs the suite against `base_url` as `options` say.
 pub async fn run_with(base_url: &str, accounts: &Accounts, options: Options<'_>) -> Report {
     let http = Http::new(base_url);
-    let profile = match options.profile {
-        Some(profile) => profile,
-        None => match advertised(&http).await {
-            Some(_) => Profile::V2,
-            None => Profile::V1,
-        },
+    // A forced v1 profile does not ask: it does not know whether a user
+    // may list their own job tokens (`own_tokens`).
+    let (profile, lists_own) = match options.profile {
+        Some(Profile::V1) => (Profile::V1, None),
+        forced => {
+            let features = advertised(&http).await;
+            let lists_own = features.iter().flatten().any(|f| f == "own_tokens");
+            let profile = match (forced, features) {
+                (Some(profile), _) => profile,
+                (None, Some(_)) => Profile::V2,
+                (None, None) => Profile::V1,
+            };
+            (profile, Some(lists_own))
+        }
     };
     let mut r = Report {
         profile,
         checks: Vec::new(),
     };
-    let logged_in = v1(&http, accounts, &mut r).await;
+    let logged_in = v1(&http, accounts, &mut r, lists_own).await;
     if profile == Profile::V2 && logged_in {
         v2(&http, accounts, &mut r, &options).await;
     }
@@ -369,8 +419,9 @@ async fn advertised(http: &Http) -> Option<Vec<String>> {
 }
 
 /// The v1 profile; false when the accounts could not log in (and nothing
-/// else was checked).
-async fn v1(http: &Http, accounts: &Accounts, r: &mut Report) -> bool {
+/// else was checked). `lists_own`: whether the server offers `own_tokens`
+/// (a user lists their own job tokens rather than 403), if known.
+async fn v1(http: &Http, accounts: &Accounts, r: &mut Report, lists_own: Option<bool>) -> bool {
     // Login.
     let login = |(email, password): &(String, String)| json!({ "email": email, "password": password });
     let wrong = http
@@ -539,14 +590,6 @@ async fn v1(http: &Http, accounts: &Accounts, r: &mut Report) -> bool {
             404,
         ),
         (
-            "job_token.list by a user",
-            Method::GET,
-            "/api/job_token".into(),
-            Some(user),
-            None,
-            403,
-        ),
-        (
             "job_token.list by an admin",
             Method::GET,
             "/api/job_token".into(),
@@ -612,6 +655,25 @@ async fn v1(http: &Http, accounts: &Accounts, r: &mut Report) -> bool {
         };
         r.check(format!("authorisation: {what} is {status}"), ok, || shown(&reply));
     }
+    // A user's list: 403 in v1; their own job tokens with `own_tokens`.
+    let reply = http.call(Method::GET, "/api/job_token", Some(user), None).await;
+    let own_only = reply.status == 200
+        && reply.json["job_tokens"]
+            .as_array()
+            .is_some_and(|page| page.iter().all(|t| t["user_id"] == created.json["user_id"]));
+    let (what, ok) = match lists_own {
+        Some(false) => ("is 403", is_error(&reply, 403)),
+        Some(true) => ("is 200 with their own job tokens only (own_tokens)", own_only),
+        None => (
+            "is 403, or 200 with their own job tokens only (own_tokens)",
+            is_error(&reply, 403) || own_only,
+        ),
+    };
+    r.check(
+        format!("authorisation: job_token.list by a user {what}"),
+        ok,
+        || shown(&reply),
+    );
     let read = http.call(Method::GET, &job_path, Some(user), None).await;
     r.check(
         "job_token.read carries no token",
@@ -897,13 +959,27 @@ async fn v2(http: &Http, accounts: &Accounts, r: &mut Report, options: &Options<
         || shown(&reply),
     );
     let features = features.unwrap_or_default();
-    if features.iter().any(|f| f == "idempotency") {
+    let offers = |feature: &str| features.iter().any(|f| f == feature);
+    let not_offered = |feature: &str| format!("the server does not offer the feature `{feature}`");
+    if offers("idempotency") {
         idempotency(http, accounts, r, options).await;
     } else {
-        r.skip(
-            "idempotency: every check",
-            "the server does not offer the feature `idempotency`",
-        );
+        r.skip("idempotency: every check", not_offered("idempotency"));
+    }
+    if offers("self") {
+        self_token(http, accounts, r, options).await;
+    } else {
+        r.skip("self: every check", not_offered("self"));
+    }
+    if offers("own_tokens") {
+        own_tokens(http, accounts, r).await;
+    } else {
+        r.skip("own_tokens: every check", not_offered("own_tokens"));
+    }
+    if offers("rotation") {
+        rotation(http, accounts, r, options, &features).await;
+    } else {
+        r.skip("rotation: every check", not_offered("rotation"));
     }
 }
 
@@ -1166,4 +1242,1126 @@ async fn idempotency(http: &Http, accounts: &Accounts, r: &mut Report, options: 
         http.call(Method::DELETE, &format!("{path}/{id}"), Some(&owner), None)
             .await;
     }
+}
+
+/// An id that is well written but names no token (2^63-1).
+const NO_SUCH_ID: i64 = i64::MAX;
+
+/// A token the kit made: its id and secret (-1 and "" when the create
+/// failed, which later checks then report), and the create's answer.
+struct Minted {
+    id: i64,
+    secret: String,
+    reply: Reply,
+}
+
+/// A create's or rotation's id (`token_id`, `api_key_id`).
+fn id_of(reply: &Reply) -> i64 {
+    reply.json["token_id"]
+        .as_i64()
+        .or_else(|| reply.json["api_key_id"].as_i64())
+        .unwrap_or(-1)
+}
+
+/// A create's or rotation's secret (`token`, `api_key`).
+fn secret_of(reply: &Reply) -> String {
+    reply.json["token"]
+        .as_str()
+        .or_else(|| reply.json["api_key"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The tokens a feature's checks made, deleted by their owners at the end.
+#[derive(Default)]
+struct Made(Vec<(&'static str, i64, String)>);
+
+impl Made {
+    /// Creates at `path` (`/api/job_token`, `/api/api_key`) as `owner`,
+    /// and remembers it.
+    async fn create(&mut self, http: &Http, path: &'static str, owner: &str, body: Value) -> Minted {
+        let reply = http.call(Method::POST, path, Some(owner), Some(body)).await;
+        let (id, secret) = (id_of(&reply), secret_of(&reply));
+        if reply.created() {
+            self.0.push((path, id, owner.to_owned()));
+        }
+        Minted { id, secret, reply }
+    }
+
+    /// Deletes them all (those already gone answer 404).
+    async fn clean(self, http: &Http) {
+        for (path, id, owner) in self.0 {
+            http.call(Method::DELETE, &format!("{path}/{id}"), Some(&owner), None)
+                .await;
+        }
+    }
+}
+
+/// whoami's status with `token`.
+async fn whoami_status(http: &Http, token: &str) -> u16 {
+    http.call(Method::GET, "/api/whoami", Some(token), None)
+        .await
+        .status
+        .as_u16()
+}
+
+/// Whether an admin's list at `path` (`/api/job_token`, `/api/api_key`)
+/// holds the token `id`: its item, if so.
+async fn listed(http: &Http, admin: &str, path: &str, id: i64) -> Option<Value> {
+    let (items, id_field) = match path {
+        "/api/api_key" => ("api_keys", "api_key_id"),
+        _ => ("job_tokens", "token_id"),
+    };
+    let query = format!("{path}?limit=1&after={}", id.saturating_sub(1).max(0));
+    let reply = http.call(Method::GET, &query, Some(admin), None).await;
+    reply.json[items]
+        .as_array()?
+        .first()
+        .filter(|item| item[id_field] == id)
+        .cloned()
+}
+
+/// Every job token a list with `token` answers, walking its pages;
+/// `query` adds parameters (`&label=...`). `Err` holds the first answer
+/// that was not a 200 page.
+async fn list_all(http: &Http, token: &str, query: &str) -> Result<Vec<Value>, Reply> {
+    let (mut items, mut after) = (Vec::new(), None::<i64>);
+    for _ in 0..10_000 {
+        let path = match after {
+            Some(a) => format!("/api/job_token?limit=1000{query}&after={a}"),
+            None => format!("/api/job_token?limit=1000{query}"),
+        };
+        let reply = http.call(Method::GET, &path, Some(token), None).await;
+        match reply.json["job_tokens"].as_array() {
+            Some(page) if reply.status == 200 => items.extend(page.iter().cloned()),
+            _ => return Err(reply),
+        }
+        match reply.json["next_after"].as_i64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(items)
+}
+
+/// The ids of a list's items.
+fn ids(items: &[Value]) -> Vec<i64> {
+    items.iter().filter_map(|t| t["token_id"].as_i64()).collect()
+}
+
+/// A list's ids, or its refusal, for a failed check's report.
+fn shown_list(list: &Result<Vec<Value>, Reply>) -> String {
+    match list {
+        Ok(items) => format!("listed ids {:?}", ids(items)),
+        Err(reply) => shown(reply),
+    }
+}
+
+/// `text` percent-encoded for a query: `%XX` for every byte but
+/// `A-Za-z0-9-._~`.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Lets `seconds` pass on the server's clock since `since` (taken once
+/// the server had answered what starts the wait): moved by
+/// [`Options::advance_clock`], else slept through, with a margin. Callers
+/// ask for a second more than the expiry or grace they wait out, since
+/// servers count whole seconds.
+async fn pass(options: &Options<'_>, since: tokio::time::Instant, seconds: u64) {
+    match &options.advance_clock {
+        Some(advance) => advance(Duration::from_secs(seconds)),
+        None => {
+            let margin = Duration::from_millis(150);
+            tokio::time::sleep_until(since + Duration::from_secs(seconds) + margin).await;
+        }
+    }
+}
+
+/// The grace period the rotation checks give: 30 s when the kit can move
+/// the server's clock, else 2 s of real time (the kit checks an old secret
+/// within the first second of its grace, and sleeps past its end).
+fn grace_seconds(options: &Options<'_>) -> u64 {
+    if options.advance_clock.is_some() {
+        30
+    } else {
+        2
+    }
+}
+
+/// Feature `self`: `DELETE /api/token/self`, `POST /api/token/self/rotate`,
+/// and whoami's token fields.
+async fn self_token(http: &Http, accounts: &Accounts, r: &mut Report, options: &Options<'_>) {
+    let admin = login(http, &accounts.admin).await;
+    let user = login(http, &accounts.user).await;
+    let (admin, user) = (admin.as_str(), user.as_str());
+    let mut made = Made::default();
+    const JOBS: &str = "/api/job_token";
+    const KEYS: &str = "/api/api_key";
+    let label = "conformance-self";
+    let named = json!({ "label": label, "duration": 3600 });
+    let unnamed = json!({ "duration": 3600 });
+
+    // An expired job token: one second long, waited out below.
+    let short = made.create(http, JOBS, user, json!({ "duration": 1 })).await;
+    let since = tokio::time::Instant::now();
+    let revoked = made.create(http, JOBS, user, unnamed.clone()).await;
+    http.call(
+        Method::DELETE,
+        &format!("{JOBS}/{}", revoked.id),
+        Some(user),
+        None,
+    )
+    .await;
+    let logout = login(http, &accounts.user).await;
+    let job = made.create(http, JOBS, user, named.clone()).await;
+    let plain_job = made.create(http, JOBS, user, unnamed.clone()).await;
+    let key = made.create(http, KEYS, admin, named.clone()).await;
+    let plain_key = made.create(http, KEYS, admin, unnamed.clone()).await;
+
+    // Whoami names the job token or API key sent.
+    let reply = http
+        .call(Method::GET, "/api/whoami", Some(&job.secret), None)
+        .await;
+    r.check(
+        "self: whoami with a job token adds its token_id and label",
+        reply.status == 200 && reply.json["token_id"] == job.id && reply.json["label"] == label,
+        || shown(&reply),
+    );
+    let reply = http
+        .call(Method::GET, "/api/whoami", Some(&plain_job.secret), None)
+        .await;
+    r.check(
+        "self: whoami with a job token without a label adds its token_id and \"label\": null",
+        reply.status == 200
+            && reply.json["token_id"] == plain_job.id
+            && reply.json.get("label") == Some(&Value::Null),
+        || shown(&reply),
+    );
+    let reply = http
+        .call(Method::GET, "/api/whoami", Some(&key.secret), None)
+        .await;
+    r.check(
+        "self: whoami with an API key adds its api_key_id and label",
+        reply.status == 200 && reply.json["api_key_id"] == key.id && reply.json["label"] == label,
+        || shown(&reply),
+    );
+    let reply = http.call(Method::GET, "/api/whoami", Some(&logout), None).await;
+    r.check(
+        "self: whoami with a login token adds neither token_id, api_key_id nor label",
+        reply.status == 200
+            && ["token_id", "api_key_id", "label"]
+                .iter()
+                .all(|field| reply.json.get(field).is_none()),
+        || shown(&reply),
+    );
+
+    // Who may call: (caller, the token that rotates itself, its status,
+    // the token that revokes itself, its status). The unlabelled job token
+    // and API key rotate themselves; the labelled ones revoke themselves
+    // with the secrets they were created with.
+    pass(options, since, 2).await;
+    let mut rotated = Vec::new();
+    let cases = [
+        ("no token", None, 401, None, 401),
+        (
+            "a revoked job token",
+            Some(&revoked.secret),
+            401,
+            Some(&revoked.secret),
+            401,
+        ),
+        (
+            "an expired job token",
+            Some(&short.secret),
+            401,
+            Some(&short.secret),
+            401,
+        ),
+        ("a login token", Some(&logout), 403, Some(&logout), 204),
+        (
+            "a job token",
+            Some(&plain_job.secret),
+            200,
+            Some(&job.secret),
+            204,
+        ),
+        ("an API key", Some(&plain_key.secret), 200, Some(&key.secret), 204),
+    ];
+    for (caller, token, rotate_status, _, _) in cases {
+        let reply = http
+            .call(
+                Method::POST,
+                "/api/token/self/rotate",
+                token.map(String::as_str),
+                Some(json!({})),
+            )
+            .await;
+        let ok = match rotate_status {
+            200 => reply.status == 200,
+            status => is_error(&reply, status),
+        };
+        r.check(
+            format!("self: POST /api/token/self/rotate with {caller} is {rotate_status}"),
+            ok,
+            || shown(&reply),
+        );
+        if rotate_status == 200 {
+            rotated.push((caller, reply));
+        }
+    }
+    for (caller, _, _, token, revoke_status) in cases {
+        let reply = http
+            .call(Method::DELETE, "/api/token/self", token.map(String::as_str), None)
+            .await;
+        let ok = match revoke_status {
+            204 => reply.status == 204 || reply.status == 200,
+            status => is_error(&reply, status),
+        };
+        r.check(
+            format!("self: DELETE /api/token/self with {caller} is {revoke_status}"),
+            ok,
+            || shown(&reply),
+        );
+    }
+
+    // What a self-rotation answers, and that it took.
+    for ((caller, reply), (old, id, id_field, secret_field)) in rotated.iter().zip([
+        (&plain_job.secret, plain_job.id, "token_id", "token"),
+        (&plain_key.secret, plain_key.id, "api_key_id", "api_key"),
+    ]) {
+        let new = secret_of(reply);
+        r.check(
+            format!(
+                "self: a self-rotation with {caller} answers its {id_field}, a new {secret_field} and rotated_at"
+            ),
+            reply.json[id_field] == id
+                && reply.json[secret_field].is_string()
+                && !new.is_empty()
+                && new != *old
+                && reply.json["rotated_at"].is_u64(),
+            || shown(reply),
+        );
+        let (before, after) = (whoami_status(http, old).await, whoami_status(http, &new).await);
+        r.check(
+            format!(
+                "self: after a self-rotation with {caller} and no grace, the old secret is 401 and the new one works"
+            ),
+            before == 401 && after == 200,
+            || format!("old secret: {before}; new secret: {after}"),
+        );
+    }
+
+    // A token revoked by itself is gone.
+    for (kind, token) in [
+        ("a login token", logout.as_str()),
+        ("a job token", job.secret.as_str()),
+        ("an API key", key.secret.as_str()),
+    ] {
+        let whoami = http.call(Method::GET, "/api/whoami", Some(token), None).await;
+        let again = http
+            .call(Method::DELETE, "/api/token/self", Some(token), None)
+            .await;
+        r.check(
+            format!("self: {kind} revoked by itself is 401 on whoami and on a second revoke"),
+            is_error(&whoami, 401) && is_error(&again, 401),
+            || format!("whoami: {}; revoke again: {}", shown(&whoami), shown(&again)),
+        );
+    }
+    for (kind, path, id, reader) in [
+        ("a job token", JOBS, job.id, user),
+        ("an API key", KEYS, key.id, admin),
+    ] {
+        let read = http
+            .call(Method::GET, &format!("{path}/{id}"), Some(reader), None)
+            .await;
+        let item = listed(http, admin, path, id).await;
+        let whose = if path == JOBS { "its owner" } else { "an admin" };
+        r.check(
+            format!("self: {kind} revoked by itself reads as 404 to {whose} and is not listed"),
+            is_error(&read, 404) && item.is_none(),
+            || format!("read: {}; listed: {item:?}", shown(&read)),
+        );
+    }
+
+    made.clean(http).await;
+}
+
+/// Feature `own_tokens`: users list their own job tokens; `user_id` and
+/// `label` filters.
+async fn own_tokens(http: &Http, accounts: &Accounts, r: &mut Report) {
+    let admin = login(http, &accounts.admin).await;
+    let user = login(http, &accounts.user).await;
+    let other = login(http, &accounts.other).await;
+    let (admin, user, other) = (admin.as_str(), user.as_str(), other.as_str());
+    let mut made = Made::default();
+    const JOBS: &str = "/api/job_token";
+    let user_id = http.call(Method::GET, "/api/whoami", Some(user), None).await.json["user_id"].clone();
+    let other_id = http
+        .call(Method::GET, "/api/whoami", Some(other), None)
+        .await
+        .json["user_id"]
+        .clone();
+
+    // The user's tokens: one with the label, one whose label starts with
+    // it (an exact filter leaves it out), one without; then the other
+    // user's with the label, after them.
+    let label = format!("{} + 100% & caf\u{e9} \u{2713}", fresh_key("own label"));
+    let encoded = percent_encode(&label);
+    let as_form = encoded.replace("%20", "+");
+    let mine = made
+        .create(http, JOBS, user, json!({ "label": label, "duration": 3600 }))
+        .await;
+    let longer = made
+        .create(
+            http,
+            JOBS,
+            user,
+            json!({ "label": format!("{label}x"), "duration": 3600 }),
+        )
+        .await;
+    let unnamed = made.create(http, JOBS, user, json!({ "duration": 3600 })).await;
+    let theirs = made
+        .create(http, JOBS, other, json!({ "label": label, "duration": 3600 }))
+        .await;
+    let user_made = [mine.id, longer.id, unnamed.id];
+
+    // Who sees what.
+    let own = list_all(http, user, "").await;
+    r.check(
+        "own_tokens: a user's login token lists their own job tokens (200) and none of another user's",
+        own.as_ref().is_ok_and(|items| {
+            let listed = ids(items);
+            user_made.iter().all(|id| listed.contains(id))
+                && !listed.contains(&theirs.id)
+                && items.iter().all(|t| t["user_id"] == user_id)
+        }),
+        || shown_list(&own),
+    );
+    let all = list_all(http, admin, "").await;
+    r.check(
+        "own_tokens: an admin lists every user's job tokens",
+        all.as_ref().is_ok_and(|items| {
+            let listed = ids(items);
+            user_made.iter().chain([&theirs.id]).all(|id| listed.contains(id))
+        }),
+        || shown_list(&all),
+    );
+    let by_user = list_all(http, admin, &format!("&user_id={other_id}")).await;
+    r.check(
+        "own_tokens: an admin's user_id=N lists that user's job tokens only",
+        by_user.as_ref().is_ok_and(|items| {
+            ids(items).contains(&theirs.id) && items.iter().all(|t| t["user_id"] == other_id)
+        }),
+        || shown_list(&by_user),
+    );
+    let reply = http
+        .call(
+            Method::GET,
+            &format!("{JOBS}?user_id={other_id}"),
+            Some(user),
+            None,
+        )
+        .await;
+    r.check(
+        "own_tokens: a user asking for another user's user_id is 403",
+        is_error(&reply, 403),
+        || shown(&reply),
+    );
+    let by_self = list_all(http, user, &format!("&user_id={user_id}")).await;
+    r.check(
+        "own_tokens: a user asking for their own user_id is 200 with their own job tokens",
+        match (&by_self, &own) {
+            (Ok(by_self), Ok(own)) => ids(by_self) == ids(own),
+            _ => false,
+        },
+        || format!("{}; without user_id: {}", shown_list(&by_self), shown_list(&own)),
+    );
+
+    // The label filter: exact, percent-encoded, `+` for a space.
+    for (name, token, query, expected) in [
+        (
+            "own_tokens: label= (a label with a space, +, &, % and non-ASCII, each byte percent-encoded) filters \
+             a user's list to their job tokens with exactly that label",
+            user,
+            format!("&label={encoded}"),
+            vec![mine.id],
+        ),
+        (
+            "own_tokens: label= filters an admin's list to every user's job tokens with exactly that label",
+            admin,
+            format!("&label={encoded}"),
+            vec![mine.id, theirs.id],
+        ),
+        (
+            "own_tokens: label= with + for each space filters a user's list as %20 does",
+            user,
+            format!("&label={as_form}"),
+            vec![mine.id],
+        ),
+    ] {
+        let list = list_all(http, token, &query).await;
+        r.check(
+            name,
+            list.as_ref().is_ok_and(|items| ids(items) == expected),
+            || format!("expected {expected:?}, {}", shown_list(&list)),
+        );
+    }
+    for (what, query, token) in [
+        ("a label with a bad escape (%zz)", "label=%zz", user),
+        ("a label that is not UTF-8 (%FF)", "label=%FF", user),
+        ("a user_id with a leading zero", "user_id=01", admin),
+        ("a user_id that is not an integer", "user_id=me", admin),
+    ] {
+        let reply = http
+            .call(Method::GET, &format!("{JOBS}?{query}"), Some(token), None)
+            .await;
+        r.check(
+            format!("own_tokens: {what} is 400"),
+            is_error(&reply, 400),
+            || shown(&reply),
+        );
+    }
+
+    // Paging over what matches: one by one, with next_after null on the
+    // last page (the other user's token comes after the user's last).
+    for (what, token, query, expected) in [
+        (
+            "a user's pages of limit=1 walk their own job tokens one by one",
+            user,
+            String::new(),
+            own.as_ref().map(|items| ids(items)).unwrap_or_default(),
+        ),
+        (
+            "an admin's pages of limit=1 with label= walk the matching job tokens one by one",
+            admin,
+            format!("&label={encoded}"),
+            vec![mine.id, theirs.id],
+        ),
+    ] {
+        let (mut walked, mut after, mut pages, mut ok) = (Vec::<i64>::new(), None::<i64>, 0usize, true);
+        while pages <= expected.len() {
+            let path = match after {
+                Some(a) => format!("{JOBS}?limit=1{query}&after={a}"),
+                None => format!("{JOBS}?limit=1{query}"),
+            };
+            let reply = http.call(Method::GET, &path, Some(token), None).await;
+            let page = reply.json["job_tokens"]
+                .as_array()
+                .map(|items| ids(items))
+                .unwrap_or_default();
+            ok &= reply.status == 200 && page.len() == 1;
+            walked.extend(&page);
+            pages += 1;
+            match reply.json["next_after"].as_i64() {
+                Some(next) => {
+                    ok &= Some(&next) == page.last();
+                    after = Some(next);
+                }
+                None => break,
+            }
+        }
+        r.check(
+            format!("own_tokens: {what}, next_after = last id, null on the last"),
+            ok && !expected.is_empty() && walked == expected && pages == expected.len(),
+            || format!("{pages} pages, ids {walked:?}, expected {expected:?}"),
+        );
+    }
+
+    // Who may not list.
+    let job = made.create(http, JOBS, user, json!({ "duration": 3600 })).await;
+    let key = made
+        .create(http, "/api/api_key", admin, json!({ "duration": 3600 }))
+        .await;
+    for (what, path, token) in [
+        ("job_token.list with a job token", JOBS, job.secret.as_str()),
+        ("job_token.list with an API key", JOBS, key.secret.as_str()),
+        ("api_key.list with a user's login token", "/api/api_key", user),
+    ] {
+        let reply = http.call(Method::GET, path, Some(token), None).await;
+        r.check(
+            format!("own_tokens: {what} is 403"),
+            is_error(&reply, 403),
+            || shown(&reply),
+        );
+    }
+    let reply = http
+        .call(
+            Method::GET,
+            "/api/api_key?limit=1&user_id=me&label=%zz",
+            Some(admin),
+            None,
+        )
+        .await;
+    r.check(
+        "own_tokens: api_key.list ignores user_id and label (200 for values a job token list refuses)",
+        reply.status == 200,
+        || shown(&reply),
+    );
+
+    made.clean(http).await;
+}
+
+/// Feature `rotation`: `POST /api/job_token/{id}/rotate` and `POST
+/// /api/api_key/{id}/rotate`, grace periods, and what `self` and
+/// `idempotency` add to them when offered.
+async fn rotation(
+    http: &Http,
+    accounts: &Accounts,
+    r: &mut Report,
+    options: &Options<'_>,
+    features: &[String],
+) {
+    let admin = login(http, &accounts.admin).await;
+    let user = login(http, &accounts.user).await;
+    let other = login(http, &accounts.other).await;
+    let (admin, user, other) = (admin.as_str(), user.as_str(), other.as_str());
+    let offers_self = features.iter().any(|f| f == "self");
+    let offers_keys = features.iter().any(|f| f == "idempotency");
+    let mut made = Made::default();
+    const JOBS: &str = "/api/job_token";
+    const KEYS: &str = "/api/api_key";
+    let body = json!({ "label": "conformance-rotation", "duration": 3600 });
+    let grace = grace_seconds(options);
+    let with_grace = json!({ "grace_seconds": grace });
+    let rotate = |path: &str, id: i64| format!("{path}/{id}/rotate");
+
+    // Who may rotate a job token: refusals, then its owner, then an admin.
+    let job = made.create(http, JOBS, user, body.clone()).await;
+    let caller_job = made.create(http, JOBS, user, json!({ "duration": 3600 })).await;
+    let caller_key = made.create(http, KEYS, admin, json!({ "duration": 3600 })).await;
+    let mut answers = Vec::new();
+    for (caller, token, status) in [
+        ("no token", None, 401),
+        ("a job token", Some(caller_job.secret.as_str()), 403),
+        ("an API key", Some(caller_key.secret.as_str()), 403),
+        ("another user", Some(other), 404),
+        ("the owner", Some(user), 200),
+        ("an admin", Some(admin), 200),
+    ] {
+        let reply = http
+            .call(Method::POST, &rotate(JOBS, job.id), token, Some(json!({})))
+            .await;
+        let ok = match status {
+            200 => reply.status == 200,
+            status => is_error(&reply, status),
+        };
+        r.check(
+            format!("rotation: job_token.rotate by {caller} is {status}"),
+            ok,
+            || shown(&reply),
+        );
+        if status == 200 {
+            answers.push(reply);
+        }
+    }
+    let key = made.create(http, KEYS, admin, body.clone()).await;
+    let refused = http
+        .call(Method::POST, &rotate(KEYS, key.id), Some(user), Some(json!({})))
+        .await;
+    r.check(
+        "rotation: api_key.rotate by a user is 403",
+        is_error(&refused, 403),
+        || shown(&refused),
+    );
+    let key_rotated = http
+        .call(Method::POST, &rotate(KEYS, key.id), Some(admin), Some(json!({})))
+        .await;
+    r.check(
+        "rotation: api_key.rotate by an admin is 200",
+        key_rotated.status == 200,
+        || shown(&key_rotated),
+    );
+
+    // The answer: the same record, a new secret, rotated_at.
+    let by_owner = answers.first().unwrap_or(&refused);
+    let by_admin = answers.get(1).unwrap_or(&refused);
+    for (what, created, rotated, id_field, secret_field) in [
+        ("job_token.rotate", &job, by_owner, "token_id", "token"),
+        ("api_key.rotate", &key, &key_rotated, "api_key_id", "api_key"),
+    ] {
+        let same = [
+            id_field,
+            "user_id",
+            "label",
+            "duration",
+            "created_at",
+            "expires_at",
+        ]
+        .iter()
+        .all(|field| rotated.json[field] == created.reply.json[field]);
+        let new = secret_of(rotated);
+        r.check(
+            format!(
+                "rotation: {what} answers the same {id_field}, label, duration, created_at and expires_at, \
+                 a new {secret_field} and rotated_at"
+            ),
+            rotated.status == 200
+                && same
+                && rotated.json[secret_field].is_string()
+                && !new.is_empty()
+                && new != created.secret
+                && rotated.json["rotated_at"]
+                    .as_u64()
+                    .is_some_and(|at| created.reply.json["created_at"].as_u64() <= Some(at)),
+            || format!("created: {}; rotated: {}", shown(&created.reply), shown(rotated)),
+        );
+    }
+    let (first, second) = (secret_of(by_owner), secret_of(by_admin));
+    let statuses = [
+        whoami_status(http, &job.secret).await,
+        whoami_status(http, &first).await,
+        whoami_status(http, &second).await,
+    ];
+    r.check(
+        "rotation: without grace each old secret is 401 at once and the newest works",
+        statuses == [401, 401, 200] && first != second && first != job.secret && second != job.secret,
+        || format!("whoami with the original, first and second secrets: {statuses:?}"),
+    );
+    let key_statuses = [
+        whoami_status(http, &key.secret).await,
+        whoami_status(http, &secret_of(&key_rotated)).await,
+    ];
+    r.check(
+        "rotation: without grace an API key's old secret is 401 at once and the new one works",
+        key_statuses == [401, 200],
+        || format!("whoami with the old and new secrets: {key_statuses:?}"),
+    );
+
+    // Refused rotations: 400 and 404, changing nothing.
+    for (what, rotation_body) in [
+        ("a negative grace", json!({ "grace_seconds": -1 })),
+        ("a grace over a day (86401)", json!({ "grace_seconds": 86_401 })),
+        ("a string grace", json!({ "grace_seconds": "10" })),
+        ("a null grace", json!({ "grace_seconds": null })),
+        ("a fractional grace", json!({ "grace_seconds": 1.5 })),
+        ("a body that is not an object", json!([1])),
+    ] {
+        let reply = http
+            .call(
+                Method::POST,
+                &rotate(JOBS, job.id),
+                Some(user),
+                Some(rotation_body),
+            )
+            .await;
+        r.check(format!("rotation: {what} is 400"), is_error(&reply, 400), || {
+            shown(&reply)
+        });
+    }
+    for (what, path, token) in [("job_token.rotate", JOBS, user), ("api_key.rotate", KEYS, admin)] {
+        let reply = http
+            .call(
+                Method::POST,
+                &rotate(path, NO_SUCH_ID),
+                Some(token),
+                Some(json!({})),
+            )
+            .await;
+        r.check(
+            format!("rotation: {what} of an unknown id is 404"),
+            is_error(&reply, 404),
+            || shown(&reply),
+        );
+    }
+    let still = whoami_status(http, &second).await;
+    r.check(
+        "rotation: refused rotations changed nothing: the current secret still works",
+        still == 200,
+        || format!("whoami with the current secret: {still}"),
+    );
+
+    // Reads and lists show rotated_at.
+    let read = http
+        .call(Method::GET, &format!("{JOBS}/{}", job.id), Some(user), None)
+        .await;
+    r.check(
+        "rotation: job_token.read of a rotated token shows rotated_at, the last rotation's",
+        read.status == 200
+            && read.json["rotated_at"].is_u64()
+            && read.json["rotated_at"] == by_admin.json["rotated_at"]
+            && read.json.get("token").is_none(),
+        || shown(&read),
+    );
+    let item = listed(http, admin, JOBS, job.id).await;
+    r.check(
+        "rotation: job_token.list shows rotated_at for a rotated token",
+        item.as_ref().is_some_and(|item| {
+            item["rotated_at"] == by_admin.json["rotated_at"] && item["rotated_at"].is_u64()
+        }),
+        || format!("listed: {item:?}"),
+    );
+    let read = http
+        .call(Method::GET, &format!("{KEYS}/{}", key.id), Some(admin), None)
+        .await;
+    r.check(
+        "rotation: api_key.read of a rotated key shows rotated_at",
+        read.status == 200
+            && read.json["rotated_at"] == key_rotated.json["rotated_at"]
+            && read.json["rotated_at"].is_u64(),
+        || shown(&read),
+    );
+    let read = http
+        .call(
+            Method::GET,
+            &format!("{JOBS}/{}", caller_job.id),
+            Some(user),
+            None,
+        )
+        .await;
+    let item = listed(http, admin, JOBS, caller_job.id).await;
+    r.check(
+        "rotation: a token never rotated has no rotated_at in reads and lists",
+        read.status == 200
+            && read.json.get("rotated_at").is_none()
+            && item.is_some_and(|item| item.get("rotated_at").is_none()),
+        || shown(&read),
+    );
+
+    // Grace periods. Each old secret is checked within the first second
+    // of its grace; the ends are checked after one wait.
+    let graced = made.create(http, JOBS, user, body.clone()).await;
+    let reply = http
+        .call(
+            Method::POST,
+            &rotate(JOBS, graced.id),
+            Some(user),
+            Some(with_grace.clone()),
+        )
+        .await;
+    let graced_new = secret_of(&reply);
+    let statuses = [
+        whoami_status(http, &graced.secret).await,
+        whoami_status(http, &graced_new).await,
+    ];
+    r.check(
+        "rotation: with grace_seconds the old secret works during its grace, beside the new one",
+        reply.status == 200 && statuses == [200, 200],
+        || {
+            format!(
+                "{}; whoami with the old and new secrets: {statuses:?}",
+                shown(&reply)
+            )
+        },
+    );
+    const SELF_ROTATE_IN_GRACE: &str =
+        "rotation: an old secret in its grace calling POST /api/token/self/rotate is 403";
+    if offers_self {
+        let reply = http
+            .call(
+                Method::POST,
+                "/api/token/self/rotate",
+                Some(&graced.secret),
+                Some(json!({})),
+            )
+            .await;
+        let new_works = whoami_status(http, &graced_new).await;
+        r.check(
+            SELF_ROTATE_IN_GRACE,
+            is_error(&reply, 403) && new_works == 200,
+            || format!("{}; the new secret then: {new_works}", shown(&reply)),
+        );
+    } else {
+        r.skip(SELF_ROTATE_IN_GRACE, "needs the feature `self` too");
+    }
+
+    // Rotated twice: the first old secret keeps its grace, the second
+    // (rotated away without one) is refused at once.
+    let twice = made.create(http, JOBS, user, body.clone()).await;
+    let once = http
+        .call(
+            Method::POST,
+            &rotate(JOBS, twice.id),
+            Some(user),
+            Some(with_grace.clone()),
+        )
+        .await;
+    let again = http
+        .call(Method::POST, &rotate(JOBS, twice.id), Some(user), Some(json!({})))
+        .await;
+    let secrets = [twice.secret.clone(), secret_of(&once), secret_of(&again)];
+    r.check(
+        "rotation: a token rotated twice gets a new secret each time, with the same id",
+        once.status == 200
+            && again.status == 200
+            && id_of(&once) == twice.id
+            && id_of(&again) == twice.id
+            && !secrets[1].is_empty()
+            && !secrets[2].is_empty()
+            && secrets[0] != secrets[1]
+            && secrets[1] != secrets[2]
+            && secrets[0] != secrets[2],
+        || format!("first: {}; second: {}", shown(&once), shown(&again)),
+    );
+    let mut twice_statuses = Vec::new();
+    for secret in &secrets {
+        twice_statuses.push(whoami_status(http, secret).await);
+    }
+    r.check(
+        "rotation: rotated twice, each old secret keeps its own grace: the first (with grace) works, the second \
+         (without) is 401",
+        twice_statuses == [200, 401, 200],
+        || format!("whoami with the original, first and second secrets: {twice_statuses:?}"),
+    );
+
+    // Revoking with an old secret ends only its grace; with the current
+    // one (or deleting the token), every grace.
+    const REVOKE_OLD: &str =
+        "rotation: DELETE /api/token/self with an old secret in its grace revokes only it: it is 401, the token and \
+         its new secret stay";
+    const REVOKE_CURRENT: &str =
+        "rotation: DELETE /api/token/self with the current secret deletes the token: its old secret in its grace \
+         is 401 too";
+    if offers_self {
+        let kept = made.create(http, JOBS, user, body.clone()).await;
+        let rotated = http
+            .call(
+                Method::POST,
+                &rotate(JOBS, kept.id),
+                Some(user),
+                Some(with_grace.clone()),
+            )
+            .await;
+        let revoked = http
+            .call(Method::DELETE, "/api/token/self", Some(&kept.secret), None)
+            .await;
+        let old = whoami_status(http, &kept.secret).await;
+        let new = whoami_status(http, &secret_of(&rotated)).await;
+        let read = http
+            .call(Method::GET, &format!("{JOBS}/{}", kept.id), Some(user), None)
+            .await;
+        r.check(
+            REVOKE_OLD,
+            rotated.status == 200
+                && (revoked.status == 204 || revoked.status == 200)
+                && old == 401
+                && new == 200
+                && read.status == 200,
+            || {
+                format!(
+                    "revoke: {}; old secret: {old}; new secret: {new}; read: {}",
+                    shown(&revoked),
+                    shown(&read)
+                )
+            },
+        );
+        let gone = made.create(http, JOBS, user, body.clone()).await;
+        let rotated = http
+            .call(
+                Method::POST,
+                &rotate(JOBS, gone.id),
+                Some(user),
+                Some(with_grace.clone()),
+            )
+            .await;
+        let revoked = http
+            .call(
+                Method::DELETE,
+                "/api/token/self",
+                Some(&secret_of(&rotated)),
+                None,
+            )
+            .await;
+        let old = whoami_status(http, &gone.secret).await;
+        let new = whoami_status(http, &secret_of(&rotated)).await;
+        let read = http
+            .call(Method::GET, &format!("{JOBS}/{}", gone.id), Some(user), None)
+            .await;
+        r.check(
+            REVOKE_CURRENT,
+            rotated.status == 200
+                && (revoked.status == 204 || revoked.status == 200)
+                && old == 401
+                && new == 401
+                && is_error(&read, 404),
+            || {
+                format!(
+                    "revoke: {}; old secret: {old}; new secret: {new}; read: {}",
+                    shown(&revoked),
+                    shown(&read)
+                )
+            },
+        );
+    } else {
+        r.skip(REVOKE_OLD, "needs the feature `self` too");
+        r.skip(REVOKE_CURRENT, "needs the feature `self` too");
+    }
+    let deleted = made.create(http, JOBS, user, body.clone()).await;
+    let rotated = http
+        .call(
+            Method::POST,
+            &rotate(JOBS, deleted.id),
+            Some(user),
+            Some(with_grace.clone()),
+        )
+        .await;
+    let delete = http
+        .call(
+            Method::DELETE,
+            &format!("{JOBS}/{}", deleted.id),
+            Some(user),
+            None,
+        )
+        .await;
+    let old = whoami_status(http, &deleted.secret).await;
+    r.check(
+        "rotation: deleting a token ends its old secret's grace (401)",
+        rotated.status == 200 && (delete.status == 204 || delete.status == 200) && old == 401,
+        || format!("delete: {}; old secret: {old}", shown(&delete)),
+    );
+
+    // Replays by key: the same new secret, and no second rotation.
+    const REPLAY: &str =
+        "rotation: job_token.rotate again with the same Idempotency-Key and body is replayed: the same new secret, \
+         with Idempotent-Replayed: true";
+    const REPLAY_ONCE: &str =
+        "rotation: a replayed rotation did not rotate again: its new secret still works";
+    const SELF_KEY_PER_TOKEN: &str =
+        "rotation: on /api/token/self/rotate a key belongs to the token: another job token of the same user \
+         sending the same key and body is 422";
+    const SELF_REPLAY: &str =
+        "rotation: a self-rotation re-sent with its key by the old secret in its grace is replayed: the same new \
+         secret";
+    if offers_keys {
+        let keyed = made.create(http, JOBS, user, body.clone()).await;
+        let key = fresh_key("rotate");
+        let first = http
+            .create_keyed(&rotate(JOBS, keyed.id), user, key.as_bytes(), &json!({}))
+            .await;
+        let again = http
+            .create_keyed(&rotate(JOBS, keyed.id), user, key.as_bytes(), &json!({}))
+            .await;
+        let new = secret_of(&first);
+        r.check(
+            REPLAY,
+            first.status == 200
+                && !first.replayed()
+                && again.status == 200
+                && again.replayed()
+                && !new.is_empty()
+                && secret_of(&again) == new,
+            || format!("first: {}; again: {}", shown(&first), shown(&again)),
+        );
+        let statuses = [
+            whoami_status(http, &keyed.secret).await,
+            whoami_status(http, &new).await,
+        ];
+        r.check(REPLAY_ONCE, statuses == [401, 200], || {
+            format!("whoami with the old and new secrets: {statuses:?}")
+        });
+        if offers_self {
+            let mine = made.create(http, JOBS, user, body.clone()).await;
+            let sibling = made.create(http, JOBS, user, body.clone()).await;
+            let key = fresh_key("rotate-self");
+            let first = http
+                .create_keyed(
+                    "/api/token/self/rotate",
+                    &mine.secret,
+                    key.as_bytes(),
+                    &with_grace,
+                )
+                .await;
+            let resent = http
+                .create_keyed(
+                    "/api/token/self/rotate",
+                    &mine.secret,
+                    key.as_bytes(),
+                    &with_grace,
+                )
+                .await;
+            let theirs = http
+                .create_keyed(
+                    "/api/token/self/rotate",
+                    &sibling.secret,
+                    key.as_bytes(),
+                    &with_grace,
+                )
+                .await;
+            r.check(
+                SELF_REPLAY,
+                first.status == 200
+                    && resent.status == 200
+                    && resent.replayed()
+                    && !secret_of(&first).is_empty()
+                    && secret_of(&resent) == secret_of(&first),
+                || format!("first: {}; re-sent: {}", shown(&first), shown(&resent)),
+            );
+            let sibling_works = whoami_status(http, &sibling.secret).await;
+            r.check(
+                SELF_KEY_PER_TOKEN,
+                is_error(&theirs, 422) && secret_of(&theirs).is_empty() && sibling_works == 200,
+                || {
+                    format!(
+                        "{}; the other token's secret then: {sibling_works}",
+                        shown(&theirs)
+                    )
+                },
+            );
+        } else {
+            r.skip(SELF_REPLAY, "needs the feature `self` too");
+            r.skip(SELF_KEY_PER_TOKEN, "needs the feature `self` too");
+        }
+    } else {
+        for name in [REPLAY, REPLAY_ONCE, SELF_REPLAY, SELF_KEY_PER_TOKEN] {
+            r.skip(name, "needs the feature `idempotency` too");
+        }
+    }
+
+    // The graces end: one wait (or one move of the clock) past them all.
+    pass(options, tokio::time::Instant::now(), grace + 1).await;
+    let statuses = [
+        whoami_status(http, &graced.secret).await,
+        whoami_status(http, &graced_new).await,
+    ];
+    r.check(
+        "rotation: after the grace the old secret is 401 and the new one works",
+        statuses == [401, 200],
+        || format!("whoami with the old and new secrets: {statuses:?}"),
+    );
+    let mut twice_statuses = Vec::new();
+    for secret in &secrets {
+        twice_statuses.push(whoami_status(http, secret).await);
+    }
+    r.check(
+        "rotation: rotated twice, after the first grace ends both old secrets are 401 and the newest works",
+        twice_statuses == [401, 401, 200],
+        || format!("whoami with the original, first and second secrets: {twice_statuses:?}"),
+    );
+    // A secret rotated away cannot rotate again, and revokes nothing.
+    let mut refusals = vec![
+        http.call(
+            Method::POST,
+            &rotate(JOBS, graced.id),
+            Some(&graced.secret),
+            Some(json!({})),
+        )
+        .await,
+    ];
+    if offers_self {
+        refusals.push(
+            http.call(
+                Method::POST,
+                "/api/token/self/rotate",
+                Some(&graced.secret),
+                Some(json!({})),
+            )
+            .await,
+        );
+    }
+    let new_works = whoami_status(http, &graced_new).await;
+    r.check(
+        "rotation: rotating with a secret rotated away after its grace is 401, and the new secret still works",
+        refusals.iter().all(|reply| is_error(reply, 401)) && new_works == 200,
+        || {
+            let refusals: Vec<String> = refusals.iter().map(shown).collect();
+            format!("{}; the new secret then: {new_works}", refusals.join("; "))
+        },
+    );
+
+    made.clean(http).await;
 }
