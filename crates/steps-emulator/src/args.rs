@@ -164,8 +164,13 @@ impl EmulatorArgs {
     pub async fn run(&self) -> Result<(), String> {
         let config = self.to_config()?;
         let listing = match &config.state_file {
-            Some(path) if path.exists() => Some("accounts (from the state file):"),
-            _ if config.accounts.is_empty() => Some("seeded accounts (passwords are new each start):"),
+            // Their passwords are in the file, not shown again.
+            Some(path) if path.exists() => {
+                Some(("accounts (from the state file; passwords not shown):", false))
+            }
+            _ if config.accounts.is_empty() => {
+                Some(("seeded accounts (passwords are new each start):", true))
+            }
             _ => None,
         };
         let emulator = Emulator::start(config)
@@ -188,16 +193,14 @@ impl EmulatorArgs {
             std::io::stderr().lock(),
             "stopping: waiting for in-flight requests"
         );
-        let saved = emulator.save_state();
-        emulator.shutdown().await;
-        saved.map_err(|e| e.to_string())
+        emulator.shutdown_and_save().await.map_err(|e| e.to_string())
     }
 }
 
 /// Prints the base URL, the control plane's, and the accounts under the
 /// heading `listing` (seeded ones, or a state file's), in one write to a
 /// locked stdout, flushed, so that a reader sees it at once.
-fn print_banner(emulator: &Emulator, listing: Option<&str>) -> std::io::Result<()> {
+fn print_banner(emulator: &Emulator, listing: Option<(&str, bool)>) -> std::io::Result<()> {
     let protocol = emulator.protocol();
     let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
     let mut text = format!(
@@ -212,12 +215,16 @@ fn print_banner(emulator: &Emulator, listing: Option<&str>) -> std::io::Result<(
     if let Some(control) = emulator.control_url() {
         let _ = writeln!(text, "control plane at {control}/ (loopback only)");
     }
-    if let Some(heading) = listing {
+    if let Some((heading, with_passwords)) = listing {
         text.push_str(heading);
         text.push('\n');
         for account in emulator.accounts() {
             let role = if account.is_admin { "admin" } else { "user" };
-            let _ = writeln!(text, "  {role:<5}  {}  {}", account.email, account.password);
+            if with_passwords {
+                let _ = writeln!(text, "  {role:<5}  {}  {}", account.email, account.password);
+            } else {
+                let _ = writeln!(text, "  {role:<5}  {}", account.email);
+            }
         }
     }
     let mut out = std::io::stdout().lock();

@@ -537,7 +537,18 @@ impl Emulator {
     /// finish (up to 10 s), then saves the state to
     /// [`Config::state_file`], if there is one (a failure is logged; call
     /// [`Emulator::save_state`] first to handle it).
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
+        if let Err(error) = self.shutdown_and_save().await {
+            tracing::error!(%error, "the state was not saved");
+        }
+    }
+
+    /// [`Emulator::shutdown`], returning whether the state was saved.
+    ///
+    /// # Errors
+    ///
+    /// The state file could not be written (the old one is unchanged).
+    pub async fn shutdown_and_save(mut self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
         if let Some(saver) = self.saver.take() {
             saver.abort();
@@ -545,9 +556,7 @@ impl Emulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        if let Err(error) = self.save_state() {
-            tracing::error!(%error, "the state was not saved");
-        }
+        self.save_state()
     }
 }
 
