@@ -6,8 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use steps_core::{
-    BuildError, Capabilities, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation, Page,
-    ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, TokenType, Whoami,
+    BuildError, Capabilities, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation,
+    Page, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, TokenType, Whoami,
 };
 use steps_transport::TransportError;
 use tokio::sync::Mutex;
