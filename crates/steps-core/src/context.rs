@@ -57,31 +57,45 @@ impl std::fmt::Debug for CloudContext {
 }
 
 /// Why a [`CloudContext`] could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ContextError {
     /// The base URL is not an absolute `http://` or `https://` URL.
-    #[error("invalid base URL: {reason}")]
     InvalidBaseUrl {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The user agent is not a valid header value.
-    #[error("invalid user agent: it must be visible ASCII")]
     InvalidUserAgent,
     /// A default header has an invalid name or value.
-    #[error("invalid default header {name:?}")]
     InvalidHeader {
         /// The header's name as given.
         name: String,
     },
     /// A default header would replace one the protocol sets itself.
-    #[error("header {name:?} is set by the protocol and cannot be a default header")]
     ReservedHeader {
         /// The header's name.
         name: String,
     },
 }
+
+impl std::fmt::Display for ContextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContextError::InvalidBaseUrl { reason } => write!(f, "invalid base URL: {reason}"),
+            ContextError::InvalidUserAgent => f.write_str("invalid user agent: it must be visible ASCII"),
+            ContextError::InvalidHeader { name } => write!(f, "invalid default header {name:?}"),
+            ContextError::ReservedHeader { name } => {
+                write!(
+                    f,
+                    "header {name:?} is set by the protocol and cannot be a default header"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ContextError {}
 
 impl CloudContext {
     /// Makes a context for the cloud at `base_url`, such as

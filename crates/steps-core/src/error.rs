@@ -1,27 +1,25 @@
 //! Errors of the core: building a request, and reading a response.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
 
 /// Why a request was not built. Nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildError {
     /// The operation needs a login token and the caller has none.
-    #[error("{operation}: not logged in (log in first to get a login token)")]
     NotLoggedIn {
         /// The operation's name.
         operation: &'static str,
     },
     /// The operation is for admins and the caller is known not to be one.
-    #[error("{operation}: this operation needs an admin account")]
     AdminRequired {
         /// The operation's name.
         operation: &'static str,
     },
     /// A read or delete of a token that was never created (its id is < 0).
-    #[error("{operation}: id {id} was never created (create it first)")]
     NotCreated {
         /// The operation's name.
         operation: &'static str,
@@ -29,7 +27,6 @@ pub enum BuildError {
         id: i64,
     },
     /// An argument is outside what the protocol accepts.
-    #[error("{operation}: invalid input: {reason}")]
     InvalidInput {
         /// The operation's name.
         operation: &'static str,
@@ -39,19 +36,16 @@ pub enum BuildError {
 }
 
 /// Why a response did not give the operation's output.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ResponseError {
     /// The server answered a non-2xx status with the protocol's error body.
-    #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(ApiError),
     /// A non-2xx status whose body is not the protocol's JSON error (a
     /// proxy's HTML page, say).
-    #[error(transparent)]
-    UnexpectedBody(#[from] UnexpectedBody),
+    UnexpectedBody(UnexpectedBody),
     /// A 3xx. Redirects are never followed, so that an `Authorization`
     /// header cannot be carried to another host.
-    #[error("{operation}: the server redirected ({status}) to {location:?}; redirects are not followed")]
     Redirect {
         /// The operation's name.
         operation: &'static str,
@@ -61,8 +55,7 @@ pub enum ResponseError {
         location: Option<String>,
     },
     /// A 2xx whose body does not match the protocol.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
 }
 
 impl ResponseError {
@@ -201,8 +194,7 @@ impl ResponseErrorKind {
 }
 
 /// A non-2xx response with the protocol's `{"error": "..."}` body.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation}: the server answered {status}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The operation's name.
@@ -218,8 +210,7 @@ pub struct ApiError {
 }
 
 /// A non-2xx response whose body is not the protocol's JSON error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation}: the server answered {status} with an unexpected body: {excerpt:?}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UnexpectedBody {
     /// The operation's name.
@@ -241,8 +232,7 @@ pub struct UnexpectedBody {
 ///
 /// `detail` names the field and what was wrong with it, never the value
 /// found there (which could be a secret).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation}: could not read the {status} response: {detail}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The operation's name.
@@ -265,3 +255,114 @@ impl DecodeError {
         }
     }
 }
+
+// The messages, written out rather than derived (the core builds no
+// proc-macro); each says which operation failed and never a secret.
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::NotLoggedIn { operation } => {
+                write!(
+                    f,
+                    "{operation}: not logged in (log in first to get a login token)"
+                )
+            }
+            BuildError::AdminRequired { operation } => {
+                write!(f, "{operation}: this operation needs an admin account")
+            }
+            BuildError::NotCreated { operation, id } => {
+                write!(f, "{operation}: id {id} was never created (create it first)")
+            }
+            BuildError::InvalidInput { operation, reason } => {
+                write!(f, "{operation}: invalid input: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Api(error) => fmt::Display::fmt(error, f),
+            ResponseError::UnexpectedBody(error) => fmt::Display::fmt(error, f),
+            ResponseError::Redirect {
+                operation,
+                status,
+                location,
+            } => write!(
+                f,
+                "{operation}: the server redirected ({status}) to {location:?}; redirects are not followed"
+            ),
+            ResponseError::Decode(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+/// The wrapped errors' own sources (they have none): the variants that
+/// wrap one are transparent.
+impl std::error::Error for ResponseError {}
+
+impl From<ApiError> for ResponseError {
+    fn from(error: ApiError) -> Self {
+        ResponseError::Api(error)
+    }
+}
+
+impl From<UnexpectedBody> for ResponseError {
+    fn from(error: UnexpectedBody) -> Self {
+        ResponseError::UnexpectedBody(error)
+    }
+}
+
+impl From<DecodeError> for ResponseError {
+    fn from(error: DecodeError) -> Self {
+        ResponseError::Decode(error)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ApiError {
+            operation,
+            status,
+            message,
+            ..
+        } = self;
+        write!(f, "{operation}: the server answered {status}: {message}")
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl fmt::Display for UnexpectedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let UnexpectedBody {
+            operation,
+            status,
+            excerpt,
+            ..
+        } = self;
+        write!(
+            f,
+            "{operation}: the server answered {status} with an unexpected body: {excerpt:?}"
+        )
+    }
+}
+
+impl std::error::Error for UnexpectedBody {}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DecodeError {
+            operation,
+            status,
+            detail,
+        } = self;
+        write!(f, "{operation}: could not read the {status} response: {detail}")
+    }
+}
+
+impl std::error::Error for DecodeError {}

@@ -34,10 +34,20 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 pub struct IdempotencyKey(HeaderValue);
 
 /// Why a string is not an [`IdempotencyKey`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid idempotency key: it must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InvalidIdempotencyKey;
+
+impl std::fmt::Display for InvalidIdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invalid idempotency key: it must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"
+        )
+    }
+}
+
+impl std::error::Error for InvalidIdempotencyKey {}
 
 impl IdempotencyKey {
     /// A key of the caller's choosing: to retry one logical create across

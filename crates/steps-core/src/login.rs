@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::Serialize;
+use serde_core::Serialize;
 
 use crate::wire::{self, wire_object, RequestParts};
 use crate::{
@@ -109,10 +109,20 @@ impl Login {
     }
 }
 
-#[derive(Serialize)]
 struct LoginBody<'a> {
     email: &'a str,
     password: &'a str,
+}
+
+/// As serde's derive writes it (the core builds no proc-macro).
+impl Serialize for LoginBody<'_> {
+    fn serialize<S: serde_core::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde_core::ser::SerializeStruct;
+        let mut body = serializer.serialize_struct("LoginBody", 2)?;
+        body.serialize_field("email", self.email)?;
+        body.serialize_field("password", self.password)?;
+        body.end()
+    }
 }
 
 wire_object! {

@@ -3,12 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::wire::{self, plain_object, RequestParts};
+use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::Deserialize;
-
-use crate::wire::{self, RequestParts};
-use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
 
 /// A protocol feature a v2 server may offer. Features this version does not
 /// know are ignored.
@@ -85,10 +83,11 @@ impl Capabilities {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Meta;
 
-#[derive(Deserialize)]
-struct MetaWire {
-    protocol: u64,
-    features: Vec<String>,
+plain_object! {
+    struct MetaWire {
+        protocol: u64,
+        features: Vec<String>,
+    }
 }
 
 impl Operation for Meta {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer};
+use serde_core::{Deserialize, Deserializer};
 use zeroize::Zeroize;
 
 /// A password, login token, job token or API key.

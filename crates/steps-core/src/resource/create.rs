@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::Serialize;
+use serde_core::Serialize;
 
 use super::Resource;
 use crate::limits::{check_duration, check_label, DEFAULT_DURATION};
@@ -77,10 +77,20 @@ impl<R: Resource> Create<R> {
 }
 
 /// The request body of both creates.
-#[derive(Serialize)]
 struct CreateBody<'a> {
     label: Option<&'a str>,
     duration: u64,
+}
+
+/// As serde's derive writes it (the core builds no proc-macro).
+impl Serialize for CreateBody<'_> {
+    fn serialize<S: serde_core::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde_core::ser::SerializeStruct;
+        let mut body = serializer.serialize_struct("CreateBody", 2)?;
+        body.serialize_field("label", &self.label)?;
+        body.serialize_field("duration", &self.duration)?;
+        body.end()
+    }
 }
 
 impl<R: Resource> Operation for Create<R> {

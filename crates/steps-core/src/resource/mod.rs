@@ -125,7 +125,7 @@ pub(crate) trait TokenRecord: Record {
 }
 
 /// A list page as it comes off the wire.
-pub(crate) trait PageRecord: serde::de::DeserializeOwned + Shaped {
+pub(crate) trait PageRecord: serde_core::de::DeserializeOwned + Shaped {
     type Item: TokenRecord;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use serde::Serialize;
+use serde_core::Serialize;
 
 use super::Resource;
 use crate::wire::{self, RequestParts};
@@ -18,10 +18,25 @@ use crate::{
 pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(86_400);
 
 /// The body of a rotation: `{}`, or how long the old secret keeps working.
-#[derive(Serialize)]
 pub(crate) struct RotateBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Left out when `None`.
     grace_seconds: Option<u64>,
+}
+
+/// As serde's derive writes it with `skip_serializing_if = "Option::is_none"`
+/// (the core builds no proc-macro).
+impl Serialize for RotateBody {
+    fn serialize<S: serde_core::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde_core::ser::SerializeStruct;
+        let mut body =
+            serializer.serialize_struct("RotateBody", usize::from(self.grace_seconds.is_some()))?;
+        if self.grace_seconds.is_some() {
+            body.serialize_field("grace_seconds", &self.grace_seconds)?;
+        } else {
+            body.skip_field("grace_seconds")?;
+        }
+        body.end()
+    }
 }
 
 impl RotateBody {

@@ -6,8 +6,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde_core::de::DeserializeOwned;
+use serde_core::Deserialize;
 
 use super::shape::Shaped;
 use crate::error::DecodeError;
@@ -40,24 +40,24 @@ macro_rules! wire_object {
             ];
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        impl<'de> serde_core::Deserialize<'de> for $name {
+            fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Fields;
-                impl<'de> serde::de::Visitor<'de> for Fields {
+                impl<'de> serde_core::de::Visitor<'de> for Fields {
                     type Value = $name;
 
                     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str(concat!("a ", stringify!($name), " object"))
                     }
 
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                    fn visit_map<A: serde_core::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         $(let mut $field: Option<$ty> = None;)*
                         let mut extra = serde_json::Map::new();
                         while let Some($crate::wire::Key(key)) = map.next_key()? {
                             match key.as_ref() {
                                 $(stringify!($field) => {
                                     if $field.is_some() {
-                                        return Err(<A::Error as serde::de::Error>::duplicate_field(stringify!($field)));
+                                        return Err(<A::Error as serde_core::de::Error>::duplicate_field(stringify!($field)));
                                     }
                                     $field = Some(map.next_value()?);
                                 })*
@@ -83,6 +83,72 @@ macro_rules! wire_object {
 
 pub(crate) use wire_object;
 
+/// Declares a struct and the `Deserialize` serde's derive would write for
+/// it, without the derive macro (so that the core builds no proc-macro):
+/// the named fields from an object (every other field ignored, a repeated
+/// one an error, a missing one an error unless its type is an `Option`) or,
+/// in order, from an array. For the objects whose unknown fields are
+/// dropped, not kept: an error body, the meta answer.
+macro_rules! plain_object {
+    ($(#[$meta:meta])* struct $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        struct $name {
+            $($field: $ty,)*
+        }
+
+        impl<'de> serde_core::Deserialize<'de> for $name {
+            fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Fields;
+                impl<'de> serde_core::de::Visitor<'de> for Fields {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_seq<A: serde_core::de::SeqAccess<'de>>(self, mut seq: A) -> Result<$name, A::Error> {
+                        let mut index = 0;
+                        $(
+                            let Some($field) = seq.next_element::<$ty>()? else {
+                                return Err(<A::Error as serde_core::de::Error>::invalid_length(index, &self));
+                            };
+                            index += 1;
+                        )*
+                        let _ = index;
+                        Ok($name { $($field,)* })
+                    }
+
+                    fn visit_map<A: serde_core::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        $(let mut $field: Option<$ty> = None;)*
+                        while let Some($crate::wire::Key(key)) = map.next_key()? {
+                            match key.as_ref() {
+                                $(stringify!($field) => {
+                                    if $field.is_some() {
+                                        return Err(<A::Error as serde_core::de::Error>::duplicate_field(stringify!($field)));
+                                    }
+                                    $field = Some(map.next_value()?);
+                                })*
+                                _ => {
+                                    map.next_value::<serde_core::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $($field: match $field {
+                                Some(value) => value,
+                                None => $crate::wire::absent::<$ty, A::Error>(stringify!($field))?,
+                            },)*
+                        })
+                    }
+                }
+                deserializer.deserialize_struct(stringify!($name), &[$(stringify!($field)),*], Fields)
+            }
+        }
+    };
+}
+
+pub(crate) use plain_object;
+
 /// A response object that becomes a model value once decoded: a token
 /// record, or a login or whoami answer.
 pub(crate) trait Record: DeserializeOwned + Shaped {
@@ -97,9 +163,9 @@ pub(crate) trait Record: DeserializeOwned + Shaped {
 pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+        impl<'de> serde_core::de::Visitor<'de> for KeyVisitor {
             type Value = Key<'de>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,8 +190,11 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// The value of a field that was not sent: `None` for an `Option`, else the
 /// "missing field" error.
-pub(crate) fn absent<'de, T: Deserialize<'de>, E: serde::de::Error>(field: &'static str) -> Result<T, E> {
-    T::deserialize(serde::de::value::UnitDeserializer::<E>::new()).map_err(|_: E| E::missing_field(field))
+pub(crate) fn absent<'de, T: Deserialize<'de>, E: serde_core::de::Error>(
+    field: &'static str,
+) -> Result<T, E> {
+    T::deserialize(serde_core::de::value::UnitDeserializer::<E>::new())
+        .map_err(|_: E| E::missing_field(field))
 }
 
 /// Converts wire seconds to a time, rejecting values past what

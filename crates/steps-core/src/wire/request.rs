@@ -76,7 +76,10 @@ fn bearer_header(operation: &'static str, token: &Secret) -> Result<HeaderValue,
 
 /// Serialises a request body. The protocol's bodies are plain structs of
 /// strings and integers, which serialise without failing.
-pub(crate) fn to_json(operation: &'static str, body: &impl serde::Serialize) -> Result<Vec<u8>, BuildError> {
+pub(crate) fn to_json(
+    operation: &'static str,
+    body: &impl serde_core::Serialize,
+) -> Result<Vec<u8>, BuildError> {
     serde_json::to_vec(body).map_err(|_| BuildError::InvalidInput {
         operation,
         reason: "the request body could not be encoded".to_owned(),

@@ -6,8 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header;
 use http::Response;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde_core::de::DeserializeOwned;
 
 use super::shape::{explain, Shaped};
 use crate::error::{ApiError, DecodeError, UnexpectedBody};
@@ -75,9 +74,10 @@ fn check_status(operation: &'static str, response: &Response<Bytes>) -> Result<(
 /// The error for a non-2xx, non-3xx response (also for 1xx, which a
 /// complete response should never have).
 fn status_error(operation: &'static str, response: &Response<Bytes>) -> ResponseError {
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        error: String,
+    super::plain_object! {
+        struct ErrorBody {
+            error: String,
+        }
     }
     let status = response.status();
     let request_id = header_text(response, REQUEST_ID_HEADER);
