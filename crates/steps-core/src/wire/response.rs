@@ -19,11 +19,15 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// store instead of creating again.
 pub const IDEMPOTENT_REPLAYED_HEADER: &str = "idempotent-replayed";
 
+/// [`IDEMPOTENT_REPLAYED_HEADER`] as a header name: looking a `&str` up
+/// parses it again on every call, which every create paid.
+const IDEMPOTENT_REPLAYED: header::HeaderName = header::HeaderName::from_static(IDEMPOTENT_REPLAYED_HEADER);
+
 /// Whether `response` is a v2 server's replay of an earlier answer.
 pub(crate) fn is_replay(response: &Response<Bytes>) -> bool {
     response
         .headers()
-        .get(IDEMPOTENT_REPLAYED_HEADER)
+        .get(&IDEMPOTENT_REPLAYED)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
 }
 
