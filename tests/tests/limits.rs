@@ -37,21 +37,32 @@ async fn a_full_page_of_escaped_labels_fits_the_default_limit() {
 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
+    // A v1 server: `GET /api/meta` (asked before a user's first page, to
+    // learn whether it lists their own) is 404; the list is the page.
     let server = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.expect("a client connects");
-        let mut request = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).await.expect("read");
-            assert!(n > 0, "the client closed before sending its request");
-            request.extend_from_slice(&buf[..n]);
+        loop {
+            let (mut stream, _) = listener.accept().await.expect("a client connects");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).await.expect("read");
+                assert!(n > 0, "the client closed before sending its request");
+                request.extend_from_slice(&buf[..n]);
+            }
+            if request.starts_with(b"GET /api/meta ") {
+                let not_found = "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\
+                                 content-length: 21\r\nconnection: close\r\n\r\n{\"error\":\"no route\"}";
+                stream.write_all(not_found.as_bytes()).await.expect("write 404");
+                continue;
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).await.expect("write head");
+            stream.write_all(body.as_bytes()).await.expect("write body");
+            break;
         }
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).await.expect("write head");
-        stream.write_all(body.as_bytes()).await.expect("write body");
     });
 
     let client = Client::builder()
