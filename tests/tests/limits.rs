@@ -51,7 +51,7 @@ async fn a_full_page_of_escaped_labels_fits_the_default_limit() {
             }
             if request.starts_with(b"GET /api/meta ") {
                 let not_found = "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\
-                                 content-length: 21\r\nconnection: close\r\n\r\n{\"error\":\"no route\"}";
+                                 content-length: 20\r\nconnection: close\r\n\r\n{\"error\":\"no route\"}";
                 stream.write_all(not_found.as_bytes()).await.expect("write 404");
                 continue;
             }
