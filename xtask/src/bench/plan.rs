@@ -111,7 +111,7 @@ impl Plan {
             workloads: workloads(20_000, 5_000),
             rounds: 5,
             cli_runs: 20,
-            build_rounds: 2,
+            build_rounds: 3,
         }
     }
 

@@ -370,6 +370,9 @@ fn build_cost(report: &mut String, plan: &Plan, build: &BuildCost) {
         );
     }
     let list = |crates: &[String]| {
+        if crates.is_empty() {
+            return "nothing".to_owned();
+        }
         crates
             .iter()
             .map(|c| format!("`{c}`"))
@@ -580,7 +583,7 @@ Against `steps-emulator` on loopback, 20 runs each, interleaved; wall time and C
 
 ## Build cost
 
-Clean release builds, each in a fresh target directory of its own (2 cores), interleaved, rounds: 2. \
+Clean release builds, each in a fresh target directory of its own (2 cores), interleaved, rounds: 3. \
 `facade-app` and `hyper-app` (`bench/build-cost/`) are the same program, a whoami against a URL, on the facade \
 (`steps::blocking`) and on bare hyper-util and hyper-rustls with the workspace's features; both build the versions in the workspace's Cargo.lock. \
 Crates: linked are the normal dependencies without proc-macros and what only they need (`cargo tree -e normal,no-proc-macro`); \
