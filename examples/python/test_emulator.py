@@ -160,6 +160,8 @@ class Emulator:
         headers = {}
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        if body is not None or method in ("POST", "PUT"):
+            # The control plane asks it of every POST and PUT, body or not.
             headers["Content-Type"] = content_type
         if token is not None:
             headers["Authorization"] = "Bearer " + token

@@ -72,7 +72,7 @@ async fn control_get(emulator: &Emulator, path: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
         .await
         .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nhost: emulator\r\nconnection: close\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();

@@ -727,6 +727,35 @@ mod tests {
         }
     }
 
+    /// A token rotated in a loop keeps at most `MAX_RETIRING` old secrets
+    /// in their grace: the oldest grace ends early.
+    #[tokio::test]
+    async fn old_secrets_are_bounded() {
+        let state = frozen_v2(&[Account::admin("admin@x", "pw")]);
+        let login = login_as(&state, "admin@x", "pw").await;
+        let created = call(&state, Method::POST, "/api/job_token", Some(&login), "{}").await;
+        let mut secrets = vec![created["token"].as_str().expect("a secret").to_owned()];
+        let extra = 2;
+        for _ in 0..crate::store::MAX_RETIRING + extra {
+            let rotated = call(
+                &state,
+                Method::POST,
+                "/api/job_token/1/rotate",
+                Some(&login),
+                r#"{"grace_seconds":600}"#,
+            )
+            .await;
+            secrets.push(rotated["token"].as_str().expect("a new secret").to_owned());
+        }
+        for (i, secret) in secrets.iter().enumerate() {
+            let status = status_of(&state, Method::GET, "/api/whoami", secret, "").await.0;
+            assert_eq!(status, if i < extra { 401 } else { 200 }, "secret {i}");
+        }
+        let sizes = state.store().sizes();
+        assert_eq!(sizes.secrets, 1 + crate::store::MAX_RETIRING + 1, "{sizes:?}");
+        assert_eq!(sizes.expiring, sizes.secrets, "{sizes:?}");
+    }
+
     /// Revoke-self of each type of token, and what each leaves working.
     #[tokio::test]
     async fn a_token_revokes_itself_and_nothing_else() {

@@ -4,6 +4,13 @@
 //! anyone else, and when it is off, its paths are 404 like any unknown
 //! path. It is never journaled, counted or faulted.
 //!
+//! Loopback alone does not keep web pages out (they can send requests to
+//! 127.0.0.1, and read the answers after DNS rebinding): a request with
+//! an `Origin`, a cross-site `Sec-Fetch-Site` or a `Host` that is not
+//! `localhost` or a loopback address is refused (403), and every POST and
+//! PUT must say `Content-Type: application/json`, which a page cannot send
+//! to another site without asking it first.
+//!
 //! | method and path | does |
 //! |---|---|
 //! | `POST /_steps/reset` | the accounts it started with, no tokens, the clock where it started, no faults, an empty journal |
@@ -59,14 +66,15 @@ pub(crate) fn answer(state: &State, parts: &Parts, body: &[u8]) -> Handled {
     let path = parts.uri.path();
     let on_path: Vec<&(&str, Method, Endpoint)> = ENDPOINTS.iter().filter(|(p, _, _)| *p == path).collect();
     if let Some((_, _, endpoint)) = on_path.iter().find(|(_, method, _)| *method == parts.method) {
-        if parts.method != Method::GET
-            && parts.method != Method::DELETE
-            && !body.is_empty()
-            && !is_json(parts)
-        {
+        if let Some(why) = from_a_browser(parts) {
+            return Err(Failure::new(StatusCode::FORBIDDEN, why));
+        }
+        // Always, body or not: a browser cannot send this content type to
+        // another site without asking it first (CORS), which no page gets.
+        if (parts.method == Method::POST || parts.method == Method::PUT) && !is_json(parts) {
             return Err(Failure::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "the request body must be application/json",
+                "send Content-Type: application/json (with or without a body)",
             ));
         }
         return endpoint(state, parts, body);
@@ -87,6 +95,46 @@ pub(crate) fn answer(state: &State, parts: &Parts, body: &[u8]) -> Handled {
         Ok(value) => failure.with_header(header::ALLOW, value),
         Err(_) => failure,
     })
+}
+
+/// Why a request looks like one a web page made, if it does. Loopback
+/// alone does not keep browsers out: any page can send requests to
+/// 127.0.0.1, and one whose own name resolves there (DNS rebinding) can
+/// read the answers. So the control plane refuses a request that names a
+/// host other than a loopback one, or that says it comes from a page
+/// (`Origin`, or `Sec-Fetch-Site` other than `none`).
+fn from_a_browser(parts: &Parts) -> Option<&'static str> {
+    if parts.headers.contains_key(header::ORIGIN) {
+        return Some("the control plane does not answer web pages (the request has an Origin)");
+    }
+    let fetched = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetched.is_some_and(|site| site != "none") {
+        return Some("the control plane does not answer web pages (Sec-Fetch-Site)");
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    match host {
+        Some(host) if !is_loopback_host(host) => {
+            Some("the control plane answers only requests for localhost or a loopback address (Host)")
+        }
+        _ => None,
+    }
+}
+
+/// Whether a `Host` (with or without a port) names this machine:
+/// `localhost`, or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 fn is_json(parts: &Parts) -> bool {
@@ -229,7 +277,7 @@ fn add_account(state: &State, _: &Parts, body: &[u8]) -> Handled {
     let user_id = state
         .store()
         .add_account(email, password, is_admin)
-        .ok_or_else(|| Failure::new(StatusCode::CONFLICT, "an account with this email exists"))?;
+        .map_err(|why| Failure::new(StatusCode::CONFLICT, why))?;
     Ok(render::json(
         StatusCode::CREATED,
         &json!({ "user_id": user_id, "email": email, "is_admin": is_admin }),

@@ -10,7 +10,9 @@ use crate::limits::{MAX_DURATION, MAX_LABEL_BYTES};
 use crate::protocol::Feature;
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
-use crate::store::{Collection, Identity, Issued, ListFilter, Store, TokenRecord};
+use std::sync::MutexGuard;
+
+use crate::store::{Collection, Identity, ListFilter, Standing, Store, TokenRecord};
 
 const DEFAULT_DURATION: u64 = 99_999;
 const DEFAULT_LIMIT: usize = 100;
@@ -37,6 +39,17 @@ impl Call<'_> {
     /// only for a handler placed on a route anyone may call.
     fn identity(&self) -> Result<Identity, Failure> {
         self.identity.ok_or_else(Failure::no_valid_token)
+    }
+
+    /// The store, locked, if the caller's token was found in it: a
+    /// request authenticated before a reset or an import must not act on
+    /// the store that replaced it, where ids start again (401).
+    fn store(&self) -> Result<MutexGuard<'_, Store>, Failure> {
+        let store = self.state.store();
+        match &self.identity {
+            Some(identity) if !store.knows(identity) => Err(Failure::no_valid_token()),
+            _ => Ok(store),
+        }
     }
 
     /// The id in the path: a wire integer (see [`wire_integer`]).
@@ -85,7 +98,7 @@ pub(crate) fn meta(call: &Call<'_>) -> Handled {
 /// `whoami`; with feature `self`, it names the job token or API key sent.
 pub(crate) fn whoami(call: &Call<'_>) -> Handled {
     let identity = call.identity()?;
-    let store = call.state.store();
+    let store = call.store()?;
     let token = identity
         .issued
         .filter(|_| call.state.protocol().offers(Feature::SelfToken))
@@ -100,35 +113,43 @@ pub(crate) fn whoami(call: &Call<'_>) -> Handled {
 /// [`Store::revoke`] for what that takes with it).
 pub(crate) fn revoke_self(call: &Call<'_>) -> Handled {
     let identity = call.identity()?;
-    call.state.store().revoke(&identity);
-    Ok(render::no_content())
+    if call.store()?.revoke(&identity, call.now) {
+        Ok(render::no_content())
+    } else {
+        // Revoked or rotated away since it was checked.
+        Err(Failure::no_valid_token())
+    }
 }
 
 /// `token.rotate_self` (feature `self`): a job token or API key rotates
 /// itself. A secret that a rotation already replaced, in its grace, may
 /// not rotate again (403): whoever holds an old secret cannot take the
 /// token from whoever holds the new one.
+///
+/// Where the secret stands is decided under the same lock as the
+/// rotation, so that a secret rotated away while this request waited
+/// cannot rotate the token again.
 pub(crate) fn rotate_self(call: &Call<'_>) -> Handled {
     let identity = call.identity()?;
-    let Some(Issued {
-        collection,
-        id,
-        retiring,
-    }) = identity.issued
-    else {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "this operation needs a job token or an API key",
-        ));
+    let mut store = call.store()?;
+    let (collection, id) = match store.standing(&identity, call.now) {
+        None => return Err(Failure::no_valid_token()),
+        Some(Standing::Login) => {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "this operation needs a job token or an API key",
+            ))
+        }
+        Some(Standing::Retiring(..)) => {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "this secret was replaced by a rotation and may not rotate the token again",
+            ))
+        }
+        Some(Standing::Current(collection, id)) => (collection, id),
     };
-    if retiring {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "this secret was replaced by a rotation and may not rotate the token again",
-        ));
-    }
     let grace = grace_seconds(call.body)?;
-    rotated(call, collection, id, grace)
+    rotated(&mut store, call.now, collection, id, grace)
 }
 
 /// `job_token.rotate`, `api_key.rotate` (feature `rotation`).
@@ -136,16 +157,15 @@ pub(crate) fn rotate(call: &Call<'_>, collection: Collection) -> Handled {
     let caller = call.identity()?;
     let id = call.id()?;
     let grace = grace_seconds(call.body)?;
-    visible(&call.state.store(), collection, id, caller, call.now)?;
-    rotated(call, collection, id, grace)
+    let mut store = call.store()?;
+    visible(&store, collection, id, caller, call.now)?;
+    rotated(&mut store, call.now, collection, id, grace)
 }
 
 /// Rotates a token the caller may rotate; the answer with its new secret.
-fn rotated(call: &Call<'_>, collection: Collection, id: i64, grace: u64) -> Handled {
-    let (record, secret) = call
-        .state
-        .store()
-        .rotate(collection, id, grace, call.now)
+fn rotated(store: &mut Store, now: u64, collection: Collection, id: i64, grace: u64) -> Handled {
+    let (record, secret) = store
+        .rotate(collection, id, grace, now)
         .map_err(|_| Failure::could_not_mint())?
         .ok_or_else(|| not_found(collection, id))?;
     Ok(render::json(
@@ -209,7 +229,7 @@ pub(crate) fn create(call: &Call<'_>, collection: Collection) -> Handled {
 pub(crate) fn read(call: &Call<'_>, collection: Collection) -> Handled {
     let caller = call.identity()?;
     let id = call.id()?;
-    let store = call.state.store();
+    let store = call.store()?;
     let record = visible(&store, collection, id, caller, call.now)?;
     Ok(render::json(
         StatusCode::OK,
@@ -221,7 +241,7 @@ pub(crate) fn read(call: &Call<'_>, collection: Collection) -> Handled {
 pub(crate) fn delete(call: &Call<'_>, collection: Collection) -> Handled {
     let caller = call.identity()?;
     let id = call.id()?;
-    let mut store = call.state.store();
+    let mut store = call.store()?;
     visible(&store, collection, id, caller, call.now)?;
     store.delete(collection, id);
     Ok(render::no_content())

@@ -70,7 +70,11 @@ pub(crate) fn check<'a>(
     // A job token or API key acts on itself (`/api/token/self/rotate`):
     // another token of the same user with the same key and body is
     // another request, never a replay of this one's secret.
-    let sender = caller.issued.map(|issued| (issued.collection, issued.id));
+    // The secret that sent it too: an old secret in its grace re-sending
+    // its own rotation gets the replay, but not a later rotation's.
+    let sender = caller
+        .issued
+        .map(|issued| (issued.collection, issued.id, caller.secret_serial()));
     let fingerprint = store.fingerprint(parts.method.as_str(), parts.uri.path(), body, sender);
     match store.claim_key(caller.user_id, key, fingerprint) {
         KeyClaim::Claimed(serial) => Step::Handle(Some(Claim {

@@ -393,11 +393,11 @@ impl Emulator {
                 store.set_login_ttl(config.login_ttl.as_secs());
                 // Accounts given now join those saved, under new ids.
                 for account in &config.accounts {
-                    store.add_account(&account.email, &account.password, account.is_admin);
+                    let _ = store.add_account(&account.email, &account.password, account.is_admin);
                 }
                 if store.account_docs().is_empty() {
                     for account in seeded_accounts()? {
-                        store.add_account(&account.email, &account.password, account.is_admin);
+                        let _ = store.add_account(&account.email, &account.password, account.is_admin);
                     }
                 }
                 (store, clock::Clock::at(doc.reading()))
@@ -485,7 +485,7 @@ impl Emulator {
     /// The file cannot be written (the old one is then unchanged).
     pub fn save_state(&self) -> std::io::Result<()> {
         match &self.state_file {
-            Some(path) => persist::save(path, &self.state.export()),
+            Some(path) => self.state.save(path),
             None => Ok(()),
         }
     }
@@ -576,9 +576,8 @@ async fn save_periodically(state: Arc<state::State>, path: PathBuf, every: Durat
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        let doc = state.export();
-        let path = path.clone();
-        let saved = tokio::task::spawn_blocking(move || persist::save(&path, &doc)).await;
+        let (state, path) = (state.clone(), path.clone());
+        let saved = tokio::task::spawn_blocking(move || state.save(&path)).await;
         match saved {
             Ok(Ok(())) => tracing::debug!("state saved"),
             Ok(Err(error)) => tracing::error!(%error, "the state was not saved"),

@@ -30,6 +30,8 @@ pub(crate) struct State {
     control: bool,
     /// The accounts it started with, which a reset goes back to.
     initial_accounts: Vec<AccountDoc>,
+    /// Held while a save exports and writes.
+    saving: Mutex<()>,
 }
 
 /// Takes a lock whatever a panicking holder left behind. A handler that
@@ -60,6 +62,7 @@ impl State {
             body_read_timeout,
             protocol,
             control: false,
+            saving: Mutex::new(()),
         }
     }
 
@@ -113,9 +116,18 @@ impl State {
         self.clock.advance(by);
     }
 
-    /// Sets the clock.
+    /// Sets the clock. What has expired by the clock so far is purged
+    /// first, so that setting it back does not bring expired tokens back.
     pub(crate) fn set_clock(&self, reading: Reading) {
+        let _store = self.store();
         self.clock.set(reading);
+    }
+
+    /// Saves the whole store to `path`, one save at a time, so that an
+    /// older snapshot never lands after a newer one.
+    pub(crate) fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let _saving = lock(&self.saving);
+        crate::persist::save(path, &self.export())
     }
 
     /// The faults that hit this request to `operation` (which counts it

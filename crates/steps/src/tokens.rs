@@ -286,7 +286,6 @@ fn key_to_send(capabilities: &Capabilities, key: Option<IdempotencyKey>) -> Resu
     }
 }
 
-/// Whether `R` is the job token resource (the one whose list has v2 filters).
 /// The list as the caller's own where the server offers `own_tokens`.
 fn own_if_offered<R: Resource>(list: List<R>, capabilities: &Capabilities) -> List<R> {
     if capabilities.supports(Feature::OwnTokens) {
@@ -296,6 +295,7 @@ fn own_if_offered<R: Resource>(list: List<R>, capabilities: &Capabilities) -> Li
     }
 }
 
+/// Whether `R` is the job token resource (the one whose list has v2 filters).
 fn is_job_tokens<R: Resource>() -> bool {
     R::PATH == <JobToken as Resource>::PATH
 }

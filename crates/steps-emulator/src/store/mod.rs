@@ -110,6 +110,15 @@ pub(crate) struct Identity {
     pub(crate) issued: Option<Issued>,
     /// The secret presented, for revoking it.
     secret: SecretRef,
+    /// The store it was found in.
+    generation: u64,
+}
+
+impl Identity {
+    /// Which secret sent the request: its serial, unique in its store.
+    pub(crate) fn secret_serial(&self) -> u64 {
+        self.secret.serial
+    }
 }
 
 /// The job token or API key a secret belongs to.
@@ -222,6 +231,31 @@ pub(crate) struct Store {
     last_serial: u64,
     /// Idempotency keys by caller (user id), then key.
     keys: HashMap<i64, HashMap<Box<str>, KeyEntry>>,
+    /// Tells this store from the one a reset or an import replaced: an
+    /// identity found in another store is not valid in this one.
+    generation: u64,
+}
+
+/// Where a secret that authenticated stands now, under the store's lock
+/// (a rotation, revocation, reset or import may have come in between).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// A login token.
+    Login,
+    /// The current secret of a job token or API key.
+    Current(Collection, i64),
+    /// A secret that a rotation replaced, in its grace.
+    Retiring(Collection, i64),
+}
+
+/// The most old secrets in their grace a token keeps: a rotation past it
+/// ends the oldest one's grace early, so that a token rotated in a loop
+/// does not grow without bound.
+pub(crate) const MAX_RETIRING: usize = 16;
+
+fn next_generation() -> u64 {
+    static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
 }
 
 /// How many entries the store holds, live or not yet purged (for tests of
@@ -289,6 +323,7 @@ impl Store {
             expiring: BTreeMap::new(),
             last_serial: 0,
             keys: HashMap::new(),
+            generation: next_generation(),
         }
     }
 
@@ -316,19 +351,28 @@ impl Store {
         self.login_ttl = seconds;
     }
 
-    /// Adds an account with the next user id, unless its email is taken.
-    pub(crate) fn add_account(&mut self, email: &str, password: &str, is_admin: bool) -> Option<i64> {
+    /// Adds an account with the next user id, unless its email is taken
+    /// or no user id is left (an imported state may have used the last).
+    pub(crate) fn add_account(
+        &mut self,
+        email: &str,
+        password: &str,
+        is_admin: bool,
+    ) -> Result<i64, &'static str> {
         if self.accounts.iter().any(|a| a.email == email) {
-            return None;
+            return Err("an account with this email exists");
         }
-        let user_id = self.accounts.last().map_or(1, |a| a.user_id + 1);
+        let user_id = match self.accounts.last() {
+            Some(last) => last.user_id.checked_add(1).ok_or("no user id is left")?,
+            None => 1,
+        };
         self.accounts.push(AccountRecord {
             user_id,
             email: email.to_owned(),
             password: password.to_owned(),
             is_admin,
         });
-        Some(user_id)
+        Ok(user_id)
     }
 
     /// Checks email and password; every account's password is compared, so
@@ -433,7 +477,7 @@ impl Store {
         method: &str,
         path: &str,
         body: &[u8],
-        sender: Option<(Collection, i64)>,
+        sender: Option<(Collection, i64, u64)>,
     ) -> Fingerprint {
         Fingerprint(self.hasher.hash_one((method, path, body, sender)))
     }
@@ -554,31 +598,83 @@ impl Store {
                 key: self.hasher.hash_one(token),
                 serial: entry.serial,
             },
+            generation: self.generation,
         })
+    }
+
+    /// Whether `identity` was found in this store (not in one a reset or
+    /// an import has since replaced).
+    pub(crate) fn knows(&self, identity: &Identity) -> bool {
+        identity.generation == self.generation
+    }
+
+    /// Where the secret `identity` presented stands now; `None` when it no
+    /// longer authenticates (revoked, rotated away, expired, or from a
+    /// replaced store).
+    pub(crate) fn standing(&self, identity: &Identity, now: u64) -> Option<Standing> {
+        if !self.knows(identity) || now >= identity.expires_at {
+            return None;
+        }
+        let serial = identity.secret.serial;
+        let stored = self
+            .secrets
+            .get(&identity.secret.key)
+            .is_some_and(|entries| entries.iter().any(|e| e.serial == serial));
+        if !stored {
+            return None;
+        }
+        let Some(issued) = identity.issued else {
+            return Some(Standing::Login);
+        };
+        let record = self.get(issued.collection, issued.id, now)?;
+        if record.secret.serial == serial {
+            Some(Standing::Current(issued.collection, issued.id))
+        } else if record
+            .retiring
+            .iter()
+            .any(|r| r.secret.serial == serial && now < r.until)
+        {
+            Some(Standing::Retiring(issued.collection, issued.id))
+        } else {
+            None
+        }
     }
 
     /// Revokes the secret `identity` presented (protocol v2, feature
     /// `self`): a login token; a job token's or API key's current secret,
     /// which deletes the token with every secret it has; or a retiring
     /// secret alone, which leaves the token and its current secret.
-    pub(crate) fn revoke(&mut self, identity: &Identity) {
-        match identity.issued {
-            Some(Issued {
-                collection,
-                id,
-                retiring: false,
-            }) => {
-                self.drop_record(collection, id);
+    ///
+    /// Where the secret stands is decided now, under the lock: a secret
+    /// rotated away meanwhile ends only its own grace, and one that no
+    /// longer authenticates revokes nothing (`false`).
+    pub(crate) fn revoke(&mut self, identity: &Identity, now: u64) -> bool {
+        let until = |store: &Store, collection: Collection, id: i64| {
+            store
+                .records(collection)
+                .records
+                .get(&id)
+                .and_then(|r| {
+                    r.retiring
+                        .iter()
+                        .find(|old| old.secret.serial == identity.secret.serial)
+                })
+                .map(|old| old.until)
+        };
+        match self.standing(identity, now) {
+            None => false,
+            Some(Standing::Current(collection, id)) => self.drop_record(collection, id),
+            Some(Standing::Retiring(collection, id)) => {
+                if let Some(until) = until(self, collection, id) {
+                    self.end_grace((collection, id), identity.secret, until);
+                }
+                true
             }
-            Some(Issued {
-                collection,
-                id,
-                retiring: true,
-            }) => self.end_grace((collection, id), identity.secret, identity.expires_at),
-            None => {
+            Some(Standing::Login) => {
                 self.remove_secret(identity.secret);
                 self.expiring
                     .remove(&(identity.expires_at, identity.secret.serial));
+                true
             }
         }
     }
@@ -624,7 +720,14 @@ impl Store {
         record.secret = new;
         record.rotated_at = Some(now);
         record.retiring.extend(retiring);
-        Ok(Some((record.clone(), token)))
+        let excess = record.retiring.len().saturating_sub(MAX_RETIRING);
+        let ended: Vec<Retiring> = record.retiring.drain(..excess).collect();
+        let record = record.clone();
+        for old in ended {
+            self.remove_secret(old.secret);
+            self.expiring.remove(&(old.until, old.secret.serial));
+        }
+        Ok(Some((record, token)))
     }
 
     /// Ends the grace of a retiring `secret` of `token`, whose line in the
@@ -662,8 +765,12 @@ impl Store {
         duration: u64,
         now: u64,
     ) -> std::io::Result<(TokenRecord, String)> {
+        let id = self
+            .records(collection)
+            .last_id
+            .checked_add(1)
+            .ok_or_else(|| std::io::Error::other("no id is left in the collection"))?;
         let token = secret::mint(collection.token_kind())?;
-        let id = self.records(collection).last_id + 1;
         let expires_at = now.saturating_add(duration);
         let secret = self.insert_secret(&token, Holder::Issued { collection, id }, expires_at);
         let record = TokenRecord {

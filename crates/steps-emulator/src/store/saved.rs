@@ -120,7 +120,14 @@ impl Document {
                 ))
             }
         }
-        serde_json::from_value(value).map_err(|e| format!("not a valid state: {e}"))
+        // Not serde's message, which may quote a value: a secret.
+        serde_json::from_slice(bytes).map_err(|e| {
+            format!(
+                "not a valid state: a field is missing, unknown or of the wrong type (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })
     }
 
     /// The document as pretty JSON, ending with a newline.

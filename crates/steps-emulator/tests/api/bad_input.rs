@@ -41,7 +41,7 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
     for &(what, body) in bodies {
         for (kind, token) in [("job_token", &user), ("api_key", &admin)] {
             let request = Request::post(format!("/api/{kind}"))
-                .header("host", "emulator")
+                .header("host", "localhost")
                 .header("authorization", format!("Bearer {token}"))
                 .header("content-type", "application/json")
                 .body(Full::new(Bytes::from(body.to_owned())))
@@ -180,7 +180,7 @@ async fn bad_bodies_ids_paths_and_methods_are_refused_without_changing_anything(
 
     // Not JSON: 415.
     let request = Request::post("/api/job_token")
-        .header("host", "emulator")
+        .header("host", "localhost")
         .header("authorization", format!("Bearer {user}"))
         .header("content-type", "text/plain")
         .body(Full::new(Bytes::from_static(br#"{"duration":60}"#)))
@@ -238,7 +238,7 @@ async fn a_body_over_64_kib_is_refused_with_413() {
     tokio::spawn(connection);
     let chunks = ChunkStream { left: 100 };
     let request = Request::post("/api/job_token")
-        .header("host", "emulator")
+        .header("host", "localhost")
         .header("authorization", format!("Bearer {user}"))
         .header("content-type", "application/json")
         .body(chunks)

@@ -34,7 +34,9 @@ async fn the_control_plane_is_not_there_unless_asked_for() {
         (Method::POST, "/_steps/reset"),
         (Method::GET, "/_steps/state"),
     ] {
-        conn.call(method, path, None, None).await.assert_error(404, path);
+        conn.call(method, path, None, Some("{}"))
+            .await
+            .assert_error(404, path);
     }
 }
 
@@ -150,7 +152,7 @@ async fn the_journal_says_what_was_asked_and_holds_no_secret() {
     )
     .await;
     let read = http::Request::get(format!("/api/job_token/{id}"))
-        .header("host", "emulator")
+        .header("host", "localhost")
         .header("authorization", format!("Bearer {user}"))
         .body(http_body_util::Full::new(bytes::Bytes::new()))
         .unwrap();
@@ -291,7 +293,7 @@ async fn accounts_are_added_while_running() {
     let wrong_type = conn
         .send(
             http::Request::post("/_steps/accounts")
-                .header("host", "emulator")
+                .header("host", "localhost")
                 .header("content-type", "text/plain")
                 .body(http_body_util::Full::new(bytes::Bytes::from_static(b"{}")))
                 .unwrap(),
@@ -389,7 +391,7 @@ async fn reset_goes_back_to_the_start() {
         Some(r#"[{"operation":"meta","fault":{"kind":"close"}}]"#),
     )
     .await;
-    let reset = conn.call(Method::POST, "/_steps/reset", None, None).await;
+    let reset = conn.call(Method::POST, "/_steps/reset", None, Some("{}")).await;
     assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.json);
     assert_eq!(reset.json["clock"], start);
     assert_eq!(emulator.token_counts(), (0, 0));
@@ -538,4 +540,156 @@ async fn a_corrupt_or_newer_state_file_stops_the_start_and_is_left_as_it_was() {
             "untouched"
         );
     }
+}
+
+#[tokio::test]
+async fn requests_a_web_page_could_make_are_refused() {
+    let emulator = controlled().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let control = |method: Method, host: &str, extra: Option<(&str, &str)>, json: bool| {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri("/_steps/reset")
+            .header("host", host);
+        if json {
+            request = request.header("content-type", "application/json");
+        }
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
+        request
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap()
+    };
+    for (host, extra) in [
+        ("evil.example:8787", None),
+        ("127.0.0.1.nip.io", None),
+        ("localhost", Some(("origin", "http://evil.example"))),
+        ("127.0.0.1:8787", Some(("sec-fetch-site", "cross-site"))),
+    ] {
+        let reply = conn.send(control(Method::POST, host, extra, true)).await;
+        reply.assert_error(403, host);
+    }
+    // A POST without the JSON content type, as a page's form would send it.
+    conn.send(control(Method::POST, "localhost", None, false))
+        .await
+        .assert_error(415, "no content type");
+    for host in ["localhost:1", "127.0.0.1", "[::1]:8787", "LOCALHOST"] {
+        let reply = conn
+            .send(control(
+                Method::POST,
+                host,
+                Some(("sec-fetch-site", "none")),
+                true,
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{host}: {:?}", reply.json);
+    }
+}
+
+#[tokio::test]
+async fn races_with_rotation_and_reset_are_decided_under_the_lock() {
+    let emulator = controlled().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let user = conn.login(USER).await;
+    let (_, s0) = conn.create("job_token", &user).await;
+    // A self-rotation held in its handler while another one replaces S0.
+    conn.call(
+        Method::PUT,
+        "/_steps/faults",
+        None,
+        Some(r#"[{"operation":"token.rotate_self","when":{"first":1},"fault":{"kind":"slow_handler","ms":500}}]"#),
+    )
+    .await;
+    let held = {
+        let addr = emulator.local_addr();
+        let s0 = s0.clone();
+        tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            conn.call(
+                Method::POST,
+                "/api/token/self/rotate",
+                Some(&s0),
+                Some(r#"{"grace_seconds":60}"#),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let first = conn
+        .call(Method::POST, "/api/token/self/rotate", Some(&s0), Some("{}"))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+    let s1 = first.str("token");
+    let late = held.await.expect("the held request");
+    late.assert_error(401, "S0 was rotated away while it waited");
+    assert_eq!(
+        whoami(&mut conn, &s1).await,
+        StatusCode::OK,
+        "S1 is still the token's"
+    );
+
+    // A request held across a reset does not act on the new store.
+    let (job_id, _) = conn.create("job_token", &user).await;
+    conn.call(
+        Method::PUT,
+        "/_steps/faults",
+        None,
+        Some(r#"[{"operation":"job_token.rotate","when":{"first":1},"fault":{"kind":"slow_handler","ms":500}}]"#),
+    )
+    .await;
+    let held = {
+        let (addr, user) = (emulator.local_addr(), user.clone());
+        tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            conn.call(
+                Method::POST,
+                &format!("/api/job_token/{job_id}/rotate"),
+                Some(&user),
+                Some("{}"),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    conn.call(Method::POST, "/_steps/reset", None, Some("{}")).await;
+    let fresh = conn.login(USER).await;
+    let (new_id, new_secret) = conn.create("job_token", &fresh).await;
+    assert_eq!(new_id, 1);
+    let late = held.await.expect("the held request");
+    late.assert_error(401, "authenticated in the store a reset replaced");
+    assert_eq!(
+        whoami(&mut conn, &new_secret).await,
+        StatusCode::OK,
+        "the new token untouched"
+    );
+}
+
+#[tokio::test]
+async fn setting_the_clock_back_does_not_bring_tokens_back() {
+    let emulator = controlled().await;
+    let mut conn = Conn::open(emulator.local_addr()).await;
+    let start = conn.call(Method::GET, "/_steps/clock", None, None).await.json["now"]
+        .as_u64()
+        .expect("now");
+    let user = conn.login(USER).await;
+    let short = conn
+        .call(
+            Method::POST,
+            "/api/job_token",
+            Some(&user),
+            Some(r#"{"duration":60}"#),
+        )
+        .await
+        .str("token");
+    conn.call(Method::POST, "/_steps/clock", None, Some(r#"{"advance":61}"#))
+        .await;
+    conn.call(
+        Method::POST,
+        "/_steps/clock",
+        None,
+        Some(&format!(r#"{{"set":{start}}}"#)),
+    )
+    .await;
+    assert_eq!(whoami(&mut conn, &short).await, StatusCode::UNAUTHORIZED);
 }

@@ -68,7 +68,7 @@ async fn close_after_handled_keeps_the_effect_and_loses_the_answer() {
         let mut request = http::Request::builder()
             .method(method)
             .uri(path)
-            .header("host", "emulator")
+            .header("host", "localhost")
             .header("content-type", "application/json");
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -150,7 +150,7 @@ async fn close_truncate_invalid_json_html_and_large_bodies() {
     let user = conn.login(USER).await;
     let request = |token: &str| {
         http::Request::get("/api/whoami")
-            .header("host", "emulator")
+            .header("host", "localhost")
             .header("authorization", format!("Bearer {token}"))
             .body(http_body_util::Full::new(bytes::Bytes::new()))
             .expect("request")

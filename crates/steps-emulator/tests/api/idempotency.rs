@@ -200,7 +200,7 @@ async fn bad_keys_are_400_after_authorisation_and_before_the_body() {
     // Only creates take a key: elsewhere it is ignored, however bad.
     let admin = conn.login(ADMIN).await;
     let request = http::Request::get("/api/job_token")
-        .header("host", "emulator")
+        .header("host", "localhost")
         .header("authorization", format!("Bearer {admin}"))
         .header("idempotency-key", "")
         .body(http_body_util::Full::new(bytes::Bytes::new()))
@@ -341,7 +341,7 @@ async fn an_answer_lost_with_the_connection_is_replayed_to_the_resend() {
         Fault::CloseAfterHandled,
     )]);
     let request = http::Request::post("/api/job_token")
-        .header("host", "emulator")
+        .header("host", "localhost")
         .header("authorization", format!("Bearer {user}"))
         .header("content-type", "application/json")
         .header("idempotency-key", "k-lost")

@@ -249,7 +249,7 @@ async fn connections_past_the_cap_are_closed_at_once() {
     loop {
         let mut conn = Conn::open(addr).await;
         let request = Request::post("/api/login")
-            .header("host", "emulator")
+            .header("host", "localhost")
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(login.clone())))
             .expect("request");

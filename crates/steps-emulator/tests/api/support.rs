@@ -98,7 +98,7 @@ impl Conn {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header("host", "emulator");
+            .header("host", "localhost");
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
@@ -116,7 +116,7 @@ impl Conn {
     /// keys, or text).
     pub(crate) async fn keyed(&mut self, path: &str, token: &str, keys: &[&[u8]], body: &str) -> Reply {
         let mut builder = Request::post(path)
-            .header("host", "emulator")
+            .header("host", "localhost")
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json");
         for key in keys {
