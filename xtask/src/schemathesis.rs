@@ -58,8 +58,8 @@ pub(crate) fn run(flags: flags::Schemathesis) -> Result<(), String> {
             // create a one-second token and read it back seconds later,
             // which the protocol answers 404 once it has expired.
             "--frozen-clock",
-            // docs/openapi.yaml describes v2 (a superset of v1): meta, and
-            // the creates' Idempotency-Key.
+            // docs/openapi.yaml describes v2 (a superset of v1): meta,
+            // idempotency, self, own_tokens and rotation.
             "--protocol",
             "2",
         ])
