@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
-    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate, TokenRecord,
+    page_shape, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate,
+    TokenRecord,
 };
 use crate::wire::{self, wire_object, Record};
 use crate::{Access, Extra, ResponseError, Secret};
@@ -125,18 +126,17 @@ impl TokenRecord for ApiKeyWire {
     }
 }
 
-wire_object! {
-    struct ApiKeyPageWire {
-        api_keys: Vec<ApiKeyWire>,
-        next_after: Option<i64>,
-    }
+/// A page of API keys on the wire, read straight into models by
+/// [`parse_page`](crate::resource::parse_page).
+struct ApiKeyPageWire;
+
+impl wire::Shaped for ApiKeyPageWire {
+    const SHAPE: &'static [wire::Field] = &page_shape::<ApiKeyWire>("api_keys");
 }
 
 impl PageRecord for ApiKeyPageWire {
     type Item = ApiKeyWire;
-    fn into_parts(self) -> (Vec<ApiKeyWire>, Option<i64>) {
-        (self.api_keys, self.next_after)
-    }
+    const ITEMS: &'static str = "api_keys";
 }
 
 resource_wire!(ApiKey, "api_key", ApiKeyWire, ApiKeyPageWire);

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
-    resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate, TokenRecord,
+    page_shape, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate,
+    TokenRecord,
 };
 use crate::wire::{self, wire_object, Record};
 use crate::{Access, Extra, ResponseError, Secret};
@@ -117,18 +118,17 @@ impl TokenRecord for JobTokenWire {
     }
 }
 
-wire_object! {
-    struct JobTokenPageWire {
-        job_tokens: Vec<JobTokenWire>,
-        next_after: Option<i64>,
-    }
+/// A page of job tokens on the wire, read straight into models by
+/// [`parse_page`](crate::resource::parse_page).
+struct JobTokenPageWire;
+
+impl wire::Shaped for JobTokenPageWire {
+    const SHAPE: &'static [wire::Field] = &page_shape::<JobTokenWire>("job_tokens");
 }
 
 impl PageRecord for JobTokenPageWire {
     type Item = JobTokenWire;
-    fn into_parts(self) -> (Vec<JobTokenWire>, Option<i64>) {
-        (self.job_tokens, self.next_after)
-    }
+    const ITEMS: &'static str = "job_tokens";
 }
 
 resource_wire!(JobToken, "job_token", JobTokenWire, JobTokenPageWire);

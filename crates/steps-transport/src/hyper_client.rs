@@ -3,13 +3,17 @@
 //! bodies under the limit, and sorting hyper's errors into "nothing was
 //! sent" and "may have been sent".
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
+use http_body::{Frame, SizeHint};
+use http_body_util::{BodyExt, Limited};
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
@@ -37,7 +41,7 @@ pub(crate) struct HyperSettings<'a> {
 /// hyper-util's pooled client behind the seam.
 #[derive(Clone)]
 pub(crate) struct HyperSend {
-    client: Client<HttpsConnector, Full<Bytes>>,
+    client: Client<HttpsConnector, SendBody>,
 }
 
 impl HyperSend {
@@ -69,12 +73,8 @@ impl HyperSend {
 
 impl HyperSend {
     /// Sends and collects the body under `limit`.
-    async fn exchange(&self, request: Request<Bytes>, limit: usize) -> Result<Response<Bytes>, SendError> {
-        let response = self
-            .client
-            .request(request.map(Full::new))
-            .await
-            .map_err(classify)?;
+    async fn exchange(&self, request: Request<SendBody>, limit: usize) -> Result<Response<Bytes>, SendError> {
+        let response = self.client.request(request).await.map_err(classify)?;
         let (parts, body) = response.into_parts();
         let declared = parts
             .headers
@@ -101,29 +101,149 @@ impl SendRequest for HyperSend {
         request: Request<Bytes>,
         limit: usize,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        Box::pin(self.exchange(request, limit))
+        Box::pin(self.exchange(request.map(SendBody::plain), limit))
     }
 
-    /// Knows whether the request got a connection when the deadline
-    /// passed: hyper-util's `capture_connection` records the connection a
-    /// request is sent on.
+    /// Knows whether the request could have reached the server when the
+    /// deadline passed: its body is a [`SendBody::watched`], which records
+    /// whether a connection ever took it. A request without a body cannot
+    /// be watched this way and reports that it may have been sent.
     fn send_by(
         &self,
-        mut request: Request<Bytes>,
+        request: Request<Bytes>,
         limit: usize,
         deadline: tokio::time::Instant,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        let captured = capture_connection(&mut request);
+        let handoff = (!request.body().is_empty()).then(|| Arc::new(Handoff::default()));
+        let request = match &handoff {
+            Some(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
+            None => request.map(SendBody::plain),
+        };
         Box::pin(async move {
             match tokio::time::timeout_at(deadline, self.exchange(request, limit)).await {
                 Ok(result) => result,
                 Err(_) => Err(SendError::TimedOut {
-                    connected: captured.connection_metadata().is_some(),
+                    connected: handoff.is_none_or(|handoff| !handoff.withhold()),
                 }),
             }
         })
     }
 }
+
+/// A request body that is either sent as it is, or watched: a watched body
+/// records, in its [`Handoff`], whether a connection ever took it.
+///
+/// Why watch the body rather than the connection (hyper-util's
+/// `capture_connection`, used before): the capture costs a `watch`
+/// channel, a request extension and a notify across tokio's eight notify
+/// shards on every create, about 2,400 instructions and six allocations
+/// of a create's 50,000 (`bench/findings.md`); the handoff is one small
+/// allocation and two atomic operations. It also answers the question
+/// that matters more exactly. A request whose body no connection took was
+/// never received whole, and a server acts on a create or a rotation only
+/// after reading its body (it validates it: 415, 422 in
+/// `docs/protocol.md`), so such a request cannot have taken effect,
+/// whether or not a connection was found for it and its head written.
+/// And once the deadline has passed, [`Handoff::withhold`] makes sure no
+/// connection takes the body later (hyper polls an HTTP/2 body from a task
+/// of its own, which outlives the dropped call): a later poll gets an
+/// error, and hyper resets the stream or closes the connection, so the
+/// server never gets the request whole.
+pub(crate) struct SendBody {
+    data: Option<Bytes>,
+    handoff: Option<Arc<Handoff>>,
+}
+
+impl SendBody {
+    /// A body sent as it is (`Full` would do the same).
+    fn plain(data: Bytes) -> SendBody {
+        SendBody {
+            data: (!data.is_empty()).then_some(data),
+            handoff: None,
+        }
+    }
+
+    /// A body whose taking is recorded in `handoff`.
+    fn watched(data: Bytes, handoff: Arc<Handoff>) -> SendBody {
+        SendBody {
+            data: (!data.is_empty()).then_some(data),
+            handoff: Some(handoff),
+        }
+    }
+}
+
+impl http_body::Body for SendBody {
+    type Data = Bytes;
+    type Error = BodyWithheld;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyWithheld>>> {
+        let this = self.get_mut();
+        if let Some(handoff) = &this.handoff {
+            if !handoff.take() {
+                return Poll::Ready(Some(Err(BodyWithheld)));
+            }
+        }
+        Poll::Ready(this.data.take().map(|data| Ok(Frame::data(data))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.data.as_ref().map_or(0, |data| data.len() as u64))
+    }
+}
+
+/// Whether a watched body was taken by a connection, or withheld for good
+/// because the call gave up first. Whichever happens first wins.
+#[derive(Default)]
+pub(crate) struct Handoff(AtomicU8);
+
+impl Handoff {
+    const WAITING: u8 = 0;
+    const TAKEN: u8 = 1;
+    const WITHHELD: u8 = 2;
+
+    /// A connection asks for the body: `true` if it may have it (now or
+    /// earlier), `false` if the call already gave up on it.
+    fn take(&self) -> bool {
+        match self
+            .0
+            .compare_exchange(Self::WAITING, Self::TAKEN, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(state) => state == Self::TAKEN,
+        }
+    }
+
+    /// The call gives up: `true` if no connection took the body (and none
+    /// ever will), `false` if one did, so the request may have been sent.
+    fn withhold(&self) -> bool {
+        match self
+            .0
+            .compare_exchange(Self::WAITING, Self::WITHHELD, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(state) => state == Self::WITHHELD,
+        }
+    }
+}
+
+/// The error a withheld body gives the connection that asks for it late.
+#[derive(Debug)]
+pub(crate) struct BodyWithheld;
+
+impl std::fmt::Display for BodyWithheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the call's deadline passed before the request body was sent")
+    }
+}
+
+impl std::error::Error for BodyWithheld {}
 
 /// One deadline for everything connecting takes: DNS, TCP, the proxy's
 /// `CONNECT` or SOCKS handshake, and TLS. (hyper-util's own connect timeout
@@ -193,4 +313,52 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
         };
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body::Body as _;
+
+    fn poll(body: &mut SendBody) -> Option<Result<Frame<Bytes>, BodyWithheld>> {
+        let waker = std::task::Waker::noop();
+        match Pin::new(body).poll_frame(&mut Context::from_waker(waker)) {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => panic!("a body in memory is always ready"),
+        }
+    }
+
+    #[test]
+    fn a_body_taken_before_the_deadline_counts_as_sent() {
+        let handoff = Arc::new(Handoff::default());
+        let mut body = SendBody::watched(Bytes::from_static(b"{}"), handoff.clone());
+        assert_eq!(body.size_hint().exact(), Some(2));
+        let frame = poll(&mut body).expect("a frame").expect("not withheld");
+        assert_eq!(frame.into_data().expect("data"), Bytes::from_static(b"{}"));
+        assert!(poll(&mut body).is_none(), "then the end");
+        assert!(body.is_end_stream());
+        assert!(!handoff.withhold(), "taken: the request may have been sent");
+    }
+
+    #[test]
+    fn a_body_withheld_first_is_never_given_out() {
+        let handoff = Arc::new(Handoff::default());
+        let mut body = SendBody::watched(Bytes::from_static(b"{}"), handoff.clone());
+        assert!(handoff.withhold(), "nothing taken: nothing sent");
+        assert!(handoff.withhold(), "and it stays so");
+        assert!(matches!(poll(&mut body), Some(Err(BodyWithheld))));
+        assert!(handoff.withhold(), "a late poll does not take it");
+    }
+
+    #[test]
+    fn a_plain_body_is_sent_as_it_is() {
+        let mut body = SendBody::plain(Bytes::from_static(b"abc"));
+        assert!(!body.is_end_stream());
+        assert!(poll(&mut body).expect("a frame").is_ok());
+        assert!(poll(&mut body).is_none());
+        assert!(
+            SendBody::plain(Bytes::new()).is_end_stream(),
+            "an empty body is at its end"
+        );
+    }
 }

@@ -33,9 +33,11 @@ pub enum SendError {
     /// The deadline passed before the response was complete.
     #[error("the deadline passed")]
     TimedOut {
-        /// Whether a connection was obtained for the request (so its bytes
-        /// may have been written). `false` means nothing was sent: the time
-        /// went on DNS, TCP, the proxy or the TLS handshake.
+        /// Whether the request may have reached the server whole. `false`
+        /// means it did not and never will: the time went on DNS, TCP, the
+        /// proxy, the TLS handshake or waiting for a connection, and no
+        /// connection took the request's body (hyper-util's sender withholds
+        /// it from then on).
         connected: bool,
     },
 }

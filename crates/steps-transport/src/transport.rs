@@ -275,9 +275,9 @@ impl Transport {
             let started = Instant::now();
             let sender = &self.inner.sender;
             let sent = if op.idempotency() == Idempotency::Idempotent {
-                // Whether a timed-out attempt had a connection changes
+                // Whether a timed-out attempt reached the server changes
                 // nothing for a request that may be sent again, so it is
-                // not tracked (tracking costs a channel per request).
+                // not tracked (tracking costs an allocation per request).
                 match tokio::time::timeout_at(deadline, sender.send(request, self.inner.max_body)).await {
                     Ok(sent) => sent,
                     Err(_) => Err(SendError::TimedOut { connected: true }),

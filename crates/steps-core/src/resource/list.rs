@@ -178,7 +178,7 @@ impl<R: Resource> Operation for List<R> {
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<Page<R>, ResponseError> {
-        R::parse_page(Self::NAME, &response, self.after)
+        R::parse_page(Self::NAME, &response, self.after, self.limit)
     }
 }
 

@@ -6,6 +6,7 @@
 mod create;
 mod item;
 mod list;
+mod page;
 mod rotate;
 
 use std::time::{Duration, SystemTime};
@@ -16,12 +17,13 @@ use http::{Response, StatusCode};
 pub use create::Create;
 pub use item::{Delete, Read};
 pub use list::List;
+pub(crate) use page::{page_shape, parse_page, PageRecord};
 pub(crate) use rotate::RotateBody;
 pub use rotate::{Rotate, MAX_ROTATION_GRACE};
 
 use crate::error::DecodeError;
-use crate::wire::{self, Record, Shaped};
-use crate::{Access, Page, ResponseError};
+use crate::wire::{self, Record};
+use crate::{Access, ResponseError};
 
 pub(crate) mod sealed {
     use bytes::Bytes;
@@ -49,11 +51,13 @@ pub(crate) mod sealed {
         fn parse_created(operation: &'static str, response: &Response<Bytes>) -> Result<Self, ResponseError>;
         /// Reads the record a read answered (no secret).
         fn parse_read(operation: &'static str, response: &Response<Bytes>) -> Result<Self, ResponseError>;
-        /// Reads one page of a list that started after `after`.
+        /// Reads one page of a list that started after `after` and asked
+        /// for at most `limit` records.
         fn parse_page(
             operation: &'static str,
             response: &Response<Bytes>,
             after: Option<i64>,
+            limit: Option<u32>,
         ) -> Result<Page<Self>, ResponseError>;
     }
 }
@@ -103,8 +107,9 @@ macro_rules! resource_wire {
                 operation: &'static str,
                 response: &http::Response<bytes::Bytes>,
                 after: Option<i64>,
+                limit: Option<u32>,
             ) -> Result<$crate::Page<Self>, $crate::ResponseError> {
-                $crate::resource::parse_page::<$page>(operation, response, after)
+                $crate::resource::parse_page::<$page>(operation, response, after, limit)
             }
         }
     };
@@ -122,12 +127,6 @@ pub(crate) trait TokenRecord: Record {
     fn id(&self) -> i64;
     /// Marks a model as the server's replay of an earlier create.
     fn mark_replayed(model: &mut Self::Model);
-}
-
-/// A list page as it comes off the wire.
-pub(crate) trait PageRecord: serde_core::de::DeserializeOwned + Shaped {
-    type Item: TokenRecord;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>);
 }
 
 /// Reads the record a create answered. A record without its secret is a
@@ -158,72 +157,6 @@ pub(crate) fn parse_read<R: TokenRecord>(
 ) -> Result<R::Model, ResponseError> {
     let record: R = wire::json_body(operation, response)?;
     record.into_model(operation, response.status())
-}
-
-/// Reads one page, checking the protocol's paging rules so that a caller
-/// walking pages can neither loop nor be walked through endless pages: ids
-/// ascend above `after`; when `next_after` is present, the page is not
-/// empty and `next_after` is its last id.
-pub(crate) fn parse_page<P: PageRecord>(
-    operation: &'static str,
-    response: &Response<Bytes>,
-    after: Option<i64>,
-) -> Result<Page<<P::Item as Record>::Model>, ResponseError> {
-    let status = response.status();
-    let page: P = wire::json_body(operation, response)?;
-    let (records, next_after) = page.into_parts();
-    // One pass: each record's id is checked as it is converted.
-    let mut previous = after;
-    let mut items = Vec::with_capacity(records.len());
-    for record in records {
-        let id = record.id();
-        if id < 0 {
-            return Err(paging_error(operation, status, "an id of the page is negative"));
-        }
-        if previous.is_some_and(|previous| id <= previous) {
-            return Err(paging_error(
-                operation,
-                status,
-                "the ids of a page do not ascend above `after`",
-            ));
-        }
-        previous = Some(id);
-        items.push(record.into_model(operation, status)?);
-    }
-    if let Some(next) = next_after {
-        if next < 0 {
-            return Err(paging_error(
-                operation,
-                status,
-                "field `next_after`: ids are never negative",
-            ));
-        }
-        if items.is_empty() {
-            return Err(paging_error(
-                operation,
-                status,
-                "field `next_after`: present on an empty page",
-            ));
-        }
-        if previous != Some(next) {
-            return Err(paging_error(
-                operation,
-                status,
-                "field `next_after`: not the id of the page's last item",
-            ));
-        }
-    }
-    Ok(Page { items, next_after })
-}
-
-/// A page that breaks the paging rules.
-#[cold]
-fn paging_error(operation: &'static str, status: StatusCode, detail: &str) -> ResponseError {
-    ResponseError::Decode(DecodeError {
-        operation,
-        status,
-        detail: detail.to_owned(),
-    })
 }
 
 /// A token's lifetime fields, converted from wire seconds.

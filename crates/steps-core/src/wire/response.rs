@@ -1,14 +1,15 @@
 //! Reading a response's status: success, a redirect (never followed), or
 //! the typed error for the protocol's error body or any other body.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header;
 use http::Response;
-use serde_core::de::DeserializeOwned;
+use serde_core::de::{DeserializeOwned, DeserializeSeed};
 
-use super::shape::{explain, Shaped};
+use super::shape::{explain, Field, Shaped};
 use crate::error::{ApiError, DecodeError, UnexpectedBody};
 use crate::ResponseError;
 
@@ -41,16 +42,33 @@ pub(crate) fn json_body<T: DeserializeOwned + Shaped>(
     operation: &'static str,
     response: &Response<Bytes>,
 ) -> Result<T, ResponseError> {
+    json_body_with(operation, response, T::SHAPE, PhantomData::<T>)
+}
+
+/// [`json_body`] through a seed: for a decoder that needs more than the
+/// body (a list page checks ids against its cursor as it reads them). A
+/// body that fails to decode is explained from `shape`.
+pub(crate) fn json_body_with<'de, S: DeserializeSeed<'de>>(
+    operation: &'static str,
+    response: &'de Response<Bytes>,
+    shape: &[Field],
+    seed: S,
+) -> Result<S::Value, ResponseError> {
     check_status(operation, response)?;
     let status = response.status();
-    serde_json::from_slice(response.body()).map_err(|error| {
-        let detail = explain(response.body(), T::SHAPE, &error);
-        ResponseError::Decode(DecodeError {
-            operation,
-            status,
-            detail,
+    // What `serde_json::from_slice` does: the value, then nothing but
+    // whitespace after it.
+    let mut deserializer = serde_json::Deserializer::from_slice(response.body());
+    seed.deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|error| {
+            let detail = explain(response.body(), shape, &error);
+            ResponseError::Decode(DecodeError {
+                operation,
+                status,
+                detail,
+            })
         })
-    })
 }
 
 /// Accepts any 2xx and ignores its body (servers vary: 204 empty, or 200

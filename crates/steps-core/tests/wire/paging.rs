@@ -51,3 +51,101 @@ fn pages_that_break_the_rules_are_protocol_errors() {
         assert!(matches!(error, ResponseError::Decode(_)), "{case}: {error:?}");
     }
 }
+
+/// The detail of a page that does not parse, from its raw body.
+fn detail(body: &str, after: Option<i64>) -> String {
+    let response = http::Response::builder()
+        .status(200)
+        .body(Bytes::from(body.to_owned()))
+        .expect("valid");
+    let mut op = ListJobTokens::new();
+    if let Some(after) = after {
+        op = op.after(after);
+    }
+    match op.parse_response(response) {
+        Err(ResponseError::Decode(error)) => error.detail,
+        other => panic!("not a decode error: {:?}", other.map(|page| page.items.len())),
+    }
+}
+
+fn record(id: &str, created_at: &str) -> String {
+    format!(
+        r#"{{"token_id":{id},"user_id":1,"label":null,"duration":5,"created_at":{created_at},"expires_at":6}}"#
+    )
+}
+
+/// Records are checked and converted as they are decoded (one pass), and
+/// the errors come out as a decode that finishes before it checks would
+/// give them: a body that does not decode wins wherever it breaks, then
+/// the first record that breaks a rule or does not convert.
+#[test]
+fn a_page_reports_its_first_error_in_the_order_of_a_whole_decode() {
+    let page = |records: &[String], rest: &str| format!(r#"{{"job_tokens":[{}]{rest}}}"#, records.join(","));
+    // A paging error, then a record that does not decode: the decode wins.
+    assert_eq!(
+        detail(
+            &page(&[record("2", "1"), record("1", "1"), record(r#""x""#, "1")], ""),
+            None
+        ),
+        "field `job_tokens[2].token_id`: expected an integer, found a string"
+    );
+    // The same with the malformed field after the records.
+    assert_eq!(
+        detail(
+            &page(&[record("2", "1"), record("1", "1")], r#","next_after":"x""#),
+            None
+        ),
+        "field `next_after`: expected an integer, found a string"
+    );
+    // Two records that break rules: the first is reported.
+    assert_eq!(
+        detail(
+            &page(&[record("-1", "1"), record("3", "1"), record("2", "1")], ""),
+            None
+        ),
+        "an id of the page is negative"
+    );
+    // A time past what the clock holds, then a paging error: the time.
+    let too_late = u64::MAX.to_string();
+    let unconvertible = detail(&page(&[record("1", &too_late), record("1", "1")], ""), None);
+    assert!(unconvertible.contains("created_at"), "{unconvertible}");
+    // A paging error, then a time past what the clock holds: the paging.
+    assert_eq!(
+        detail(&page(&[record("4", "1"), record("5", &too_late)], ""), Some(4)),
+        "the ids of a page do not ascend above `after`"
+    );
+    // The records field twice.
+    assert!(detail(r#"{"job_tokens":[],"job_tokens":[]}"#, None)
+        .starts_with("a value does not match the protocol"));
+    // No records field; records that are not an array.
+    assert_eq!(
+        detail(r#"{"next_after":null}"#, None),
+        "missing field `job_tokens`"
+    );
+    assert_eq!(
+        detail(r#"{"job_tokens":{}}"#, None),
+        "field `job_tokens`: expected an array, found an object"
+    );
+    // Trailing bytes after the page.
+    assert_eq!(
+        detail(r#"{"job_tokens":[]} x"#, None),
+        "malformed JSON (line 1, column 19)"
+    );
+}
+
+#[test]
+fn unknown_fields_of_a_page_are_read_and_dropped() {
+    let body = format!(
+        r#"{{"total":{{"a":[1,2]}},"job_tokens":[{}],"cursor":"z","next_after":1}}"#,
+        record("1", "1")
+    );
+    let response = http::Response::builder()
+        .status(200)
+        .body(Bytes::from(body))
+        .expect("valid");
+    let page = ListJobTokens::new()
+        .parse_response(response)
+        .expect("a page with extra fields");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.next_after, Some(1));
+}
