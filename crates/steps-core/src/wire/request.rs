@@ -40,18 +40,6 @@ pub(crate) fn build(ctx: &CloudContext, parts: RequestParts<'_>) -> Result<Reque
     *request.method_mut() = parts.method;
     *request.uri_mut() = uri;
     let headers = request.headers_mut();
-    // Room for every header set here, and two more: the `Host` an HTTP
-    // client adds, and slack, since http's map doubles (reallocating and
-    // rehashing) once 6 of its 8 first slots are taken and its probes get
-    // long, which a create's 5 headers and `Host` did on every request.
-    headers.reserve(
-        ctx.default_headers().len()
-            + 2
-            + usize::from(parts.bearer.is_some())
-            + usize::from(parts.idempotency_key.is_some())
-            + 2 * usize::from(parts.json.is_some())
-            + 2,
-    );
     for (name, value) in ctx.default_headers() {
         headers.append(name, value.clone());
     }
