@@ -9,17 +9,14 @@ use steps_core::{BuildError, ResponseError};
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Why an operation did not give its output.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum TransportError {
     /// The request was not built (a precondition failed); nothing was sent.
-    #[error(transparent)]
-    Build(#[from] BuildError),
+    Build(BuildError),
     /// The server answered, and the answer was an error.
-    #[error(transparent)]
-    Response(#[from] ResponseError),
+    Response(ResponseError),
     /// The whole call took longer than the request timeout.
-    #[error("{operation}: timed out after {after:?}")]
     Timeout {
         /// The operation's name.
         operation: &'static str,
@@ -27,36 +24,29 @@ pub enum TransportError {
         after: Duration,
     },
     /// No connection could be made; nothing was sent.
-    #[error("{operation}: could not connect to the server")]
     Connect {
         /// The operation's name.
         operation: &'static str,
         /// The underlying error.
-        #[source]
         source: BoxError,
     },
     /// The TLS handshake failed (an untrusted or invalid certificate, say);
     /// nothing was sent.
-    #[error("{operation}: TLS handshake failed")]
     Tls {
         /// The operation's name.
         operation: &'static str,
         /// The underlying error.
-        #[source]
         source: BoxError,
     },
     /// The connection failed after the request may have been sent (a reset,
     /// or a response cut off).
-    #[error("{operation}: the connection failed during the request")]
     Io {
         /// The operation's name.
         operation: &'static str,
         /// The underlying error.
-        #[source]
         source: BoxError,
     },
     /// The response body is larger than the configured limit.
-    #[error("{operation}: the response body is larger than {limit} bytes")]
     BodyTooLarge {
         /// The operation's name.
         operation: &'static str,
@@ -67,14 +57,70 @@ pub enum TransportError {
     /// reached the server, so it may have taken effect (for a create: the
     /// token may exist). It was not sent again, since a second send could
     /// have a second effect; the caller finds out before trying again.
-    #[error("{operation}: outcome unknown: the request may have taken effect")]
     OutcomeUnknown {
         /// The operation's name.
         operation: &'static str,
         /// What went wrong.
-        #[source]
         cause: Box<TransportError>,
     },
+}
+
+// Written out rather than derived with thiserror, so that an application
+// on the facade compiles no proc-macro (and with it no syn): see
+// `bench/findings.md`, build cost.
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Build(e) => e.fmt(f),
+            TransportError::Response(e) => e.fmt(f),
+            TransportError::Timeout { operation, after } => {
+                write!(f, "{operation}: timed out after {after:?}")
+            }
+            TransportError::Connect { operation, .. } => {
+                write!(f, "{operation}: could not connect to the server")
+            }
+            TransportError::Tls { operation, .. } => write!(f, "{operation}: TLS handshake failed"),
+            TransportError::Io { operation, .. } => {
+                write!(f, "{operation}: the connection failed during the request")
+            }
+            TransportError::BodyTooLarge { operation, limit } => {
+                write!(f, "{operation}: the response body is larger than {limit} bytes")
+            }
+            TransportError::OutcomeUnknown { operation, .. } => {
+                write!(
+                    f,
+                    "{operation}: outcome unknown: the request may have taken effect"
+                )
+            }
+        }
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            // Transparent: the wrapped error's own source.
+            TransportError::Build(e) => e.source(),
+            TransportError::Response(e) => e.source(),
+            TransportError::Connect { source, .. }
+            | TransportError::Tls { source, .. }
+            | TransportError::Io { source, .. } => Some(&**source),
+            TransportError::OutcomeUnknown { cause, .. } => Some(&**cause),
+            TransportError::Timeout { .. } | TransportError::BodyTooLarge { .. } => None,
+        }
+    }
+}
+
+impl From<BuildError> for TransportError {
+    fn from(error: BuildError) -> Self {
+        TransportError::Build(error)
+    }
+}
+
+impl From<ResponseError> for TransportError {
+    fn from(error: ResponseError) -> Self {
+        TransportError::Response(error)
+    }
 }
 
 impl TransportError {
@@ -115,5 +161,64 @@ impl TransportError {
             TransportError::OutcomeUnknown { cause, .. } => cause.is_timeout(),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::SendError;
+
+    /// The messages and sources the thiserror derive gave, kept by the
+    /// written-out impls.
+    #[test]
+    fn messages_and_sources_are_those_of_the_derive() {
+        let refused = || Box::new(std::io::Error::other("refused")) as BoxError;
+        for (error, message) in [
+            (
+                TransportError::Connect {
+                    operation: "login",
+                    source: refused(),
+                },
+                "login: could not connect to the server",
+            ),
+            (
+                TransportError::Tls {
+                    operation: "login",
+                    source: refused(),
+                },
+                "login: TLS handshake failed",
+            ),
+        ] {
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().expect("a source").to_string(), "refused");
+        }
+        let build = TransportError::from(BuildError::NotLoggedIn { operation: "whoami" });
+        assert_eq!(
+            build.to_string(),
+            BuildError::NotLoggedIn { operation: "whoami" }.to_string()
+        );
+        assert!(build.source().is_none());
+        for (error, message) in [
+            (SendError::Connect(refused()), "could not connect"),
+            (SendError::Tls(refused()), "the TLS handshake failed"),
+            (
+                SendError::Io(refused()),
+                "the connection failed during the request",
+            ),
+        ] {
+            assert_eq!(error.to_string(), message);
+            assert!(error.source().is_some());
+        }
+        assert_eq!(
+            SendError::TimedOut { connected: false }.to_string(),
+            "the deadline passed"
+        );
+        assert_eq!(
+            crate::TlsConfigError::Rejected("no certificate".to_owned()).to_string(),
+            "the extra CA certificate could not be trusted: no certificate"
+        );
     }
 }

@@ -78,12 +78,22 @@ impl std::fmt::Display for Redacted<'_> {
 /// source of a [`TransportError::Connect`](crate::TransportError::Connect),
 /// so nothing reached the server. The proxy's URL is shown without its
 /// credentials.
-#[derive(Debug, thiserror::Error)]
-#[error("could not open a tunnel through the proxy at {proxy}")]
+#[derive(Debug)]
 pub struct ProxyError {
     proxy: String,
-    #[source]
     source: BoxError,
+}
+
+impl std::fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not open a tunnel through the proxy at {}", self.proxy)
+    }
+}
+
+impl std::error::Error for ProxyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
 }
 
 impl ProxyError {

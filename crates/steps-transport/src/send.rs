@@ -15,23 +15,18 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How one send failed, in the terms the retry policy needs: whether the
 /// request may have reached the server.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum SendError {
     /// No connection was made: nothing was sent.
-    #[error("could not connect")]
-    Connect(#[source] BoxError),
+    Connect(BoxError),
     /// The TLS handshake failed: nothing was sent.
-    #[error("the TLS handshake failed")]
-    Tls(#[source] BoxError),
+    Tls(BoxError),
     /// The connection failed after the request may have been sent.
-    #[error("the connection failed during the request")]
-    Io(#[source] BoxError),
+    Io(BoxError),
     /// The response body exceeded the limit.
-    #[error("the response body is over the limit")]
     BodyTooLarge,
     /// The deadline passed before the response was complete.
-    #[error("the deadline passed")]
     TimedOut {
         /// Whether the request may have reached the server whole. `false`
         /// means it did not and never will: the time went on DNS, TCP, the
@@ -40,6 +35,27 @@ pub enum SendError {
         /// it from then on).
         connected: bool,
     },
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SendError::Connect(_) => "could not connect",
+            SendError::Tls(_) => "the TLS handshake failed",
+            SendError::Io(_) => "the connection failed during the request",
+            SendError::BodyTooLarge => "the response body is over the limit",
+            SendError::TimedOut { .. } => "the deadline passed",
+        })
+    }
+}
+
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SendError::Connect(source) | SendError::Tls(source) | SendError::Io(source) => Some(&**source),
+            SendError::BodyTooLarge | SendError::TimedOut { .. } => None,
+        }
+    }
 }
 
 /// Sends one request and collects its response body under `limit` bytes.

@@ -8,16 +8,27 @@ use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
 
 /// Why the TLS configuration could not be made.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum TlsConfigError {
     /// An extra CA is not a valid PEM certificate.
-    #[error("the extra CA certificate is not valid PEM")]
     InvalidPem,
     /// An extra CA holds no certificate, or rustls refused it.
-    #[error("the extra CA certificate could not be trusted: {0}")]
     Rejected(String),
 }
+
+impl std::fmt::Display for TlsConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsConfigError::InvalidPem => f.write_str("the extra CA certificate is not valid PEM"),
+            TlsConfigError::Rejected(reason) => {
+                write!(f, "the extra CA certificate could not be trusted: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TlsConfigError {}
 
 pub(crate) fn client_config(
     extra_ca_pem: &[Vec<u8>],

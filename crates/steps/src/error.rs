@@ -1,5 +1,6 @@
 //! `Error`: the one error type of the facade, with its `ErrorKind`.
 
+use std::fmt;
 use std::time::Duration;
 
 use steps_core::{BuildError, ResponseError, ResponseErrorKind};
@@ -59,39 +60,78 @@ pub enum ErrorKind {
 ///
 /// `Display` is one line naming the operation and what failed. Secrets never
 /// appear in it; hyper and rustls errors are reachable only as `source()`.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
+#[derive(Debug)]
 pub struct Error {
     repr: Repr,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 enum Repr {
     /// The transport speaks of requests that may have taken effect; the
     /// only such requests the SDK sends are creates, so it says so.
-    #[error("{operation}: outcome unknown: {}", unknown_effect(operation))]
     OutcomeUnknown {
         operation: &'static str,
-        #[source]
         cause: Box<TransportError>,
         /// The idempotency key it was sent with, to send it again with.
         key: Option<steps_core::IdempotencyKey>,
     },
-    #[error(transparent)]
     Transport(TransportError),
-    #[error("invalid configuration: {0}")]
     Config(String),
-    #[error(
-        "a steps::blocking call was made inside an async runtime, where it would block or deadlock it; \
-         nothing was sent (use the async steps::Client there)"
-    )]
     BlockingInAsync,
     /// One error shared by several calls: a failed login that every call
     /// waiting for it gets.
-    #[error(transparent)]
     Shared(std::sync::Arc<Error>),
-    #[error("the server does not offer protocol feature {:?}, which this call needs", .0.name())]
     Unsupported(steps_core::Feature),
+}
+
+// `Display` and `source` are written out rather than derived with
+// thiserror, so that an application on the facade compiles no proc-macro
+// (and with it no syn): see `bench/findings.md`, build cost. `Error` is
+// transparent over its `Repr`, as are `Transport` and `Shared` over what
+// they hold: the same `Display`, and the wrapped error's own `source`.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.repr.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.repr.source()
+    }
+}
+
+impl fmt::Display for Repr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Repr::OutcomeUnknown { operation, .. } => {
+                write!(f, "{operation}: outcome unknown: {}", unknown_effect(operation))
+            }
+            Repr::Transport(e) => e.fmt(f),
+            Repr::Config(reason) => write!(f, "invalid configuration: {reason}"),
+            Repr::BlockingInAsync => f.write_str(
+                "a steps::blocking call was made inside an async runtime, where it would block or deadlock it; \
+                 nothing was sent (use the async steps::Client there)",
+            ),
+            Repr::Shared(e) => e.fmt(f),
+            Repr::Unsupported(feature) => write!(
+                f,
+                "the server does not offer protocol feature {:?}, which this call needs",
+                feature.name()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Repr {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Repr::OutcomeUnknown { cause, .. } => Some(&**cause),
+            Repr::Transport(e) => e.source(),
+            Repr::Shared(e) => e.source(),
+            Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
+        }
+    }
 }
 
 /// What an unknown outcome may have done, in the user's terms.
@@ -292,3 +332,103 @@ impl From<BuildError> for Error {
 
 /// `Result` with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn io(operation: &'static str) -> TransportError {
+        TransportError::Io {
+            operation,
+            source: Box::new(std::io::Error::other("reset by peer")),
+        }
+    }
+
+    /// The messages and source chains the thiserror derive gave, which the
+    /// written-out impls keep: `Display` names the operation, the cause is
+    /// only a `source()`, and transparent wrappers add no link.
+    #[test]
+    fn messages_and_sources_are_those_of_the_derive() {
+        let unknown = Error::from(TransportError::OutcomeUnknown {
+            operation: "job_token.create",
+            cause: Box::new(io("job_token.create")),
+        });
+        assert_eq!(
+            unknown.to_string(),
+            "job_token.create: outcome unknown: the token may have been created"
+        );
+        let cause = unknown.source().expect("the transport's error");
+        assert_eq!(
+            cause.to_string(),
+            "job_token.create: the connection failed during the request"
+        );
+        assert_eq!(
+            cause.source().expect("the I/O error").to_string(),
+            "reset by peer"
+        );
+
+        let rotated = Error::from(TransportError::OutcomeUnknown {
+            operation: "token.rotate_self",
+            cause: Box::new(TransportError::Timeout {
+                operation: "token.rotate_self",
+                after: Duration::from_secs(30),
+            }),
+        });
+        assert_eq!(
+            rotated.to_string(),
+            "token.rotate_self: outcome unknown: the token may have been rotated"
+        );
+        assert_eq!(
+            rotated.source().expect("a cause").to_string(),
+            "token.rotate_self: timed out after 30s"
+        );
+
+        // Transparent: the transport's message, and its source directly.
+        let lost = Error::from(io("whoami"));
+        assert_eq!(
+            lost.to_string(),
+            "whoami: the connection failed during the request"
+        );
+        assert_eq!(lost.source().expect("the I/O error").to_string(), "reset by peer");
+        let shared = Error::shared(Arc::new(Error::from(io("login"))));
+        assert_eq!(
+            shared.to_string(),
+            "login: the connection failed during the request"
+        );
+        assert_eq!(
+            shared.source().expect("the I/O error").to_string(),
+            "reset by peer"
+        );
+
+        let too_large = Error::from(TransportError::BodyTooLarge {
+            operation: "job_token.list",
+            limit: 4096,
+        });
+        assert_eq!(
+            too_large.to_string(),
+            "job_token.list: the response body is larger than 4096 bytes"
+        );
+        assert!(too_large.source().is_none());
+
+        let unsupported = Error::unsupported(steps_core::Feature::Rotation);
+        assert_eq!(
+            unsupported.to_string(),
+            "the server does not offer protocol feature \"rotation\", which this call needs"
+        );
+        assert!(unsupported.source().is_none());
+        assert!(Error::blocking_in_async()
+            .to_string()
+            .starts_with("a steps::blocking call was made inside an async runtime"));
+        let config = Error {
+            repr: Repr::Config("the base URL has no host".to_owned()),
+        };
+        assert_eq!(
+            config.to_string(),
+            "invalid configuration: the base URL has no host"
+        );
+    }
+}
