@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::{Frame, SizeHint};
 use http_body_util::{BodyExt, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
@@ -104,28 +104,46 @@ impl SendRequest for HyperSend {
 
     /// Knows whether the request could have reached the server when the
     /// deadline passed: its body is a [`SendBody::watched`], which records
-    /// whether a connection ever took it. A request without a body cannot
-    /// be watched this way and reports that it may have been sent.
+    /// whether a connection ever took it. A request without a body (none
+    /// of the protocol's creates or rotations; an `Operation` of a user's
+    /// could be) has nothing to watch, and falls back to hyper-util's
+    /// `capture_connection`: whether a connection was found for it.
     fn send_by(
         &self,
-        request: Request<Bytes>,
+        mut request: Request<Bytes>,
         limit: usize,
         deadline: tokio::time::Instant,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        let handoff = (!request.body().is_empty()).then(|| Arc::new(Handoff::default()));
-        let request = match &handoff {
-            Some(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
-            None => request.map(SendBody::plain),
+        let watch = if request.body().is_empty() {
+            Watch::Connection(capture_connection(&mut request))
+        } else {
+            Watch::Body(Arc::new(Handoff::default()))
+        };
+        let request = match &watch {
+            Watch::Body(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
+            Watch::Connection(_) => request.map(SendBody::plain),
         };
         Box::pin(async move {
             match tokio::time::timeout_at(deadline, self.exchange(request, limit)).await {
                 Ok(result) => result,
                 Err(_) => Err(SendError::TimedOut {
-                    connected: handoff.is_none_or(|handoff| !handoff.withhold()),
+                    connected: match watch {
+                        Watch::Body(handoff) => !handoff.withhold(),
+                        Watch::Connection(captured) => captured.connection_metadata().is_some(),
+                    },
                 }),
             }
         })
     }
+}
+
+/// How a request that must not be sent twice is watched, to tell at its
+/// deadline whether it may have reached the server.
+enum Watch {
+    /// Whether a connection took its body.
+    Body(Arc<Handoff>),
+    /// Whether a connection was found for it (a request without a body).
+    Connection(hyper_util::client::legacy::connect::CaptureConnection),
 }
 
 /// A request body that is either sent as it is, or watched: a watched body
@@ -136,17 +154,25 @@ impl SendRequest for HyperSend {
 /// channel, a request extension and a notify across tokio's eight notify
 /// shards on every create, about 2,400 instructions and six allocations
 /// of a create's 50,000 (`bench/findings.md`); the handoff is one small
-/// allocation and two atomic operations. It also answers the question
-/// that matters more exactly. A request whose body no connection took was
-/// never received whole, and a server acts on a create or a rotation only
-/// after reading its body (it validates it: 415, 422 in
-/// `docs/protocol.md`), so such a request cannot have taken effect,
-/// whether or not a connection was found for it and its head written.
-/// And once the deadline has passed, [`Handoff::withhold`] makes sure no
-/// connection takes the body later (hyper polls an HTTP/2 body from a task
-/// of its own, which outlives the dropped call): a later poll gets an
-/// error, and hyper resets the stream or closes the connection, so the
-/// server never gets the request whole.
+/// allocation and two atomic operations.
+///
+/// Why it is safe: a request whose body no connection took was never
+/// received whole, and a server that follows `docs/protocol.md` acts on a
+/// create or a rotation only after reading its body: the body decides
+/// what is done (an empty or malformed create body is 400, a rotation's
+/// body anything but `{}` or a grace is 400), and "a request refused at
+/// any step changes nothing" (the check order, under Errors). Over
+/// HTTP/1 hyper writes a request's head and its body in one flush, so the
+/// head never goes out alone; over HTTP/2 the HEADERS frame may, and a
+/// server that acted on a head alone would break this (it would break
+/// the protocol first). The converse errs the safe way: hyper's HTTP/2
+/// pipe takes the body before it waits for flow-control window, so a body
+/// taken but not yet sent counts as sent (an unknown outcome, never a
+/// second create). And once the deadline has passed, [`Handoff::withhold`]
+/// makes sure no connection takes the body later (an HTTP/2 stream that
+/// was waiting to open is started after the call gave up): a later poll
+/// gets an error, and hyper resets the stream or closes the connection, so
+/// the server never gets the request whole.
 pub(crate) struct SendBody {
     data: Option<Bytes>,
     handoff: Option<Arc<Handoff>>,

@@ -25,8 +25,9 @@ pub(crate) enum Outcome {
     BodyTooLarge,
     /// The whole call's deadline passed during the attempt.
     TimedOut {
-        /// Whether the attempt had a connection (its request may have been
-        /// written), or was still connecting (nothing was sent).
+        /// Whether the attempt's request may have reached the server (a
+        /// connection took its body), or cannot have (nothing was sent,
+        /// and nothing will be).
         connected: bool,
     },
     /// The server answered with an error (or a body that does not decode).

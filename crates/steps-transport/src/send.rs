@@ -31,8 +31,8 @@ pub enum SendError {
         /// Whether the request may have reached the server whole. `false`
         /// means it did not and never will: the time went on DNS, TCP, the
         /// proxy, the TLS handshake or waiting for a connection, and no
-        /// connection took the request's body (hyper-util's sender withholds
-        /// it from then on).
+        /// connection took the request's body (the default sender's body
+        /// refuses to be taken from then on).
         connected: bool,
     },
 }

@@ -5,12 +5,19 @@
 
 use std::time::Duration;
 
-use steps_core::{CloudContext, CreateJobToken, Credential, Secret};
+use bytes::Bytes;
+use http::{Request, Response};
+use steps_core::{
+    Access, BuildError, CloudContext, CreateJobToken, Credential, Idempotency, Operation, ResponseError,
+    Secret,
+};
 use steps_transport::{Proxy, Transport, TransportError};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
-const TIMEOUT: Duration = Duration::from_millis(300);
+/// Long enough that a loaded machine still connects and writes a request
+/// over loopback well within it.
+const TIMEOUT: Duration = Duration::from_secs(1);
 
 fn transport(url: &str) -> Transport {
     Transport::builder()
@@ -34,7 +41,10 @@ async fn silent_server() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let address = listener.local_addr().expect("an address");
     let reader = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.expect("accepts");
+        let Ok(accepted) = tokio::time::timeout(TIMEOUT * 10, listener.accept()).await else {
+            return Vec::new();
+        };
+        let (mut stream, _) = accepted.expect("accepts");
         let mut read = Vec::new();
         let mut buffer = [0u8; 4096];
         while let Ok(Ok(n)) = tokio::time::timeout(TIMEOUT * 3, stream.read(&mut buffer)).await {
@@ -86,4 +96,48 @@ async fn a_create_whose_body_was_sent_ends_in_an_unknown_outcome() {
         read.ends_with(r#"{"label":"handoff","duration":99999}"#),
         "{read}"
     );
+}
+
+/// A user's own operation that must not be sent twice and has no body:
+/// nothing to watch, so the sender falls back to asking whether a
+/// connection was found for it.
+struct Nudge;
+
+impl Operation for Nudge {
+    type Output = ();
+    const NAME: &'static str = "test.nudge";
+    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
+    const ACCESS: Access = Access::Anonymous;
+
+    fn build_request(&self, ctx: &CloudContext, _: &Credential) -> Result<Request<Bytes>, BuildError> {
+        let uri = format!("{}/api/nudge", ctx.base_url().trim_end_matches('/'));
+        Ok(Request::post(uri).body(Bytes::new()).expect("a valid request"))
+    }
+
+    fn parse_response(&self, _: Response<Bytes>) -> Result<(), ResponseError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_request_without_a_body_is_watched_by_its_connection() {
+    // Stuck in the TLS handshake: no connection, nothing sent.
+    let (address, _reader) = silent_server().await;
+    let error = transport(&format!("https://{address}"))
+        .execute(&Nudge, &Credential::none())
+        .await
+        .expect_err("the handshake never finishes");
+    assert!(matches!(error, TransportError::Timeout { .. }), "{error:?}");
+    // Connected and sent: it may have taken effect.
+    let (address, reader) = silent_server().await;
+    let error = transport(&format!("http://{address}"))
+        .execute(&Nudge, &Credential::none())
+        .await
+        .expect_err("the server never answers");
+    assert!(
+        matches!(error, TransportError::OutcomeUnknown { .. }),
+        "{error:?}"
+    );
+    let read = String::from_utf8(reader.await.expect("the server ran")).expect("text");
+    assert!(read.starts_with("POST /api/nudge "), "{read}");
 }

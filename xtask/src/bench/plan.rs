@@ -95,7 +95,7 @@ impl Plan {
             writes_doc: false,
             criterion_args: Some(&["--warm-up-time", "0.2", "--measurement-time", "0.6"]),
             clients: all_clients(),
-            workloads: workloads(4_000, 1_000),
+            workloads: workloads(4_000, 4_000),
             rounds: 3,
             cli_runs: 10,
             build_rounds: 1,
@@ -108,7 +108,10 @@ impl Plan {
             writes_doc: true,
             criterion_args: Some(&["--warm-up-time", "1", "--measurement-time", "3"]),
             clients: all_clients(),
-            workloads: workloads(20_000, 5_000),
+            // As many creates as gets: 5,000 creates at c64 took 100 ms,
+            // short enough for one scheduler hiccup on this 2-core VM to
+            // move a round's CPU per request by 40% (bench/findings.md).
+            workloads: workloads(20_000, 20_000),
             rounds: 5,
             cli_runs: 20,
             build_rounds: 3,

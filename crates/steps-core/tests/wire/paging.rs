@@ -149,3 +149,42 @@ fn unknown_fields_of_a_page_are_read_and_dropped() {
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.next_after, Some(1));
 }
+
+/// API key pages are read by the same one-pass decoder, under their own
+/// field names.
+#[test]
+fn api_key_pages_follow_the_same_rules() {
+    let key = |id: i64| {
+        format!(
+            r#"{{"api_key_id":{id},"user_id":1,"label":"w","duration":5,"created_at":1,"expires_at":6,"note":1}}"#
+        )
+    };
+    let parse = |body: String| {
+        let response = http::Response::builder()
+            .status(200)
+            .body(Bytes::from(body))
+            .expect("valid");
+        steps_core::ListApiKeys::new().limit(2).parse_response(response)
+    };
+    let page = parse(format!(
+        r#"{{"api_keys":[{},{}],"next_after":4}}"#,
+        key(3),
+        key(4)
+    ))
+    .expect("a page");
+    assert_eq!(
+        page.items.iter().map(|k| k.api_key_id).collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert_eq!(page.items[0].extra.names().collect::<Vec<_>>(), ["note"]);
+    match parse(format!(r#"{{"api_keys":[{},{}]}}"#, key(4), key(3))) {
+        Err(ResponseError::Decode(error)) => {
+            assert_eq!(error.detail, "the ids of a page do not ascend above `after`")
+        }
+        other => panic!("{:?}", other.map(|page| page.items.len())),
+    }
+    match parse(format!(r#"{{"job_tokens":[{}]}}"#, key(1))) {
+        Err(ResponseError::Decode(error)) => assert_eq!(error.detail, "missing field `api_keys`"),
+        other => panic!("{:?}", other.map(|page| page.items.len())),
+    }
+}
