@@ -78,8 +78,11 @@ impl HyperSend {
         let (parts, body) = response.into_parts();
         // A declared length over the limit is refused before reading: hyper
         // has parsed `Content-Length` into the body's size hint already
-        // (parsing the header again cost a GET 1% of its instructions).
-        if http_body::Body::size_hint(&body).lower() > limit as u64 {
+        // (parsing the header again cost a GET 1% of its instructions). A
+        // body that has ended (a 204, or over HTTP/2 a stream that ended
+        // with its headers) is never refused for what its header declares.
+        if !http_body::Body::is_end_stream(&body) && http_body::Body::size_hint(&body).lower() > limit as u64
+        {
             return Err(SendError::BodyTooLarge);
         }
         let body = Limited::new(body, limit).collect().await.map_err(|error| {

@@ -26,7 +26,8 @@ pub(crate) enum Outcome {
     /// The whole call's deadline passed during the attempt.
     TimedOut {
         /// Whether the attempt's request may have reached the server (a
-        /// connection took its body), or cannot have (nothing was sent,
+        /// connection took its body or, for a request without one, a
+        /// connection was found for it), or cannot have (nothing was sent,
         /// and nothing will be).
         connected: bool,
     },

@@ -32,7 +32,8 @@ pub enum SendError {
         /// means it did not and never will: the time went on DNS, TCP, the
         /// proxy, the TLS handshake or waiting for a connection, and no
         /// connection took the request's body (the default sender's body
-        /// refuses to be taken from then on).
+        /// refuses to be taken from then on) or, for a request without a
+        /// body, no connection was found for it.
         connected: bool,
     },
 }

@@ -362,6 +362,8 @@ mod tests {
             "job_token.create: outcome unknown: the token may have been created"
         );
         let cause = unknown.source().expect("the transport's error");
+        // The cause itself, not its box (the derive gave the box).
+        assert!(cause.is::<TransportError>());
         assert_eq!(
             cause.to_string(),
             "job_token.create: the connection failed during the request"
