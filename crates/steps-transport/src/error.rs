@@ -169,7 +169,6 @@ mod tests {
     use std::error::Error as _;
 
     use super::*;
-    use crate::SendError;
 
     /// The messages and sources the thiserror derive gave, kept by the
     /// written-out impls.
@@ -201,24 +200,5 @@ mod tests {
             BuildError::NotLoggedIn { operation: "whoami" }.to_string()
         );
         assert!(build.source().is_none());
-        for (error, message) in [
-            (SendError::Connect(refused()), "could not connect"),
-            (SendError::Tls(refused()), "the TLS handshake failed"),
-            (
-                SendError::Io(refused()),
-                "the connection failed during the request",
-            ),
-        ] {
-            assert_eq!(error.to_string(), message);
-            assert!(error.source().is_some());
-        }
-        assert_eq!(
-            SendError::TimedOut { connected: false }.to_string(),
-            "the deadline passed"
-        );
-        assert_eq!(
-            crate::TlsConfigError::Rejected("no certificate".to_owned()).to_string(),
-            "the extra CA certificate could not be trusted: no certificate"
-        );
     }
 }

@@ -91,3 +91,33 @@ pub trait SendRequest: Send + Sync + 'static {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// The messages and sources the thiserror derive gave, kept by the
+    /// written-out impls.
+    #[test]
+    fn messages_and_sources_are_those_of_the_derive() {
+        let refused = || Box::new(std::io::Error::other("refused")) as BoxError;
+        for (error, message) in [
+            (SendError::Connect(refused()), "could not connect"),
+            (SendError::Tls(refused()), "the TLS handshake failed"),
+            (
+                SendError::Io(refused()),
+                "the connection failed during the request",
+            ),
+        ] {
+            assert_eq!(error.to_string(), message);
+            assert_eq!(error.source().expect("a source").to_string(), "refused");
+        }
+        assert_eq!(
+            SendError::TimedOut { connected: false }.to_string(),
+            "the deadline passed"
+        );
+        assert!(SendError::BodyTooLarge.source().is_none());
+    }
+}

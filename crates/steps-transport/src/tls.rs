@@ -66,3 +66,20 @@ pub(crate) fn client_config(
         .with_no_client_auth();
     Ok(config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_those_of_the_derive() {
+        assert_eq!(
+            TlsConfigError::InvalidPem.to_string(),
+            "the extra CA certificate is not valid PEM"
+        );
+        assert_eq!(
+            TlsConfigError::Rejected("no certificate".to_owned()).to_string(),
+            "the extra CA certificate could not be trusted: no certificate"
+        );
+    }
+}
