@@ -56,8 +56,30 @@ struct Inner {
 /// obtained (for its lifetime).
 struct Current {
     token: LoginToken,
+    /// `token` as calls are sent with it, made once per token: making it
+    /// per call cloned the secret (an allocation, a copy and a zeroing on
+    /// every call; `bench/findings.md`).
+    credential: Arc<Credential>,
     generation: u64,
     obtained_at: SystemTime,
+}
+
+impl Current {
+    fn new(token: LoginToken, obtained_at: SystemTime) -> Current {
+        Current {
+            credential: Arc::new(Credential::from(&token)),
+            token,
+            generation: 0,
+            obtained_at,
+        }
+    }
+
+    /// Puts `token` in use, its credential with it, one generation on.
+    fn replace(&mut self, token: LoginToken) {
+        self.credential = Arc::new(Credential::from(&token));
+        self.token = token;
+        self.generation += 1;
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -124,11 +146,7 @@ impl Session {
         Session {
             inner: Arc::new(Inner {
                 credentials,
-                current: RwLock::new(Current {
-                    token,
-                    generation: 0,
-                    obtained_at: client.clock.now(),
-                }),
+                current: RwLock::new(Current::new(token, client.clock.now())),
                 renewing: Mutex::new(None),
                 logins: AtomicU64::new(0),
                 ended: std::sync::atomic::AtomicBool::new(false),
@@ -182,7 +200,7 @@ impl Session {
         {
             return Ok(false);
         }
-        let credential = Credential::from(&self.current().token);
+        let credential = self.current().credential.clone();
         let transport = &self.inner.client.transport;
         if self.inner.credentials.is_none() {
             // A token given to the session: revoke it only if it is a
@@ -230,7 +248,7 @@ impl Session {
                 operation: <RevokeSelf as Operation>::NAME,
             }));
         }
-        let credential = Credential::from(&self.current().token);
+        let credential = self.current().credential.clone();
         Ok(self
             .inner
             .client
@@ -276,8 +294,7 @@ impl Session {
         };
         if let Some(secret) = secret {
             let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-            current.token = LoginToken::from_secret(secret);
-            current.generation += 1;
+            current.replace(LoginToken::from_secret(secret));
         }
         Ok(rotated)
     }
@@ -292,7 +309,7 @@ impl Session {
     }
 
     /// The credential to call with, renewed first if it is about to expire.
-    async fn credential(&self) -> Result<(Credential, u64)> {
+    async fn credential(&self) -> Result<(Arc<Credential>, u64)> {
         let (expiry, generation, still_valid) = {
             let current = self.current();
             let client = &self.inner.client;
@@ -302,7 +319,7 @@ impl Session {
                 current.obtained_at,
             );
             let expiry = current.token.expiry(client.clock.now(), margin);
-            let credential = Credential::from(&current.token);
+            let credential = current.credential.clone();
             if !needs_renewal(expiry, self.inner.credentials.is_some()) {
                 return Ok((credential, current.generation));
             }
@@ -325,7 +342,7 @@ impl Session {
     /// `seen` (then its token is used), or a login this call waited for
     /// failed (then its error is returned: one failed login, not one per
     /// waiting call).
-    async fn renew(&self, seen: u64) -> Result<(Credential, u64)> {
+    async fn renew(&self, seen: u64) -> Result<(Arc<Credential>, u64)> {
         let logins_before = self.inner.logins.load(Ordering::Acquire);
         let mut last_failure = self.inner.renewing.lock().await;
         if self.inner.ended.load(Ordering::Acquire) {
@@ -335,7 +352,7 @@ impl Session {
         {
             let current = self.current();
             if current.generation != seen {
-                return Ok((Credential::from(&current.token), current.generation));
+                return Ok((current.credential.clone(), current.generation));
             }
         }
         if self.inner.logins.load(Ordering::Acquire) != logins_before {
@@ -345,7 +362,7 @@ impl Session {
         }
         let Some((email, password)) = &self.inner.credentials else {
             let current = self.current();
-            return Ok((Credential::from(&current.token), current.generation));
+            return Ok((current.credential.clone(), current.generation));
         };
         let login = self.inner.client.login_token(email, password).await;
         self.inner.logins.fetch_add(1, Ordering::AcqRel);
@@ -353,10 +370,9 @@ impl Session {
             Ok(token) => {
                 *last_failure = None;
                 let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-                current.token = token;
-                current.generation += 1;
+                current.replace(token);
                 current.obtained_at = self.inner.client.clock.now();
-                Ok((Credential::from(&current.token), current.generation))
+                Ok((current.credential.clone(), current.generation))
             }
             Err(error) => {
                 let error = Arc::new(error);
