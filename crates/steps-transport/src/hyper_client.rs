@@ -193,8 +193,8 @@ impl SendBody {
     /// A body whose taking is recorded in `handoff`.
     fn watched(data: Bytes, handoff: Arc<Handoff>) -> SendBody {
         SendBody {
-            data: (!data.is_empty()).then_some(data),
             handoff: Some(handoff),
+            ..SendBody::plain(data)
         }
     }
 }
@@ -238,24 +238,24 @@ impl Handoff {
     /// A connection asks for the body: `true` if it may have it (now or
     /// earlier), `false` if the call already gave up on it.
     fn take(&self) -> bool {
-        match self
-            .0
-            .compare_exchange(Self::WAITING, Self::TAKEN, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => true,
-            Err(state) => state == Self::TAKEN,
-        }
+        self.settle(Self::TAKEN)
     }
 
     /// The call gives up: `true` if no connection took the body (and none
     /// ever will), `false` if one did, so the request may have been sent.
     fn withhold(&self) -> bool {
+        self.settle(Self::WITHHELD)
+    }
+
+    /// Moves a waiting handoff to `state`: whether it is in `state` now
+    /// (moved by this call or an earlier one), or already in the other.
+    fn settle(&self, state: u8) -> bool {
         match self
             .0
-            .compare_exchange(Self::WAITING, Self::WITHHELD, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(Self::WAITING, state, Ordering::AcqRel, Ordering::Acquire)
         {
             Ok(_) => true,
-            Err(state) => state == Self::WITHHELD,
+            Err(now) => now == state,
         }
     }
 }
