@@ -16,7 +16,7 @@ fn show<O: Operation>(
         O::NAME,
         request.method(),
         request.uri(),
-        O::IDEMPOTENCY
+        op.idempotency()
     );
     Ok(())
 }

@@ -6,11 +6,13 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
+    resource_accessors,
     page_shape, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate,
     TokenRecord,
 };
 use crate::wire::{self, wire_object, Record};
-use crate::{Access, Extra, ResponseError, Secret};
+use crate::resource::sealed::ResourceWire;
+use crate::{Access, Extra, ResponseError, Secret, TokenType};
 
 const PATH: &str = "/api/api_key";
 
@@ -111,7 +113,7 @@ impl Record for ApiKeyWire {
 }
 
 impl TokenRecord for ApiKeyWire {
-    const SECRET_FIELD: &'static str = "api_key";
+    const SECRET_FIELD: &'static str = <ApiKey as Resource>::SECRET_FIELD;
 
     fn has_secret(&self) -> bool {
         self.api_key.is_some()
@@ -144,6 +146,14 @@ resource_wire!(ApiKey, "api_key", ApiKeyWire, ApiKeyPageWire);
 impl Resource for ApiKey {
     const PATH: &'static str = PATH;
     const ACCESS: Access = Access::Admin;
+    const NAME: &'static str = <ApiKey as ResourceWire>::PREFIX;
+    const NOUN: &'static str = "API key";
+    const ID_FIELD: &'static str = "api_key_id";
+    const SECRET_FIELD: &'static str = "api_key";
+    const TOKEN_TYPE: TokenType = TokenType::ApiKey;
+    const OWN_LISTS: bool = false;
+
+    resource_accessors!(api_key_id, api_key);
 }
 
 /// `POST /api/api_key`: creates an API key; the response carries its secret,

@@ -6,11 +6,13 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::resource::{
+    resource_accessors,
     page_shape, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate,
     TokenRecord,
 };
 use crate::wire::{self, wire_object, Record};
-use crate::{Access, Extra, ResponseError, Secret};
+use crate::resource::sealed::ResourceWire;
+use crate::{Access, Extra, ResponseError, Secret, TokenType};
 
 const PATH: &str = "/api/job_token";
 
@@ -103,7 +105,7 @@ impl Record for JobTokenWire {
 }
 
 impl TokenRecord for JobTokenWire {
-    const SECRET_FIELD: &'static str = "token";
+    const SECRET_FIELD: &'static str = <JobToken as Resource>::SECRET_FIELD;
 
     fn has_secret(&self) -> bool {
         self.token.is_some()
@@ -136,6 +138,14 @@ resource_wire!(JobToken, "job_token", JobTokenWire, JobTokenPageWire);
 impl Resource for JobToken {
     const PATH: &'static str = PATH;
     const ACCESS: Access = Access::LoginToken;
+    const NAME: &'static str = <JobToken as ResourceWire>::PREFIX;
+    const NOUN: &'static str = "job token";
+    const ID_FIELD: &'static str = "token_id";
+    const SECRET_FIELD: &'static str = "token";
+    const TOKEN_TYPE: TokenType = TokenType::Job;
+    const OWN_LISTS: bool = true;
+
+    resource_accessors!(token_id, token);
 }
 
 /// `POST /api/job_token`: creates a job token; the response carries its secret,

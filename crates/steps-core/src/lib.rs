@@ -6,8 +6,11 @@
 //! Every operation implements one trait, [`Operation`]: build the request
 //! with the caller's [`Credential`], send it however you like, parse the
 //! response. An operation is plain data: it holds its arguments, never the
-//! token, and declares who may call it ([`Operation::ACCESS`]) and whether
-//! it may be sent twice ([`Operation::IDEMPOTENCY`]). `docs/protocol.md` is
+//! token, and declares its facts once: who may call it
+//! ([`Operation::ACCESS`]), what it does on the server
+//! ([`Operation::EFFECT`], from which whether it may be sent twice
+//! follows), the protocol feature it needs ([`Operation::FEATURE`]), and
+//! the parts of its request ([`Operation::parts`]). `docs/protocol.md` is
 //! the wire specification this crate follows.
 //!
 //! # Modules
@@ -83,14 +86,14 @@ pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, Rea
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
 pub use meta::{Capabilities, Feature, Meta};
-pub use operation::{Idempotency, Operation};
+pub use operation::{Effect, Idempotency, Operation};
 pub use page::{ListOperation, Page};
 pub use resource::{Create, Delete, List, Read, Resource, Rotate, MAX_ROTATION_GRACE};
 pub use secret::Secret;
 pub use self_token::{RevokeSelf, RotateSelf, RotatedSelf};
 pub use user::{TokenType, User};
 pub use whoami::{Identity, Whoami};
-pub use wire::{Extra, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
+pub use wire::{Extra, RequestParts, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
 
 /// The crates this one's public API uses, re-exported so that embedders
 /// name the same versions.

@@ -4,13 +4,11 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 use serde_core::Serialize;
 
-use crate::wire::{self, wire_object, RequestParts};
-use crate::{
-    Access, BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, Secret,
-};
+use crate::wire::{self, wire_object};
+use crate::{Access, BuildError, Credential, Effect, Extra, Operation, RequestParts, ResponseError, Secret};
 
 /// A login token: authorises everything else a user does.
 #[derive(Clone, Debug)]
@@ -137,16 +135,12 @@ wire_object! {
 impl Operation for Login {
     type Output = LoginToken;
     const NAME: &'static str = "login";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Login;
+    /// Sends no token: the credential is ignored (pass
+    /// [`Credential::none`](crate::Credential::none)).
     const ACCESS: Access = Access::Anonymous;
 
-    /// Sends no token: `credential` is ignored (pass [`Credential::none`]).
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         let invalid = |reason: &str| BuildError::InvalidInput {
             operation: Self::NAME,
             reason: reason.to_owned(),
@@ -161,18 +155,7 @@ impl Operation for Login {
             email: &self.email,
             password: self.password.expose(),
         };
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::POST,
-                path: "/api/login",
-                query: "",
-                bearer,
-                json: Some(wire::to_json(Self::NAME, &body)?),
-                idempotency_key: None,
-            },
-        )
+        Ok(RequestParts::post("/api/login").json(wire::to_json(Self::NAME, &body)?))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<LoginToken, ResponseError> {

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::wire::{self, plain_object, RequestParts};
-use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
+use crate::wire::{self, plain_object};
+use crate::{Access, BuildError, Effect, Operation, RequestParts, ResponseError};
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 
 /// A protocol feature a v2 server may offer. Features this version does not
 /// know are ignored.
@@ -75,11 +75,13 @@ impl Capabilities {
 
 /// `GET /api/meta`: the server's [`Capabilities`]. Anonymous.
 ///
-/// Total in a stronger sense than other operations: any answer but a 2xx
-/// with the meta object (a 404, an HTML page, a 401, a redirect, a body of
-/// another shape) means a v1 server and parses to [`Capabilities::v1`], so
-/// that asking never breaks a client of a v1 server. Only the network
-/// failing is an error, from the transport.
+/// A 2xx with the meta object is a v2 server. Any other answer from the
+/// server itself (a 404, a 401, a redirect, a 2xx of another shape) means
+/// a v1 server and parses to [`Capabilities::v1`], so that asking never
+/// breaks a client of a v1 server. A 429 or a 5xx (from the server or a
+/// gateway in front of it) is no answer at all: it parses to its
+/// [`ResponseError`], and the caller asks again later
+/// (`docs/protocol.md`, "Discovery").
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Meta;
 
@@ -93,31 +95,24 @@ plain_object! {
 impl Operation for Meta {
     type Output = Capabilities;
     const NAME: &'static str = "meta";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::Anonymous;
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::GET,
-                path: "/api/meta",
-                query: "",
-                bearer,
-                json: None,
-                idempotency_key: None,
-            },
-        )
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        Ok(RequestParts::get("/api/meta"))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<Capabilities, ResponseError> {
-        if !response.status().is_success() {
+        let status = response.status();
+        if status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            // Not the server saying it is v1: it (or a gateway) could not
+            // answer now.
+            return match wire::empty_body(Self::NAME, &response) {
+                Err(error) => Err(error),
+                Ok(()) => Ok(Capabilities::v1()),
+            };
+        }
+        if !status.is_success() {
             return Ok(Capabilities::v1());
         }
         let Ok(meta) = serde_json::from_slice::<MetaWire>(response.body()) else {

@@ -1,12 +1,14 @@
-//! The one trait every STEPS operation implements, and the protocol fact
-//! each operation declares about its effect: whether sending it twice can
-//! have a second one. (Who may call it,
-//! [`Access`](crate::Access), is in `credential.rs`.)
+//! The one trait every STEPS operation implements, and the facts each
+//! operation declares once: its [`Effect`] (from which whether it may be
+//! sent twice, and what an unknown outcome may have done, follow), the
+//! protocol [`Feature`] it needs, and who may call it
+//! ([`Access`](crate::Access), in `credential.rs`).
 
 use bytes::Bytes;
 use http::{Request, Response};
 
-use crate::{Access, BuildError, CloudContext, Credential, ResponseError};
+use crate::wire::{self, RequestParts};
+use crate::{Access, BuildError, Capabilities, CloudContext, Credential, Feature, IdempotencyKey, ResponseError};
 
 /// Whether sending an operation twice can have a second effect.
 ///
@@ -31,15 +33,6 @@ pub enum Idempotency {
 }
 
 impl Idempotency {
-    /// The idempotency of a create or rotation carrying `key`: keyed with
-    /// one, not idempotent without.
-    pub(crate) fn keyed_if(key: Option<&crate::IdempotencyKey>) -> Idempotency {
-        match key {
-            Some(_) => Idempotency::Keyed,
-            None => Idempotency::NonIdempotent,
-        }
-    }
-
     /// Whether the operation may be sent again after its bytes may have
     /// reached the server.
     pub fn is_idempotent(self) -> bool {
@@ -47,16 +40,70 @@ impl Idempotency {
     }
 }
 
-/// One STEPS API operation: plain data (no credential inside), a pure
-/// request builder and a pure, total response parser.
+/// What an operation does on the server: the one fact from which follow
+/// whether it may be sent twice ([`Effect::idempotency`]), whether it takes
+/// an `Idempotency-Key` ([`Effect::takes_idempotency_key`]), and what an
+/// unknown outcome may have done ([`Effect::unknown_outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Effect {
+    /// Changes nothing (reads, lists, whoami, meta).
+    Read,
+    /// Logs in: each send issues a login token, a harmless one to repeat
+    /// (the extra token is never handed out and expires).
+    Login,
+    /// Mints a new token and its secret, once per send.
+    Create,
+    /// Gives an existing token a new secret, once per send.
+    Rotate,
+    /// Deletes or revokes a token; a second send finds it gone.
+    Delete,
+}
+
+impl Effect {
+    /// Whether sending an operation with this effect twice can have a
+    /// second effect, without an idempotency key.
+    pub const fn idempotency(self) -> Idempotency {
+        match self {
+            Effect::Create | Effect::Rotate => Idempotency::NonIdempotent,
+            Effect::Read | Effect::Login | Effect::Delete => Idempotency::Idempotent,
+        }
+    }
+
+    /// Whether the protocol lets an operation with this effect carry an
+    /// `Idempotency-Key` (v2, feature `idempotency`): creates and rotations.
+    pub const fn takes_idempotency_key(self) -> bool {
+        matches!(self, Effect::Create | Effect::Rotate)
+    }
+
+    /// What an operation with this effect may have done when its outcome
+    /// is unknown, in a user's words ("the token may have been created").
+    pub const fn unknown_outcome(self) -> &'static str {
+        match self {
+            Effect::Create => "the token may have been created",
+            Effect::Rotate => "the token may have been rotated",
+            Effect::Delete => "the token may have been deleted",
+            Effect::Login => "a login token may have been issued",
+            Effect::Read => "nothing was changed",
+        }
+    }
+}
+
+/// One STEPS API operation: plain data (no credential inside) that declares
+/// its facts once, the parts of its request, and a pure, total response
+/// parser.
 ///
-/// Every operation in this crate implements it; a runtime drives any of them
-/// with the same few lines: build with the caller's credential, send however
-/// it likes, parse. An operation value can be built once and sent again
-/// (after a renewed login, say) with another credential.
+/// An operation says *what* it sends ([`Self::parts`]: method, path, query,
+/// body); the provided [`Self::build_request`] checks the credential
+/// against [`Self::access`] first and assembles the request the same way
+/// for every operation, as rust-gitlab's `Endpoint` does. Runtimes read
+/// the declared facts ([`Self::EFFECT`], [`Self::feature`],
+/// [`Self::idempotency`]) and never an operation's name. An operation
+/// value can be built once and sent again (after a renewed login, say)
+/// with another credential.
 ///
 /// ```
-/// use steps_core::{Access, CloudContext, Credential, Operation, Secret, Whoami};
+/// use steps_core::{Access, CloudContext, Credential, Effect, Operation, Secret, Whoami};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let ctx = CloudContext::new("https://api.steps.invalid/v1")?;
@@ -65,6 +112,7 @@ impl Idempotency {
 /// assert_eq!(request.uri(), "https://api.steps.invalid/v1/api/whoami");
 /// assert_eq!(<Whoami as Operation>::NAME, "whoami");
 /// assert_eq!(<Whoami as Operation>::ACCESS, Access::AnyToken);
+/// assert_eq!(<Whoami as Operation>::EFFECT, Effect::Read);
 /// # Ok(()) }
 /// ```
 pub trait Operation {
@@ -72,23 +120,25 @@ pub trait Operation {
     type Output;
 
     /// A stable dotted name (`job_token.create`) for errors, tracing and
-    /// snapshot names.
+    /// snapshot names. Nothing decides on it: decisions read the facts
+    /// below.
     const NAME: &'static str;
 
-    /// Whether operations of this type may be sent more than once. A value
-    /// may say otherwise ([`Self::idempotency`]).
-    const IDEMPOTENCY: Idempotency;
+    /// What the operation does on the server.
+    const EFFECT: Effect;
 
     /// Who may call operations of this type. A value may say otherwise
     /// ([`Self::access`]).
     const ACCESS: Access;
 
-    /// Whether this operation may be sent more than once: what a transport
-    /// asks before re-sending. [`Self::IDEMPOTENCY`] unless the value says
-    /// otherwise (a create carrying an idempotency key is [`Idempotency::Keyed`]).
-    fn idempotency(&self) -> Idempotency {
-        Self::IDEMPOTENCY
-    }
+    /// The protocol v2 feature operations of this type need, if any. A
+    /// value may say otherwise ([`Self::feature`]).
+    const FEATURE: Option<Feature> = None;
+
+    /// Whether a value adapts itself to what the server offers
+    /// ([`Self::negotiate`]), so that a runtime must learn the server's
+    /// capabilities before sending it.
+    const NEGOTIATES: bool = false;
 
     /// Who may call this operation: what [`Self::build_request`] checks
     /// the credential against. [`Self::ACCESS`] unless the value says
@@ -98,9 +148,57 @@ pub trait Operation {
         Self::ACCESS
     }
 
-    /// Builds the request as the holder of `credential`, checking the
-    /// operation's preconditions first (the credential against
-    /// [`Self::access`], then the operation's own input).
+    /// The feature this operation needs of the server: a runtime sends it
+    /// only to a server that offers it. [`Self::FEATURE`] unless the value
+    /// says otherwise (a filtered list needs `own_tokens`).
+    fn feature(&self) -> Option<Feature> {
+        Self::FEATURE
+    }
+
+    /// Adapts the operation to what the server offers, before it is first
+    /// sent (a user's list of job tokens becomes their own list where the
+    /// server offers `own_tokens`). Does nothing unless
+    /// [`Self::NEGOTIATES`].
+    fn negotiate(&mut self, capabilities: &Capabilities) {
+        let _ = capabilities;
+    }
+
+    /// The `Idempotency-Key` this operation carries, if any.
+    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        None
+    }
+
+    /// Gives the operation an `Idempotency-Key`. Only operations whose
+    /// effect [takes one](Effect::takes_idempotency_key) keep it; the
+    /// others have nothing to key and ignore it.
+    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
+        let _ = key;
+    }
+
+    /// Whether this operation may be sent more than once: what a transport
+    /// asks before re-sending. [`Idempotency::Keyed`] when it carries an
+    /// idempotency key, otherwise what its [`Self::EFFECT`] says.
+    fn idempotency(&self) -> Idempotency {
+        match self.idempotency_key() {
+            Some(_) => Idempotency::Keyed,
+            None => Self::EFFECT.idempotency(),
+        }
+    }
+
+    /// What the request is made of (method, path, query, body, key),
+    /// after checking the operation's own input.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] when the input is invalid (a label too long, a token
+    /// that was never created).
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError>;
+
+    /// Builds the request as the holder of `credential`: checks the
+    /// credential against [`Self::access`], then the operation's input
+    /// ([`Self::parts`]), and assembles the request with the headers every
+    /// request carries. Written once for every operation; not meant to be
+    /// overridden.
     ///
     /// # Errors
     ///
@@ -111,7 +209,10 @@ pub trait Operation {
         &self,
         ctx: &CloudContext,
         credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError>;
+    ) -> Result<Request<Bytes>, BuildError> {
+        let bearer = credential.authorize(Self::NAME, self.access())?;
+        wire::build(ctx, Self::NAME, bearer, self.parts()?)
+    }
 
     /// Parses the response to a request this operation built. Total: any
     /// status, headers and body give `Ok` or a typed error, never a panic.

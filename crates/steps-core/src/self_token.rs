@@ -6,18 +6,18 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 use serde_json::{Map, Value};
 
 use crate::resource::sealed::ResourceWire;
 use crate::resource::RotateBody;
-use crate::wire::{self, RequestParts};
+use crate::wire;
 use crate::{
-    Access, ApiKey, BuildError, CloudContext, Credential, Idempotency, IdempotencyKey, JobToken, Operation,
-    ResponseError,
+    Access, ApiKey, BuildError, Effect, Feature, IdempotencyKey, JobToken, Operation, RequestParts, ResponseError,
 };
 
 const PATH: &str = "/api/token/self";
+const ROTATE_PATH: &str = "/api/token/self/rotate";
 
 /// `DELETE /api/token/self`: revokes the token it is sent with (any type);
 /// from then on the server answers it 401 everywhere. A login token's
@@ -28,27 +28,12 @@ pub struct RevokeSelf;
 impl Operation for RevokeSelf {
     type Output = ();
     const NAME: &'static str = "token.revoke_self";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Delete;
     const ACCESS: Access = Access::AnyToken;
+    const FEATURE: Option<Feature> = Some(Feature::SelfToken);
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, self.access())?;
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::DELETE,
-                path: PATH,
-                query: "",
-                bearer,
-                json: None,
-                idempotency_key: None,
-            },
-        )
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        Ok(RequestParts::delete(PATH))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
@@ -121,33 +106,23 @@ impl std::fmt::Debug for RotateSelf {
 impl Operation for RotateSelf {
     type Output = RotatedSelf;
     const NAME: &'static str = "token.rotate_self";
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
+    const EFFECT: Effect = Effect::Rotate;
     const ACCESS: Access = Access::AnyToken;
+    const FEATURE: Option<Feature> = Some(Feature::Rotation);
 
-    /// [`Idempotency::Keyed`] with an idempotency key.
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::keyed_if(self.idempotency_key.as_ref())
+    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
     }
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, self.access())?;
+    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
+        self.idempotency_key = Some(key);
+    }
+
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         let body = RotateBody::new(Self::NAME, self.grace)?;
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::POST,
-                path: "/api/token/self/rotate",
-                query: "",
-                bearer,
-                json: Some(wire::to_json(Self::NAME, &body)?),
-                idempotency_key: self.idempotency_key.as_ref(),
-            },
-        )
+        Ok(RequestParts::post(ROTATE_PATH)
+            .json(wire::to_json(Self::NAME, &body)?)
+            .idempotency_key(self.idempotency_key.as_ref()))
     }
 
     /// The record's id field says which kind of token it is: `api_key_id`

@@ -3,12 +3,10 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 
-use crate::wire::{self, wire_object, RequestParts};
-use crate::{
-    Access, BuildError, CloudContext, Credential, Extra, Idempotency, Operation, ResponseError, TokenType,
-};
+use crate::wire::{self, wire_object};
+use crate::{Access, BuildError, Effect, Extra, Operation, RequestParts, ResponseError, TokenType};
 
 /// What the server knows of a token's holder.
 #[derive(Clone)]
@@ -79,27 +77,11 @@ wire_object! {
 impl Operation for Whoami {
     type Output = Identity;
     const NAME: &'static str = "whoami";
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::AnyToken;
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::GET,
-                path: "/api/whoami",
-                query: "",
-                bearer,
-                json: None,
-                idempotency_key: None,
-            },
-        )
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        Ok(RequestParts::get("/api/whoami"))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<Identity, ResponseError> {

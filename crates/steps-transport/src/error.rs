@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use steps_core::{BuildError, ResponseError};
+use steps_core::{BuildError, Effect, ResponseError};
 
 /// A boxed error from hyper, rustls or the OS, kept only as a `source()`.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
@@ -60,6 +60,8 @@ pub enum TransportError {
     OutcomeUnknown {
         /// The operation's name.
         operation: &'static str,
+        /// What the operation does, and so what it may have done.
+        effect: Effect,
         /// What went wrong.
         cause: Box<TransportError>,
     },

@@ -372,6 +372,7 @@ fn answered(error: &ResponseError) -> Outcome {
 fn unknown_outcome<O: Operation>(error: TransportError) -> TransportError {
     TransportError::OutcomeUnknown {
         operation: O::NAME,
+        effect: O::EFFECT,
         cause: Box::new(error),
     }
 }

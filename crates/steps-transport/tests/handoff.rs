@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use steps_core::{
-    Access, BuildError, CloudContext, CreateJobToken, Credential, Idempotency, Operation, ResponseError,
+    Access, BuildError, CloudContext, CreateJobToken, Credential, Effect, Operation, RequestParts, ResponseError,
     Secret,
 };
 use steps_transport::{Proxy, Transport, TransportError};
@@ -106,12 +106,11 @@ struct Nudge;
 impl Operation for Nudge {
     type Output = ();
     const NAME: &'static str = "test.nudge";
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
+    const EFFECT: Effect = Effect::Create;
     const ACCESS: Access = Access::Anonymous;
 
-    fn build_request(&self, ctx: &CloudContext, _: &Credential) -> Result<Request<Bytes>, BuildError> {
-        let uri = format!("{}/api/nudge", ctx.base_url().trim_end_matches('/'));
-        Ok(Request::post(uri).body(Bytes::new()).expect("a valid request"))
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        Ok(RequestParts::post("/api/nudge"))
     }
 
     fn parse_response(&self, _: Response<Bytes>) -> Result<(), ResponseError> {

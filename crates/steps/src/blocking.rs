@@ -1,5 +1,7 @@
 //! `steps::blocking`: the facade for programs that are not async. The same
-//! `Client`, `Session` and token handles, with the same behaviour (retries,
+//! `Client`, `Session` and token builders (the builders are the async
+//! facade's own, `crate::Call` and `crate::Listing` over this `Session`,
+//! which gives them a blocking `send`), with the same behaviour (retries,
 //! renewal, timeouts, redaction, protocol v2), each call run to completion
 //! on a runtime the client owns, as `reqwest::blocking` does.
 //!
@@ -9,9 +11,14 @@
 //! # fn main() -> steps::Result<()> {
 //! let client = steps::blocking::Client::builder().base_url("http://127.0.0.1:8787").build()?;
 //! let session = client.login("ada@example.com", "correct horse")?;
-//! let job = session.job_tokens().create(Some("nightly"), Some(Duration::from_secs(3600)))?;
+//! let job = session
+//!     .job_tokens()
+//!     .create()
+//!     .label("nightly")
+//!     .duration(Duration::from_secs(3600))
+//!     .send()?;
 //! println!("new job token {}", job.token_id);
-//! session.job_tokens().delete(job.token_id)?;
+//! session.job_tokens().delete(job.token_id).send()?;
 //! # Ok(()) }
 //! ```
 //!
@@ -24,15 +31,12 @@
 //! runtime): `default-features = false` leaves it out.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use steps_core::{
-    ApiKey, Capabilities, IdempotencyKey, Identity, JobToken, List, LoginToken, Page, Resource, Secret,
-};
+use steps_core::{ApiKey, Capabilities, Identity, JobToken, List, LoginToken, Operation, Page, Resource, Secret};
 
-use crate::{Error, Result};
+use crate::{Call, Error, Listing, Result};
 
 /// The runtime a blocking client runs its calls on: one worker thread for
 /// the connection pool's background tasks; each call runs on the calling
@@ -212,9 +216,10 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    /// As [`crate::Client::capabilities`], or
+    /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
     pub fn capabilities(&self) -> Result<Capabilities> {
-        self.runtime.run(async { Ok(self.inner.capabilities().await) })
+        self.runtime.run(self.inner.capabilities())
     }
 
     fn session(&self, inner: crate::Session) -> Session {
@@ -239,6 +244,16 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    /// See [`crate::Session::send`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Session::send`], or
+    /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn send<O: Operation>(&self, op: O) -> Result<O::Output> {
+        self.runtime.run(self.inner.send(op))
+    }
+
     /// See [`crate::Session::whoami`].
     ///
     /// # Errors
@@ -249,21 +264,13 @@ impl Session {
     }
 
     /// See [`crate::Session::login_token`].
-    ///
-    /// # Errors
-    ///
-    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
-    pub fn login_token(&self) -> Result<LoginToken> {
-        self.runtime.run(async { Ok(self.inner.login_token().await) })
+    pub fn login_token(&self) -> LoginToken {
+        self.inner.login_token()
     }
 
     /// See [`crate::Session::is_admin`].
-    ///
-    /// # Errors
-    ///
-    /// Only [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
-    pub fn is_admin(&self) -> Result<Option<bool>> {
-        self.runtime.run(async { Ok(self.inner.is_admin().await) })
+    pub fn is_admin(&self) -> Option<bool> {
+        self.inner.is_admin()
     }
 
     /// See [`crate::Session::logout`].
@@ -293,145 +300,53 @@ impl Session {
         self.runtime.run(self.inner.rotate_self(grace))
     }
 
-    /// The async session underneath.
+    /// The async session underneath, for code that has a runtime of its own.
     pub fn as_async(&self) -> &crate::Session {
         &self.inner
     }
 
-    /// The user's job tokens.
+    /// See [`crate::Session::job_tokens`].
     pub fn job_tokens(&self) -> Tokens<'_, JobToken> {
-        Tokens {
-            session: self,
-            resource: PhantomData,
-        }
+        Tokens::new(self)
     }
 
-    /// API keys (admin only).
+    /// See [`crate::Session::api_keys`].
     pub fn api_keys(&self) -> Tokens<'_, ApiKey> {
-        Tokens {
-            session: self,
-            resource: PhantomData,
-        }
+        Tokens::new(self)
     }
 }
 
-/// The tokens of one resource, as seen by one blocking session:
-/// [`crate::Tokens`] for programs that are not async.
-#[derive(Debug)]
-pub struct Tokens<'a, R> {
-    session: &'a Session,
-    resource: PhantomData<fn() -> R>,
+impl<O: Operation> Call<'_, O, Session> {
+    /// Sends the call, blocking until it is done ([`Session::send`]).
+    ///
+    /// # Errors
+    ///
+    /// As the method that made the call says, or
+    /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn send(self) -> Result<O::Output> {
+        self.session.send(self.op)
+    }
 }
 
-impl<R> Clone for Tokens<'_, R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<R> Copy for Tokens<'_, R> {}
-
-impl<R: Resource> Tokens<'_, R> {
-    fn tokens(&self) -> crate::Tokens<'_, R> {
-        crate::Tokens {
-            session: &self.session.inner,
-            resource: PhantomData,
-        }
-    }
-
-    /// See [`crate::Tokens::create`].
+impl<R: Resource> Listing<'_, R, Session> {
+    /// Every page, collected.
     ///
     /// # Errors
     ///
-    /// As [`crate::Tokens::create`].
-    pub fn create(&self, label: Option<&str>, duration: Option<Duration>) -> Result<R> {
-        self.session.runtime.run(self.tokens().create(label, duration))
+    /// As [`crate::Listing::send`], or
+    /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
+    pub fn send(self) -> Result<Vec<R>> {
+        let pages = crate::Pages::new(self.session.inner.clone(), self.op);
+        self.session.runtime.run(pages.collect_all())
     }
 
-    /// See [`crate::Tokens::create_with_key`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::create_with_key`].
-    pub fn create_with_key(
-        &self,
-        label: Option<&str>,
-        duration: Option<Duration>,
-        key: IdempotencyKey,
-    ) -> Result<R> {
-        self.session
-            .runtime
-            .run(self.tokens().create_with_key(label, duration, key))
-    }
-
-    /// See [`crate::Tokens::get`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::get`].
-    pub fn get(&self, id: i64) -> Result<R> {
-        self.session.runtime.run(self.tokens().get(id))
-    }
-
-    /// See [`crate::Tokens::delete`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::delete`].
-    pub fn delete(&self, id: i64) -> Result<()> {
-        self.session.runtime.run(self.tokens().delete(id))
-    }
-
-    /// See [`crate::Tokens::list`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::list`].
-    pub fn list(&self) -> Result<Vec<R>> {
-        self.session.runtime.run(self.tokens().list())
-    }
-
-    /// See [`crate::Tokens::rotate_with_key`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::rotate_with_key`].
-    pub fn rotate_with_key(&self, id: i64, grace: Option<Duration>, key: IdempotencyKey) -> Result<R> {
-        self.session
-            .runtime
-            .run(self.tokens().rotate_with_key(id, grace, key))
-    }
-
-    /// See [`crate::Tokens::rotate`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::rotate`].
-    pub fn rotate(&self, id: i64, grace: Option<Duration>) -> Result<R> {
-        self.session.runtime.run(self.tokens().rotate(id, grace))
-    }
-
-    /// The pages of [`Self::list`], fetched one at a time as the iterator
-    /// is advanced, `limit` per page.
-    pub fn pages(&self, limit: Option<u32>) -> Pages<R> {
+    /// The pages, fetched one at a time as the iterator is advanced.
+    pub fn pages(self) -> Pages<R> {
         Pages {
-            inner: self.tokens().pages(limit),
+            inner: crate::Pages::new(self.session.inner.clone(), self.op),
             runtime: self.session.runtime.clone(),
             failed: false,
         }
-    }
-}
-
-impl Tokens<'_, JobToken> {
-    /// See [`crate::Tokens::list_filtered`].
-    ///
-    /// # Errors
-    ///
-    /// As [`crate::Tokens::list_filtered`].
-    pub fn list_filtered(&self, label: Option<&str>, user_id: Option<i64>) -> Result<Vec<JobToken>> {
-        self.session
-            .runtime
-            .run(self.tokens().list_filtered(label, user_id))
     }
 }
 
@@ -465,3 +380,8 @@ impl<R: Resource> Iterator for Pages<R> {
         page
     }
 }
+
+/// The tokens of one resource, as seen by a blocking session
+/// ([`Session::job_tokens`], [`Session::api_keys`]): the async facade's
+/// builders, sent with a blocking `send`.
+pub type Tokens<'a, R> = crate::Tokens<'a, R, Session>;

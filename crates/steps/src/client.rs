@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use steps_core::{Capabilities, CloudContext, Credential, Login, LoginToken, Meta, Secret};
-use steps_transport::{RetryPolicy, Transport, TransportBuilder};
+use steps_core::{Capabilities, CloudContext, Credential, Login, LoginToken, Meta, Operation, Secret};
+use steps_transport::{RetryPolicy, Transport, TransportBuilder, TransportError};
 
 use crate::{Error, Result};
 
@@ -20,8 +20,9 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 /// How long a client that could not learn a server's capabilities (no
-/// answer in time, or the network failed) takes it for v1 before asking
-/// again: 60 s.
+/// answer in time, the network failed, a 429 or a 5xx) waits before asking
+/// again: 60 s. Until then [`Client::capabilities`] gives the same error
+/// without asking.
 pub const META_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// What a client knows of its server's capabilities. Every create reads it,
@@ -34,13 +35,12 @@ struct CapabilityCache {
 }
 
 impl CapabilityCache {
-    /// What is known and still current, if anything.
-    fn current(&self) -> Option<Capabilities> {
+    /// What is known and still current, if anything: the capabilities, or
+    /// the failure to learn them.
+    fn current(&self) -> Option<Result<Capabilities>> {
         let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        known
-            .as_ref()
-            .filter(|l| l.is_current())
-            .map(|l| l.capabilities.clone())
+        let learned = known.as_ref().filter(|l| l.is_current())?;
+        Some(learned.answer())
     }
 
     fn learn(&self, learned: Learned) {
@@ -50,12 +50,20 @@ impl CapabilityCache {
 
 /// What a client learned of its server, and until when it holds.
 struct Learned {
-    capabilities: Capabilities,
+    /// The server's answer, or why there was none.
+    answer: std::result::Result<Capabilities, Arc<Error>>,
     /// `None` for a server's own answer, kept for good.
     until: Option<tokio::time::Instant>,
 }
 
 impl Learned {
+    fn answer(&self) -> Result<Capabilities> {
+        match &self.answer {
+            Ok(capabilities) => Ok(capabilities.clone()),
+            Err(error) => Err(Error::shared(error.clone())),
+        }
+    }
+
     fn is_current(&self) -> bool {
         self.until.is_none_or(|until| tokio::time::Instant::now() < until)
     }
@@ -235,12 +243,22 @@ impl Client {
         token.expiry(self.clock.now(), self.expiry_margin)
     }
 
-    /// What the server offers (protocol v2's `GET /api/meta`), asked once
-    /// per client (one attempt, never retried), when first needed, and
-    /// remembered. A server that does
-    /// not answer it in [`META_TIMEOUT`], or answers anything but the meta
-    /// object (a v1 server's 404, say), is a v1 server: this never fails.
-    pub async fn capabilities(&self) -> Capabilities {
+    /// What the server offers (protocol v2's `GET /api/meta`), asked when
+    /// first needed (one attempt, never retried) and remembered.
+    ///
+    /// A server's own answer is remembered for good: the meta object (v2),
+    /// or anything else it says (a 404, another 4xx but 429, a redirect, a
+    /// 2xx of another shape), which means protocol v1 and is `Ok`.
+    ///
+    /// # Errors
+    ///
+    /// No usable answer: the network failed, no answer came in
+    /// [`META_TIMEOUT`], or the server or a gateway answered 429 or 5xx.
+    /// That says nothing about the protocol, so it is not taken for v1: the
+    /// error is given again without asking until [`META_RETRY_AFTER`] has
+    /// passed, and then the server is asked again (`docs/protocol.md`,
+    /// "Discovery").
+    pub async fn capabilities(&self) -> Result<Capabilities> {
         if let Some(known) = self.capabilities.current() {
             return known;
         }
@@ -252,33 +270,30 @@ impl Client {
         let anonymous = Credential::none();
         let never = RetryPolicy::never();
         let asked = self.transport.execute_with(&Meta, &anonymous, &never);
-        let (capabilities, until) = match tokio::time::timeout(META_TIMEOUT, asked).await {
-            // The server answered: a definitive answer, kept.
-            Ok(Ok(capabilities)) => (capabilities, None),
-            Ok(Err(error)) if error.response().is_some() => (Capabilities::v1(), None),
-            // No answer (the network, a timeout): v1 for now, asked again
-            // after a while, so that one bad moment does not make a v2
-            // server v1 for the client's whole life.
-            Ok(Err(error)) => {
-                tracing::debug!(%error, "no capabilities: taking the server for protocol v1 for now");
-                (
-                    Capabilities::v1(),
-                    Some(tokio::time::Instant::now() + META_RETRY_AFTER),
-                )
-            }
-            Err(_) => {
-                tracing::debug!("no capabilities in time: taking the server for protocol v1 for now");
-                (
-                    Capabilities::v1(),
-                    Some(tokio::time::Instant::now() + META_RETRY_AFTER),
-                )
+        let answer = match tokio::time::timeout(META_TIMEOUT, asked).await {
+            Ok(Ok(capabilities)) => Ok(capabilities),
+            Ok(Err(error)) => Err(Error::from(error)),
+            Err(_) => Err(Error::from(TransportError::Timeout {
+                operation: <Meta as Operation>::NAME,
+                after: META_TIMEOUT,
+            })),
+        };
+        let learned = match answer {
+            Ok(capabilities) => Learned {
+                answer: Ok(capabilities),
+                until: None,
+            },
+            Err(error) => {
+                tracing::debug!(%error, "no capabilities: asking again later");
+                Learned {
+                    answer: Err(Arc::new(error)),
+                    until: Some(tokio::time::Instant::now() + META_RETRY_AFTER),
+                }
             }
         };
-        self.capabilities.learn(Learned {
-            capabilities: capabilities.clone(),
-            until,
-        });
-        capabilities
+        let known = learned.answer();
+        self.capabilities.learn(learned);
+        known
     }
 
     pub(crate) async fn login_token(&self, email: &str, password: &Secret) -> Result<LoginToken> {

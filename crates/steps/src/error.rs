@@ -68,9 +68,10 @@ pub struct Error {
 #[derive(Debug)]
 enum Repr {
     /// The transport speaks of requests that may have taken effect; the
-    /// only such requests the SDK sends are creates, so it says so.
+    /// operation's declared effect says what, in a user's words.
     OutcomeUnknown {
         operation: &'static str,
+        effect: steps_core::Effect,
         cause: Box<TransportError>,
         /// The idempotency key it was sent with, to send it again with.
         key: Option<steps_core::IdempotencyKey>,
@@ -104,8 +105,8 @@ impl std::error::Error for Error {
 impl fmt::Display for Repr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Repr::OutcomeUnknown { operation, .. } => {
-                write!(f, "{operation}: outcome unknown: {}", unknown_effect(operation))
+            Repr::OutcomeUnknown { operation, effect, .. } => {
+                write!(f, "{operation}: outcome unknown: {}", effect.unknown_outcome())
             }
             Repr::Transport(e) => e.fmt(f),
             Repr::Config(reason) => write!(f, "invalid configuration: {reason}"),
@@ -131,15 +132,6 @@ impl std::error::Error for Repr {
             Repr::Shared(e) => e.source(),
             Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
         }
-    }
-}
-
-/// What an unknown outcome may have done, in the user's terms.
-fn unknown_effect(operation: &str) -> &'static str {
-    if operation.ends_with("rotate") || operation.ends_with("rotate_self") {
-        "the token may have been rotated"
-    } else {
-        "the token may have been created"
     }
 }
 
@@ -193,12 +185,6 @@ impl Error {
     }
 
     /// The server's answer broke the protocol in a way only the facade sees.
-    pub(crate) fn protocol(operation: &'static str, detail: &str) -> Self {
-        Error::from(TransportError::Response(steps_core::ResponseError::Decode(
-            steps_core::DecodeError::new(operation, detail),
-        )))
-    }
-
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error {
             repr: Repr::Config(message.into()),
@@ -285,6 +271,18 @@ impl Error {
         }
     }
 
+    /// For an [`ErrorKind::OutcomeUnknown`] error, what the operation does
+    /// on the server, and so what it may have done
+    /// ([`Effect::unknown_outcome`](steps_core::Effect::unknown_outcome)
+    /// says it in words).
+    pub fn effect(&self) -> Option<steps_core::Effect> {
+        match &self.repr {
+            Repr::OutcomeUnknown { effect, .. } => Some(*effect),
+            Repr::Shared(error) => error.effect(),
+            _ => None,
+        }
+    }
+
     /// Whether the same call may succeed if made again later: rate limits,
     /// transient server errors, timeouts and network failures. Never for an
     /// unknown outcome (trying again could create a second token).
@@ -313,8 +311,13 @@ impl Error {
 impl From<TransportError> for Error {
     fn from(error: TransportError) -> Self {
         let repr = match error {
-            TransportError::OutcomeUnknown { operation, cause } => Repr::OutcomeUnknown {
+            TransportError::OutcomeUnknown {
                 operation,
+                effect,
+                cause,
+            } => Repr::OutcomeUnknown {
+                operation,
+                effect,
                 cause,
                 key: None,
             },
@@ -355,6 +358,7 @@ mod tests {
     fn messages_and_sources_are_those_of_the_derive() {
         let unknown = Error::from(TransportError::OutcomeUnknown {
             operation: "job_token.create",
+            effect: steps_core::Effect::Create,
             cause: Box::new(io("job_token.create")),
         });
         assert_eq!(
@@ -375,6 +379,7 @@ mod tests {
 
         let rotated = Error::from(TransportError::OutcomeUnknown {
             operation: "token.rotate_self",
+            effect: steps_core::Effect::Rotate,
             cause: Box::new(TransportError::Timeout {
                 operation: "token.rotate_self",
                 after: Duration::from_secs(30),

@@ -60,6 +60,9 @@ pub mod blocking;
 mod client;
 mod error;
 mod idempotency;
+mod pages;
+mod self_token;
+mod send;
 mod session;
 mod tokens;
 
@@ -68,8 +71,9 @@ pub use client::{
     META_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use session::{Pages, Session};
-pub use tokens::{ApiKeys, JobTokens, Tokens};
+pub use pages::Pages;
+pub use session::Session;
+pub use tokens::{ApiKeys, Call, JobTokens, Listing, Tokens};
 
 pub use steps_core::{
     self, ApiKey, Capabilities, Expiry, Extra, Feature, IdempotencyKey, Identity, JobToken, ListApiKeys,

@@ -5,11 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use steps_core::{
-    BuildError, Capabilities, Credential, Expiry, Feature, Identity, ListOperation, LoginToken, Operation,
-    Page, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf, Secret, TokenType, Whoami,
-};
-use steps_transport::TransportError;
+use steps_core::{BuildError, Credential, Expiry, Identity, LoginToken, Secret, Whoami};
 use tokio::sync::Mutex;
 
 use crate::{Client, Error, Result};
@@ -31,21 +27,21 @@ use crate::{Client, Error, Result};
 /// renewing a token that is still valid fails, the call goes ahead with it.
 #[derive(Clone)]
 pub struct Session {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    client: Client,
-    credentials: Option<(String, Secret)>,
+pub(crate) struct Inner {
+    pub(crate) client: Client,
+    pub(crate) credentials: Option<(String, Secret)>,
     /// Read by every call, briefly and without awaiting: a blocking lock
     /// keeps 64 concurrent calls from queueing behind one another.
-    current: RwLock<Current>,
+    pub(crate) current: RwLock<Current>,
     /// Held while logging in again, so that one renewal serves all; holds
     /// the error of the last login that failed.
-    renewing: Mutex<Option<Arc<Error>>>,
+    pub(crate) renewing: Mutex<Option<Arc<Error>>>,
     /// Set by a logout or a revocation: calls fail from then on instead of
     /// logging in again.
-    ended: std::sync::atomic::AtomicBool,
+    pub(crate) ended: std::sync::atomic::AtomicBool,
     /// Logins finished, successful or not. A call reads it before waiting
     /// for `renewing`: if it moved while the call waited and the token did
     /// not change, the login it waited for failed, and it shares the error.
@@ -54,13 +50,13 @@ struct Inner {
 
 /// The login token in use, how many times it was renewed, and when it was
 /// obtained (for its lifetime).
-struct Current {
-    token: LoginToken,
+pub(crate) struct Current {
+    pub(crate) token: LoginToken,
     /// `token` as calls are sent with it, made once per token: making it
     /// per call cloned the secret (an allocation, a copy and a zeroing on
     /// every call; `bench/findings.md`).
-    credential: Arc<Credential>,
-    generation: u64,
+    pub(crate) credential: Arc<Credential>,
+    pub(crate) generation: u64,
     obtained_at: SystemTime,
 }
 
@@ -75,7 +71,7 @@ impl Current {
     }
 
     /// Puts `token` in use, its credential with it, one generation on.
-    fn replace(&mut self, token: LoginToken) {
+    pub(crate) fn replace(&mut self, token: LoginToken) {
         self.credential = Arc::new(Credential::from(&token));
         self.token = token;
         self.generation += 1;
@@ -162,141 +158,13 @@ impl Session {
 
     /// The login token in use now (to store it, say). Its `Debug` is
     /// redacted; read the value with `token.token.expose()`.
-    pub async fn login_token(&self) -> LoginToken {
+    pub fn login_token(&self) -> LoginToken {
         self.current().token.clone()
     }
 
     /// Whether the user is an admin, if the server said at login.
-    pub async fn is_admin(&self) -> Option<bool> {
+    pub fn is_admin(&self) -> Option<bool> {
         self.current().token.is_admin
-    }
-
-    /// Logs out: on a server that offers [`Feature::SelfToken`] (protocol
-    /// v2), revokes the session's login token server-side and returns
-    /// `true`; otherwise returns `false`, and the token stays valid until
-    /// it expires. Either way the session (and its clones) makes no more
-    /// calls: they fail with [`ErrorKind::NotLoggedIn`](crate::ErrorKind::NotLoggedIn),
-    /// and one refused in flight does not log in again.
-    ///
-    /// Only a login token is revoked: a session made from a job token or
-    /// an API key (`session_from_token`) ends without revoking it, since a
-    /// worker's logout must not kill its long-lived key; use
-    /// [`Self::revoke_self`] for that.
-    ///
-    /// # Errors
-    ///
-    /// The revocation failed (a network error, say); the session is still
-    /// ended.
-    pub async fn logout(&self) -> Result<bool> {
-        if self.inner.ended.swap(true, Ordering::AcqRel) {
-            return Ok(false);
-        }
-        if !self
-            .inner
-            .client
-            .capabilities()
-            .await
-            .supports(Feature::SelfToken)
-        {
-            return Ok(false);
-        }
-        let credential = self.current().credential.clone();
-        let transport = &self.inner.client.transport;
-        if self.inner.credentials.is_none() {
-            // A token given to the session: revoke it only if it is a
-            // login token.
-            match transport.execute(&Whoami, &credential).await {
-                Ok(me) if me.token_type == Some(TokenType::Login) => {}
-                Ok(_) => return Ok(false),
-                Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => {
-                    return Ok(true);
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        // Sent once, with the token as it is: no renewal to revoke.
-        match transport.execute(&RevokeSelf, &credential).await {
-            Ok(()) => Ok(true),
-            // Already expired or revoked: nothing is left to revoke.
-            Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => Ok(true),
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// Revokes the session's own token server-side, whatever its type: a
-    /// leaked job token or API key killed with itself, or a login token
-    /// logged out. Protocol v2, feature [`Feature::SelfToken`]. The session
-    /// makes no more calls.
-    ///
-    /// # Errors
-    ///
-    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
-    /// not offer it (nothing is sent, and the session goes on); otherwise a
-    /// network or server error.
-    pub async fn revoke_self(&self) -> Result<()> {
-        if !self
-            .inner
-            .client
-            .capabilities()
-            .await
-            .supports(Feature::SelfToken)
-        {
-            return Err(Error::unsupported(Feature::SelfToken));
-        }
-        if self.inner.ended.swap(true, Ordering::AcqRel) {
-            return Err(Error::from(BuildError::NotLoggedIn {
-                operation: <RevokeSelf as Operation>::NAME,
-            }));
-        }
-        let credential = self.current().credential.clone();
-        Ok(self
-            .inner
-            .client
-            .transport
-            .execute(&RevokeSelf, &credential)
-            .await?)
-    }
-
-    /// A job token's or API key's session rotates its own secret (protocol
-    /// v2, feature [`Feature::Rotation`]); the new one is returned this
-    /// once, and the session goes on with it. The old secret keeps working
-    /// for `grace`.
-    ///
-    /// Give a grace of at least the request timeout: a rotation whose
-    /// answer is lost is re-sent with the old secret, which the server
-    /// refuses once it is rotated away, so with no grace the new secret is
-    /// lost with the answer.
-    ///
-    /// # Errors
-    ///
-    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
-    /// not offer rotation; [`Forbidden`](crate::ErrorKind::Forbidden) for a
-    /// login token.
-    pub async fn rotate_self(&self, grace: Option<Duration>) -> Result<RotatedSelf> {
-        let capabilities = self.inner.client.capabilities().await;
-        if !capabilities.supports(Feature::Rotation) {
-            return Err(Error::unsupported(Feature::Rotation));
-        }
-        let mut op = RotateSelf::new();
-        if let Some(grace) = grace {
-            op = op.grace(grace);
-        }
-        if capabilities.supports(Feature::Idempotency) {
-            if let Some(key) = crate::idempotency::random_key() {
-                op = op.idempotency_key(key);
-            }
-        }
-        let rotated = self.call(&op).await?;
-        let secret = match &rotated {
-            RotatedSelf::JobToken(token) => token.token.clone(),
-            RotatedSelf::ApiKey(key) => key.api_key.clone(),
-            _ => None,
-        };
-        if let Some(secret) = secret {
-            let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-            current.replace(LoginToken::from_secret(secret));
-        }
-        Ok(rotated)
     }
 
     /// Who holds this session's token.
@@ -305,11 +173,11 @@ impl Session {
     ///
     /// The token is refused (401) and cannot be renewed, or a network error.
     pub async fn whoami(&self) -> Result<Identity> {
-        self.call(&Whoami).await
+        self.send(Whoami).await
     }
 
     /// The credential to call with, renewed first if it is about to expire.
-    async fn credential(&self) -> Result<(Arc<Credential>, u64)> {
+    pub(crate) async fn credential(&self) -> Result<(Arc<Credential>, u64)> {
         let (expiry, generation, still_valid) = {
             let current = self.current();
             let client = &self.inner.client;
@@ -342,7 +210,7 @@ impl Session {
     /// `seen` (then its token is used), or a login this call waited for
     /// failed (then its error is returned: one failed login, not one per
     /// waiting call).
-    async fn renew(&self, seen: u64) -> Result<(Arc<Credential>, u64)> {
+    pub(crate) async fn renew(&self, seen: u64) -> Result<(Arc<Credential>, u64)> {
         let logins_before = self.inner.logins.load(Ordering::Acquire);
         let mut last_failure = self.inner.renewing.lock().await;
         if self.inner.ended.load(Ordering::Acquire) {
@@ -383,98 +251,10 @@ impl Session {
     }
 
     /// The token in use now. The lock is never held across an await.
-    fn current(&self) -> std::sync::RwLockReadGuard<'_, Current> {
+    pub(crate) fn current(&self) -> std::sync::RwLockReadGuard<'_, Current> {
         self.inner.current.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `op` with the session's credential; after a 401, logs in again
-    /// once (if it can) and runs it again with the new one.
-    pub(crate) async fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
-        if self.inner.ended.load(Ordering::Acquire) {
-            return Err(Error::from(BuildError::NotLoggedIn { operation: O::NAME }));
-        }
-        let (credential, generation) = self.credential().await?;
-        let transport = &self.inner.client.transport;
-        match transport.execute(op, &credential).await {
-            Err(TransportError::Response(e))
-                if e.kind() == ResponseErrorKind::Unauthorized && self.inner.credentials.is_some() =>
-            {
-                tracing::debug!(
-                    operation = O::NAME,
-                    "token refused; logging in again and repeating the call"
-                );
-                let (credential, _) = self.renew(generation).await?;
-                Ok(transport.execute(op, &credential).await?)
-            }
-            result => Ok(result?),
-        }
-    }
-
-    /// Every page of a list, in order, collected.
-    pub(crate) async fn collect_all<O: ListOperation>(&self, first: O) -> Result<Vec<O::Item>> {
-        let mut pages = Pages::new(self.clone(), first);
-        let mut items = Vec::new();
-        while let Some(page) = pages.next().await {
-            items.extend(page?.items);
-        }
-        Ok(items)
-    }
-}
-
-/// The pages of a list, fetched one at a time as they are asked for.
-pub struct Pages<O: ListOperation> {
-    session: Session,
-    next: Option<O>,
-    /// Adjusts the first page to what the server offers, once it is known
-    /// (a user's job tokens are listed as their own where the server
-    /// offers `own_tokens`); `None` once applied.
-    adapt: Option<fn(O, &Capabilities) -> O>,
-}
-
-impl<O: ListOperation + std::fmt::Debug> std::fmt::Debug for Pages<O> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pages")
-            .field("session", &self.session)
-            .field("next", &self.next)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<O: ListOperation> Pages<O> {
-    pub(crate) fn new(session: Session, first: O) -> Self {
-        Pages {
-            session,
-            next: Some(first),
-            adapt: None,
-        }
-    }
-
-    /// [`Self::new`], with the first page adjusted by `adapt` to the
-    /// server's capabilities before it is sent.
-    pub(crate) fn adapted(session: Session, first: O, adapt: fn(O, &Capabilities) -> O) -> Self {
-        Pages {
-            session,
-            next: Some(first),
-            adapt: Some(adapt),
-        }
-    }
-
-    /// The next page, or `None` after the last.
-    ///
-    /// # Errors
-    ///
-    /// As for the list call; the walk stops after an error.
-    pub async fn next(&mut self) -> Option<Result<Page<O::Item>>> {
-        let mut op = self.next.take()?;
-        if let Some(adapt) = self.adapt.take() {
-            op = adapt(op, &self.session.client().capabilities().await);
-        }
-        let result = self.session.call(&op).await;
-        if let Ok(page) = &result {
-            self.next = op.next_page(page);
-        }
-        Some(result)
-    }
 }
 
 #[cfg(test)]

@@ -4,15 +4,13 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 use serde_core::Serialize;
 
 use super::Resource;
 use crate::limits::{check_duration, check_label, DEFAULT_DURATION};
-use crate::wire::{self, RequestParts};
-use crate::{
-    Access, BuildError, CloudContext, Credential, Idempotency, IdempotencyKey, Operation, ResponseError,
-};
+use crate::wire;
+use crate::{Access, BuildError, Effect, IdempotencyKey, Operation, RequestParts, ResponseError};
 
 /// `POST {path}`: creates a token of resource `R`; the response carries its
 /// secret, this once. Not idempotent: each send mints a new secret, unless
@@ -96,38 +94,26 @@ impl Serialize for CreateBody<'_> {
 impl<R: Resource> Operation for Create<R> {
     type Output = R;
     const NAME: &'static str = R::CREATE;
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
+    const EFFECT: Effect = Effect::Create;
     const ACCESS: Access = R::ACCESS;
 
-    /// [`Idempotency::Keyed`] with an idempotency key, not idempotent
-    /// without one.
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::keyed_if(self.idempotency_key.as_ref())
+    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
     }
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
+    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
+        self.idempotency_key = Some(key);
+    }
+
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         check_label(Self::NAME, self.label.as_deref())?;
         let body = CreateBody {
             label: self.label.as_deref(),
             duration: check_duration(Self::NAME, self.duration)?,
         };
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::POST,
-                path: R::PATH,
-                query: "",
-                bearer,
-                json: Some(wire::to_json(Self::NAME, &body)?),
-                idempotency_key: self.idempotency_key.as_ref(),
-            },
-        )
+        Ok(RequestParts::post(R::PATH)
+            .json(wire::to_json(Self::NAME, &body)?)
+            .idempotency_key(self.idempotency_key.as_ref()))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<R, ResponseError> {

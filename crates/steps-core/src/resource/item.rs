@@ -3,38 +3,24 @@
 use std::marker::PhantomData;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::{Method, Response};
 
 use super::Resource;
-use crate::wire::{self, RequestParts};
-use crate::{Access, BuildError, CloudContext, Credential, Idempotency, Operation, ResponseError};
+use crate::wire;
+use crate::{Access, BuildError, Effect, Operation, RequestParts, ResponseError};
 
-/// The request for item `id` of the collection at `path`, after checking
-/// that it was ever created.
-fn item_request(
-    ctx: &CloudContext,
+/// The parts of a request for item `id` of the collection at `path`,
+/// after checking that it was ever created.
+fn item_parts(
     operation: &'static str,
     method: Method,
     path: &str,
-    bearer: Option<&crate::Secret>,
     id: i64,
-) -> Result<Request<Bytes>, BuildError> {
+) -> Result<RequestParts<'static>, BuildError> {
     if id < 0 {
         return Err(BuildError::NotCreated { operation, id });
     }
-    let path = format!("{path}/{id}");
-    wire::build(
-        ctx,
-        RequestParts {
-            operation,
-            method,
-            path: &path,
-            query: "",
-            bearer,
-            json: None,
-            idempotency_key: None,
-        },
-    )
+    Ok(RequestParts::new(method, format!("{path}/{id}")))
 }
 
 /// `GET {path}/{id}`: reads a token of resource `R`, without its secret.
@@ -96,16 +82,11 @@ impl<R: Resource> Delete<R> {
 impl<R: Resource> Operation for Read<R> {
     type Output = R;
     const NAME: &'static str = R::READ;
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = R::ACCESS;
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
-        item_request(ctx, Self::NAME, Method::GET, R::PATH, bearer, self.id)
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        item_parts(Self::NAME, Method::GET, R::PATH, self.id)
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<R, ResponseError> {
@@ -116,16 +97,11 @@ impl<R: Resource> Operation for Read<R> {
 impl<R: Resource> Operation for Delete<R> {
     type Output = ();
     const NAME: &'static str = R::DELETE;
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Delete;
     const ACCESS: Access = R::ACCESS;
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, Self::ACCESS)?;
-        item_request(ctx, Self::NAME, Method::DELETE, R::PATH, bearer, self.id)
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        item_parts(Self::NAME, Method::DELETE, R::PATH, self.id)
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {

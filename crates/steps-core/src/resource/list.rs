@@ -4,13 +4,14 @@ use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 
 use super::Resource;
 use crate::limits::{check_label, check_page_limit};
-use crate::wire::{self, RequestParts};
+use crate::wire;
 use crate::{
-    Access, BuildError, CloudContext, Credential, Idempotency, ListOperation, Operation, Page, ResponseError,
+    error::DecodeError, Access, BuildError, Capabilities, Effect, Feature, ListOperation, Operation, Page, RequestParts,
+    ResponseError,
 };
 
 /// `GET {path}?limit=L&after=A`: one page of every token of resource `R`,
@@ -110,8 +111,9 @@ impl<R: Resource> ListOperation for List<R> {
 impl<R: Resource> Operation for List<R> {
     type Output = Page<R>;
     const NAME: &'static str = R::LIST;
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::Admin;
+    const NEGOTIATES: bool = R::OWN_LISTS;
 
     fn access(&self) -> Access {
         if self.own {
@@ -121,12 +123,21 @@ impl<R: Resource> Operation for List<R> {
         }
     }
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, self.access())?;
+    /// An own list and filters need `own_tokens`: a v1 server would
+    /// ignore them and list every token.
+    fn feature(&self) -> Option<Feature> {
+        (self.own || self.label.is_some() || self.user_id.is_some()).then_some(Feature::OwnTokens)
+    }
+
+    /// A resource whose users may list their own ([`Resource::OWN_LISTS`])
+    /// is listed as the caller's own where the server offers `own_tokens`.
+    fn negotiate(&mut self, capabilities: &Capabilities) {
+        if R::OWN_LISTS && capabilities.supports(Feature::OwnTokens) {
+            self.own = true;
+        }
+    }
+
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         let mut query = String::new();
         if let Some(limit) = self.limit {
             let _ = write!(query, "limit={}", check_page_limit(Self::NAME, limit)?);
@@ -163,22 +174,27 @@ impl<R: Resource> Operation for List<R> {
             query.push_str("label=");
             wire::percent_encode(label, &mut query);
         }
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::GET,
-                path: R::PATH,
-                query: &query,
-                bearer,
-                json: None,
-                idempotency_key: None,
-            },
-        )
+        Ok(RequestParts::get(R::PATH).query(query))
     }
 
+    /// A page that holds a token its filters exclude is a protocol error:
+    /// the server ignored them (a v1 backend behind a v2 front), and its
+    /// unfiltered list must not be taken for the filtered one (a "list by
+    /// label, then delete" would delete them all).
     fn parse_response(&self, response: Response<Bytes>) -> Result<Page<R>, ResponseError> {
-        R::parse_page(Self::NAME, &response, self.after, self.limit)
+        let page = R::parse_page(Self::NAME, &response, self.after, self.limit)?;
+        let filtered = page.items.iter().all(|token| {
+            self.label.as_deref().is_none_or(|l| token.label() == Some(l))
+                && self.user_id.is_none_or(|u| token.user_id() == u)
+        });
+        if !filtered {
+            return Err(ResponseError::Decode(DecodeError {
+                operation: Self::NAME,
+                status: response.status(),
+                detail: "the server ignored the list's filters".to_owned(),
+            }));
+        }
+        Ok(page)
     }
 }
 

@@ -23,7 +23,7 @@ pub use rotate::{Rotate, MAX_ROTATION_GRACE};
 
 use crate::error::DecodeError;
 use crate::wire::{self, Record};
-use crate::{Access, ResponseError};
+use crate::{Access, ResponseError, Secret, TokenType};
 
 pub(crate) mod sealed {
     use bytes::Bytes;
@@ -37,6 +37,9 @@ pub(crate) mod sealed {
     /// implementable outside this crate (the resource set is sealed).
     #[allow(unreachable_pub)]
     pub trait ResourceWire: Sized {
+        /// The prefix of its operations' names (`job_token`), which
+        /// [`super::Resource::NAME`] is.
+        const PREFIX: &'static str;
         /// The create operation's name (`job_token.create`).
         const CREATE: &'static str;
         /// The read operation's name.
@@ -69,13 +72,96 @@ pub(crate) mod sealed {
 /// [`ListApiKeys`](crate::ListApiKeys), ...).
 ///
 /// Sealed: implemented by this crate's resources only.
+///
+/// A resource declares its facts once, here; the facade, the CLI and the
+/// Python binding read them rather than writing paths, field names or
+/// operation names of their own.
+///
+/// ```
+/// use steps_core::{JobToken, Resource, TokenType};
+///
+/// assert_eq!(JobToken::NOUN, "job token");
+/// assert_eq!(JobToken::ID_FIELD, "token_id");
+/// assert_eq!(JobToken::TOKEN_TYPE, TokenType::Job);
+/// ```
 pub trait Resource: sealed::ResourceWire {
     /// The collection's path (`/api/job_token`).
     const PATH: &'static str;
     /// Who may create, read and delete one: a user's login token for job
     /// tokens (their own), an admin for API keys. Listing is for admins.
     const ACCESS: Access;
+    /// The resource's name: the first part of its operations' names
+    /// (`job_token` of `job_token.create`).
+    const NAME: &'static str;
+    /// What a person calls one (`job token`).
+    const NOUN: &'static str;
+    /// The field of a record that holds its id (`token_id`).
+    const ID_FIELD: &'static str;
+    /// The field of a record that holds its secret (`token`).
+    const SECRET_FIELD: &'static str;
+    /// The type of token it is.
+    const TOKEN_TYPE: TokenType;
+    /// Whether users may list their own (protocol v2, feature
+    /// `own_tokens`): job tokens yes, API keys no (an admin's).
+    const OWN_LISTS: bool;
+
+    /// Its id.
+    fn id(&self) -> i64;
+    /// The id of the user who owns it.
+    fn user_id(&self) -> i64;
+    /// Its label, if it has one.
+    fn label(&self) -> Option<&str>;
+    /// Its secret: present only in the answer to a create or rotation.
+    fn secret(&self) -> Option<&Secret>;
+    /// Its lifetime, from creation.
+    fn duration(&self) -> Duration;
+    /// When it was created.
+    fn created_at(&self) -> SystemTime;
+    /// When it expires.
+    fn expires_at(&self) -> SystemTime;
+    /// When its secret was last rotated, if it was.
+    fn rotated_at(&self) -> Option<SystemTime>;
+    /// Whether this is the server's replay of an earlier create or
+    /// rotation with the same idempotency key.
+    fn replayed(&self) -> bool;
 }
+
+/// Implements [`Resource`]'s accessors over a model whose id and secret
+/// fields are named `$id` and `$secret` (the other fields are the same in
+/// every token model).
+macro_rules! resource_accessors {
+    ($id:ident, $secret:ident) => {
+        fn id(&self) -> i64 {
+            self.$id
+        }
+        fn user_id(&self) -> i64 {
+            self.user_id
+        }
+        fn label(&self) -> Option<&str> {
+            self.label.as_deref()
+        }
+        fn secret(&self) -> Option<&$crate::Secret> {
+            self.$secret.as_ref()
+        }
+        fn duration(&self) -> std::time::Duration {
+            self.duration
+        }
+        fn created_at(&self) -> std::time::SystemTime {
+            self.created_at
+        }
+        fn expires_at(&self) -> std::time::SystemTime {
+            self.expires_at
+        }
+        fn rotated_at(&self) -> Option<std::time::SystemTime> {
+            self.rotated_at
+        }
+        fn replayed(&self) -> bool {
+            self.replayed
+        }
+    };
+}
+
+pub(crate) use resource_accessors;
 
 /// Implements the sealed [`sealed::ResourceWire`] for a resource: its
 /// operation names under `prefix` (`"job_token"` gives `job_token.create`,
@@ -83,6 +169,7 @@ pub trait Resource: sealed::ResourceWire {
 macro_rules! resource_wire {
     ($model:ty, $prefix:literal, $record:ty, $page:ty) => {
         impl $crate::resource::sealed::ResourceWire for $model {
+            const PREFIX: &'static str = $prefix;
             const CREATE: &'static str = concat!($prefix, ".create");
             const READ: &'static str = concat!($prefix, ".read");
             const DELETE: &'static str = concat!($prefix, ".delete");

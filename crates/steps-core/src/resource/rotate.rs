@@ -5,14 +5,12 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response};
+use http::Response;
 use serde_core::Serialize;
 
 use super::Resource;
-use crate::wire::{self, RequestParts};
-use crate::{
-    Access, BuildError, CloudContext, Credential, Idempotency, IdempotencyKey, Operation, ResponseError,
-};
+use crate::wire;
+use crate::{Access, BuildError, Effect, Feature, IdempotencyKey, Operation, RequestParts, ResponseError};
 
 /// The longest grace period the protocol accepts: one day.
 pub const MAX_ROTATION_GRACE: Duration = Duration::from_secs(86_400);
@@ -112,20 +110,19 @@ impl<R: Resource> Rotate<R> {
 impl<R: Resource> Operation for Rotate<R> {
     type Output = R;
     const NAME: &'static str = R::ROTATE;
-    const IDEMPOTENCY: Idempotency = Idempotency::NonIdempotent;
+    const EFFECT: Effect = Effect::Rotate;
     const ACCESS: Access = R::ACCESS;
+    const FEATURE: Option<Feature> = Some(Feature::Rotation);
 
-    /// [`Idempotency::Keyed`] with an idempotency key.
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::keyed_if(self.idempotency_key.as_ref())
+    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
     }
 
-    fn build_request(
-        &self,
-        ctx: &CloudContext,
-        credential: &Credential,
-    ) -> Result<Request<Bytes>, BuildError> {
-        let bearer = credential.authorize(Self::NAME, self.access())?;
+    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
+        self.idempotency_key = Some(key);
+    }
+
+    fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         if self.id < 0 {
             return Err(BuildError::NotCreated {
                 operation: Self::NAME,
@@ -133,19 +130,9 @@ impl<R: Resource> Operation for Rotate<R> {
             });
         }
         let body = RotateBody::new(Self::NAME, self.grace)?;
-        let path = format!("{}/{}/rotate", R::PATH, self.id);
-        wire::build(
-            ctx,
-            RequestParts {
-                operation: Self::NAME,
-                method: Method::POST,
-                path: &path,
-                query: "",
-                bearer,
-                json: Some(wire::to_json(Self::NAME, &body)?),
-                idempotency_key: self.idempotency_key.as_ref(),
-            },
-        )
+        Ok(RequestParts::post(format!("{}/{}/rotate", R::PATH, self.id))
+            .json(wire::to_json(Self::NAME, &body)?)
+            .idempotency_key(self.idempotency_key.as_ref()))
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<R, ResponseError> {

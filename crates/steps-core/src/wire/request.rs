@@ -1,6 +1,8 @@
 //! Assembling a request: the URI below the base URL's prefix, the headers
 //! every request carries, `Authorization`, and the JSON body.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request};
@@ -11,29 +13,94 @@ use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// Everything one operation's request is made of.
-pub(crate) struct RequestParts<'a> {
-    pub(crate) operation: &'static str,
-    pub(crate) method: Method,
+/// What one operation's request is made of, as [`Operation::parts`]
+/// declares it: everything but the headers every request carries and the
+/// credential, which [`Operation::build_request`] adds.
+///
+/// ```
+/// use steps_core::RequestParts;
+///
+/// let parts = RequestParts::get("/api/job_token/7");
+/// assert_eq!(parts.method, http::Method::GET);
+/// assert_eq!(parts.path, "/api/job_token/7");
+/// ```
+///
+/// [`Operation::parts`]: crate::Operation::parts
+/// [`Operation::build_request`]: crate::Operation::build_request
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RequestParts<'a> {
+    /// The method.
+    pub method: Method,
     /// Below the base URL's prefix, starting with `/api/`.
-    pub(crate) path: &'a str,
+    pub path: Cow<'a, str>,
     /// Without the `?`; empty for none.
-    pub(crate) query: &'a str,
-    /// The token to send, from [`Credential::authorize`](crate::Credential).
-    pub(crate) bearer: Option<&'a Secret>,
+    pub query: String,
     /// Compact JSON, for requests that have a body.
-    pub(crate) json: Option<Vec<u8>>,
-    /// The `Idempotency-Key` of a v2 create.
-    pub(crate) idempotency_key: Option<&'a IdempotencyKey>,
+    pub json: Option<Vec<u8>>,
+    /// The `Idempotency-Key` of a v2 create or rotation.
+    pub idempotency_key: Option<&'a IdempotencyKey>,
 }
 
-/// Builds the request: URI below the prefix, `Accept`, `User-Agent`, the
-/// context's default headers, `Authorization` and the JSON body.
-pub(crate) fn build(ctx: &CloudContext, parts: RequestParts<'_>) -> Result<Request<Bytes>, BuildError> {
+impl<'a> RequestParts<'a> {
+    /// A request with this method and path, and no query or body.
+    pub fn new(method: Method, path: impl Into<Cow<'a, str>>) -> Self {
+        RequestParts {
+            method,
+            path: path.into(),
+            query: String::new(),
+            json: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(path: impl Into<Cow<'a, str>>) -> Self {
+        RequestParts::new(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(path: impl Into<Cow<'a, str>>) -> Self {
+        RequestParts::new(Method::POST, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(path: impl Into<Cow<'a, str>>) -> Self {
+        RequestParts::new(Method::DELETE, path)
+    }
+
+    /// With this query string (without the `?`).
+    pub fn query(mut self, query: String) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// With this compact JSON body.
+    pub fn json(mut self, json: Vec<u8>) -> Self {
+        self.json = Some(json);
+        self
+    }
+
+    /// With this `Idempotency-Key`, if any.
+    pub fn idempotency_key(mut self, key: Option<&'a IdempotencyKey>) -> Self {
+        self.idempotency_key = key;
+        self
+    }
+}
+
+/// Builds the request of `operation` sent with `bearer`: URI below the
+/// prefix, `Accept`, `User-Agent`, the context's default headers,
+/// `Authorization` and the JSON body.
+pub(crate) fn build(
+    ctx: &CloudContext,
+    operation: &'static str,
+    bearer: Option<&Secret>,
+    parts: RequestParts<'_>,
+) -> Result<Request<Bytes>, BuildError> {
     let uri = ctx
-        .uri(parts.path, parts.query)
+        .uri(&parts.path, &parts.query)
         .ok_or_else(|| BuildError::InvalidInput {
-            operation: parts.operation,
+            operation,
             reason: "the request URL is not valid".to_owned(),
         })?;
     let mut request = Request::new(Bytes::new());
@@ -45,8 +112,8 @@ pub(crate) fn build(ctx: &CloudContext, parts: RequestParts<'_>) -> Result<Reque
     }
     headers.insert(header::ACCEPT, APPLICATION_JSON);
     headers.insert(header::USER_AGENT, ctx.user_agent().clone());
-    if let Some(token) = parts.bearer {
-        headers.insert(header::AUTHORIZATION, bearer_header(parts.operation, token)?);
+    if let Some(token) = bearer {
+        headers.insert(header::AUTHORIZATION, bearer_header(operation, token)?);
     }
     if let Some(key) = parts.idempotency_key {
         headers.insert(IDEMPOTENCY_KEY_HEADER, key.header_value());

@@ -1,0 +1,125 @@
+//! What a session does to its own token: logging out, revoking it
+//! (protocol v2, feature `self`), and rotating a job token's or API key's
+//! own secret.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use steps_core::{
+    BuildError, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf,
+    TokenType, Whoami,
+};
+use steps_transport::TransportError;
+
+use crate::{Error, Result, Session};
+
+impl Session {
+    /// Logs out: on a server that offers [`Feature::SelfToken`] (protocol
+    /// v2), revokes the session's login token server-side and returns
+    /// `true`; otherwise returns `false`, and the token stays valid until
+    /// it expires. Either way the session (and its clones) makes no more
+    /// calls: they fail with [`ErrorKind::NotLoggedIn`](crate::ErrorKind::NotLoggedIn),
+    /// and one refused in flight does not log in again.
+    ///
+    /// Only a login token is revoked: a session made from a job token or
+    /// an API key (`session_from_token`) ends without revoking it, since a
+    /// worker's logout must not kill its long-lived key; use
+    /// [`Self::revoke_self`] for that.
+    ///
+    /// # Errors
+    ///
+    /// The revocation failed (a network error, say); the session is still
+    /// ended.
+    pub async fn logout(&self) -> Result<bool> {
+        if self.inner.ended.swap(true, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        // No usable answer from `/api/meta` is an error, not "v1": the
+        // caller must learn that the token was not revoked.
+        if !self.inner.client.capabilities().await?.supports(Feature::SelfToken) {
+            return Ok(false);
+        }
+        let credential = self.current().credential.clone();
+        let transport = &self.inner.client.transport;
+        if self.inner.credentials.is_none() {
+            // A token given to the session: revoke it only if it is a
+            // login token.
+            match transport.execute(&Whoami, &credential).await {
+                Ok(me) if me.token_type == Some(TokenType::Login) => {}
+                Ok(_) => return Ok(false),
+                Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => {
+                    return Ok(true);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        // Sent once, with the token as it is: no renewal to revoke.
+        match transport.execute(&RevokeSelf, &credential).await {
+            Ok(()) => Ok(true),
+            // Already expired or revoked: nothing is left to revoke.
+            Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => Ok(true),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Revokes the session's own token server-side, whatever its type: a
+    /// leaked job token or API key killed with itself, or a login token
+    /// logged out. Protocol v2, feature [`Feature::SelfToken`]. The session
+    /// makes no more calls.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer it (nothing is sent, and the session goes on); otherwise a
+    /// network or server error.
+    pub async fn revoke_self(&self) -> Result<()> {
+        if !self.inner.client.capabilities().await?.supports(Feature::SelfToken) {
+            return Err(Error::unsupported(Feature::SelfToken));
+        }
+        if self.inner.ended.swap(true, Ordering::AcqRel) {
+            return Err(Error::from(BuildError::NotLoggedIn {
+                operation: <RevokeSelf as Operation>::NAME,
+            }));
+        }
+        let credential = self.current().credential.clone();
+        Ok(self
+            .inner
+            .client
+            .transport
+            .execute(&RevokeSelf, &credential)
+            .await?)
+    }
+
+    /// A job token's or API key's session rotates its own secret (protocol
+    /// v2, feature [`Feature::Rotation`]); the new one is returned this
+    /// once, and the session goes on with it. The old secret keeps working
+    /// for `grace`.
+    ///
+    /// Give a grace of at least the request timeout: a rotation whose
+    /// answer is lost is re-sent with the old secret, which the server
+    /// refuses once it is rotated away, so with no grace the new secret is
+    /// lost with the answer.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](crate::ErrorKind::Unsupported) when the server does
+    /// not offer rotation; [`Forbidden`](crate::ErrorKind::Forbidden) for a
+    /// login token.
+    pub async fn rotate_self(&self, grace: Option<Duration>) -> Result<RotatedSelf> {
+        let mut op = RotateSelf::new();
+        if let Some(grace) = grace {
+            op = op.grace(grace);
+        }
+        let rotated = self.send(op).await?;
+        let secret = match &rotated {
+            RotatedSelf::JobToken(token) => token.token.clone(),
+            RotatedSelf::ApiKey(key) => key.api_key.clone(),
+            _ => None,
+        };
+        if let Some(secret) = secret {
+            let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
+            current.replace(LoginToken::from_secret(secret));
+        }
+        Ok(rotated)
+    }
+}
