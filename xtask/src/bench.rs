@@ -7,11 +7,17 @@
 //! the full run also writes `docs/benchmarks.md`, `--quick` and
 //! `--build-cost` (the build cost alone) only print.
 //!
-//! In three steps: [`plan`] says what to run, [`measure`] (and [`build`] for
-//! the build cost) runs it into plain data, and [`report`] renders the data
-//! (the tables, the goals and the document).
+//! In three steps: [`plan`] says what to run, [`measure`] runs it into plain
+//! data, one module per part ([`codec`], [`end_to_end`], [`cli_latency`] and
+//! [`build`] for the build cost), and [`report`] renders the data (the
+//! tables, the goals and the document). [`environment`] is the machine it
+//! ran on and what it has.
 
 mod build;
+mod cli_latency;
+mod codec;
+mod end_to_end;
+mod environment;
 mod measure;
 mod plan;
 mod report;
@@ -25,7 +31,7 @@ use plan::Plan;
 /// Plans, measures, then prints (and for the full run writes) the report.
 pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
     let started = Instant::now();
-    let environment = measure::environment();
+    let environment = environment::environment();
     let plan = if flags.build_cost {
         Plan::build_cost()
     } else if flags.quick {
@@ -37,7 +43,7 @@ pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
         Some(_) => plan,
         None => plan.without_python(),
     };
-    let plan = if plan.clients.is_empty() || measure::has_binding() {
+    let plan = if plan.clients.is_empty() || environment::has_binding() {
         plan
     } else {
         eprintln!("xtask bench: the Python binding is not built (run cargo xtask python first); skipping it");

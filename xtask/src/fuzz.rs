@@ -1,5 +1,5 @@
 //! `cargo xtask fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets in
-//! `fuzz/` (listed in [`FUZZ_TARGETS`](crate::flags::FUZZ_TARGETS)), one
+//! `fuzz/` (listed in [`FUZZ_TARGETS`](crate::flags::command::FUZZ_TARGETS)), one
 //! after the other.
 
 use std::process::Command;

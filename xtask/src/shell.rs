@@ -1,6 +1,7 @@
 //! Running programs for the subcommands: cargo from the workspace root, each
 //! command echoed first; servers that die with their handle; where the
-//! workspace, its target directory and its release binaries are.
+//! workspace, its target directory and its release binaries are; the CPU
+//! time the programs run took.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -153,4 +154,23 @@ pub(crate) fn field(fields: &BTreeMap<String, f64>, name: &str) -> Result<f64, S
         .get(name)
         .copied()
         .ok_or_else(|| format!("no {name} in the result line"))
+}
+
+/// The user and system CPU time of every child process this one has waited
+/// for, in µs: `getrusage(RUSAGE_CHILDREN)`, which std does not offer. The
+/// difference across one child's run and wait is that child's CPU time (this
+/// process waits for nothing else meanwhile).
+#[allow(unsafe_code)]
+pub(crate) fn children_cpu_us() -> f64 {
+    // SAFETY: an all-zero `rusage` is valid (it holds only integers), and
+    // getrusage writes nothing but the `rusage` it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
+            return f64::NAN;
+        }
+        usage
+    };
+    let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    us(usage.ru_utime) + us(usage.ru_stime)
 }

@@ -17,7 +17,7 @@ use crate::{Access, Extra, ResponseError, Secret, TokenType};
 const PATH: &str = "/api/job_token";
 
 /// A job token: authorises one user's jobs.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct JobToken {
     /// The token's id.
@@ -42,30 +42,6 @@ pub struct JobToken {
     /// When its secret was last rotated (protocol v2, feature `rotation`),
     /// if it was.
     pub rotated_at: Option<SystemTime>,
-}
-
-/// As derived, but `replayed` only when it is true and `rotated_at` only
-/// when set, so that what a v1
-/// exchange prints (and its snapshots) is unchanged by the v2 flag.
-impl std::fmt::Debug for JobToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut out = f.debug_struct("JobToken");
-        out.field("token_id", &self.token_id)
-            .field("user_id", &self.user_id)
-            .field("label", &self.label)
-            .field("duration", &self.duration)
-            .field("created_at", &self.created_at)
-            .field("expires_at", &self.expires_at)
-            .field("token", &self.token)
-            .field("extra", &self.extra);
-        if self.replayed {
-            out.field("replayed", &self.replayed);
-        }
-        if let Some(rotated_at) = &self.rotated_at {
-            out.field("rotated_at", rotated_at);
-        }
-        out.finish()
-    }
 }
 
 wire_object! {

@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 mod api_key;
+mod capabilities;
 mod context;
 mod credential;
 mod error;
@@ -85,7 +86,8 @@ pub use idempotency::{
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken, RotateJobToken};
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
-pub use meta::{Capabilities, Feature, Meta};
+pub use capabilities::{Capabilities, Feature};
+pub use meta::Meta;
 pub use operation::{Effect, Idempotency, Operation};
 pub use page::{ListOperation, Page};
 pub use resource::{Create, Delete, List, Read, Resource, Rotate, MAX_ROTATION_GRACE};

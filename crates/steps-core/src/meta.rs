@@ -1,77 +1,10 @@
 //! `GET /api/meta` (protocol v2): which protocol and features a server
 //! offers. A server that does not answer it speaks v1.
 
-use std::collections::BTreeSet;
-
 use crate::wire::{self, plain_object};
-use crate::{Access, BuildError, Effect, Operation, RequestParts, ResponseError};
+use crate::{Access, BuildError, Capabilities, Effect, Feature, Operation, RequestParts, ResponseError};
 use bytes::Bytes;
 use http::Response;
-
-/// A protocol feature a v2 server may offer. Features this version does not
-/// know are ignored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Feature {
-    /// `Idempotency-Key` on creates: a create can be re-sent safely.
-    Idempotency,
-    /// `DELETE /api/token/self` and whoami's token fields.
-    SelfToken,
-    /// Users list their own job tokens.
-    OwnTokens,
-    /// Rotating a token's secret.
-    Rotation,
-}
-
-impl Feature {
-    /// Every feature this version knows.
-    pub const ALL: [Feature; 4] = [
-        Feature::Idempotency,
-        Feature::SelfToken,
-        Feature::OwnTokens,
-        Feature::Rotation,
-    ];
-
-    /// The feature's name on the wire (`"idempotency"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::Idempotency => "idempotency",
-            Feature::SelfToken => "self",
-            Feature::OwnTokens => "own_tokens",
-            Feature::Rotation => "rotation",
-        }
-    }
-
-    /// The feature with this wire name, if this version knows it.
-    pub fn from_name(name: &str) -> Option<Feature> {
-        Feature::ALL.into_iter().find(|f| f.name() == name)
-    }
-}
-
-/// What a server offers: its protocol version and features.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Capabilities {
-    /// The protocol version: 1 for a server without `/api/meta`.
-    pub protocol: u64,
-    /// The features offered that this version knows.
-    pub features: BTreeSet<Feature>,
-}
-
-impl Capabilities {
-    /// A v1 server: no features.
-    pub fn v1() -> Self {
-        Capabilities {
-            protocol: 1,
-            features: BTreeSet::new(),
-        }
-    }
-
-    /// Whether the server offers `feature`.
-    pub fn supports(&self, feature: Feature) -> bool {
-        self.features.contains(&feature)
-    }
-}
 
 /// `GET /api/meta`: the server's [`Capabilities`]. Anonymous.
 ///

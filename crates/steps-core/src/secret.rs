@@ -68,6 +68,7 @@ impl Drop for Secret {
     }
 }
 
+// Written out, not derived: a fixed redaction, never the value.
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")

@@ -9,7 +9,7 @@ use crate::wire::{self, wire_object};
 use crate::{Access, BuildError, Effect, Extra, Operation, RequestParts, ResponseError, TokenType};
 
 /// What the server knows of a token's holder.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Identity {
     /// The holder's user id.
@@ -31,30 +31,6 @@ pub struct Identity {
     pub api_key_id: Option<i64>,
     /// For a job token or API key, its label (protocol v2, feature `self`).
     pub label: Option<String>,
-}
-
-/// As derived, but the v2 fields only when present, so that a v1 whoami
-/// prints as it always has.
-impl std::fmt::Debug for Identity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut out = f.debug_struct("Identity");
-        out.field("user_id", &self.user_id)
-            .field("token_type", &self.token_type)
-            .field("token_type_code", &self.token_type_code)
-            .field("is_admin", &self.is_admin)
-            .field("expires_at", &self.expires_at)
-            .field("extra", &self.extra);
-        if let Some(id) = self.token_id {
-            out.field("token_id", &id);
-        }
-        if let Some(id) = self.api_key_id {
-            out.field("api_key_id", &id);
-        }
-        if let Some(label) = &self.label {
-            out.field("label", label);
-        }
-        out.finish()
-    }
 }
 
 /// `GET /api/whoami`: who holds the token it is sent with. Accepts any

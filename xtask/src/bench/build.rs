@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use super::environment::cores;
 use crate::shell::{cargo_bin, root};
 
 /// What the clean builds cost.
@@ -145,7 +146,7 @@ pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
         .map(|(seconds, crates)| Build { seconds, crates });
     let mut next = || builds.next().ok_or("a build is missing");
     Ok(BuildCost {
-        cores: super::measure::cores(),
+        cores: cores(),
         core: next()?,
         facade_app: next()?,
         hyper_app: next()?,

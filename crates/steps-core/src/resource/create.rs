@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::Response;
 use serde_core::Serialize;
 
-use super::Resource;
+use super::token::Resource;
 use crate::limits::{check_duration, check_label, DEFAULT_DURATION};
 use crate::wire;
 use crate::{Access, BuildError, Effect, IdempotencyKey, Operation, RequestParts, ResponseError};

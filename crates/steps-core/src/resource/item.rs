@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use http::{Method, Response};
 
-use super::Resource;
+use super::token::Resource;
 use crate::wire;
 use crate::{Access, BuildError, Effect, Operation, RequestParts, ResponseError};
 

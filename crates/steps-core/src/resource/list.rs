@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use http::Response;
 
-use super::Resource;
+use super::token::Resource;
 use crate::limits::{check_label, check_page_limit};
 use crate::wire;
 use crate::{

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_core::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 
-use super::TokenRecord;
+use super::token::TokenRecord;
 use crate::error::DecodeError;
 use crate::wire::{self, Field, Key, Record, Shaped, WireField};
 use crate::{Page, ResponseError};

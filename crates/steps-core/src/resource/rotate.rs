@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::Response;
 use serde_core::Serialize;
 
-use super::Resource;
+use super::token::Resource;
 use crate::wire;
 use crate::{Access, BuildError, Effect, Feature, IdempotencyKey, Operation, RequestParts, ResponseError};
 

@@ -42,6 +42,7 @@ impl Extra {
     }
 }
 
+// Written out, not derived: the names only, never the values (see above).
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.names()).finish()
