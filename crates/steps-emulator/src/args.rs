@@ -7,10 +7,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{
-    Account, Config, Emulator, FaultRule, ProtocolVersion, DEFAULT_BODY_READ_TIMEOUT,
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HTTP2_KEEP_ALIVE, DEFAULT_MAX_CONNECTIONS,
+use crate::account::Account;
+use crate::config::{
+    Config, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HTTP2_KEEP_ALIVE,
+    DEFAULT_MAX_CONNECTIONS,
 };
+use crate::emulator::Emulator;
+use crate::faults::FaultRule;
+use crate::protocol::ProtocolVersion;
 
 /// Options of a local STEPS cloud.
 #[derive(Clone, Debug, clap::Args)]

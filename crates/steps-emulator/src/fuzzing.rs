@@ -6,9 +6,11 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
+use crate::account::Account;
 use crate::api;
+use crate::config::{DEFAULT_BODY_READ_TIMEOUT, DEFAULT_LOGIN_TTL};
+use crate::protocol::ProtocolVersion;
 use crate::state::State;
-use crate::{Account, DEFAULT_LOGIN_TTL};
 
 /// The accounts of the fuzzing store: `admin@fuzz` / `admin`, `user@fuzz` / `user`.
 fn state() -> Arc<State> {
@@ -24,8 +26,8 @@ fn state() -> Arc<State> {
                 store,
                 crate::clock::start(false),
                 crate::faults::FaultSet::default(),
-                crate::DEFAULT_BODY_READ_TIMEOUT,
-                crate::ProtocolVersion::default(),
+                DEFAULT_BODY_READ_TIMEOUT,
+                ProtocolVersion::default(),
             ))
         })
         .clone()

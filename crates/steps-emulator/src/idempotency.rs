@@ -9,7 +9,9 @@ use http::StatusCode;
 
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
-use crate::store::{Identity, KeyClaim, Replay};
+use crate::store::entries::Replay;
+use crate::store::identity::Identity;
+use crate::store::keys::KeyClaim;
 
 /// The request header.
 const HEADER: &str = "idempotency-key";

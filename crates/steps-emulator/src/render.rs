@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 use crate::body::ResponseBody;
 use crate::protocol::ProtocolVersion;
-use crate::store::{Collection, Identity, LoginGrant, Replay, TokenRecord};
+use crate::store::accounts::LoginGrant;
+use crate::store::collection::Collection;
+use crate::store::entries::{Replay, TokenRecord};
+use crate::store::identity::Identity;
 
 /// How a request ends.
 pub(crate) enum Outcome {

@@ -6,11 +6,11 @@
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
-use crate::handlers::{self, Call};
+use crate::handlers::Call;
 use crate::protocol::Feature;
 use crate::protocol::ProtocolVersion::{self, V1, V2};
 use crate::render::{Failure, Handled};
-use crate::store::Collection::{self, ApiKeys, JobTokens};
+use crate::store::collection::Collection::{self, ApiKeys, JobTokens};
 
 /// Who may call an operation: the "who may call" column of the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +105,10 @@ const fn route(
     }
 }
 
-use handlers::{create, delete, list, login, meta, read, revoke_self, rotate, rotate_self, whoami};
+use crate::handlers::account::{login, revoke_self, whoami};
+use crate::handlers::rotation::{rotate, rotate_self};
+use crate::handlers::server::meta;
+use crate::handlers::tokens::{create, delete, list, read};
 use Caller::{Admin, AdminUnless, AnyToken, Anyone, IssuedToken, LoginToken};
 use Handler::{Account, Server, Tokens};
 use Idempotency::{Keyed, Plain};

@@ -13,9 +13,11 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AccountRecord, Collection, Expiring, Holder, Records, Retiring, Store, TokenRecord};
 use crate::clock::Reading;
 use crate::limits;
+use crate::store::collection::Collection;
+use crate::store::entries::{AccountRecord, Expiring, Holder, Records, Retiring, TokenRecord};
+use crate::store::Store;
 
 /// The format's version, as `"steps_emulator_state"` says it.
 pub(crate) const VERSION: u64 = 1;
