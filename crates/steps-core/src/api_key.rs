@@ -5,13 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
+use crate::resource::sealed::ResourceWire;
 use crate::resource::{
-    resource_accessors,
-    page_shape, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read, Resource, Rotate,
-    TokenRecord,
+    page_shape, resource_accessors, resource_wire, Create, Delete, Lifetime, List, PageRecord, Read,
+    Resource, Rotate, TokenRecord,
 };
 use crate::wire::{self, wire_object, Record};
-use crate::resource::sealed::ResourceWire;
 use crate::{Access, Extra, ResponseError, Secret, TokenType};
 
 const PATH: &str = "/api/api_key";

@@ -77,6 +77,7 @@ mod whoami;
 mod wire;
 
 pub use api_key::{ApiKey, CreateApiKey, DeleteApiKey, ListApiKeys, ReadApiKey, RotateApiKey};
+pub use capabilities::{Capabilities, Feature};
 pub use context::{CloudContext, ContextError, DEFAULT_USER_AGENT};
 pub use credential::{Access, Credential};
 pub use error::{ApiError, BuildError, DecodeError, ResponseError, ResponseErrorKind, UnexpectedBody};
@@ -86,7 +87,6 @@ pub use idempotency::{
 pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, ReadJobToken, RotateJobToken};
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
-pub use capabilities::{Capabilities, Feature};
 pub use meta::Meta;
 pub use operation::{Effect, Idempotency, Operation};
 pub use page::{ListOperation, Page};

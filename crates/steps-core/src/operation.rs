@@ -8,7 +8,9 @@ use bytes::Bytes;
 use http::{Request, Response};
 
 use crate::wire::{self, RequestParts};
-use crate::{Access, BuildError, Capabilities, CloudContext, Credential, Feature, IdempotencyKey, ResponseError};
+use crate::{
+    Access, BuildError, Capabilities, CloudContext, Credential, Feature, IdempotencyKey, ResponseError,
+};
 
 /// Whether sending an operation twice can have a second effect.
 ///

@@ -13,7 +13,8 @@ use crate::resource::sealed::ResourceWire;
 use crate::resource::RotateBody;
 use crate::wire;
 use crate::{
-    Access, ApiKey, BuildError, Effect, Feature, IdempotencyKey, JobToken, Operation, RequestParts, ResponseError,
+    Access, ApiKey, BuildError, Effect, Feature, IdempotencyKey, JobToken, Operation, RequestParts,
+    ResponseError,
 };
 
 const PATH: &str = "/api/token/self";

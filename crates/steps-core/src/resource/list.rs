@@ -10,8 +10,8 @@ use super::token::Resource;
 use crate::limits::{check_label, check_page_limit};
 use crate::wire;
 use crate::{
-    error::DecodeError, Access, BuildError, Capabilities, Effect, Feature, ListOperation, Operation, Page, RequestParts,
-    ResponseError,
+    error::DecodeError, Access, BuildError, Capabilities, Effect, Feature, ListOperation, Operation, Page,
+    RequestParts, ResponseError,
 };
 
 /// `GET {path}?limit=L&after=A`: one page of every token of resource `R`,

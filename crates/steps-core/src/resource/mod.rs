@@ -19,6 +19,6 @@ pub(crate) use page::{page_shape, parse_page, PageRecord};
 pub(crate) use rotate::RotateBody;
 pub use rotate::{Rotate, MAX_ROTATION_GRACE};
 
-pub use token::Resource;
 pub(crate) use macros::{resource_accessors, resource_wire};
+pub use token::Resource;
 pub(crate) use token::{parse_created, parse_read, sealed, Lifetime, TokenRecord};

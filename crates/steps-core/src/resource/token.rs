@@ -112,10 +112,6 @@ pub trait Resource: sealed::ResourceWire {
     fn replayed(&self) -> bool;
 }
 
-
-
-
-
 /// A token record as it comes off the wire.
 pub(crate) trait TokenRecord: Record {
     /// The name of the field that carries the secret (`token`, `api_key`).
