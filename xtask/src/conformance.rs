@@ -1,5 +1,5 @@
 //! `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`:
-//! the conformance kit (`tests/src/conformance.rs`) against any server,
+//! the conformance kit (`tests/src/conformance/`) against any server,
 //! through the `steps-conformance` binary.
 
 use crate::flags;

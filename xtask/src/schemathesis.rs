@@ -16,7 +16,7 @@ use crate::shell::{cargo, root, run as run_command, target_dir};
 /// reports as a valid request refused, or a created resource not found. In
 /// a positive case, a valid key keeps up to 200 of its characters and gets
 /// a unique suffix; an invalid one is left as it is, to be refused. Replays, 422 and 409 are
-/// the conformance kit's to check (`tests/src/conformance.rs`).
+/// the conformance kit's to check (`tests/src/conformance/`).
 const HOOKS: &str = r#"import uuid
 
 import schemathesis
