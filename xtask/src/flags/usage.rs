@@ -50,7 +50,7 @@ pub(super) const SUBCOMMANDS: [Subcommand; 8] = [
     Subcommand {
         name: "conformance",
         args: "--url URL --admin E:P --user E:P --user E:P",
-        about: "the conformance kit (tests/src/conformance.rs) against any server",
+        about: "the conformance kit (tests/src/conformance/) against any server",
     },
     Subcommand {
         name: "man",
