@@ -8,9 +8,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use steps_emulator::{Config, Fault, FaultRule, ProtocolVersion, When};
 
+use crate::lock::lock;
 use crate::redact::quoted;
 use crate::runtime::wait;
-use crate::user::lock;
 
 /// The most `advance_clock` moves the clock at once: a hundred years, far
 /// past any token's lifetime and far from any overflow.

@@ -118,7 +118,7 @@ pub(crate) fn invalid_input(py: Python<'_>, operation: &str, reason: &str) -> Py
     let err = CloudError::new_err(format!("{operation}: invalid input: {reason}"));
     let value = err.value(py);
     let set = || -> PyResult<()> {
-        value.setattr("kind", "invalid_input")?;
+        value.setattr("kind", kind_name(ErrorKind::InvalidInput))?;
         value.setattr("operation", operation)?;
         Ok(())
     };

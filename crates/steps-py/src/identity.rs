@@ -2,7 +2,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use steps::Identity;
+use steps::{ApiKey, Identity, JobToken, Resource};
+
+use crate::kind::field;
 
 /// TokenType: the three kinds of token, numbered as the protocol and the
 /// Python client number them: Login = 0, Job = 1, API_Key = 2.
@@ -47,15 +49,29 @@ impl TokenType {
 }
 
 impl TokenType {
-    fn from_code(code: i64) -> Option<TokenType> {
-        match code {
-            0 => Some(TokenType::Login),
-            1 => Some(TokenType::Job),
-            2 => Some(TokenType::ApiKey),
+    /// The member for the core's type, if this version has one.
+    fn of(core: steps::TokenType) -> Option<TokenType> {
+        match core {
+            steps::TokenType::Login => Some(TokenType::Login),
+            steps::TokenType::Job => Some(TokenType::Job),
+            steps::TokenType::ApiKey => Some(TokenType::ApiKey),
             _ => None,
         }
     }
+
+    /// The member numbered `code` as the protocol numbers them (the
+    /// core's numbering).
+    fn from_code(code: i64) -> Option<TokenType> {
+        let code = u64::try_from(code).ok()?;
+        steps::TokenType::from_code(code).and_then(TokenType::of)
+    }
 }
+
+/// The kind of token, in `whoami`'s answer.
+const TOKEN_TYPE: &str = "token_type";
+
+/// Whether the holder is an admin, in `whoami`'s answer.
+const IS_ADMIN: &str = "is_admin";
 
 /// `whoami`'s answer as a dict: `user_id`, `token_type` (a TokenType, or
 /// the protocol's number for a kind this version does not know),
@@ -64,24 +80,21 @@ impl TokenType {
 /// API key.
 pub(crate) fn identity_dict<'py>(py: Python<'py>, identity: &Identity) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    dict.set_item("user_id", identity.user_id)?;
-    match i64::try_from(identity.token_type_code)
-        .ok()
-        .and_then(TokenType::from_code)
-    {
-        Some(known) => dict.set_item("token_type", known)?,
-        None => dict.set_item("token_type", identity.token_type_code)?,
+    dict.set_item(field::USER_ID, identity.user_id)?;
+    match identity.token_type.and_then(TokenType::of) {
+        Some(known) => dict.set_item(TOKEN_TYPE, known)?,
+        None => dict.set_item(TOKEN_TYPE, identity.token_type_code)?,
     }
-    dict.set_item("is_admin", identity.is_admin)?;
-    dict.set_item("expires_at", identity.expires_at.map(unix_seconds))?;
+    dict.set_item(IS_ADMIN, identity.is_admin)?;
+    dict.set_item(field::EXPIRES_AT, identity.expires_at.map(unix_seconds))?;
     if let Some(id) = identity.token_id {
-        dict.set_item("token_id", id)?;
+        dict.set_item(JobToken::ID_FIELD, id)?;
     }
     if let Some(id) = identity.api_key_id {
-        dict.set_item("api_key_id", id)?;
+        dict.set_item(ApiKey::ID_FIELD, id)?;
     }
     if let Some(label) = &identity.label {
-        dict.set_item("label", label)?;
+        dict.set_item(field::LABEL, label)?;
     }
     Ok(dict)
 }

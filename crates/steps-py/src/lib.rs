@@ -8,13 +8,20 @@
 //! workspace, so that no workspace build links pyo3. The stubs are
 //! `steps_cloud.pyi`; `docs/python.md` describes the package.
 
+mod calls;
 mod context;
 mod emulator;
 mod errors;
+mod fields;
 mod identity;
+mod json;
+mod kind;
+mod lock;
 mod record;
 mod redact;
 mod runtime;
+mod session;
+mod token_class;
 mod tokens;
 mod user;
 

@@ -1,23 +1,21 @@
-//! `User` and `LoginToken`: an account, its login, and the Rust session
-//! that every call made as that user goes through.
+//! `User` and `LoginToken`: an account and its login, which renews
+//! itself; `session.rs` makes the calls as the user with it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use steps::steps_core::{Login, Operation, RevokeSelf, Whoami};
 use steps::Secret;
 
 use crate::context::{CloudContext, Context};
 use crate::errors::{assertion, to_py};
 use crate::identity::{identity_dict, unix_seconds};
+use crate::lock::lock;
 use crate::redact::{masked, quoted};
 use crate::runtime::wait;
-
-/// Locks `mutex`, whatever a thread that panicked holding it left.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// User(email: str, password: str)
 ///
@@ -75,7 +73,7 @@ impl User {
 
     /// Whether the user is an admin: None until a login says.
     #[getter]
-    fn get_is_admin(&self) -> Option<bool> {
+    pub(crate) fn get_is_admin(&self) -> Option<bool> {
         lock(&self.state).is_admin
     }
 
@@ -86,7 +84,7 @@ impl User {
 
     /// The user's login token, or None before `LoginToken().create`.
     #[getter]
-    fn get_login_token(&self, py: Python<'_>) -> Option<Py<LoginToken>> {
+    pub(crate) fn get_login_token(&self, py: Python<'_>) -> Option<Py<LoginToken>> {
         lock(&self.state).login_token.as_ref().map(|t| t.clone_ref(py))
     }
 
@@ -157,9 +155,16 @@ struct BoundSession {
 
 #[pymethods]
 impl LoginToken {
-    /// The login path, '/api/login'.
+    /// The login path, '/api/login': where the core's `Login` sends.
     #[classattr]
-    const ENDPOINT: &'static str = "/api/login";
+    #[pyo3(name = "ENDPOINT")]
+    fn endpoint() -> PyResult<String> {
+        let login = Login::new("-", Secret::new("-"));
+        let parts = login
+            .parts()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        Ok(parts.path.into_owned())
+    }
 
     #[new]
     fn new() -> Self {
@@ -208,7 +213,7 @@ impl LoginToken {
         let known = password.clone();
         let login = wait(py, async move {
             let session = client.login(email, password).await?;
-            let token = session.login_token().await;
+            let token = session.login_token();
             Ok::<_, steps::Error>((session, token))
         })?;
         let (session, token) = login.map_err(|e| to_py(py, e, &[known.expose()]))?;
@@ -246,7 +251,7 @@ impl LoginToken {
         py: Python<'py>,
         context: &Bound<'py, CloudContext>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let (session, _, token) = self.session(&context.get().inner, "whoami")?;
+        let (session, _, token) = self.session(&context.get().inner, Whoami::NAME)?;
         let identity =
             wait(py, async move { session.whoami().await })?.map_err(|e| to_py(py, e, &[token.expose()]))?;
         identity_dict(py, &identity)
@@ -259,7 +264,7 @@ impl LoginToken {
     /// `kind` 'unsupported' when the server does not offer it (then nothing
     /// was sent and the token stays).
     fn revoke_self(&self, py: Python<'_>, context: &Bound<'_, CloudContext>) -> PyResult<()> {
-        let (session, _, token) = self.session(&context.get().inner, "token.revoke_self")?;
+        let (session, _, token) = self.session(&context.get().inner, RevokeSelf::NAME)?;
         wait(py, async move { session.revoke_self().await })?.map_err(|e| to_py(py, e, &[token.expose()]))?;
         let mut state = lock(&self.state);
         state.token = None;
@@ -284,7 +289,7 @@ impl LoginToken {
     /// The session for calls on `ctx` with this token: the one that logged
     /// in, on its own context (it renews itself), with its number; else a
     /// session for the token alone.
-    fn session(
+    pub(crate) fn session(
         &self,
         ctx: &Arc<Context>,
         operation: &str,
@@ -305,7 +310,7 @@ impl LoginToken {
 
     /// After a call through the session numbered `number`: `token` follows
     /// a renewal, unless the token was replaced meanwhile.
-    fn renewed(&self, number: u64, current: steps::LoginToken) {
+    pub(crate) fn renewed(&self, number: u64, current: steps::LoginToken) {
         let mut state = lock(&self.state);
         if state.session.as_ref().is_some_and(|bound| bound.number == number) {
             state.token = Some(current.token);
@@ -317,81 +322,3 @@ impl LoginToken {
 /// Numbers the sessions that log in, so that a call can tell whether the
 /// session it used is still the token's.
 static SESSIONS: AtomicU64 = AtomicU64::new(0);
-
-/// The session to make calls as `user` on `context`, and what to do after.
-pub(crate) struct UserSession {
-    session: steps::Session,
-    /// The session's number, when it is the one that logged in.
-    number: Option<u64>,
-    /// The token it calls with (scrubbed from error messages).
-    token: Secret,
-    login: Py<LoginToken>,
-}
-
-impl std::fmt::Debug for UserSession {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserSession")
-            .field("session", &self.session)
-            .finish_non_exhaustive()
-    }
-}
-
-impl UserSession {
-    /// The session of `user`'s login token for calls on `context`.
-    ///
-    /// Raises AssertionError when the user has no login token.
-    pub(crate) fn of(
-        py: Python<'_>,
-        context: &Bound<'_, CloudContext>,
-        user: &Bound<'_, User>,
-        operation: &str,
-    ) -> PyResult<UserSession> {
-        let login = lock(&user.get().state)
-            .login_token
-            .as_ref()
-            .map(|t| t.clone_ref(py))
-            .ok_or_else(|| {
-                assertion(format!(
-                    "{operation}: the user has no login token (log in first: LoginToken().create(context, user))"
-                ))
-            })?;
-        let (session, number, token) = login.get().session(&context.get().inner, operation)?;
-        Ok(UserSession {
-            session,
-            number,
-            token,
-            login,
-        })
-    }
-
-    /// Raises AssertionError when `user` is known not to be an admin, as
-    /// the Python client did for admin operations.
-    pub(crate) fn require_admin(user: &Bound<'_, User>, operation: &str) -> PyResult<()> {
-        if lock(&user.get().state).is_admin == Some(false) {
-            return Err(assertion(format!(
-                "{operation}: this operation needs an admin account, and the user is not an admin"
-            )));
-        }
-        Ok(())
-    }
-
-    /// Runs `call` with the session, the GIL released; then lets the login
-    /// token follow a renewal.
-    pub(crate) fn run<T, F, Fut>(&self, py: Python<'_>, call: F) -> PyResult<T>
-    where
-        F: FnOnce(steps::Session) -> Fut + Send,
-        Fut: std::future::Future<Output = steps::Result<T>> + Send,
-        T: Send,
-    {
-        let session = self.session.clone();
-        let (result, current) = wait(py, async move {
-            let result = call(session.clone()).await;
-            (result, session.login_token().await)
-        })?;
-        let result = result.map_err(|e| to_py(py, e, &[self.token.expose(), current.token.expose()]));
-        if let Some(number) = self.number {
-            self.login.get().renewed(number, current);
-        }
-        result
-    }
-}

@@ -1,0 +1,206 @@
+//! The calls of `JobToken` and `ApiKey`, written once, generic over the
+//! kind: each checks what the Python client checked before sending, sends
+//! the core's operation through the SDK's fluent builder, and updates the
+//! object. Operation names, limits, paths and field names are the core's.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use steps::steps_core::{
+    Create, Delete, List, Operation, Read, RevokeSelf, Rotate, Whoami, MAX_DURATION, MAX_ROTATION_GRACE,
+};
+use steps::Secret;
+
+use crate::context::{Api, CloudContext};
+use crate::errors::{assertion, invalid_input, to_py};
+use crate::fields::Fields;
+use crate::identity::identity_dict;
+use crate::kind::{Kind, DEFAULT_SECONDS};
+use crate::lock::lock;
+use crate::record::{apply, Record};
+use crate::runtime::wait;
+use crate::session::UserSession;
+use crate::user::User;
+
+/// The id of a token that was created, or AssertionError.
+fn created_id<K: Kind>(record: &Mutex<Record>, operation: &str) -> PyResult<i64> {
+    let id = lock(record).id;
+    if id < 0 {
+        return Err(assertion(format!(
+            "{operation}: the {} was not created ({} is {id}): create it first",
+            K::NAME,
+            K::ID_FIELD
+        )));
+    }
+    Ok(id)
+}
+
+/// A lifetime in whole seconds the protocol accepts, or CloudError.
+fn lifetime(py: Python<'_>, operation: &str, seconds: i64) -> PyResult<Duration> {
+    let max = MAX_DURATION.as_secs();
+    match u64::try_from(seconds) {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
+        _ => Err(invalid_input(
+            py,
+            operation,
+            &format!("duration must be from 1 to {max} seconds, not {seconds}"),
+        )),
+    }
+}
+
+/// `create(context, user)`: sets the id, owner, secret and times.
+pub(crate) fn create<K: Kind>(
+    py: Python<'_>,
+    record: &Mutex<Record>,
+    context: &Bound<'_, CloudContext>,
+    user: Option<&Bound<'_, User>>,
+) -> PyResult<()> {
+    let session = UserSession::to_send::<Create<K>>(py, context, user)?;
+    let (label, duration) = {
+        let record = lock(record);
+        (record.label.clone(), record.duration)
+    };
+    let duration = lifetime(py, Create::<K>::NAME, duration)?;
+    let created = session.run(py, move |session| async move {
+        let create = K::tokens(&session).create().duration(duration);
+        match label {
+            Some(label) => create.label(label),
+            None => create,
+        }
+        .send()
+        .await
+    })?;
+    apply(py, record, Fields::of(&created))
+}
+
+/// `read(context, user)`: the token's data as a dict; the attributes are
+/// updated (the secret is kept).
+pub(crate) fn read<'py, K: Kind>(
+    py: Python<'py>,
+    record: &Mutex<Record>,
+    context: &Bound<'py, CloudContext>,
+    user: Option<&Bound<'py, User>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let id = created_id::<K>(record, Read::<K>::NAME)?;
+    let session = UserSession::to_send::<Read<K>>(py, context, user)?;
+    let token = session.run(py, move |session| async move {
+        K::tokens(&session).get(id).send().await
+    })?;
+    let fields = Fields::of(&token);
+    let dict = fields.to_dict::<K>(py)?;
+    apply(py, record, fields)?;
+    Ok(dict)
+}
+
+/// `delete(context, user)`.
+pub(crate) fn delete<K: Kind>(
+    py: Python<'_>,
+    record: &Mutex<Record>,
+    context: &Bound<'_, CloudContext>,
+    user: Option<&Bound<'_, User>>,
+) -> PyResult<()> {
+    let id = created_id::<K>(record, Delete::<K>::NAME)?;
+    let session = UserSession::to_send::<Delete<K>>(py, context, user)?;
+    session.run(py, move |session| async move {
+        K::tokens(&session).delete(id).send().await
+    })
+}
+
+/// `list_all(context, admin)`: every token, following every page, as
+/// records (without secrets).
+pub(crate) fn list_all<K: Kind>(
+    py: Python<'_>,
+    context: &Bound<'_, CloudContext>,
+    admin: Option<&Bound<'_, User>>,
+) -> PyResult<Vec<Record>> {
+    let session = UserSession::to_send::<List<K>>(py, context, admin)?;
+    let tokens = session.run(py, move |session| async move {
+        K::tokens(&session).list().send().await
+    })?;
+    tokens
+        .iter()
+        .map(|token| {
+            let record = Mutex::new(Record::new(None, DEFAULT_SECONDS, -1, -1, ""));
+            apply(py, &record, Fields::of(token))?;
+            Ok(record.into_inner().unwrap_or_else(|p| p.into_inner()))
+        })
+        .collect()
+}
+
+/// `rotate(context, user, grace=None)`: a new secret, the old one working
+/// for `grace` seconds.
+pub(crate) fn rotate<K: Kind>(
+    py: Python<'_>,
+    record: &Mutex<Record>,
+    context: &Bound<'_, CloudContext>,
+    user: Option<&Bound<'_, User>>,
+    grace: Option<u64>,
+) -> PyResult<()> {
+    let operation = Rotate::<K>::NAME;
+    let id = created_id::<K>(record, operation)?;
+    let max = MAX_ROTATION_GRACE.as_secs();
+    if grace.is_some_and(|g| g > max) {
+        return Err(invalid_input(
+            py,
+            operation,
+            &format!("grace must be from 0 to {max} seconds"),
+        ));
+    }
+    let session = UserSession::to_send::<Rotate<K>>(py, context, user)?;
+    let rotated = session.run(py, move |session| async move {
+        let rotate = K::tokens(&session).rotate(id);
+        match grace {
+            Some(grace) => rotate.grace(Duration::from_secs(grace)),
+            None => rotate,
+        }
+        .send()
+        .await
+    })?;
+    apply(py, record, Fields::of(&rotated))
+}
+
+/// The secret, or AssertionError: the calls a token makes with itself.
+fn own_secret<K: Kind>(record: &Mutex<Record>, operation: &str) -> PyResult<Secret> {
+    lock(record).secret.clone().ok_or_else(|| {
+        assertion(format!(
+            "{operation}: the {} has no secret ({} is empty): only a created or rotated one has",
+            K::NAME,
+            K::SECRET_FIELD
+        ))
+    })
+}
+
+/// `revoke_self(context)`: the token revokes itself; its secret is
+/// forgotten.
+pub(crate) fn revoke_self<K: Kind>(
+    py: Python<'_>,
+    record: &Mutex<Record>,
+    context: &Bound<'_, CloudContext>,
+) -> PyResult<()> {
+    let secret = own_secret::<K>(record, RevokeSelf::NAME)?;
+    let session = context.get().inner.client.session_from_token(secret.clone());
+    wait(py, async move { session.revoke_self().await })?.map_err(|e| to_py(py, e, &[secret.expose()]))?;
+    lock(record).secret = None;
+    Ok(())
+}
+
+/// `whoami(context)`: who holds the token, asked with the token itself.
+pub(crate) fn whoami<'py, K: Kind>(
+    py: Python<'py>,
+    record: &Mutex<Record>,
+    context: &Bound<'py, CloudContext>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let secret = own_secret::<K>(record, Whoami::NAME)?;
+    let session = context.get().inner.client.session_from_token(secret.clone());
+    let identity =
+        wait(py, async move { session.whoami().await })?.map_err(|e| to_py(py, e, &[secret.expose()]))?;
+    identity_dict(py, &identity)
+}
+
+/// `get_api(context)`: the collection's path and name, as the core
+/// declares them.
+pub(crate) fn api<K: Kind>(context: &Bound<'_, CloudContext>) -> Api {
+    Api::new(context.clone().unbind(), K::PATH, K::NAME)
+}
