@@ -58,3 +58,28 @@ pub mod proxy;
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The body of a `GET` to the control plane of `emulator` (started with
+/// `Config::control(true)`), over plain HTTP/1.1, after checking that it
+/// was answered 200.
+pub async fn control_get(emulator: &Emulator, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
+        .await
+        .expect("the emulator accepts");
+    let request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("the answer is read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    match response.split_once("\r\n\r\n") {
+        Some((_, body)) => body.to_owned(),
+        None => String::new(),
+    }
+}

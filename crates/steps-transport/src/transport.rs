@@ -191,6 +191,11 @@ impl Transport {
         &self.inner.ctx
     }
 
+    /// The longest one call may take, retries included.
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
     /// Executes `op` as the holder of `credential`: builds its request,
     /// sends it (again only where that is safe), and parses the response.
     ///

@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use steps_core::{
-    Access, BuildError, CloudContext, CreateJobToken, Credential, Effect, Operation, RequestParts, ResponseError,
-    Secret,
+    Access, BuildError, CloudContext, CreateJobToken, Credential, Effect, Operation, RequestParts,
+    ResponseError, Secret,
 };
 use steps_transport::{Proxy, Transport, TransportError};
 use tokio::io::AsyncReadExt;

@@ -34,7 +34,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use steps_core::{ApiKey, Capabilities, Identity, JobToken, List, LoginToken, Operation, Page, Resource, Secret};
+use steps_core::{
+    ApiKey, Capabilities, Identity, JobToken, List, LoginToken, Operation, Page, Resource, Secret,
+};
 
 use crate::{Call, Error, Listing, Result};
 

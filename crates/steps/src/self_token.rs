@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use steps_core::{
-    BuildError, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf,
-    TokenType, Whoami,
+    BuildError, Credential, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf,
+    TokenType, Whoami, MAX_ROTATION_GRACE,
 };
 use steps_transport::TransportError;
 
@@ -36,9 +36,18 @@ impl Session {
         }
         // No usable answer from `/api/meta` is an error, not "v1": the
         // caller must learn that the token was not revoked.
-        if !self.inner.client.capabilities().await?.supports(Feature::SelfToken) {
+        if !self
+            .inner
+            .client
+            .capabilities()
+            .await?
+            .supports(Feature::SelfToken)
+        {
             return Ok(false);
         }
+        // Read after `ended` is set: a renewal under way either installed
+        // its token before (read here, and revoked) or will revoke it
+        // itself (`Session::renew`).
         let credential = self.current().credential.clone();
         let transport = &self.inner.client.transport;
         if self.inner.credentials.is_none() {
@@ -73,7 +82,13 @@ impl Session {
     /// not offer it (nothing is sent, and the session goes on); otherwise a
     /// network or server error.
     pub async fn revoke_self(&self) -> Result<()> {
-        if !self.inner.client.capabilities().await?.supports(Feature::SelfToken) {
+        if !self
+            .inner
+            .client
+            .capabilities()
+            .await?
+            .supports(Feature::SelfToken)
+        {
             return Err(Error::unsupported(Feature::SelfToken));
         }
         if self.inner.ended.swap(true, Ordering::AcqRel) {
@@ -95,10 +110,20 @@ impl Session {
     /// once, and the session goes on with it. The old secret keeps working
     /// for `grace`.
     ///
-    /// Give a grace of at least the request timeout: a rotation whose
-    /// answer is lost is re-sent with the old secret, which the server
-    /// refuses once it is rotated away, so with no grace the new secret is
-    /// lost with the answer.
+    /// A self-rotation whose answer is lost can only be recovered by
+    /// sending it again with the *old* secret and the same idempotency key,
+    /// which the server honours only while the old secret is in its grace.
+    /// So the grace decides how it is sent:
+    ///
+    /// - `None`: a grace of the client's request timeout (30 s by default,
+    ///   at most a day), and keyed where the server offers idempotency, so
+    ///   a lost answer is retried and returns the same new secret;
+    /// - a grace shorter than the request timeout (`Some(Duration::ZERO)`
+    ///   to cut the old secret off at once): sent without a key and never
+    ///   re-sent, since a re-send could only be refused; a lost answer is
+    ///   [`OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown), and if it
+    ///   was rotated, the new secret is lost with the answer;
+    /// - a longer one: keyed, as for `None`.
     ///
     /// # Errors
     ///
@@ -106,11 +131,22 @@ impl Session {
     /// not offer rotation; [`Forbidden`](crate::ErrorKind::Forbidden) for a
     /// login token.
     pub async fn rotate_self(&self, grace: Option<Duration>) -> Result<RotatedSelf> {
-        let mut op = RotateSelf::new();
-        if let Some(grace) = grace {
-            op = op.grace(grace);
-        }
-        let rotated = self.send(op).await?;
+        // Whole seconds, as the protocol takes them, rounded up.
+        let timeout = self.inner.client.transport.request_timeout();
+        let whole = Duration::from_secs(timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0));
+        let safe_grace = whole.min(MAX_ROTATION_GRACE);
+        let grace = grace.unwrap_or(safe_grace);
+        let op = RotateSelf::new().grace(grace);
+        let rotated = if grace >= safe_grace {
+            self.send(op).await?
+        } else {
+            // Unkeyed, so never re-sent (`Effect::Rotate` without a key is
+            // not idempotent).
+            if !self.inner.client.capabilities().await?.supports(Feature::Rotation) {
+                return Err(Error::unsupported(Feature::Rotation));
+            }
+            self.call(&op).await?
+        };
         let secret = match &rotated {
             RotatedSelf::JobToken(token) => token.token.clone(),
             RotatedSelf::ApiKey(key) => key.api_key.clone(),
@@ -121,5 +157,23 @@ impl Session {
             current.replace(LoginToken::from_secret(secret));
         }
         Ok(rotated)
+    }
+
+    /// Revokes a login token that a renewal obtained after the session
+    /// ended, so that it does not stay valid on the server; best effort
+    /// (where the server offers `self`), since nobody holds it.
+    pub(crate) async fn revoke_unused(&self, token: &LoginToken) {
+        let client = &self.inner.client;
+        if !client
+            .capabilities()
+            .await
+            .is_ok_and(|c| c.supports(Feature::SelfToken))
+        {
+            return;
+        }
+        let credential = Credential::from(token);
+        if let Err(error) = client.transport.execute(&RevokeSelf, &credential).await {
+            tracing::debug!(%error, "revoking a login token obtained after logout failed");
+        }
     }
 }

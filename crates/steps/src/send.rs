@@ -106,5 +106,4 @@ impl Session {
             result => Ok(result?),
         }
     }
-
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use steps_core::{BuildError, Credential, Expiry, Identity, LoginToken, Secret, Whoami};
+use steps_core::{BuildError, Credential, Expiry, Identity, Login, LoginToken, Operation, Secret, Whoami};
 use tokio::sync::Mutex;
 
 use crate::{Client, Error, Result};
@@ -215,7 +215,9 @@ impl Session {
         let mut last_failure = self.inner.renewing.lock().await;
         if self.inner.ended.load(Ordering::Acquire) {
             // Logged out while this call was in flight: no new login.
-            return Err(Error::from(BuildError::NotLoggedIn { operation: "login" }));
+            return Err(Error::from(BuildError::NotLoggedIn {
+                operation: <Login as Operation>::NAME,
+            }));
         }
         {
             let current = self.current();
@@ -237,10 +239,23 @@ impl Session {
         match login {
             Ok(token) => {
                 *last_failure = None;
-                let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-                current.replace(token);
-                current.obtained_at = self.inner.client.clock.now();
-                Ok((current.credential.clone(), current.generation))
+                {
+                    let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
+                    // Checked under the lock a logout reads the token
+                    // under, after it marks the session ended: a logout
+                    // either reads this token (and revokes it), or ended
+                    // the session first, and then the token is revoked
+                    // here instead of installed.
+                    if !self.inner.ended.load(Ordering::Acquire) {
+                        current.replace(token);
+                        current.obtained_at = self.inner.client.clock.now();
+                        return Ok((current.credential.clone(), current.generation));
+                    }
+                }
+                self.revoke_unused(&token).await;
+                Err(Error::from(BuildError::NotLoggedIn {
+                    operation: <Login as Operation>::NAME,
+                }))
             }
             Err(error) => {
                 let error = Arc::new(error);
@@ -254,7 +269,6 @@ impl Session {
     pub(crate) fn current(&self) -> std::sync::RwLockReadGuard<'_, Current> {
         self.inner.current.read().unwrap_or_else(|p| p.into_inner())
     }
-
 }
 
 #[cfg(test)]

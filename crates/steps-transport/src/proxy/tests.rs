@@ -95,4 +95,3 @@ fn debug_hides_proxy_credentials_and_keeps_the_rest() {
     assert_eq!(format!("{proxy:?}"), "Url(http://proxy.example:3128/)");
     assert_eq!(format!("{:?}", Proxy::FromEnv), "FromEnv");
 }
-

@@ -99,4 +99,3 @@ fn messages_and_sources_are_those_of_the_derive() {
         "invalid configuration: the base URL has no host"
     );
 }
-
