@@ -148,9 +148,9 @@ impl Kind {
         match self {
             Kind::Facade(session) => {
                 if create {
-                    session.job_tokens().create(Some("bench"), None).await?;
+                    session.job_tokens().create().label("bench").send().await?;
                 } else {
-                    session.job_tokens().get(7).await?;
+                    session.job_tokens().get(7).send().await?;
                 }
             }
             Kind::Hyper(client) => {
@@ -266,9 +266,9 @@ fn blocking_client(create: bool, n: usize, concurrency: usize, url: &str) -> Res
         .session_from_token(TOKEN);
     let one = |create: bool| -> steps::Result<()> {
         if create {
-            session.job_tokens().create(Some("bench"), None).map(drop)
+            session.job_tokens().create().label("bench").send().map(drop)
         } else {
-            session.job_tokens().get(7).map(drop)
+            session.job_tokens().get(7).send().map(drop)
         }
     };
     // Warm up: one connection per thread, as in steady state.
@@ -368,11 +368,11 @@ async fn load(url: &str, tasks: usize, total: usize, admin: &str, user: &str) ->
                 let mut cycle = 0usize;
                 while latencies.len() < per_task {
                     let t = Instant::now();
-                    let created = user.job_tokens().create(Some("load"), None).await;
+                    let created = user.job_tokens().create().label("load").send().await;
                     timed(&mut latencies, t, created.is_ok());
                     let Ok(token) = created else { continue };
                     let t = Instant::now();
-                    let read = user.job_tokens().get(token.token_id).await;
+                    let read = user.job_tokens().get(token.token_id).send().await;
                     timed(&mut latencies, t, read.is_ok());
                     let t = Instant::now();
                     let secret = token
@@ -383,11 +383,11 @@ async fn load(url: &str, tasks: usize, total: usize, admin: &str, user: &str) ->
                     let me = client.session_from_token(secret).whoami().await;
                     timed(&mut latencies, t, me.is_ok());
                     let t = Instant::now();
-                    let deleted = user.job_tokens().delete(token.token_id).await;
+                    let deleted = user.job_tokens().delete(token.token_id).send().await;
                     timed(&mut latencies, t, deleted.is_ok());
                     if cycle.is_multiple_of(10) {
                         let t = Instant::now();
-                        let page = admin.job_tokens().pages(Some(50)).next().await;
+                        let page = admin.job_tokens().list().limit(50).pages().next().await;
                         timed(&mut latencies, t, matches!(page, Some(Ok(_))));
                     }
                     cycle += 1;

@@ -65,23 +65,23 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     let client = client(&server.url());
     let user = client.login(USER.0, USER.1).expect("user logs in");
     let admin = client.login(ADMIN.0, ADMIN.1).expect("admin logs in");
-    assert_eq!(user.is_admin().expect("is_admin"), Some(false));
-    assert_eq!(admin.is_admin().expect("is_admin"), Some(true));
+    assert_eq!(user.is_admin(), Some(false));
+    assert_eq!(admin.is_admin(), Some(true));
 
     let created = user
         .job_tokens()
-        .create(Some("nightly"), Some(Duration::from_secs(3600)))
+        .create()
+        .label("nightly")
+        .duration(Duration::from_secs(3600))
+        .send()
         .expect("create");
     let secret = created.token.clone().expect("a create carries its secret");
     assert!(secret.expose().starts_with("stj_"));
     assert_eq!(created.duration, Duration::from_secs(3600));
-    let read = user.job_tokens().get(created.token_id).expect("read");
+    let read = user.job_tokens().get(created.token_id).send().expect("read");
     assert_eq!(read.label.as_deref(), Some("nightly"));
     assert!(read.token.is_none(), "a read never carries the secret");
-    let default = user
-        .job_tokens()
-        .create(None, None)
-        .expect("create with defaults");
+    let default = user.job_tokens().create().send().expect("create with defaults");
     assert_eq!(default.duration, Duration::from_secs(99_999));
 
     let as_job = client.session_from_token(secret.expose());
@@ -93,6 +93,7 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         other
             .job_tokens()
             .get(created.token_id)
+            .send()
             .expect_err("not theirs")
             .kind(),
         ErrorKind::NotFound
@@ -101,36 +102,45 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     // keys stay an admin's.
     let ids = |tokens: Vec<steps::JobToken>| tokens.iter().map(|t| t.token_id).collect::<Vec<_>>();
     let own = vec![created.token_id, default.token_id];
-    assert_eq!(ids(user.job_tokens().list().expect("own")), own);
-    let bare = client.session_from_token(user.login_token().expect("token").token.expose());
-    assert_eq!(ids(bare.job_tokens().list().expect("own")), own);
-    assert_eq!(ids(other.job_tokens().list().expect("own")), Vec::<i64>::new());
+    assert_eq!(ids(user.job_tokens().list().send().expect("own")), own);
+    let bare = client.session_from_token(user.login_token().token.expose());
+    assert_eq!(ids(bare.job_tokens().list().send().expect("own")), own);
     assert_eq!(
-        user.api_keys().list().expect_err("not admin").kind(),
+        ids(other.job_tokens().list().send().expect("own")),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        user.api_keys().list().send().expect_err("not admin").kind(),
         ErrorKind::AdminRequired
     );
 
-    let all = admin.job_tokens().list().expect("admin lists");
+    let all = admin.job_tokens().list().send().expect("admin lists");
     assert_eq!(
         all.iter().map(|t| t.token_id).collect::<Vec<_>>(),
         vec![created.token_id, default.token_id]
     );
     let key = admin
         .api_keys()
-        .create(Some("gpu worker"), None)
+        .create()
+        .label("gpu worker")
+        .send()
         .expect("admin creates a key");
     let as_worker = client.session_from_token(key.token().expect("secret").expose());
     assert_eq!(
         as_worker.whoami().expect("worker").token_type,
         Some(steps::TokenType::ApiKey)
     );
-    admin.api_keys().delete(key.api_key_id).expect("delete key");
+    admin
+        .api_keys()
+        .delete(key.api_key_id)
+        .send()
+        .expect("delete key");
     assert_eq!(
         as_worker.whoami().expect_err("revoked").kind(),
         ErrorKind::Unauthorized
     );
 
-    user.job_tokens().delete(created.token_id).expect("delete");
+    user.job_tokens().delete(created.token_id).send().expect("delete");
     assert_eq!(
         as_job
             .whoami()
@@ -139,11 +149,19 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         ErrorKind::Unauthorized
     );
     assert_eq!(
-        user.job_tokens().get(created.token_id).expect_err("gone").kind(),
+        user.job_tokens()
+            .get(created.token_id)
+            .send()
+            .expect_err("gone")
+            .kind(),
         ErrorKind::NotFound
     );
     assert_eq!(
-        user.job_tokens().get(-1).expect_err("never created").kind(),
+        user.job_tokens()
+            .get(-1)
+            .send()
+            .expect_err("never created")
+            .kind(),
         ErrorKind::NotCreated
     );
 }
@@ -157,14 +175,18 @@ fn pages_iterate_and_clones_share_one_client() {
     let created: Vec<i64> = (0..25)
         .map(|i| {
             user.job_tokens()
-                .create(Some(&format!("t{i}")), None)
+                .create()
+                .label(format!("t{i}"))
+                .send()
                 .expect("create")
                 .token_id
         })
         .collect();
     let pages: Vec<_> = admin
         .job_tokens()
-        .pages(Some(10))
+        .list()
+        .limit(10)
+        .pages()
         .collect::<Result<Vec<_>, _>>()
         .expect("every page");
     assert_eq!(

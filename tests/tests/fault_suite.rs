@@ -34,19 +34,19 @@ fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64)
     match op {
         "login" => Box::pin(async move { user.client().login(USER.0, USER.1).await.map(drop) }),
         "whoami" => Box::pin(async move { user.whoami().await.map(drop) }),
-        "job_token.create" => Box::pin(async move { user.job_tokens().create(None, None).await.map(drop) }),
-        "job_token.read" => Box::pin(async move { user.job_tokens().get(job).await.map(drop) }),
-        "job_token.delete" => Box::pin(async move { user.job_tokens().delete(job).await }),
-        "job_token.list" => Box::pin(async move { admin.job_tokens().list().await.map(drop) }),
-        "api_key.create" => Box::pin(async move { admin.api_keys().create(None, None).await.map(drop) }),
-        "api_key.read" => Box::pin(async move { admin.api_keys().get(key).await.map(drop) }),
-        "api_key.delete" => Box::pin(async move { admin.api_keys().delete(key).await }),
-        "api_key.list" => Box::pin(async move { admin.api_keys().list().await.map(drop) }),
+        "job_token.create" => Box::pin(async move { user.job_tokens().create().send().await.map(drop) }),
+        "job_token.read" => Box::pin(async move { user.job_tokens().get(job).send().await.map(drop) }),
+        "job_token.delete" => Box::pin(async move { user.job_tokens().delete(job).send().await }),
+        "job_token.list" => Box::pin(async move { admin.job_tokens().list().send().await.map(drop) }),
+        "api_key.create" => Box::pin(async move { admin.api_keys().create().send().await.map(drop) }),
+        "api_key.read" => Box::pin(async move { admin.api_keys().get(key).send().await.map(drop) }),
+        "api_key.delete" => Box::pin(async move { admin.api_keys().delete(key).send().await }),
+        "api_key.list" => Box::pin(async move { admin.api_keys().list().send().await.map(drop) }),
         "job_token.rotate" => Box::pin(async move {
-            let grace = Some(Duration::from_secs(5));
-            user.job_tokens().rotate(job, grace).await.map(drop)
+            let grace = Duration::from_secs(5);
+            user.job_tokens().rotate(job).grace(grace).send().await.map(drop)
         }),
-        "api_key.rotate" => Box::pin(async move { admin.api_keys().rotate(key, None).await.map(drop) }),
+        "api_key.rotate" => Box::pin(async move { admin.api_keys().rotate(key).send().await.map(drop) }),
         other => panic!("unknown operation {other}"),
     }
 }
@@ -254,9 +254,9 @@ async fn sessions(emulator: &Emulator) -> (Session, Session) {
 /// admin's list.
 async fn count(admin: &Session, op: &str) -> usize {
     let counted = if op.starts_with("job_token.") {
-        admin.job_tokens().list().await.map(|all| all.len())
+        admin.job_tokens().list().send().await.map(|all| all.len())
     } else {
-        admin.api_keys().list().await.map(|all| all.len())
+        admin.api_keys().list().send().await.map(|all| all.len())
     };
     counted.expect("the admin lists")
 }
@@ -291,8 +291,8 @@ async fn suite(protocol: ProtocolVersion) {
             let create = op.ends_with(".create");
             // Fresh targets, made before the fault is in force.
             emulator.set_faults(vec![]);
-            let job = user.job_tokens().create(None, None).await.expect("job").token_id;
-            let key = admin.api_keys().create(None, None).await.expect("key").api_key_id;
+            let job = user.job_tokens().create().send().await.expect("job").token_id;
+            let key = admin.api_keys().create().send().await.expect("key").api_key_id;
             let tokens_before = if create { count(&admin, op).await } else { 0 };
             let before = emulator.requests_seen(op);
             emulator.set_faults(vec![FaultRule::new(Some(op), when, fault.clone())]);

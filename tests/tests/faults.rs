@@ -44,7 +44,7 @@ async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
     let emulator = emulator_v1().await;
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("login");
-    let token = user.job_tokens().create(None, None).await.expect("create");
+    let token = user.job_tokens().create().send().await.expect("create");
     let unavailable = Fault::Status {
         status: 503,
         retry_after: Some(0),
@@ -53,6 +53,7 @@ async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
     emulator.set_faults(rule("job_token.read", When::First(2), unavailable.clone()));
     user.job_tokens()
         .get(token.token_id)
+        .send()
         .await
         .expect("the third attempt succeeds");
     assert_eq!(emulator.requests_seen("job_token.read"), 3);
@@ -61,7 +62,8 @@ async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
     emulator.set_faults(rule("job_token.create", When::First(2), unavailable));
     let error = user
         .job_tokens()
-        .create(None, None)
+        .create()
+        .send()
         .await
         .expect_err("a create is not retried");
     assert_eq!(
@@ -82,10 +84,13 @@ async fn a_create_whose_connection_closes_after_sending_has_an_unknown_outcome()
     emulator.set_faults(rule("job_token.create", When::Always, Fault::Close));
     let error = user
         .job_tokens()
-        .create(Some("x"), None)
+        .create()
+        .label("x")
+        .send()
         .await
         .expect_err("closed");
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(error.effect(), Some(steps::steps_core::Effect::Create));
     assert!(
         error
             .to_string()
@@ -189,7 +194,9 @@ async fn a_create_that_never_finished_connecting_times_out_without_an_unknown_ou
     let started = Instant::now();
     let error = session
         .job_tokens()
-        .create(Some("never"), None)
+        .create()
+        .label("never")
+        .send()
         .await
         .expect_err("no handshake");
     let elapsed = started.elapsed();

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use steps::{Error, RetryPolicy};
 use steps_emulator::{Emulator, Fault, FaultRule, When};
-use steps_tests::{client_builder, config, ADMIN, OTHER, USER};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use steps_tests::{client_builder, config, control_get, ADMIN, OTHER, USER};
 
 /// A `MakeWriter` that appends to a shared buffer.
 #[derive(Clone, Default)]
@@ -66,20 +65,6 @@ impl Seen {
     }
 }
 
-/// The body of a GET to the emulator's control plane, over a plain
-/// HTTP/1.1 connection.
-async fn control_get(emulator: &Emulator, path: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(emulator.local_addr())
-        .await
-        .unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response
-}
-
 #[test]
 fn no_secret_reaches_tracing_debug_display_or_errors() {
     let buffer = Buffer::default();
@@ -119,33 +104,33 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         let admin = client.login(ADMIN.0, ADMIN.1).await.unwrap();
         let other = client.login(OTHER.0, OTHER.1).await.unwrap();
         for session in [&user, &admin, &other] {
-            let token = session.login_token().await;
+            let token = session.login_token();
             seen.secrets.push(token.token.expose().to_owned());
             seen.value(&token);
             seen.value(session);
         }
-        let job = user.job_tokens().create(Some("audit"), None).await.unwrap();
+        let job = user.job_tokens().create().label("audit").send().await.unwrap();
         seen.secrets.push(job.token.as_ref().unwrap().expose().to_owned());
         seen.value(&job);
-        let key = admin.api_keys().create(Some("audit"), None).await.unwrap();
+        let key = admin.api_keys().create().label("audit").send().await.unwrap();
         seen.secrets.push(key.token().unwrap().expose().to_owned());
         seen.value(&key);
         seen.result(&user.whoami().await);
-        seen.result(&user.job_tokens().get(job.token_id).await);
-        seen.result(&admin.job_tokens().list().await);
-        seen.result(&admin.api_keys().get(key.api_key_id).await);
-        seen.result(&admin.api_keys().list().await);
+        seen.result(&user.job_tokens().get(job.token_id).send().await);
+        seen.result(&admin.job_tokens().list().send().await);
+        seen.result(&admin.api_keys().get(key.api_key_id).send().await);
+        seen.result(&admin.api_keys().list().send().await);
         let as_job = client.session_from_token(job.token.as_ref().unwrap().expose());
         seen.result(&as_job.whoami().await);
 
         // Failure paths: refused, forbidden, not found, never created, not admin.
-        seen.result(&as_job.job_tokens().create(None, None).await);
-        seen.result(&other.job_tokens().get(job.token_id).await);
-        seen.result(&user.job_tokens().get(-1).await);
-        seen.result(&user.api_keys().list().await);
-        seen.result(&user.job_tokens().create(Some(&"x".repeat(300)), None).await);
-        let bare = client.session_from_token(user.login_token().await.token.expose());
-        seen.result(&bare.api_keys().list().await);
+        seen.result(&as_job.job_tokens().create().send().await);
+        seen.result(&other.job_tokens().get(job.token_id).send().await);
+        seen.result(&user.job_tokens().get(-1).send().await);
+        seen.result(&user.api_keys().list().send().await);
+        seen.result(&user.job_tokens().create().label("x".repeat(300)).send().await);
+        let bare = client.session_from_token(user.login_token().token.expose());
+        seen.result(&bare.api_keys().list().send().await);
 
         // Network and server failures.
         for fault in [
@@ -166,8 +151,8 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         ] {
             emulator.set_faults(vec![FaultRule::new(None, When::Always, fault)]);
             seen.result(&user.whoami().await);
-            seen.result(&user.job_tokens().create(Some("audit"), None).await);
-            seen.result(&admin.api_keys().list().await);
+            seen.result(&user.job_tokens().create().label("audit").send().await);
+            seen.result(&admin.api_keys().list().send().await);
             seen.result(&client.login(USER.0, USER.1).await);
         }
         emulator.set_faults(vec![]);
@@ -177,13 +162,15 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         // under faults, answered or not.
         let rotated = user
             .job_tokens()
-            .rotate(job.token_id, Some(Duration::from_secs(60)))
+            .rotate(job.token_id)
+            .grace(Duration::from_secs(60))
+            .send()
             .await
             .unwrap();
         seen.secrets
             .push(rotated.token.as_ref().unwrap().expose().to_owned());
         seen.value(&rotated);
-        let rotated_key = admin.api_keys().rotate(key.api_key_id, None).await.unwrap();
+        let rotated_key = admin.api_keys().rotate(key.api_key_id).send().await.unwrap();
         seen.secrets
             .push(rotated_key.token().unwrap().expose().to_owned());
         seen.value(&rotated_key);
@@ -196,10 +183,10 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         }
         seen.result(&again);
         seen.value(&as_rotated);
-        seen.result(&user.job_tokens().list().await);
-        seen.result(&user.job_tokens().list_filtered(Some("audit"), None).await);
-        seen.result(&other.job_tokens().rotate(job.token_id, None).await);
-        seen.result(&user.api_keys().rotate(key.api_key_id, None).await);
+        seen.result(&user.job_tokens().list().send().await);
+        seen.result(&user.job_tokens().list().label("audit").send().await);
+        seen.result(&other.job_tokens().rotate(job.token_id).send().await);
+        seen.result(&user.api_keys().rotate(key.api_key_id).send().await);
         for fault in [
             Fault::Status {
                 status: 503,
@@ -210,31 +197,30 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
             Fault::Html { status: 502 },
         ] {
             emulator.set_faults(vec![FaultRule::new(None, When::First(1), fault)]);
-            let result = admin.api_keys().rotate(key.api_key_id, None).await;
+            let result = admin.api_keys().rotate(key.api_key_id).send().await;
             if let Ok(rotated) = &result {
                 seen.secrets.push(rotated.token().unwrap().expose().to_owned());
             }
             seen.result(&result);
         }
         emulator.set_faults(vec![]);
-        let spare = user.job_tokens().create(Some("spare"), None).await.unwrap();
+        let spare = user.job_tokens().create().label("spare").send().await.unwrap();
         seen.secrets
             .push(spare.token.as_ref().unwrap().expose().to_owned());
         let as_spare = client.session_from_token(spare.token.as_ref().unwrap().expose());
         seen.result(&as_spare.revoke_self().await);
         seen.result(&as_spare.whoami().await);
         let leaving = client.login(OTHER.0, OTHER.1).await.unwrap();
-        seen.secrets
-            .push(leaving.login_token().await.token.expose().to_owned());
+        seen.secrets.push(leaving.login_token().token.expose().to_owned());
         seen.result(&leaving.logout().await);
         seen.result(&leaving.whoami().await);
 
         // Revocation, then renewal after the server's clock moved on.
-        user.job_tokens().delete(job.token_id).await.unwrap();
+        user.job_tokens().delete(job.token_id).send().await.unwrap();
         seen.result(&as_job.whoami().await);
         emulator.advance_clock(Duration::from_secs(90_000));
         seen.result(&user.whoami().await);
-        let renewed = user.login_token().await;
+        let renewed = user.login_token();
         seen.secrets.push(renewed.token.expose().to_owned());
         seen.result(&bare.whoami().await);
         let journal = control_get(&emulator, "/_steps/requests?limit=1000").await;

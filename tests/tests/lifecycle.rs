@@ -13,12 +13,15 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("user logs in");
     let admin = client.login(ADMIN.0, ADMIN.1).await.expect("admin logs in");
-    assert_eq!(user.is_admin().await, Some(false));
-    assert_eq!(admin.is_admin().await, Some(true));
+    assert_eq!(user.is_admin(), Some(false));
+    assert_eq!(admin.is_admin(), Some(true));
 
     let created = user
         .job_tokens()
-        .create(Some("nightly"), Some(Duration::from_secs(3600)))
+        .create()
+        .label("nightly")
+        .duration(Duration::from_secs(3600))
+        .send()
         .await
         .expect("create");
     let secret = created.token.clone().expect("a create carries its secret");
@@ -29,12 +32,18 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         Some(Duration::from_secs(3600))
     );
 
-    let read = user.job_tokens().get(created.token_id).await.expect("read");
+    let read = user
+        .job_tokens()
+        .get(created.token_id)
+        .send()
+        .await
+        .expect("read");
     assert_eq!(read.label.as_deref(), Some("nightly"));
     assert!(read.token.is_none(), "a read never carries the secret");
     let default = user
         .job_tokens()
-        .create(None, None)
+        .create()
+        .send()
         .await
         .expect("create with defaults");
     assert_eq!(default.duration, Duration::from_secs(99_999));
@@ -44,7 +53,7 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     let as_job = client.session_from_token(secret.expose());
     let me = as_job.whoami().await.expect("whoami with the job token");
     assert_eq!(me.token_type, Some(steps::TokenType::Job));
-    assert_eq!(Some(me.user_id), user.login_token().await.user_id);
+    assert_eq!(Some(me.user_id), user.login_token().user_id);
 
     // Someone else sees nothing; a non-admin lists their own job tokens
     // (protocol v2, `own_tokens`) and cannot manage API keys.
@@ -53,6 +62,7 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         other
             .job_tokens()
             .get(created.token_id)
+            .send()
             .await
             .expect_err("not theirs")
             .kind(),
@@ -60,29 +70,30 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     );
     let ids = |tokens: Vec<steps::JobToken>| tokens.iter().map(|t| t.token_id).collect::<Vec<_>>();
     let own = vec![created.token_id, default.token_id];
-    assert_eq!(ids(user.job_tokens().list().await.expect("own")), own);
+    assert_eq!(ids(user.job_tokens().list().send().await.expect("own")), own);
     assert_eq!(
-        ids(other.job_tokens().list().await.expect("own")),
+        ids(other.job_tokens().list().send().await.expect("own")),
         Vec::<i64>::new()
     );
     // Known from login not to be an admin: refused before anything is sent.
     assert_eq!(
         user.api_keys()
-            .create(None, None)
+            .create()
+            .send()
             .await
             .expect_err("not admin")
             .kind(),
         ErrorKind::AdminRequired
     );
     // With a bare token, the server decides.
-    let bare = client.session_from_token(user.login_token().await.token.expose());
+    let bare = client.session_from_token(user.login_token().token.expose());
     assert_eq!(
-        bare.api_keys().list().await.expect_err("not admin").kind(),
+        bare.api_keys().list().send().await.expect_err("not admin").kind(),
         ErrorKind::Forbidden
     );
 
     // The admin sees all, reads any, and manages API keys.
-    let all = admin.job_tokens().list().await.expect("admin lists");
+    let all = admin.job_tokens().list().send().await.expect("admin lists");
     assert_eq!(
         all.iter().map(|t| t.token_id).collect::<Vec<_>>(),
         vec![created.token_id, default.token_id]
@@ -91,11 +102,14 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     admin
         .job_tokens()
         .get(created.token_id)
+        .send()
         .await
         .expect("admin reads any");
     let key = admin
         .api_keys()
-        .create(Some("gpu worker"), None)
+        .create()
+        .label("gpu worker")
+        .send()
         .await
         .expect("admin creates a key");
     assert!(key.token().expect("secret").expose().starts_with("stk_"));
@@ -103,25 +117,35 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         admin
             .api_keys()
             .get(key.api_key_id)
+            .send()
             .await
             .expect("read key")
             .label
             .as_deref(),
         Some("gpu worker")
     );
-    assert_eq!(admin.api_keys().list().await.expect("list keys").len(), 1);
+    assert_eq!(admin.api_keys().list().send().await.expect("list keys").len(), 1);
     let as_worker = client.session_from_token(key.token().expect("secret").expose());
     assert_eq!(
         as_worker.whoami().await.expect("worker").token_type,
         Some(steps::TokenType::ApiKey)
     );
-    admin.api_keys().delete(key.api_key_id).await.expect("delete key");
+    admin
+        .api_keys()
+        .delete(key.api_key_id)
+        .send()
+        .await
+        .expect("delete key");
     assert_eq!(
         as_worker.whoami().await.expect_err("revoked").kind(),
         ErrorKind::Unauthorized
     );
 
-    user.job_tokens().delete(created.token_id).await.expect("delete");
+    user.job_tokens()
+        .delete(created.token_id)
+        .send()
+        .await
+        .expect("delete");
     let error = as_job.whoami().await.expect_err("a deleted job token is refused");
     assert_eq!(error.kind(), ErrorKind::Unauthorized);
     assert_eq!(error.status(), Some(401));
@@ -129,13 +153,19 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     assert_eq!(
         user.job_tokens()
             .get(created.token_id)
+            .send()
             .await
             .expect_err("gone")
             .kind(),
         ErrorKind::NotFound
     );
     assert_eq!(
-        user.job_tokens().get(-1).await.expect_err("never created").kind(),
+        user.job_tokens()
+            .get(-1)
+            .send()
+            .await
+            .expect_err("never created")
+            .kind(),
         ErrorKind::NotCreated
     );
 }
@@ -153,7 +183,9 @@ async fn paging_over_2500_tokens_returns_each_exactly_once() {
                 let user = user.clone();
                 tokio::spawn(async move {
                     user.job_tokens()
-                        .create(Some(&format!("t{chunk}-{i}")), None)
+                        .create()
+                        .label(format!("t{chunk}-{i}"))
+                        .send()
                         .await
                 })
             })
@@ -165,6 +197,7 @@ async fn paging_over_2500_tokens_returns_each_exactly_once() {
     let listed: Vec<i64> = admin
         .job_tokens()
         .list()
+        .send()
         .await
         .expect("list")
         .iter()
@@ -177,7 +210,7 @@ async fn paging_over_2500_tokens_returns_each_exactly_once() {
     assert_eq!(unique, created.iter().collect(), "every created token once");
 
     // Walked lazily, with small pages.
-    let mut pages = admin.job_tokens().pages(Some(700));
+    let mut pages = admin.job_tokens().list().limit(700).pages();
     let mut sizes = Vec::new();
     while let Some(page) = pages.next().await {
         sizes.push(page.expect("page").items.len());
@@ -190,19 +223,19 @@ async fn a_session_with_credentials_logs_in_again_when_its_token_expired() {
     let emulator = emulator().await;
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("login");
-    let token = user.job_tokens().create(None, None).await.expect("create");
+    let token = user.job_tokens().create().send().await.expect("create");
     // The server's clock passes the login token's lifetime; the client's
     // does not know it yet, so the server answers 401 and the session
     // renews and repeats.
     emulator.advance_clock(Duration::from_secs(86_401));
-    let read = user.job_tokens().get(token.token_id).await;
+    let read = user.job_tokens().get(token.token_id).send().await;
     // The job token itself expired too (99,999 s > 86,401 s, so it lives).
     assert_eq!(read.expect("renewed and repeated").token_id, token.token_id);
     assert_eq!(emulator.requests_seen("login"), 2);
 
     // A token-only session cannot renew: the 401 surfaces.
     emulator.advance_clock(Duration::from_secs(86_401));
-    let stale = client.session_from_token(user.login_token().await.token.expose());
+    let stale = client.session_from_token(user.login_token().token.expose());
     assert_eq!(
         stale.whoami().await.expect_err("expired").kind(),
         ErrorKind::Unauthorized

@@ -76,7 +76,9 @@ async fn a_full_page_of_escaped_labels_fits_the_default_limit() {
     let session = client.session_from_token("stl_TEST_token");
     let page = session
         .job_tokens()
-        .pages(Some(1000))
+        .list()
+        .limit(1000)
+        .pages()
         .next()
         .await
         .expect("a page")

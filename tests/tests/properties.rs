@@ -35,11 +35,12 @@ fn created_job_tokens_read_back_as_they_were_made() {
             prop_assume!(label.as_ref().is_none_or(|l| !l.chars().any(char::is_control)));
             let (created, read) = runtime.block_on(async {
                 let tokens = session.job_tokens();
-                let created = tokens
-                    .create(label.as_deref(), Some(Duration::from_secs(duration)))
-                    .await
-                    .expect("create");
-                let read = tokens.get(created.token_id).await.expect("read");
+                let mut create = tokens.create().duration(Duration::from_secs(duration));
+                if let Some(label) = &label {
+                    create = create.label(label.as_str());
+                }
+                let created = create.send().await.expect("create");
+                let read = tokens.get(created.token_id).send().await.expect("read");
                 (created, read)
             });
             prop_assert_eq!(&read.label, &label);

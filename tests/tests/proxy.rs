@@ -27,12 +27,24 @@ async fn every_call_goes_through_one_pooled_connect_tunnel() {
         .expect("login through the proxy");
     let token = session
         .job_tokens()
-        .create(Some("via proxy"), None)
+        .create()
+        .label("via proxy")
+        .send()
         .await
         .expect("create");
-    let read = session.job_tokens().get(token.token_id).await.expect("read");
+    let read = session
+        .job_tokens()
+        .get(token.token_id)
+        .send()
+        .await
+        .expect("read");
     assert_eq!(read.label.as_deref(), Some("via proxy"));
-    session.job_tokens().delete(token.token_id).await.expect("delete");
+    session
+        .job_tokens()
+        .delete(token.token_id)
+        .send()
+        .await
+        .expect("delete");
 
     let authority = emulator.base_url().trim_start_matches("http://");
     let heads = proxy.heads();
@@ -118,10 +130,12 @@ async fn a_refusing_proxy_gives_a_connect_error_and_creates_are_never_sent() {
     let client = through(&proxy.url(), emulator.base_url())
         .build()
         .expect("client");
-    let refused = client.session_from_token(user.login_token().await.token);
+    let refused = client.session_from_token(user.login_token().token);
     let error = refused
         .job_tokens()
-        .create(Some("never"), None)
+        .create()
+        .label("never")
+        .send()
         .await
         .expect_err("the proxy refuses");
     assert_eq!(error.kind(), ErrorKind::Connect, "{error:?}");
@@ -131,7 +145,7 @@ async fn a_refusing_proxy_gives_a_connect_error_and_creates_are_never_sent() {
     let attempts = steps::RetryPolicy::default().max_attempts;
     assert_eq!(proxy.heads().len(), 1 + attempts as usize, "{:?}", proxy.heads());
     assert!(proxy.tunnels().is_empty());
-    let created = admin.job_tokens().list().await.expect("list");
+    let created = admin.job_tokens().list().send().await.expect("list");
     assert!(created.is_empty(), "{created:?}");
 }
 

@@ -37,12 +37,14 @@ async fn https_works_with_the_ca_trusted_and_fails_without_it() {
     let session = trusted.login(USER.0, USER.1).await.expect("login over TLS");
     let token = session
         .job_tokens()
-        .create(None, None)
+        .create()
+        .send()
         .await
         .expect("create over TLS");
     session
         .job_tokens()
         .get(token.token_id)
+        .send()
         .await
         .expect("read over TLS");
 
@@ -80,10 +82,12 @@ async fn https_through_a_proxy_shows_the_proxy_only_ciphertext() {
         .expect("login over TLS through the proxy");
     let token = session
         .job_tokens()
-        .create(Some("tunnelled"), None)
+        .create()
+        .label("tunnelled")
+        .send()
         .await
         .expect("create");
-    let login_token = session.login_token().await.token;
+    let login_token = session.login_token().token;
 
     let heads = proxy.heads();
     let authority = emulator.base_url().trim_start_matches("https://");

@@ -30,22 +30,37 @@ async fn users_list_and_filter_their_own_job_tokens_in_v2() {
     let other = client.login(OTHER.0, OTHER.1).await.expect("other logs in");
     let admin = client.login(ADMIN.0, ADMIN.1).await.expect("admin logs in");
     let label = "nightly build + 100% é&";
-    let mine = user.job_tokens().create(Some(label), None).await.expect("create");
+    let mine = user
+        .job_tokens()
+        .create()
+        .label(label)
+        .send()
+        .await
+        .expect("create");
     let spare = user
         .job_tokens()
-        .create(Some("spare"), None)
+        .create()
+        .label("spare")
+        .send()
         .await
         .expect("create");
     let theirs = other
         .job_tokens()
-        .create(Some(label), None)
+        .create()
+        .label(label)
+        .send()
         .await
         .expect("create");
 
     // A user's list and pages are their own.
-    let own = user.job_tokens().list().await.expect("a user lists their own");
+    let own = user
+        .job_tokens()
+        .list()
+        .send()
+        .await
+        .expect("a user lists their own");
     assert_eq!(ids(&own), vec![mine.token_id, spare.token_id]);
-    let mut pages = user.job_tokens().pages(Some(1));
+    let mut pages = user.job_tokens().list().limit(1).pages();
     let mut walked = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.expect("a page");
@@ -54,35 +69,48 @@ async fn users_list_and_filter_their_own_job_tokens_in_v2() {
     }
     assert_eq!(walked, ids(&own));
     // An admin's is everyone's; filters by label and owner.
-    let all = admin.job_tokens().list().await.expect("admin lists");
+    let all = admin.job_tokens().list().send().await.expect("admin lists");
     assert_eq!(ids(&all), vec![mine.token_id, spare.token_id, theirs.token_id]);
     let by_label = user
         .job_tokens()
-        .list_filtered(Some(label), None)
+        .list()
+        .label(label)
+        .send()
         .await
         .expect("filter");
     assert_eq!(ids(&by_label), vec![mine.token_id]);
     let both = admin
         .job_tokens()
-        .list_filtered(Some(label), None)
+        .list()
+        .label(label)
+        .send()
         .await
         .expect("filter");
     assert_eq!(ids(&both), vec![mine.token_id, theirs.token_id]);
     let of_other = admin
         .job_tokens()
-        .list_filtered(None, Some(theirs.user_id))
+        .list()
+        .user_id(theirs.user_id)
+        .send()
         .await
         .expect("filter by owner");
     assert_eq!(ids(&of_other), vec![theirs.token_id]);
     let refused = user
         .job_tokens()
-        .list_filtered(None, Some(theirs.user_id))
+        .list()
+        .user_id(theirs.user_id)
+        .send()
         .await
         .expect_err("not another user's");
     assert_eq!(refused.kind(), ErrorKind::Forbidden, "{refused:?}");
     // API keys stay an admin's.
     assert_eq!(
-        user.api_keys().list().await.expect_err("admin only").kind(),
+        user.api_keys()
+            .list()
+            .send()
+            .await
+            .expect_err("admin only")
+            .kind(),
         ErrorKind::AdminRequired
     );
 }
@@ -93,13 +121,21 @@ async fn rotation_keeps_the_token_and_ends_the_old_secret_on_time_in_v2() {
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("user logs in");
     let admin = client.login(ADMIN.0, ADMIN.1).await.expect("admin logs in");
-    let created = user.job_tokens().create(Some("ci"), None).await.expect("create");
+    let created = user
+        .job_tokens()
+        .create()
+        .label("ci")
+        .send()
+        .await
+        .expect("create");
     let old = created.token.clone().expect("a secret");
 
     // With a grace: the old secret works for it, then is refused.
     let rotated = user
         .job_tokens()
-        .rotate(created.token_id, Some(Duration::from_secs(60)))
+        .rotate(created.token_id)
+        .grace(Duration::from_secs(60))
+        .send()
         .await
         .expect("rotate");
     let new = rotated.token.clone().expect("the new secret");
@@ -149,13 +185,16 @@ async fn rotation_keeps_the_token_and_ends_the_old_secret_on_time_in_v2() {
     // Without a grace, an API key's old secret is refused at once.
     let key = admin
         .api_keys()
-        .create(Some("worker"), None)
+        .create()
+        .label("worker")
+        .send()
         .await
         .expect("create key");
     let old_key = key.token().expect("a secret").expose().to_owned();
     let rotated = admin
         .api_keys()
-        .rotate(key.api_key_id, None)
+        .rotate(key.api_key_id)
+        .send()
         .await
         .expect("rotate key");
     let as_worker = client.session_from_token(old_key.as_str());
@@ -179,7 +218,9 @@ async fn tokens_revoke_themselves_and_logout_is_real_in_v2() {
     let user = client.login(USER.0, USER.1).await.expect("user logs in");
     let created = user
         .job_tokens()
-        .create(Some("leaked"), None)
+        .create()
+        .label("leaked")
+        .send()
         .await
         .expect("create");
     let leaked = created.token.clone().expect("a secret");
@@ -193,6 +234,7 @@ async fn tokens_revoke_themselves_and_logout_is_real_in_v2() {
     assert_eq!(
         user.job_tokens()
             .get(created.token_id)
+            .send()
             .await
             .expect_err("gone")
             .kind(),
@@ -203,7 +245,8 @@ async fn tokens_revoke_themselves_and_logout_is_real_in_v2() {
     // revokes their login token.
     let other = client.session_from_token(
         user.job_tokens()
-            .create(None, None)
+            .create()
+            .send()
             .await
             .expect("create")
             .token
@@ -214,7 +257,7 @@ async fn tokens_revoke_themselves_and_logout_is_real_in_v2() {
         !other.logout().await.expect("logout"),
         "a job token is not revoked by logout"
     );
-    let login = user.login_token().await;
+    let login = user.login_token();
     assert!(user.logout().await.expect("logout"), "revoked server-side");
     let bare = client.session_from_token(login.token.expose());
     assert_eq!(
@@ -233,11 +276,17 @@ async fn a_v1_server_offers_none_of_them() {
     let emulator = emulator(ProtocolVersion::V1).await;
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("user logs in");
-    let created = user.job_tokens().create(Some("v1"), None).await.expect("create");
+    let created = user
+        .job_tokens()
+        .create()
+        .label("v1")
+        .send()
+        .await
+        .expect("create");
     let as_job = client.session_from_token(created.token.clone().expect("a secret").expose());
     let unsupported = [
-        user.job_tokens().rotate(created.token_id, None).await.map(drop),
-        user.job_tokens().list_filtered(Some("v1"), None).await.map(drop),
+        user.job_tokens().rotate(created.token_id).send().await.map(drop),
+        user.job_tokens().list().label("v1").send().await.map(drop),
         as_job.revoke_self().await,
         as_job.rotate_self(Some(Duration::from_secs(5))).await.map(drop),
     ];
@@ -247,11 +296,16 @@ async fn a_v1_server_offers_none_of_them() {
     }
     // A user's list is an admin's in v1.
     assert_eq!(
-        user.job_tokens().list().await.expect_err("admin only").kind(),
+        user.job_tokens()
+            .list()
+            .send()
+            .await
+            .expect_err("admin only")
+            .kind(),
         ErrorKind::AdminRequired
     );
     // Logout forgets, and says the token stays valid.
-    let login = user.login_token().await;
+    let login = user.login_token();
     assert!(!user.logout().await.expect("logout"));
     let bare = client.session_from_token(login.token.expose());
     bare.whoami().await.expect("still valid until it expires");

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let client = Client::builder().base_url(emulator.base_url()).build()?;
             let session = client.login(&user.email, user.password.as_str()).await?;
             for label in ["render", "train"] {
-                session.job_tokens().create(Some(label), None).await?;
+                session.job_tokens().create().label(label).send().await?;
             }
             let url = emulator.base_url().to_owned();
             (Some(emulator), url, admin.email, admin.password)
@@ -46,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::builder().base_url(&url).build()?;
     let admin = client.login(&email, password.as_str()).await?;
 
-    let all = admin.job_tokens().list().await?;
+    let all = admin.job_tokens().list().send().await?;
     println!("{} job tokens:", all.len());
     for token in &all {
         println!(
@@ -57,12 +57,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let key = admin.api_keys().create(Some("gpu worker"), None).await?;
+    let key = admin.api_keys().create().label("gpu worker").send().await?;
     println!("created API key {} for a worker", key.api_key_id);
     if let Some(secret) = key.token() {
         println!("  new API key, shown once: {}", secret.expose());
     }
-    admin.api_keys().delete(key.api_key_id).await?;
+    admin.api_keys().delete(key.api_key_id).send().await?;
     println!("revoked API key {}", key.api_key_id);
     Ok(())
 }

@@ -44,14 +44,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let job = session
         .job_tokens()
-        .create(Some("blocking example"), Some(Duration::from_secs(600)))?;
+        .create()
+        .label("blocking example")
+        .duration(Duration::from_secs(600))
+        .send()?;
     let secret = job.token.clone().ok_or("a create carries its secret")?;
     println!(
         "created job token {} (its secret is shown only now)",
         job.token_id
     );
 
-    let read = session.job_tokens().get(job.token_id)?;
+    let read = session.job_tokens().get(job.token_id).send()?;
     println!(
         "read it back: label {:?}, expires {:?}",
         read.label, read.expires_at
@@ -64,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         me.user_id, me.token_type
     );
 
-    session.job_tokens().delete(job.token_id)?;
+    session.job_tokens().delete(job.token_id).send()?;
     println!("deleted job token {}", job.token_id);
     match as_job.whoami() {
         Err(error) => println!("the deleted token is refused: {error}"),

@@ -41,7 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let job = session
         .job_tokens()
-        .create(Some("quickstart"), Some(Duration::from_secs(3600)))
+        .create()
+        .label("quickstart")
+        .duration(Duration::from_secs(3600))
+        .send()
         .await?;
     let secret = job.token.clone().ok_or("a create carries its secret")?;
     println!(
@@ -52,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // the job that needs it, and never logs it.
     println!("  new job token secret, shown once: {}", secret.expose());
 
-    let read = session.job_tokens().get(job.token_id).await?;
+    let read = session.job_tokens().get(job.token_id).send().await?;
     println!(
         "read job token {}: secret in a read response: {}",
         read.token_id,
@@ -66,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         me.user_id, me.token_type
     );
 
-    session.job_tokens().delete(job.token_id).await?;
+    session.job_tokens().delete(job.token_id).send().await?;
     println!("deleted job token {}", job.token_id);
     match as_job.whoami().await {
         Err(error) if error.is_unauthorized() => println!("the deleted token is refused: {error}"),

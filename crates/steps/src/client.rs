@@ -69,9 +69,10 @@ impl Learned {
     }
 }
 
-/// The longest the client waits to learn a server's capabilities before it
-/// takes the server for a v1 one: 5 s, so that a server that does not
-/// answer `/api/meta` delays the first create by at most this.
+/// The longest the client waits to learn a server's capabilities: 5 s, so
+/// that a server that does not answer `/api/meta` delays the first create
+/// by at most this. No answer in time is no answer, not v1
+/// ([`Client::capabilities`]).
 pub const META_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Reads the current time. The SDK reads the clock only through this, so

@@ -144,11 +144,12 @@ impl Error {
 
     /// For an [`ErrorKind::OutcomeUnknown`] error of a request sent with an
     /// idempotency key (protocol v2), the key: send the same request again
-    /// with it (`create_with_key`, `rotate_with_key`) to learn the outcome
+    /// with it (the builders' `.idempotency_key(key)`) to learn the outcome
     /// without doing it twice.
     pub fn idempotency_key(&self) -> Option<&steps_core::IdempotencyKey> {
         match &self.repr {
             Repr::OutcomeUnknown { key, .. } => key.as_ref(),
+            Repr::Shared(error) => error.idempotency_key(),
             _ => None,
         }
     }
@@ -184,7 +185,7 @@ impl Error {
         }
     }
 
-    /// The server's answer broke the protocol in a way only the facade sees.
+    /// The client's settings cannot work.
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error {
             repr: Repr::Config(message.into()),

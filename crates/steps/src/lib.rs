@@ -8,13 +8,19 @@
 //! let client = steps::Client::builder().base_url("http://127.0.0.1:8787").build()?;
 //! let session = client.login("ada@example.com", "correct horse").await?;
 //!
-//! let job = session.job_tokens().create(Some("nightly build"), Some(Duration::from_secs(3600))).await?;
+//! let job = session
+//!     .job_tokens()
+//!     .create()
+//!     .label("nightly build")
+//!     .duration(Duration::from_secs(3600))
+//!     .send()
+//!     .await?;
 //! // The secret is shown this once; store it where the job can read it.
 //! let secret = job.token.as_ref().map(|t| t.expose().to_owned());
 //!
-//! let same = session.job_tokens().get(job.token_id).await?;
+//! let same = session.job_tokens().get(job.token_id).send().await?;
 //! assert_eq!(same.label.as_deref(), Some("nightly build"));
-//! session.job_tokens().delete(job.token_id).await?;
+//! session.job_tokens().delete(job.token_id).send().await?;
 //! # let _ = secret; Ok(()) }
 //! ```
 //!

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use steps_core::{
-    BuildError, Credential, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf,
-    TokenType, Whoami, MAX_ROTATION_GRACE,
+    BuildError, Credential, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf,
+    RotatedSelf, TokenType, Whoami, MAX_ROTATION_GRACE,
 };
 use steps_transport::TransportError;
 
@@ -142,7 +142,13 @@ impl Session {
         } else {
             // Unkeyed, so never re-sent (`Effect::Rotate` without a key is
             // not idempotent).
-            if !self.inner.client.capabilities().await?.supports(Feature::Rotation) {
+            if !self
+                .inner
+                .client
+                .capabilities()
+                .await?
+                .supports(Feature::Rotation)
+            {
                 return Err(Error::unsupported(Feature::Rotation));
             }
             self.call(&op).await?

@@ -56,9 +56,12 @@ impl Session {
         let capabilities = match self.client().capabilities().await {
             Ok(capabilities) => capabilities,
             // No usable answer from `/api/meta`: a call that needs a
-            // feature fails with that; anything else goes as on v1 (a
-            // create without a key, never re-sent).
-            Err(error) if op.feature().is_some() || op.idempotency_key().is_some() => return Err(error),
+            // feature, or adapts to the server (a user's own list, which a
+            // v1 list would refuse), fails with that; a create goes as on
+            // v1 (without a key, never re-sent).
+            Err(error) if op.feature().is_some() || op.idempotency_key().is_some() || O::NEGOTIATES => {
+                return Err(error)
+            }
             Err(_) => Capabilities::v1(),
         };
         if let Some(feature) = op.feature() {
