@@ -130,7 +130,7 @@ struct Record {
 }
 
 /// One kind of client, ready to send one request.
-enum Kind {
+enum Stack {
     Facade(steps::Session),
     Hyper(
         Box<
@@ -143,17 +143,17 @@ enum Kind {
     Reqwest(reqwest::Client),
 }
 
-impl Kind {
+impl Stack {
     async fn one(&self, url: &str, create: bool) -> Result<(), BoxError> {
         match self {
-            Kind::Facade(session) => {
+            Stack::Facade(session) => {
                 if create {
                     session.job_tokens().create().label("bench").send().await?;
                 } else {
                     session.job_tokens().get(7).send().await?;
                 }
             }
-            Kind::Hyper(client) => {
+            Stack::Hyper(client) => {
                 let builder = Request::builder()
                     .header(header::ACCEPT, "application/json")
                     .header(header::USER_AGENT, "bench")
@@ -177,7 +177,7 @@ impl Kind {
                 let body = response.into_body().collect().await?.to_bytes();
                 serde_json::from_slice::<Record>(&body)?;
             }
-            Kind::Reqwest(client) => {
+            Stack::Reqwest(client) => {
                 let request = if create {
                     client
                         .post(format!("{url}/api/job_token"))
@@ -203,7 +203,7 @@ impl Kind {
 
 async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &str) -> Result<(), BoxError> {
     let kind = Arc::new(match kind {
-        "facade" => Kind::Facade(
+        "facade" => Stack::Facade(
             steps::Client::builder()
                 .base_url(url)
                 .transport(|t| t.proxy(steps::Proxy::None))
@@ -214,11 +214,11 @@ async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &st
             // The floor: hyper-util as a careful user would set it up.
             let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
             connector.set_nodelay(true);
-            Kind::Hyper(Box::new(
+            Stack::Hyper(Box::new(
                 hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(connector),
             ))
         }
-        "reqwest" => Kind::Reqwest(reqwest::Client::builder().no_proxy().build()?),
+        "reqwest" => Stack::Reqwest(reqwest::Client::builder().no_proxy().build()?),
         other => return Err(format!("unknown client {other}").into()),
     });
     // Warm up: one connection per task, as in steady state.

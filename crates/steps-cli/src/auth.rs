@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 use steps::{ErrorKind, Identity};
 
+use crate::app::{from_unix, App, Credential};
 use crate::cli::Origin;
-use crate::commands::{from_unix, App, Credential};
 use crate::credentials::{Credentials, Stored, DEFAULT_PROFILE};
 use crate::duration::format_duration;
 use crate::error::CliError;

@@ -48,13 +48,13 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     let started = Instant::now();
     let emulator = Emulator::start(Config::new().login_ttl(Duration::from_secs(3600)))
         .await
-        .map_err(|e| CliError::api(format!("cannot start the local cloud: {e}")))?;
+        .map_err(|e| CliError::local(format!("cannot start the local cloud: {e}")))?;
     let url = emulator.base_url().to_owned();
     let failed = |e: steps::Error| CliError::from_sdk(e, &url);
     let account = |admin: bool| emulator.accounts().iter().find(|a| a.is_admin == admin).cloned();
     let (admin_account, user_account) = match (account(true), account(false)) {
         (Some(a), Some(u)) => (a, u),
-        _ => return Err(CliError::api("the local cloud has no seeded accounts")),
+        _ => return Err(CliError::local("the local cloud has no seeded accounts")),
     };
     let mut out = Steps {
         json: json_output,

@@ -19,6 +19,19 @@ impl CliError {
         }
     }
 
+    /// Exit 1 too, but no API is to blame: something on this machine
+    /// failed (the async runtime, signal handling, the credentials file's
+    /// lock, reading or writing a local file or stdout, the local cloud of
+    /// `steps emulator` or `steps demo`). Its own constructor so that each
+    /// call site says which kind of failure it is; the code stays the 1
+    /// these failures have always exited with, which scripts may test.
+    pub(crate) fn local(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
     /// Exit 2: the command line or its input is wrong.
     pub(crate) fn usage(message: impl Into<String>) -> Self {
         CliError {

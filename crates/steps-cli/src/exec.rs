@@ -9,8 +9,8 @@ use std::process::ExitStatus;
 
 use steps::{ErrorKind, Secret, Session};
 
+use crate::app::App;
 use crate::cli::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
-use crate::commands::App;
 use crate::error::CliError;
 use crate::output;
 use crate::terminal;
@@ -181,7 +181,7 @@ mod signals {
             let catch = |kind: SignalKind, signal_: Signal| {
                 signal(kind)
                     .map(|stream| (signal_, stream))
-                    .map_err(|e| CliError::api(format!("cannot handle signals: {e}")))
+                    .map_err(|e| CliError::local(format!("cannot handle signals: {e}")))
             };
             Ok(Signals {
                 caught: [

@@ -9,10 +9,11 @@
 use serde_json::json;
 use steps::{Expiry, Feature, LoginToken, Secret};
 
-use crate::commands::{from_unix, App, Asked};
+use crate::app::{from_unix, App};
 use crate::credentials::{Removed, Stored};
 use crate::error::CliError;
 use crate::output;
+use crate::probe::Asked;
 use crate::terminal;
 
 /// What became of the stored token on the server.

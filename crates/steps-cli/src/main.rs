@@ -1,5 +1,6 @@
 //! `steps`: the command-line tool for STEPS cloud tokens.
 
+mod app;
 mod auth;
 mod cleartext;
 mod cli;
@@ -10,17 +11,21 @@ mod duration;
 mod error;
 mod exec;
 mod logging;
+mod login;
 mod logout;
 mod man;
+mod meta;
 mod output;
+mod probe;
 mod terminal;
+mod whoami;
 
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
+use crate::app::App;
 use crate::cli::{AuthCommand, Cli, Command, Origin, Origins};
-use crate::commands::App;
 use crate::error::CliError;
 
 fn main() -> ExitCode {
@@ -54,7 +59,7 @@ fn main() -> ExitCode {
     }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return fail(CliError::api(format!("cannot start the async runtime: {e}"))),
+        Err(e) => return fail(CliError::local(format!("cannot start the async runtime: {e}"))),
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,14 +85,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             terminal::write(&script)
         }
         Command::Demo => demo::run(cli.global.json).await,
-        Command::Emulator(args) => args.run().await.map_err(CliError::api),
-        Command::Login(args) => App::new(cli.global)?.login(args).await,
+        Command::Emulator(args) => args.run().await.map_err(CliError::local),
+        Command::Login(args) => login::run(&App::new(cli.global)?, args).await,
         Command::Logout => logout::run(&App::for_logout(cli.global)?).await,
-        Command::Whoami => App::new(cli.global)?.whoami().await,
+        Command::Whoami => whoami::run(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Status) => auth::status(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Token) => auth::token(&App::new(cli.global)?),
         Command::Exec(args) => exec::run(&App::new(cli.global)?, args).await,
-        Command::Meta => App::new(cli.global)?.meta().await,
+        Command::Meta => meta::run(&App::new(cli.global)?).await,
         Command::JobToken(command) => App::new(cli.global)?.job_tokens(command).await,
         Command::ApiKey(command) => App::new(cli.global)?.api_keys(command).await,
     }

@@ -32,7 +32,7 @@ pub(crate) fn run_if_asked(args: impl IntoIterator<Item = OsString>) -> Option<R
 /// (this one) have none.
 pub(crate) fn write(out_dir: &Path) -> Result<(), CliError> {
     let failed = |e: std::io::Error| {
-        CliError::api(format!(
+        CliError::local(format!(
             "cannot write the man pages to {}: {e}",
             out_dir.display()
         ))

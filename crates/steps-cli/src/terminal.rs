@@ -103,7 +103,7 @@ pub(crate) fn write(bytes: &[u8]) -> Result<(), CliError> {
         .and_then(|()| out.flush())
         .map_err(|e| match e.kind() {
             ErrorKind::BrokenPipe => CliError::stdout_closed(),
-            _ => CliError::api(format!("cannot write to standard output: {e}")),
+            _ => CliError::local(format!("cannot write to standard output: {e}")),
         })
 }
 

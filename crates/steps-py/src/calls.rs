@@ -13,19 +13,19 @@ use steps::steps_core::{
 };
 use steps::Secret;
 
+use crate::attributes::{apply, Attributes};
+use crate::bound::{BoundResource, DEFAULT_SECONDS};
 use crate::context::{Api, CloudContext};
 use crate::errors::{assertion, invalid_input, to_py};
 use crate::fields::Fields;
 use crate::identity::identity_dict;
-use crate::kind::{Kind, DEFAULT_SECONDS};
 use crate::lock::lock;
-use crate::record::{apply, Record};
 use crate::runtime::wait;
 use crate::session::UserSession;
 use crate::user::User;
 
 /// The id of a token that was created, or AssertionError.
-fn created_id<K: Kind>(record: &Mutex<Record>, operation: &str) -> PyResult<i64> {
+fn created_id<K: BoundResource>(record: &Mutex<Attributes>, operation: &str) -> PyResult<i64> {
     let id = lock(record).id;
     if id < 0 {
         return Err(assertion(format!(
@@ -51,9 +51,9 @@ fn lifetime(py: Python<'_>, operation: &str, seconds: i64) -> PyResult<Duration>
 }
 
 /// `create(context, user)`: sets the id, owner, secret and times.
-pub(crate) fn create<K: Kind>(
+pub(crate) fn create<K: BoundResource>(
     py: Python<'_>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
@@ -77,9 +77,9 @@ pub(crate) fn create<K: Kind>(
 
 /// `read(context, user)`: the token's data as a dict; the attributes are
 /// updated (the secret is kept).
-pub(crate) fn read<'py, K: Kind>(
+pub(crate) fn read<'py, K: BoundResource>(
     py: Python<'py>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'py, CloudContext>,
     user: Option<&Bound<'py, User>>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -95,9 +95,9 @@ pub(crate) fn read<'py, K: Kind>(
 }
 
 /// `delete(context, user)`.
-pub(crate) fn delete<K: Kind>(
+pub(crate) fn delete<K: BoundResource>(
     py: Python<'_>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
@@ -110,11 +110,11 @@ pub(crate) fn delete<K: Kind>(
 
 /// `list_all(context, admin)`: every token, following every page, as
 /// records (without secrets).
-pub(crate) fn list_all<K: Kind>(
+pub(crate) fn list_all<K: BoundResource>(
     py: Python<'_>,
     context: &Bound<'_, CloudContext>,
     admin: Option<&Bound<'_, User>>,
-) -> PyResult<Vec<Record>> {
+) -> PyResult<Vec<Attributes>> {
     let session = UserSession::to_send::<List<K>>(py, context, admin)?;
     let tokens = session.run(py, move |session| async move {
         K::tokens(&session).list().send().await
@@ -122,7 +122,7 @@ pub(crate) fn list_all<K: Kind>(
     tokens
         .iter()
         .map(|token| {
-            let record = Mutex::new(Record::new(None, DEFAULT_SECONDS, -1, -1, ""));
+            let record = Mutex::new(Attributes::new(None, DEFAULT_SECONDS, -1, -1, ""));
             apply(py, &record, Fields::of(token))?;
             Ok(record.into_inner().unwrap_or_else(|p| p.into_inner()))
         })
@@ -131,9 +131,9 @@ pub(crate) fn list_all<K: Kind>(
 
 /// `rotate(context, user, grace=None)`: a new secret, the old one working
 /// for `grace` seconds.
-pub(crate) fn rotate<K: Kind>(
+pub(crate) fn rotate<K: BoundResource>(
     py: Python<'_>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
     grace: Option<u64>,
@@ -162,7 +162,7 @@ pub(crate) fn rotate<K: Kind>(
 }
 
 /// The secret, or AssertionError: the calls a token makes with itself.
-fn own_secret<K: Kind>(record: &Mutex<Record>, operation: &str) -> PyResult<Secret> {
+fn own_secret<K: BoundResource>(record: &Mutex<Attributes>, operation: &str) -> PyResult<Secret> {
     lock(record).secret.clone().ok_or_else(|| {
         assertion(format!(
             "{operation}: the {} has no secret ({} is empty): only a created or rotated one has",
@@ -174,9 +174,9 @@ fn own_secret<K: Kind>(record: &Mutex<Record>, operation: &str) -> PyResult<Secr
 
 /// `revoke_self(context)`: the token revokes itself; its secret is
 /// forgotten.
-pub(crate) fn revoke_self<K: Kind>(
+pub(crate) fn revoke_self<K: BoundResource>(
     py: Python<'_>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'_, CloudContext>,
 ) -> PyResult<()> {
     let secret = own_secret::<K>(record, RevokeSelf::NAME)?;
@@ -187,9 +187,9 @@ pub(crate) fn revoke_self<K: Kind>(
 }
 
 /// `whoami(context)`: who holds the token, asked with the token itself.
-pub(crate) fn whoami<'py, K: Kind>(
+pub(crate) fn whoami<'py, K: BoundResource>(
     py: Python<'py>,
-    record: &Mutex<Record>,
+    record: &Mutex<Attributes>,
     context: &Bound<'py, CloudContext>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let secret = own_secret::<K>(record, Whoami::NAME)?;
@@ -201,6 +201,6 @@ pub(crate) fn whoami<'py, K: Kind>(
 
 /// `get_api(context)`: the collection's path and name, as the core
 /// declares them.
-pub(crate) fn api<K: Kind>(context: &Bound<'_, CloudContext>) -> Api {
+pub(crate) fn api<K: BoundResource>(context: &Bound<'_, CloudContext>) -> Api {
     Api::new(context.clone().unbind(), K::PATH, K::NAME)
 }

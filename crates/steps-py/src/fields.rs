@@ -7,9 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use steps::Secret;
 
+use crate::bound::{field, seconds, BoundResource};
 use crate::identity::unix_seconds;
 use crate::json::json_to_py;
-use crate::kind::{field, seconds, Kind};
 
 /// A token's fields as the Rust SDK gives them.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub(crate) struct Fields {
 
 impl Fields {
     /// The fields of a token of the SDK, with its times as Unix seconds.
-    pub(crate) fn of<K: Kind>(token: &K) -> Fields {
+    pub(crate) fn of<K: BoundResource>(token: &K) -> Fields {
         let extra = token.extra();
         Fields {
             id: token.id(),
@@ -46,7 +46,7 @@ impl Fields {
     }
 
     /// The data of a token as `read` returns it: no secret.
-    pub(crate) fn to_dict<'py, K: Kind>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    pub(crate) fn to_dict<'py, K: BoundResource>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
         dict.set_item(K::ID_FIELD, self.id)?;
         dict.set_item(field::USER_ID, self.user_id)?;

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use steps::{ApiKey, Identity, JobToken, Resource};
 
-use crate::kind::field;
+use crate::bound::field;
 
 /// TokenType: the three kinds of token, numbered as the protocol and the
 /// Python client number them: Login = 0, Job = 1, API_Key = 2.

@@ -8,6 +8,8 @@
 //! workspace, so that no workspace build links pyo3. The stubs are
 //! `steps_cloud.pyi`; `docs/python.md` describes the package.
 
+mod attributes;
+mod bound;
 mod calls;
 mod context;
 mod emulator;
@@ -15,9 +17,7 @@ mod errors;
 mod fields;
 mod identity;
 mod json;
-mod kind;
 mod lock;
-mod record;
 mod redact;
 mod runtime;
 mod session;

@@ -8,9 +8,9 @@ use pyo3::prelude::*;
 use steps::steps_core::Operation;
 use steps::Secret;
 
+use crate::bound::needs_admin;
 use crate::context::CloudContext;
 use crate::errors::{assertion, to_py};
-use crate::kind::needs_admin;
 use crate::runtime::wait;
 use crate::user::{LoginToken, User};
 

@@ -5,7 +5,7 @@
 
 /// Defines the frozen pyclass `$class` over the core's resource `$model`
 /// (whose collection is `session.$tokens()`), its `#[pymethods]`, and
-/// `Kind` for `$model`. Every call goes to the generic `calls.rs`; what a
+/// `BoundResource` for `$model`. Every call goes to the generic `calls.rs`; what a
 /// class says of itself (its object name, endpoint, id and secret fields)
 /// is read from the core's `Resource`.
 ///
@@ -46,10 +46,10 @@ macro_rules! token_class {
         #[::pyo3::pyclass(frozen, dict, module = "steps_cloud")]
         #[derive(Debug)]
         pub(crate) struct $class {
-            record: ::std::sync::Mutex<$crate::record::Record>,
+            record: ::std::sync::Mutex<$crate::attributes::Attributes>,
         }
 
-        impl $crate::kind::Kind for $model {
+        impl $crate::bound::BoundResource for $model {
             const CLASS: &'static str = stringify!($class);
 
             fn tokens(session: &::steps::Session) -> ::steps::Tokens<'_, Self> {
@@ -62,7 +62,7 @@ macro_rules! token_class {
         }
 
         const _: () = {
-            use $crate::kind::{field, has_default, same, DEFAULT_SECONDS};
+            use $crate::bound::{field, has_default, same, DEFAULT_SECONDS};
             assert!(
                 same(stringify!($id), <$model as ::steps::Resource>::ID_FIELD),
                 "the id attribute is named as the core's id field"
@@ -77,8 +77,8 @@ macro_rules! token_class {
             );
         };
 
-        impl From<$crate::record::Record> for $class {
-            fn from(record: $crate::record::Record) -> Self {
+        impl From<$crate::attributes::Attributes> for $class {
+            fn from(record: $crate::attributes::Attributes) -> Self {
                 $class {
                     record: ::std::sync::Mutex::new(record),
                 }
@@ -87,7 +87,7 @@ macro_rules! token_class {
 
         impl $class {
             /// The attributes, locked.
-            fn record(&self) -> ::std::sync::MutexGuard<'_, $crate::record::Record> {
+            fn record(&self) -> ::std::sync::MutexGuard<'_, $crate::attributes::Attributes> {
                 $crate::lock::lock(&self.record)
             }
         }
@@ -96,10 +96,10 @@ macro_rules! token_class {
         impl $class {
             /// The name of the duration field: 'duration'.
             #[classattr]
-            const DURATION_KEY: &'static str = $crate::kind::field::DURATION;
+            const DURATION_KEY: &'static str = $crate::bound::field::DURATION;
             /// The name of the label field: 'label'.
             #[classattr]
-            const LABEL_KEY: &'static str = $crate::kind::field::LABEL;
+            const LABEL_KEY: &'static str = $crate::bound::field::LABEL;
 
             #[new]
             #[pyo3(signature = ($($signature)*), text_signature = $text_signature)]
@@ -300,7 +300,7 @@ macro_rules! token_class {
 
             fn __getattr__(&self, py: ::pyo3::Python<'_>, name: &str) -> ::pyo3::PyResult<::pyo3::Py<::pyo3::PyAny>> {
                 self.record()
-                    .extra_attribute(py, <$model as $crate::kind::Kind>::CLASS, name)
+                    .extra_attribute(py, <$model as $crate::bound::BoundResource>::CLASS, name)
             }
 
             fn __repr__(&self) -> String {

@@ -5,8 +5,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::kind::DEFAULT_SECONDS;
-use crate::record::Record;
+use crate::attributes::Attributes;
+use crate::bound::DEFAULT_SECONDS;
 use crate::token_class::token_class;
 
 token_class! {
@@ -31,7 +31,7 @@ token_class! {
             token: &str,
             kwargs: Option<&Bound<'_, PyDict>>,
         ) -> PyResult<Self> {
-            let mut record = Record::new(label, duration, token_id, user_id, token);
+            let mut record = Attributes::new(label, duration, token_id, user_id, token);
             record.absorb(kwargs, false)?;
             Ok(Self::from(record))
         }
@@ -121,7 +121,7 @@ token_class! {
             api_key_id: i64,
             kwargs: Option<&Bound<'_, PyDict>>,
         ) -> PyResult<Self> {
-            let mut record = Record::new(label, duration, api_key_id, -1, api_key);
+            let mut record = Attributes::new(label, duration, api_key_id, -1, api_key);
             record.absorb(kwargs, true)?;
             Ok(Self::from(record))
         }

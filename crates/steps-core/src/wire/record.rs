@@ -34,7 +34,7 @@ macro_rules! wire_object {
             const SHAPE: &'static [$crate::wire::Field] = &[
                 $($crate::wire::Field {
                     name: stringify!($field),
-                    kind: <$ty as $crate::wire::WireField>::KIND,
+                    field_type: <$ty as $crate::wire::WireField>::FIELD_TYPE,
                     required: <$ty as $crate::wire::WireField>::REQUIRED,
                 },)*
             ];

@@ -1,4 +1,4 @@
-//! The shape of a response object (each field's name, JSON kind and whether
+//! The shape of a response object (each field's name, JSON type and whether
 //! it must be present), and the explainer that uses it to say why a body did
 //! not decode, naming the field but never the value found there.
 //!
@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::Secret;
 
-/// The JSON kind a field of a response must have.
+/// The JSON type a field of a response must have.
 #[derive(Clone, Copy)]
-pub(crate) enum Kind {
+pub(crate) enum FieldType {
     /// A whole number (`i64` or `u64` as the field needs).
     Integer,
     /// A non-negative whole number.
@@ -25,7 +25,7 @@ pub(crate) enum Kind {
 /// One field of a response object, as the protocol describes it.
 pub(crate) struct Field {
     pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
+    pub(crate) field_type: FieldType,
     /// Whether it must be present and not `null`.
     pub(crate) required: bool,
 }
@@ -36,42 +36,42 @@ pub(crate) trait Shaped {
     const SHAPE: &'static [Field];
 }
 
-/// The JSON kind of a Rust field type, and whether the field may be absent.
+/// The JSON type of a Rust field type, and whether the field may be absent.
 pub(crate) trait WireField {
-    const KIND: Kind;
+    const FIELD_TYPE: FieldType;
     const REQUIRED: bool = true;
 }
 
 impl WireField for i64 {
-    const KIND: Kind = Kind::Integer;
+    const FIELD_TYPE: FieldType = FieldType::Integer;
 }
 
 impl WireField for u64 {
-    const KIND: Kind = Kind::Unsigned;
+    const FIELD_TYPE: FieldType = FieldType::Unsigned;
 }
 
 impl WireField for bool {
-    const KIND: Kind = Kind::Bool;
+    const FIELD_TYPE: FieldType = FieldType::Bool;
 }
 
 impl WireField for String {
-    const KIND: Kind = Kind::String;
+    const FIELD_TYPE: FieldType = FieldType::String;
 }
 
 impl WireField for Secret {
-    const KIND: Kind = Kind::String;
+    const FIELD_TYPE: FieldType = FieldType::String;
 }
 
 impl<T: WireField> WireField for Option<T> {
-    const KIND: Kind = T::KIND;
+    const FIELD_TYPE: FieldType = T::FIELD_TYPE;
     const REQUIRED: bool = false;
 }
 
 impl<T: Shaped> WireField for Vec<T> {
-    const KIND: Kind = Kind::Objects(T::SHAPE);
+    const FIELD_TYPE: FieldType = FieldType::Objects(T::SHAPE);
 }
 
-/// Explains why `body` did not decode, naming the field and the kind found,
+/// Explains why `body` did not decode, naming the field and the type found,
 /// never the value (serde_json's own messages quote values, and a value may
 /// be a secret).
 pub(crate) fn explain(body: &[u8], shape: &[Field], error: &serde_json::Error) -> String {
@@ -103,7 +103,7 @@ fn check_object(value: &Value, shape: &[Field], path: &str) -> Option<String> {
         } else {
             format!("`{path}`")
         };
-        return Some(format!("{at}: expected an object, found {}", kind_name(value)));
+        return Some(format!("{at}: expected an object, found {}", type_name(value)));
     };
     for field in shape {
         let path = if path.is_empty() {
@@ -115,7 +115,7 @@ fn check_object(value: &Value, shape: &[Field], path: &str) -> Option<String> {
             None | Some(Value::Null) if !field.required => {}
             None => return Some(format!("missing field `{path}`")),
             Some(value) => {
-                if let Some(problem) = check_value(value, field.kind, &path) {
+                if let Some(problem) = check_value(value, field.field_type, &path) {
                     return Some(problem);
                 }
             }
@@ -124,17 +124,17 @@ fn check_object(value: &Value, shape: &[Field], path: &str) -> Option<String> {
     None
 }
 
-fn check_value(value: &Value, kind: Kind, path: &str) -> Option<String> {
-    let fits = match kind {
-        Kind::Integer => value.as_i64().is_some(),
-        Kind::Unsigned => value.as_u64().is_some(),
-        Kind::String => value.is_string(),
-        Kind::Bool => value.is_boolean(),
-        Kind::Objects(shape) => {
+fn check_value(value: &Value, field_type: FieldType, path: &str) -> Option<String> {
+    let fits = match field_type {
+        FieldType::Integer => value.as_i64().is_some(),
+        FieldType::Unsigned => value.as_u64().is_some(),
+        FieldType::String => value.is_string(),
+        FieldType::Bool => value.is_boolean(),
+        FieldType::Objects(shape) => {
             let Value::Array(items) = value else {
                 return Some(format!(
                     "field `{path}`: expected an array, found {}",
-                    kind_name(value)
+                    type_name(value)
                 ));
             };
             return items
@@ -146,20 +146,20 @@ fn check_value(value: &Value, kind: Kind, path: &str) -> Option<String> {
     if fits {
         return None;
     }
-    let expected = match kind {
-        Kind::Integer => "an integer",
-        Kind::Unsigned => "a non-negative integer",
-        Kind::String => "a string",
-        Kind::Bool => "a boolean",
-        Kind::Objects(_) => "an array",
+    let expected = match field_type {
+        FieldType::Integer => "an integer",
+        FieldType::Unsigned => "a non-negative integer",
+        FieldType::String => "a string",
+        FieldType::Bool => "a boolean",
+        FieldType::Objects(_) => "an array",
     };
     Some(format!(
         "field `{path}`: expected {expected}, found {}",
-        kind_name(value)
+        type_name(value)
     ))
 }
 
-fn kind_name(value: &Value) -> &'static str {
+fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -181,12 +181,12 @@ mod tests {
         const SHAPE: &[Field] = &[
             Field {
                 name: "id",
-                kind: <i64 as WireField>::KIND,
+                field_type: <i64 as WireField>::FIELD_TYPE,
                 required: <i64 as WireField>::REQUIRED,
             },
             Field {
                 name: "label",
-                kind: <Option<String> as WireField>::KIND,
+                field_type: <Option<String> as WireField>::FIELD_TYPE,
                 required: <Option<String> as WireField>::REQUIRED,
             },
         ];

@@ -1,4 +1,4 @@
-//! `Kind`: what the binding needs of a token resource beyond what the
+//! `BoundResource`: what the binding needs of a token resource beyond what the
 //! core's `Resource` declares (the Python class's name, the SDK's
 //! collection, the unknown fields); and what follows from the core's
 //! facts for both kinds: who may call, the default lifetime, the names of
@@ -14,7 +14,7 @@ use steps::{Extra, Resource, Session, Tokens};
 /// name, path, id and secret fields, who may call, the accessors) and
 /// what the Python class adds. Implemented by `token_class!` for each
 /// class it defines.
-pub(crate) trait Kind: Resource + Send + Sync + Sized + 'static {
+pub(crate) trait BoundResource: Resource + Send + Sync + Sized + 'static {
     /// The Python class's name (`JobToken`).
     const CLASS: &'static str;
 

@@ -1,4 +1,4 @@
-//! `Record`: a token's attributes as a Python `JobToken` or `ApiKey` holds
+//! `Attributes`: a token's attributes as a Python `JobToken` or `ApiKey` holds
 //! them (the secret, the times, the extra keyword arguments and unknown
 //! fields), how the server's answer updates them, and their `repr`.
 
@@ -9,15 +9,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use steps::Secret;
 
+use crate::bound::{field, BoundResource};
 use crate::fields::Fields;
 use crate::json::json_to_py;
-use crate::kind::{field, Kind};
 use crate::lock::lock;
 use crate::redact::{masked, quoted_or_none};
 
 /// A token's attributes as the Python object holds them.
 #[derive(Debug)]
-pub(crate) struct Record {
+pub(crate) struct Attributes {
     pub(crate) label: Option<String>,
     pub(crate) duration: i64,
     /// `token_id` or `api_key_id`: -1 until created.
@@ -33,10 +33,16 @@ pub(crate) struct Record {
     pub(crate) extra: Vec<(String, Py<PyAny>)>,
 }
 
-impl Record {
+impl Attributes {
     /// A record that was not created yet.
-    pub(crate) fn new(label: Option<String>, duration: i64, id: i64, user_id: i64, secret: &str) -> Record {
-        Record {
+    pub(crate) fn new(
+        label: Option<String>,
+        duration: i64,
+        id: i64,
+        user_id: i64,
+        secret: &str,
+    ) -> Attributes {
+        Attributes {
             label,
             duration,
             id,
@@ -127,7 +133,7 @@ impl Record {
     }
 
     /// `Class(id_field=.., user_id=.., label=.., duration=.., secret_field='stj_…')`.
-    pub(crate) fn repr<K: Kind>(&self) -> String {
+    pub(crate) fn repr<K: BoundResource>(&self) -> String {
         format!(
             "{}({}={}, user_id={}, label={}, duration={}, {}={})",
             K::CLASS,
@@ -144,7 +150,7 @@ impl Record {
 
 /// Updates `record` with `fields`: the Python values are made before the
 /// lock is taken and the replaced ones dropped after it is released.
-pub(crate) fn apply(py: Python<'_>, record: &Mutex<Record>, mut fields: Fields) -> PyResult<()> {
+pub(crate) fn apply(py: Python<'_>, record: &Mutex<Attributes>, mut fields: Fields) -> PyResult<()> {
     let extra = std::mem::take(&mut fields.extra)
         .into_iter()
         .map(|(name, value)| Ok((name, json_to_py(py, &value)?)))

@@ -1,0 +1,284 @@
+//! `App`: what every command that talks to a STEPS API starts from, and
+//! why. It resolves the API URL (`--api-url`, `STEPS_API_URL`, the
+//! profile's remembered URL, the default), the profile, and the login token
+//! (`--token`, `STEPS_TOKEN`, the profile's stored login for that URL), and
+//! says, once, when the token would cross a network in clear or is about to
+//! expire. The commands are in their own files, and what they print is
+//! rendered by `output.rs`: [`App::print`] only chooses between JSON and
+//! text, as `--json` says. `probe.rs` adds the direct ask of a server.
+
+use std::cell::Cell;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use steps::{Client, Expiry, LoginToken, Secret, Session};
+
+use crate::cleartext;
+use crate::cli::{Global, Origin};
+use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
+use crate::duration::format_duration;
+use crate::error::CliError;
+use crate::terminal;
+
+/// How close to its expiry a stored login token makes every command warn.
+const EXPIRY_WARNING: Duration = Duration::from_secs(600);
+
+/// What every API command needs: the options, a client, the profile, and
+/// where the API URL came from.
+pub(crate) struct App {
+    pub(crate) global: Global,
+    pub(crate) client: Client,
+    pub(crate) api_url: String,
+    /// Why this API URL: a flag, the environment, the profile, the default.
+    pub(crate) url_origin: Origin,
+    /// The profile in use (`default` unless one is named).
+    pub(crate) profile: String,
+    /// For a remembered API URL, the profile that remembered it.
+    pub(crate) remembered_by: Option<String>,
+    /// Whether the plain-`http://` warning has been printed.
+    warned: Cell<bool>,
+    /// Whether the expiring-login warning has been printed.
+    warned_expiry: Cell<bool>,
+}
+
+/// The login token a command uses, and where it comes from.
+pub(crate) enum Credential {
+    /// `--token` or `STEPS_TOKEN` (the origin says which).
+    Given { token: Secret, origin: Origin },
+    /// The profile's login for the API URL, from the credentials file.
+    Stored(Stored),
+}
+
+/// What to do with a credentials file that others can read while looking
+/// for the profile's API URL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exposed {
+    /// Refuse it, as every command does.
+    Refuse,
+    /// Pass over it: `logout` removes it whole, whatever the URL.
+    PassOver,
+}
+
+impl App {
+    /// The app for `global`'s options.
+    ///
+    /// # Errors
+    ///
+    /// An invalid API URL (exit 2); an unsafe or invalid credentials file
+    /// when the API URL is to be read from it.
+    pub(crate) fn new(global: Global) -> Result<App, CliError> {
+        App::build(global, Exposed::Refuse)
+    }
+
+    /// [`App::new`] for `logout`, which a credentials file that others can
+    /// read must not stop: it removes such a file.
+    pub(crate) fn for_logout(global: Global) -> Result<App, CliError> {
+        App::build(global, Exposed::PassOver)
+    }
+
+    fn build(global: Global, exposed: Exposed) -> Result<App, CliError> {
+        let profile = global
+            .profile
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        let mut remembered_by = None;
+        let (url, url_origin) = match global.api_url.clone().filter(|url| !url.is_empty()) {
+            Some(url) => (url, global.origins.api_url),
+            None => match remembered_url(&global, &profile, exposed)? {
+                Some((url, by)) => {
+                    remembered_by = Some(by);
+                    (url, Origin::Remembered)
+                }
+                None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
+            },
+        };
+        let client = Client::builder()
+            .base_url(&url)
+            .transport(|t| t.request_timeout(global.timeout))
+            .build()
+            .map_err(|e| {
+                let which = match url_origin {
+                    Origin::Remembered => format!(
+                        "the API URL remembered for profile {}",
+                        remembered_by.as_deref().unwrap_or(DEFAULT_PROFILE)
+                    ),
+                    Origin::Env => "STEPS_API_URL".to_owned(),
+                    _ => "--api-url".to_owned(),
+                };
+                CliError::usage(format!("{which} {url:?}: {e}"))
+            })?;
+        let api_url = client.base_url();
+        Ok(App {
+            global,
+            client,
+            api_url,
+            url_origin,
+            profile,
+            remembered_by,
+            warned: Cell::new(false),
+            warned_expiry: Cell::new(false),
+        })
+    }
+
+    /// The credentials file of `--config-dir` or the default directory.
+    pub(crate) fn store(&self) -> Result<Store, CliError> {
+        Store::locate(self.global.config_dir.as_deref())
+    }
+
+    /// Warns, once, when `what` is about to cross the network in clear.
+    pub(crate) fn warn_if_cleartext(&self, what: &str) {
+        if self.warned.get() {
+            return;
+        }
+        if let Some(warning) = cleartext::warning(&self.api_url, what) {
+            terminal::error_line(&warning);
+            self.warned.set(true);
+        }
+    }
+
+    /// The error of an SDK call made against this API URL, with what to do.
+    pub(crate) fn sdk(&self, error: steps::Error) -> CliError {
+        CliError::from_sdk(error, &self.api_url)
+    }
+
+    /// Prints `value` as JSON, or `human` as text, made inert either way.
+    pub(crate) fn print(
+        &self,
+        value: serde_json::Value,
+        human: impl FnOnce() -> String,
+    ) -> Result<(), CliError> {
+        if self.global.json {
+            terminal::json_line(&value)
+        } else {
+            terminal::human(&human())
+        }
+    }
+
+    /// `--profile NAME ` when the profile is not the default, for the
+    /// commands a message suggests.
+    pub(crate) fn profile_flag(&self) -> String {
+        if self.profile == DEFAULT_PROFILE {
+            String::new()
+        } else {
+            format!("--profile {} ", self.profile)
+        }
+    }
+
+    /// ` (profile NAME)` when the profile is not the default.
+    pub(crate) fn profile_note(&self) -> String {
+        if self.profile == DEFAULT_PROFILE {
+            String::new()
+        } else {
+            format!(" (profile {})", self.profile)
+        }
+    }
+
+    /// The error for a command that needs a login and has none.
+    pub(crate) fn not_logged_in(&self) -> CliError {
+        CliError::auth(format!(
+            "not logged in to {}{}: run `steps login {}--email ...`",
+            self.api_url,
+            self.profile_note(),
+            self.profile_flag()
+        ))
+    }
+
+    /// The login token in use: `--token` / `STEPS_TOKEN`, else the
+    /// profile's stored login for the API URL; `None` when there is none.
+    ///
+    /// # Errors
+    ///
+    /// No config directory, an unsafe or invalid credentials file.
+    pub(crate) fn credential(&self) -> Result<Option<Credential>, CliError> {
+        if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
+            return Ok(Some(Credential::Given {
+                token,
+                origin: self.global.origins.token,
+            }));
+        }
+        Ok(self
+            .store()?
+            .load(&self.profile, &self.api_url)?
+            .map(Credential::Stored))
+    }
+
+    /// The token of a stored login, unless it has expired; warns, once,
+    /// when it expires within [`EXPIRY_WARNING`].
+    ///
+    /// # Errors
+    ///
+    /// The login has expired (exit 3).
+    pub(crate) fn check_stored(&self, stored: &Stored) -> Result<Secret, CliError> {
+        let mut token = LoginToken::from_secret(Secret::new(stored.token.as_str()));
+        token.expires_at = stored.expires_at.and_then(from_unix);
+        if self.client.expiry_of(&token) == Expiry::Expired {
+            return Err(CliError::auth(format!(
+                "the stored login for {}{} has expired: run `steps login {}--email ...`",
+                self.api_url,
+                self.profile_note(),
+                self.profile_flag()
+            )));
+        }
+        if let Some(left) = token
+            .expires_at
+            .and_then(|at| at.duration_since(SystemTime::now()).ok())
+        {
+            if left < EXPIRY_WARNING && !self.warned_expiry.replace(true) {
+                terminal::error_line(&format!(
+                    "warning: the login for {}{} expires in {}: run `steps login {}--email ...` to renew it",
+                    self.api_url,
+                    self.profile_note(),
+                    format_duration(Duration::from_secs(left.as_secs())),
+                    self.profile_flag()
+                ));
+            }
+        }
+        Ok(token.token)
+    }
+
+    /// The login token in use, checked: see [`App::credential`] and
+    /// [`App::check_stored`].
+    ///
+    /// # Errors
+    ///
+    /// Not logged in or expired (exit 3), and as [`App::credential`].
+    pub(crate) fn login_token(&self) -> Result<Secret, CliError> {
+        match self.credential()? {
+            None => Err(self.not_logged_in()),
+            Some(Credential::Given { token, .. }) => Ok(token),
+            Some(Credential::Stored(stored)) => self.check_stored(&stored),
+        }
+    }
+
+    /// A session with the login token in use.
+    pub(crate) async fn session(&self) -> Result<Session, CliError> {
+        let token = self.login_token()?;
+        self.warn_if_cleartext("login token");
+        Ok(self.client.session_from_token(token))
+    }
+}
+
+/// A Unix time as a `SystemTime`, when it is one.
+pub(crate) fn from_unix(seconds: u64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// The API URL `profile` uses when none is given, and the profile that
+/// remembered it (see `Credentials::remembered_url`), if the credentials
+/// file can be found and has one.
+fn remembered_url(
+    global: &Global,
+    profile: &str,
+    exposed: Exposed,
+) -> Result<Option<(String, String)>, CliError> {
+    let Ok(store) = Store::locate(global.config_dir.as_deref()) else {
+        // No config directory: nothing was remembered.
+        return Ok(None);
+    };
+    if exposed == Exposed::PassOver && store.others_may_read() {
+        return Ok(None);
+    }
+    Ok(store
+        .load_all()?
+        .remembered_url(profile)
+        .map(|(url, by)| (url.to_owned(), by.to_owned())))
+}

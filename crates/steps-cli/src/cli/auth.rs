@@ -1,0 +1,29 @@
+//! The arguments of the commands about the login itself: `steps login`
+//! and `steps auth` (`logout` and `whoami` take none of their own).
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub(crate) struct LoginArgs {
+    /// The account's email; the password is prompted for without echo.
+    #[arg(long, required_unless_present = "with_token", conflicts_with = "with_token")]
+    pub(crate) email: Option<String>,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long, requires = "email")]
+    pub(crate) password_stdin: bool,
+    /// Read an existing login token from standard input.
+    #[arg(long)]
+    pub(crate) with_token: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Show the API URL in use and why, where the token comes from, who it
+    /// belongs to and how long it has left, and the stored profiles. Exit
+    /// 0 when the token is usable, 3 when not logged in or refused, 1 when
+    /// the server cannot be reached.
+    Status,
+    /// Print the login token in use (the stored one, or STEPS_TOKEN), and
+    /// nothing else, for scripts.
+    Token,
+}

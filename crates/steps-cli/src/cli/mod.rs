@@ -1,0 +1,279 @@
+//! The command line, as clap derives it: the global options, where each
+//! came from, and the top-level commands. Each group's arguments are in a
+//! file of their own: `auth.rs` (login, auth), `exec.rs`, `tokens.rs`
+//! (job-token, api-key), and `examples.rs` (each `--help`'s examples).
+
+mod auth;
+mod examples;
+mod exec;
+mod tokens;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use steps::Secret;
+
+pub(crate) use self::auth::{AuthCommand, LoginArgs};
+pub(crate) use self::exec::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
+pub(crate) use self::tokens::{ApiKeyCommand, JobTokenCommand, TokenCommand};
+use crate::duration::parse_duration;
+
+/// A secret argument, held as a `Secret` so that the parsed command line's
+/// `Debug` cannot show it.
+fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+/// The longest `--timeout`: a day. Longer is surely a mistake, and a
+/// deadline centuries away overflows the clock.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// A `--timeout`: a duration more than zero (every call would fail) and at
+/// most [`MAX_TIMEOUT`].
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(value)?;
+    if timeout.is_zero() || timeout > MAX_TIMEOUT {
+        return Err("the timeout must be more than zero and at most 1d".to_owned());
+    }
+    Ok(timeout)
+}
+
+/// A `--profile`: 1 to 64 letters, digits, `-`, `_` or `.`, so that it
+/// reads well in messages and cannot be mistaken for a flag or a path.
+fn parse_profile(value: &str) -> Result<String, String> {
+    let fits = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if value.is_empty() || value.len() > 64 || !fits || value.starts_with('-') {
+        return Err("a profile name is 1 to 64 letters, digits, '-', '_' or '.'".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (also when standard output is closed early, as by `| head -1`)
+  1  API or network error; the server does not offer what the command needs
+     (a protocol v2 feature: `steps meta` lists them); `steps logout` could not
+     revoke the token (it is forgotten all the same)
+  2  usage error (bad arguments or input)
+  3  not logged in, or not authorised (includes an unsafe credentials file)
+  `steps exec` exits with its command's status (128+N for a command killed by signal N).
+
+Environment:
+  STEPS_API_URL    the API URL (as --api-url)
+  STEPS_PROFILE    the profile (as --profile)
+  STEPS_TOKEN      a login token to use instead of the stored one (as --token)
+  STEPS_CONFIG_DIR where credentials.json is kept (as --config-dir)
+  STEPS_LOG        a log filter for stderr, as target=level,... (info, or
+                   steps_transport=debug,steps=info); secrets are never logged
+  XDG_CONFIG_HOME  else $XDG_CONFIG_HOME/steps, if absolute (else ~/.config/steps)
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                   a proxy, reached with CONNECT, as curl reads them
+  NO_COLOR         no colour in logs (which are coloured only on a terminal)
+
+Examples:
+  steps login --email ada@example.com
+  steps exec -- ./deploy.sh
+  steps auth status";
+
+/// Manage STEPS cloud tokens: log in, create and revoke job tokens and API
+/// keys, or run a local STEPS cloud.
+#[derive(Debug, Parser)]
+#[command(name = "steps", version, after_help = EXIT_CODES, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Where a setting came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Its flag on the command line.
+    Flag,
+    /// Its environment variable.
+    Env,
+    /// The profile's API URL, remembered by `steps login --api-url`.
+    Remembered,
+    /// Nothing chose it: the default.
+    #[default]
+    Default,
+}
+
+impl Origin {
+    /// Where the argument `id` of `matches` came from (flag, environment
+    /// or default).
+    pub(crate) fn of(matches: &clap::ArgMatches, id: &str) -> Origin {
+        match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => Origin::Flag,
+            Some(ValueSource::EnvVariable) => Origin::Env,
+            _ => Origin::Default,
+        }
+    }
+
+    /// Its name in JSON output.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Origin::Flag => "flag",
+            Origin::Env => "env",
+            Origin::Remembered => "profile",
+            Origin::Default => "default",
+        }
+    }
+}
+
+/// Where the API URL, profile and token options came from, filled in from
+/// the parsed command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Origins {
+    pub(crate) api_url: Origin,
+    pub(crate) profile: Origin,
+    pub(crate) token: Origin,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The STEPS API URL (default: the one `steps login --api-url`
+    /// remembered for the profile, else http://127.0.0.1:8787).
+    #[arg(long, global = true, env = "STEPS_API_URL", value_name = "URL")]
+    pub(crate) api_url: Option<String>,
+    /// Which of the stored identities to use (default: "default"); each
+    /// profile has its own login per API URL and its own remembered URL.
+    #[arg(long, global = true, env = "STEPS_PROFILE", value_name = "NAME", value_parser = parse_profile)]
+    pub(crate) profile: Option<String>,
+    /// A login token to use instead of the stored one (prefer STEPS_TOKEN:
+    /// flags are visible to other local users).
+    #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub(crate) token: Option<Secret>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Timeout of each API call (90s, 15m, ...; from 1s to 1d).
+    #[arg(long, global = true, value_parser = parse_timeout, default_value = "30s")]
+    pub(crate) timeout: Duration,
+    /// Where the credentials file is kept (default: $XDG_CONFIG_HOME/steps,
+    /// else ~/.config/steps).
+    #[arg(long, global = true, env = "STEPS_CONFIG_DIR", value_name = "DIR")]
+    pub(crate) config_dir: Option<PathBuf>,
+    /// Log what happens to stderr (-v, -vv; STEPS_LOG chooses finely);
+    /// secrets are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Where the options above came from.
+    #[arg(skip)]
+    pub(crate) origins: Origins,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Log in and store the login token for this API URL and profile.
+    Login(LoginArgs),
+    /// Revoke the stored login token on the server, and forget it here.
+    ///
+    /// The token is revoked where the server offers that (protocol v2,
+    /// feature "self"); elsewhere it is only forgotten here, and a note on
+    /// stderr says that it stays valid until it expires. If the revocation
+    /// fails (the server cannot be reached, say), the token is forgotten
+    /// all the same, and steps says so and exits 1. --json reports
+    /// "revoked" (true or false) and "revocation" ("revoked",
+    /// "unsupported", "failed", "expired", "none"). A token in STEPS_TOKEN
+    /// or --token is neither revoked nor forgotten.
+    Logout,
+    /// Show who the current token belongs to (and, for a job token or an
+    /// API key, its id and label where the server says them).
+    Whoami,
+    /// Show the login in use, or print its token.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Run a command with a new job token in its environment, and delete
+    /// the token when it ends.
+    ///
+    /// The token is in $STEPS_JOB_TOKEN (or the variable --env names);
+    /// STEPS_TOKEN is not passed on. SIGINT, SIGTERM, SIGHUP and SIGQUIT
+    /// are passed on to the command (a Ctrl-C typed at the terminal reaches
+    /// it already), and the token is deleted when the command ends, however
+    /// it ends. steps exits with the command's status (128+N when signal N
+    /// killed it, 127 when it is not found). If the delete fails, steps
+    /// says so with the token's id, and exits 1 if the command succeeded;
+    /// the token then expires at the end of its --duration.
+    #[command(override_usage = "steps exec [OPTIONS] -- <COMMAND>...")]
+    Exec(ExecArgs),
+    /// Manage job tokens.
+    #[command(subcommand, name = "job-token")]
+    JobToken(JobTokenCommand),
+    /// Manage API keys (admin only).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+    /// Show what the server offers: its protocol version and features.
+    #[command(alias = "server-info")]
+    Meta,
+    /// Run a local STEPS cloud in the foreground.
+    Emulator(steps_emulator::EmulatorArgs),
+    /// Show the whole token lifecycle against an in-process local cloud.
+    Demo,
+    /// Print shell completions.
+    #[command(alias = "completion")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The command line: [`Cli`]'s, with the examples in each subcommand's
+/// `--help`.
+pub(crate) fn command() -> clap::Command {
+    examples::add(Cli::command())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+        super::command().debug_assert();
+    }
+
+    /// Every subcommand a person runs has examples in its `--help`.
+    #[test]
+    fn every_subcommand_has_examples() {
+        fn check(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+                let path = format!("{path} {}", sub.get_name()).trim().to_owned();
+                assert!(
+                    sub.get_after_help()
+                        .is_some_and(|h| h.to_string().starts_with("Examples:")),
+                    "`steps {path} --help` has no examples"
+                );
+                check(sub, &path);
+            }
+        }
+        check(&super::command(), "");
+    }
+
+    #[test]
+    fn profile_names_are_checked() {
+        for good in ["default", "admin", "ci.prod-2", "A_b"] {
+            assert!(super::parse_profile(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-x", "a b", "a/b", "é", &"x".repeat(65)] {
+            assert!(super::parse_profile(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_zero_timeout_is_refused() {
+        assert!(super::parse_timeout("0").is_err());
+        assert!(super::parse_timeout("0s").is_err());
+        assert!(super::parse_timeout("30500568904943w").is_err());
+        assert!(super::parse_timeout("25h").is_err());
+        assert_eq!(super::parse_timeout("1s"), Ok(std::time::Duration::from_secs(1)));
+        assert_eq!(super::parse_timeout("1d"), Ok(super::MAX_TIMEOUT));
+    }
+}

@@ -1,0 +1,130 @@
+//! `steps login`: logs in with an email and password (prompted for, or
+//! from stdin) or takes a login token from stdin, and stores the login for
+//! the API URL and profile in use; a URL given for it becomes the
+//! profile's default.
+
+use std::io::{BufRead, IsTerminal};
+
+use serde_json::json;
+use steps::Secret;
+
+use crate::app::App;
+use crate::cli::{LoginArgs, Origin};
+use crate::credentials::Stored;
+use crate::error::CliError;
+use crate::output;
+
+/// `steps login`.
+///
+/// # Errors
+///
+/// An unsafe credentials file (refused before a password is sent), no
+/// password or token to read, a failed login, or a failed update of the
+/// file.
+pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
+    let store = app.store()?;
+    // Refuses an unsafe directory or file before a password is sent.
+    store.load_all()?;
+    let (session, email) = if args.with_token {
+        let token = read_stdin_line("token")?;
+        app.warn_if_cleartext("login token");
+        let session = app.client.session_from_token(token.as_str());
+        let me = session.whoami().await.map_err(|e| app.sdk(e))?;
+        if me.token_type != Some(steps::TokenType::Login) {
+            return Err(CliError::usage(
+                "that token is not a login token (job tokens and API keys cannot log in)",
+            ));
+        }
+        (session, None)
+    } else {
+        let email = args.email.clone().unwrap_or_default();
+        let password = if args.password_stdin {
+            read_stdin_line("password")?
+        } else {
+            prompt_password()?
+        };
+        app.warn_if_cleartext("password");
+        let session = app
+            .client
+            .login(&email, Secret::new(password))
+            .await
+            .map_err(|e| app.sdk(e))?;
+        (session, Some(email))
+    };
+    let token = session.login_token().await;
+    let stored = Stored {
+        token: token.token.expose().to_owned(),
+        email: email.clone(),
+        expires_at: token.expires_at.map(output::unix),
+    };
+    // A URL the user chose for this login becomes the profile's
+    // default, as gh remembers its host.
+    let remember = matches!(app.url_origin, Origin::Flag | Origin::Env);
+    store.update(|credentials| {
+        let profile = credentials.profiles.entry(app.profile.clone()).or_default();
+        profile.logins.insert(app.api_url.clone(), stored);
+        if remember {
+            profile.api_url = Some(app.api_url.clone());
+        }
+    })?;
+    let path = store.path();
+    let who = email.clone().unwrap_or_else(|| "the given token".to_owned());
+    let admin = if token.is_admin == Some(true) {
+        " (admin)"
+    } else {
+        ""
+    };
+    app.print(
+        json!({ "api_url": app.api_url, "profile": app.profile, "api_url_remembered": remember,
+                "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
+                "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
+        || {
+            let mut text = format!(
+                "Logged in to {} as {who}{admin}{}. Token stored in {}.",
+                app.api_url,
+                app.profile_note(),
+                path.display()
+            );
+            if remember {
+                text.push_str(&format!(
+                    "\nLater commands{} use {} when no --api-url or STEPS_API_URL is given.",
+                    app.profile_note(),
+                    app.api_url
+                ));
+            }
+            text
+        },
+    )
+}
+
+/// One line from standard input, without its line ending.
+fn read_stdin_line(what: &str) -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::usage(format!("cannot read the {what} from standard input: {e}")))?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        return Err(CliError::usage(format!("no {what} on standard input")));
+    }
+    Ok(line)
+}
+
+/// The password, prompted for on the terminal without echo.
+fn prompt_password() -> Result<String, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "no terminal to prompt for the password: pipe it with --password-stdin",
+        ));
+    }
+    rpassword::prompt_password("Password: ")
+        .map_err(|e| CliError::usage(format!("cannot read the password: {e}")))
+        .and_then(|p| {
+            if p.is_empty() {
+                Err(CliError::usage("the password is empty"))
+            } else {
+                Ok(p)
+            }
+        })
+}
