@@ -31,12 +31,12 @@ pub(crate) const fn page_shape<R: Shaped>(items: &'static str) -> [Field; 2] {
     [
         Field {
             name: items,
-            kind: <Vec<R> as WireField>::KIND,
+            field_type: <Vec<R> as WireField>::FIELD_TYPE,
             required: <Vec<R> as WireField>::REQUIRED,
         },
         Field {
             name: "next_after",
-            kind: <Option<i64> as WireField>::KIND,
+            field_type: <Option<i64> as WireField>::FIELD_TYPE,
             required: <Option<i64> as WireField>::REQUIRED,
         },
     ]
