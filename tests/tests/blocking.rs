@@ -103,7 +103,7 @@ fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     let ids = |tokens: Vec<steps::JobToken>| tokens.iter().map(|t| t.token_id).collect::<Vec<_>>();
     let own = vec![created.token_id, default.token_id];
     assert_eq!(ids(user.job_tokens().list().send().expect("own")), own);
-    let bare = client.session_from_token(user.login_token().token.expose());
+    let bare = client.session_from_token(user.login_token().expect("a login session").token.expose());
     assert_eq!(ids(bare.job_tokens().list().send().expect("own")), own);
     assert_eq!(
         ids(other.job_tokens().list().send().expect("own")),

@@ -104,7 +104,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         let admin = client.login(ADMIN.0, ADMIN.1).await.unwrap();
         let other = client.login(OTHER.0, OTHER.1).await.unwrap();
         for session in [&user, &admin, &other] {
-            let token = session.login_token();
+            let token = session.login_token().expect("a login session");
             seen.secrets.push(token.token.expose().to_owned());
             seen.value(&token);
             seen.value(session);
@@ -129,7 +129,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         seen.result(&user.job_tokens().get(-1).send().await);
         seen.result(&user.api_keys().list().send().await);
         seen.result(&user.job_tokens().create().label("x".repeat(300)).send().await);
-        let bare = client.session_from_token(user.login_token().token.expose());
+        let bare = client.session_from_token(user.login_token().expect("a login session").token.expose());
         seen.result(&bare.api_keys().list().send().await);
 
         // Network and server failures.
@@ -211,7 +211,14 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         seen.result(&as_spare.revoke_self().await);
         seen.result(&as_spare.whoami().await);
         let leaving = client.login(OTHER.0, OTHER.1).await.unwrap();
-        seen.secrets.push(leaving.login_token().token.expose().to_owned());
+        seen.secrets.push(
+            leaving
+                .login_token()
+                .expect("a login session")
+                .token
+                .expose()
+                .to_owned(),
+        );
         seen.result(&leaving.logout().await);
         seen.result(&leaving.whoami().await);
 
@@ -220,7 +227,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         seen.result(&as_job.whoami().await);
         emulator.advance_clock(Duration::from_secs(90_000));
         seen.result(&user.whoami().await);
-        let renewed = user.login_token();
+        let renewed = user.login_token().expect("a login session");
         seen.secrets.push(renewed.token.expose().to_owned());
         seen.result(&bare.whoami().await);
         let journal = control_get(&emulator, "/_steps/requests?limit=1000").await;

@@ -53,7 +53,10 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
     let as_job = client.session_from_token(secret.expose());
     let me = as_job.whoami().await.expect("whoami with the job token");
     assert_eq!(me.token_type, Some(steps::TokenType::Job));
-    assert_eq!(Some(me.user_id), user.login_token().user_id);
+    assert_eq!(
+        Some(me.user_id),
+        user.login_token().expect("a login session").user_id
+    );
 
     // Someone else sees nothing; a non-admin lists their own job tokens
     // (protocol v2, `own_tokens`) and cannot manage API keys.
@@ -86,7 +89,7 @@ async fn a_user_and_an_admin_go_through_the_whole_lifecycle() {
         ErrorKind::AdminRequired
     );
     // With a bare token, the server decides.
-    let bare = client.session_from_token(user.login_token().token.expose());
+    let bare = client.session_from_token(user.login_token().expect("a login session").token.expose());
     assert_eq!(
         bare.api_keys().list().send().await.expect_err("not admin").kind(),
         ErrorKind::Forbidden
@@ -235,7 +238,7 @@ async fn a_session_with_credentials_logs_in_again_when_its_token_expired() {
 
     // A token-only session cannot renew: the 401 surfaces.
     emulator.advance_clock(Duration::from_secs(86_401));
-    let stale = client.session_from_token(user.login_token().token.expose());
+    let stale = client.session_from_token(user.login_token().expect("a login session").token.expose());
     assert_eq!(
         stale.whoami().await.expect_err("expired").kind(),
         ErrorKind::Unauthorized

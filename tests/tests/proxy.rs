@@ -130,7 +130,7 @@ async fn a_refusing_proxy_gives_a_connect_error_and_creates_are_never_sent() {
     let client = through(&proxy.url(), emulator.base_url())
         .build()
         .expect("client");
-    let refused = client.session_from_token(user.login_token().token);
+    let refused = client.session_from_token(user.login_token().expect("a login session").token);
     let error = refused
         .job_tokens()
         .create()

@@ -20,7 +20,10 @@ async fn emulator() -> Emulator {
 async fn login_tokens(emulator: &Emulator) -> usize {
     let state = control_get(emulator, "/_steps/state").await;
     let state: serde_json::Value = serde_json::from_str(&state).expect("the state is JSON");
-    state["login_tokens"].as_array().expect("a list of login tokens").len()
+    state["login_tokens"]
+        .as_array()
+        .expect("a list of login tokens")
+        .len()
 }
 
 #[tokio::test]
@@ -29,7 +32,7 @@ async fn a_logout_during_a_renewal_revokes_the_token_the_renewal_installs() {
     let client = client(emulator.base_url());
     let session = client.login(USER.0, USER.1).await.expect("user logs in");
     assert_eq!(login_tokens(&emulator).await, 1);
-    let first = session.login_token().token;
+    let first = session.login_token().expect("a login session").token;
     // The next whoami is refused (the session logs in again), and that
     // login is held long enough for the logout to start meanwhile.
     emulator.set_faults(vec![
@@ -48,7 +51,11 @@ async fn a_logout_during_a_renewal_revokes_the_token_the_renewal_installs() {
         async move { session.whoami().await }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(emulator.requests_seen("login"), 2, "the renewal's login is under way");
+    assert_eq!(
+        emulator.requests_seen("login"),
+        2,
+        "the renewal's login is under way"
+    );
     assert!(session.logout().await.expect("logout"), "revoked on a v2 server");
     // The repeated whoami may or may not beat the revocation: only the
     // server's view of the tokens matters here.
@@ -57,7 +64,11 @@ async fn a_logout_during_a_renewal_revokes_the_token_the_renewal_installs() {
 
     // Both the token the logout found and the one the renewal obtained
     // are revoked: nothing the session ever held stays valid.
-    assert_eq!(login_tokens(&emulator).await, 0, "no login token outlives the logout");
+    assert_eq!(
+        login_tokens(&emulator).await,
+        0,
+        "no login token outlives the logout"
+    );
     let error = client
         .session_from_token(first)
         .whoami()
@@ -104,10 +115,16 @@ async fn a_lost_self_rotation_is_recovered_with_the_default_grace() {
         "sent again once, answered from the idempotency key"
     );
     let secret = new_secret(&rotated);
+    let held = session.token();
     assert_eq!(
-        session.login_token().token.expose(),
+        held.secret().expose(),
         secret.expose(),
         "the session goes on with the new secret"
+    );
+    assert_eq!(
+        held.token_type(),
+        Some(steps::TokenType::Job),
+        "and knows it is a job token's"
     );
     client
         .session_from_token(secret)

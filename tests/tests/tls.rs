@@ -87,7 +87,7 @@ async fn https_through_a_proxy_shows_the_proxy_only_ciphertext() {
         .send()
         .await
         .expect("create");
-    let login_token = session.login_token().token;
+    let login_token = session.login_token().expect("a login session").token;
 
     let heads = proxy.heads();
     let authority = emulator.base_url().trim_start_matches("https://");

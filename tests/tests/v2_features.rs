@@ -257,7 +257,7 @@ async fn tokens_revoke_themselves_and_logout_is_real_in_v2() {
         !other.logout().await.expect("logout"),
         "a job token is not revoked by logout"
     );
-    let login = user.login_token();
+    let login = user.login_token().expect("a login session");
     assert!(user.logout().await.expect("logout"), "revoked server-side");
     let bare = client.session_from_token(login.token.expose());
     assert_eq!(
@@ -305,7 +305,7 @@ async fn a_v1_server_offers_none_of_them() {
         ErrorKind::AdminRequired
     );
     // Logout forgets, and says the token stays valid.
-    let login = user.login_token();
+    let login = user.login_token().expect("a login session");
     assert!(!user.logout().await.expect("logout"));
     let bare = client.session_from_token(login.token.expose());
     bare.whoami().await.expect("still valid until it expires");

@@ -100,9 +100,9 @@ impl UserSession {
         let session = self.session.clone();
         let (result, current) = wait(py, async move {
             let result = call(session.clone()).await;
-            (result, session.login_token())
+            (result, session.token())
         })?;
-        let result = result.map_err(|e| to_py(py, e, &[self.token.expose(), current.token.expose()]));
+        let result = result.map_err(|e| to_py(py, e, &[self.token.expose(), current.secret().expose()]));
         if let Some(number) = self.number {
             self.login.get().renewed(number, current);
         }

@@ -213,14 +213,14 @@ impl LoginToken {
         let known = password.clone();
         let login = wait(py, async move {
             let session = client.login(email, password).await?;
-            let token = session.login_token();
+            let token = session.token();
             Ok::<_, steps::Error>((session, token))
         })?;
         let (session, token) = login.map_err(|e| to_py(py, e, &[known.expose()]))?;
         {
             let mut state = lock(&slf.get().state);
-            state.token = Some(token.token.clone());
-            state.expires_at = token.expires_at.map(unix_seconds);
+            state.token = Some(token.secret().clone());
+            state.expires_at = token.expires_at().map(unix_seconds);
             state.session = Some(BoundSession {
                 number: SESSIONS.fetch_add(1, Ordering::Relaxed),
                 context: ctx,
@@ -229,11 +229,13 @@ impl LoginToken {
         }
         let replaced = {
             let mut user_state = lock(&user.get().state);
-            if let Some(user_id) = token.user_id {
-                user_state.user_id = user_id;
-            }
-            if token.is_admin.is_some() {
-                user_state.is_admin = token.is_admin;
+            if let Some(login) = token.login_token() {
+                if let Some(user_id) = login.user_id {
+                    user_state.user_id = user_id;
+                }
+                if login.is_admin.is_some() {
+                    user_state.is_admin = login.is_admin;
+                }
             }
             user_state.login_token.replace(slf.clone().unbind())
         };
@@ -310,11 +312,11 @@ impl LoginToken {
 
     /// After a call through the session numbered `number`: `token` follows
     /// a renewal, unless the token was replaced meanwhile.
-    pub(crate) fn renewed(&self, number: u64, current: steps::LoginToken) {
+    pub(crate) fn renewed(&self, number: u64, current: steps::SessionToken) {
         let mut state = lock(&self.state);
         if state.session.as_ref().is_some_and(|bound| bound.number == number) {
-            state.token = Some(current.token);
-            state.expires_at = current.expires_at.map(unix_seconds);
+            state.expires_at = current.expires_at().map(unix_seconds);
+            state.token = Some(current.secret().clone());
         }
     }
 }

@@ -266,8 +266,13 @@ impl Session {
     }
 
     /// See [`crate::Session::login_token`].
-    pub fn login_token(&self) -> LoginToken {
+    pub fn login_token(&self) -> Option<LoginToken> {
         self.inner.login_token()
+    }
+
+    /// See [`crate::Session::token`].
+    pub fn token(&self) -> crate::SessionToken {
+        self.inner.token()
     }
 
     /// See [`crate::Session::is_admin`].

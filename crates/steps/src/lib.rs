@@ -70,6 +70,7 @@ mod pages;
 mod self_token;
 mod send;
 mod session;
+mod session_token;
 mod tokens;
 
 pub use client::{
@@ -79,6 +80,7 @@ pub use client::{
 pub use error::{Error, ErrorKind, Result};
 pub use pages::Pages;
 pub use session::Session;
+pub use session_token::SessionToken;
 pub use tokens::{ApiKeys, Call, JobTokens, Listing, Tokens};
 
 pub use steps_core::{

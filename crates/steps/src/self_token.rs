@@ -11,7 +11,7 @@ use steps_core::{
 };
 use steps_transport::TransportError;
 
-use crate::{Error, Result, Session};
+use crate::{Error, Result, Session, SessionToken};
 
 impl Session {
     /// Logs out: on a server that offers [`Feature::SelfToken`] (protocol
@@ -48,19 +48,26 @@ impl Session {
         // Read after `ended` is set: a renewal under way either installed
         // its token before (read here, and revoked) or will revoke it
         // itself (`Session::renew`).
-        let credential = self.current().credential.clone();
+        let (credential, token_type) = {
+            let current = self.current();
+            (current.credential.clone(), current.token.token_type())
+        };
         let transport = &self.inner.client.transport;
-        if self.inner.credentials.is_none() {
+        match token_type {
+            Some(TokenType::Login) => {}
+            // A job token's or API key's own secret: a worker's logout
+            // must not kill it.
+            Some(_) => return Ok(false),
             // A token given to the session: revoke it only if it is a
             // login token.
-            match transport.execute(&Whoami, &credential).await {
+            None => match transport.execute(&Whoami, &credential).await {
                 Ok(me) if me.token_type == Some(TokenType::Login) => {}
                 Ok(_) => return Ok(false),
                 Err(TransportError::Response(e)) if e.kind() == ResponseErrorKind::Unauthorized => {
                     return Ok(true);
                 }
                 Err(error) => return Err(error.into()),
-            }
+            },
         }
         // Sent once, with the token as it is: no renewal to revoke.
         match transport.execute(&RevokeSelf, &credential).await {
@@ -153,14 +160,14 @@ impl Session {
             }
             self.call(&op).await?
         };
-        let secret = match &rotated {
-            RotatedSelf::JobToken(token) => token.token.clone(),
-            RotatedSelf::ApiKey(key) => key.api_key.clone(),
+        let token = match &rotated {
+            RotatedSelf::JobToken(token) => token.token.clone().map(SessionToken::JobToken),
+            RotatedSelf::ApiKey(key) => key.api_key.clone().map(SessionToken::ApiKey),
             _ => None,
         };
-        if let Some(secret) = secret {
+        if let Some(token) = token {
             let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-            current.replace(LoginToken::from_secret(secret));
+            current.replace(token);
         }
         Ok(rotated)
     }

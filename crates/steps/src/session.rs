@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use steps_core::{BuildError, Credential, Expiry, Identity, Login, LoginToken, Operation, Secret, Whoami};
 use tokio::sync::Mutex;
 
-use crate::{Client, Error, Result};
+use crate::{Client, Error, Result, SessionToken};
 
 /// A logged-in user. Cheap to clone; clones share the login token, so one
 /// renewal serves them all.
@@ -48,10 +48,10 @@ pub(crate) struct Inner {
     logins: AtomicU64,
 }
 
-/// The login token in use, how many times it was renewed, and when it was
+/// The token in use, how many times it was renewed, and when it was
 /// obtained (for its lifetime).
 pub(crate) struct Current {
-    pub(crate) token: LoginToken,
+    pub(crate) token: SessionToken,
     /// `token` as calls are sent with it, made once per token: making it
     /// per call cloned the secret (an allocation, a copy and a zeroing on
     /// every call; `bench/findings.md`).
@@ -61,9 +61,9 @@ pub(crate) struct Current {
 }
 
 impl Current {
-    fn new(token: LoginToken, obtained_at: SystemTime) -> Current {
+    fn new(token: SessionToken, obtained_at: SystemTime) -> Current {
         Current {
-            credential: Arc::new(Credential::from(&token)),
+            credential: Arc::new(token.credential()),
             token,
             generation: 0,
             obtained_at,
@@ -71,8 +71,8 @@ impl Current {
     }
 
     /// Puts `token` in use, its credential with it, one generation on.
-    pub(crate) fn replace(&mut self, token: LoginToken) {
-        self.credential = Arc::new(Credential::from(&token));
+    pub(crate) fn replace(&mut self, token: SessionToken) {
+        self.credential = Arc::new(token.credential());
         self.token = token;
         self.generation += 1;
     }
@@ -99,13 +99,17 @@ impl Client {
         let email = email.into();
         let password = password.into();
         let token = self.login_token(&email, &password).await?;
-        Ok(Session::new(self.clone(), token, Some((email, password))))
+        Ok(Session::new(
+            self.clone(),
+            SessionToken::Login(token),
+            Some((email, password)),
+        ))
     }
 
     /// A session for an existing login token (from `steps login`, say). It
     /// cannot log in again by itself.
     pub fn session_from_token(&self, token: impl Into<Secret>) -> Session {
-        Session::new(self.clone(), LoginToken::from_secret(token.into()), None)
+        Session::new(self.clone(), SessionToken::Given(token.into()), None)
     }
 
     /// A session for the token in `STEPS_TOKEN`, if it is set.
@@ -138,7 +142,7 @@ pub(crate) fn renewal_margin(
 }
 
 impl Session {
-    pub(crate) fn new(client: Client, token: LoginToken, credentials: Option<(String, Secret)>) -> Session {
+    pub(crate) fn new(client: Client, token: SessionToken, credentials: Option<(String, Secret)>) -> Session {
         Session {
             inner: Arc::new(Inner {
                 credentials,
@@ -156,15 +160,26 @@ impl Session {
         &self.inner.client
     }
 
-    /// The login token in use now (to store it, say). Its `Debug` is
-    /// redacted; read the value with `token.token.expose()`.
-    pub fn login_token(&self) -> LoginToken {
+    /// The token in use now, and what it is. Its `Debug` is redacted;
+    /// read the value with `token.secret().expose()`.
+    pub fn token(&self) -> SessionToken {
         self.current().token.clone()
+    }
+
+    /// The login token in use now (to store it, say), for a session that
+    /// logged in; `None` for a session given a token or holding a job
+    /// token's or API key's secret. Its `Debug` is redacted; read the value
+    /// with `token.token.expose()`.
+    pub fn login_token(&self) -> Option<LoginToken> {
+        self.current().token.login_token().cloned()
     }
 
     /// Whether the user is an admin, if the server said at login.
     pub fn is_admin(&self) -> Option<bool> {
-        self.current().token.is_admin
+        self.current()
+            .token
+            .login_token()
+            .and_then(|token| token.is_admin)
     }
 
     /// Who holds this session's token.
@@ -183,7 +198,7 @@ impl Session {
             let client = &self.inner.client;
             let margin = renewal_margin(
                 client.expiry_margin,
-                current.token.expires_at,
+                current.token.expires_at(),
                 current.obtained_at,
             );
             let expiry = current.token.expiry(client.clock.now(), margin);
@@ -247,7 +262,7 @@ impl Session {
                     // the session first, and then the token is revoked
                     // here instead of installed.
                     if !self.inner.ended.load(Ordering::Acquire) {
-                        current.replace(token);
+                        current.replace(SessionToken::Login(token));
                         current.obtained_at = self.inner.client.clock.now();
                         return Ok((current.credential.clone(), current.generation));
                     }
