@@ -69,6 +69,7 @@ mod login;
 mod meta;
 mod operation;
 mod page;
+pub mod quandela;
 mod resource;
 mod secret;
 mod self_token;
@@ -95,7 +96,7 @@ pub use secret::Secret;
 pub use self_token::{RevokeSelf, RotateSelf, RotatedSelf};
 pub use user::{TokenType, User};
 pub use whoami::{Identity, Whoami};
-pub use wire::{Extra, RequestParts, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
+pub use wire::{Extra, RequestBody, RequestParts, IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
 
 /// The crates this one's public API uses, re-exported so that embedders
 /// name the same versions.

@@ -60,6 +60,12 @@ pub enum Effect {
     Rotate,
     /// Deletes or revokes a token; a second send finds it gone.
     Delete,
+    /// Revokes a token that can be reopened (the Quandela cloud); a second
+    /// send finds it revoked.
+    Revoke,
+    /// Changes a token's label or priority, or reopens it: the same
+    /// values sent twice leave them so.
+    Update,
 }
 
 impl Effect {
@@ -68,7 +74,9 @@ impl Effect {
     pub const fn idempotency(self) -> Idempotency {
         match self {
             Effect::Create | Effect::Rotate => Idempotency::NonIdempotent,
-            Effect::Read | Effect::Login | Effect::Delete => Idempotency::Idempotent,
+            Effect::Read | Effect::Login | Effect::Delete | Effect::Revoke | Effect::Update => {
+                Idempotency::Idempotent
+            }
         }
     }
 
@@ -85,6 +93,8 @@ impl Effect {
             Effect::Create => "the token may have been created",
             Effect::Rotate => "the token may have been rotated",
             Effect::Delete => "the token may have been deleted",
+            Effect::Revoke => "the token may have been revoked",
+            Effect::Update => "the token may have been changed",
             Effect::Login => "a login token may have been issued",
             Effect::Read => "nothing was changed",
         }

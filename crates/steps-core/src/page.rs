@@ -9,7 +9,9 @@
 pub struct Page<T> {
     /// The items on this page, in ascending id order.
     pub items: Vec<T>,
-    /// The cursor for the next page (`after`), or `None` on the last page.
+    /// The cursor for the next page, or `None` on the last page: the id to
+    /// list after (our protocol's `after`), or the offset to start at (the
+    /// Quandela cloud's `offset`).
     pub next_after: Option<i64>,
 }
 

@@ -71,7 +71,8 @@ pub(crate) fn parse_page<P: PageRecord>(
         walk: &mut walk,
         page: PhantomData,
     };
-    let (items, next_after) = wire::json_body_with(operation, response, P::SHAPE, seed)?;
+    let (items, next_after) =
+        wire::json_body_with(operation, response, wire::FieldType::Object(P::SHAPE), seed)?;
     if let Some(failure) = walk.failure {
         return Err(failure);
     }

@@ -16,8 +16,8 @@ mod shape;
 
 pub use extra::Extra;
 pub(crate) use record::{absent, plain_object, unix_time, wire_object, Key, Record};
-pub use request::RequestParts;
 pub(crate) use request::{build, percent_encode, to_json};
-pub(crate) use response::{empty_body, is_replay, json_body, json_body_with};
+pub use request::{RequestBody, RequestParts};
+pub(crate) use response::{empty_body, is_replay, json_array, json_body, json_body_with};
 pub use response::{IDEMPOTENT_REPLAYED_HEADER, REQUEST_ID_HEADER};
-pub(crate) use shape::{Field, Shaped, WireField};
+pub(crate) use shape::{Field, FieldType, Shaped, WireField};

@@ -22,9 +22,9 @@ use crate::ResponseError;
 /// hand-written serde (see docs/benchmarks.md). A missing field is `None`
 /// for an `Option` and an error otherwise, as with serde's derive.
 macro_rules! wire_object {
-    ($(#[$meta:meta])* struct $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
         $(#[$meta])*
-        struct $name {
+        $vis struct $name {
             $($field: $ty,)*
             #[allow(dead_code)]
             extra: $crate::Extra,

@@ -12,6 +12,18 @@ use crate::{BuildError, CloudContext, IdempotencyKey, Secret};
 use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const APPLICATION_FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// A request's body and how it is encoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RequestBody {
+    /// Compact JSON (`application/json`).
+    Json(Vec<u8>),
+    /// Form fields (`application/x-www-form-urlencoded`): the Quandela
+    /// cloud's revoke and reopen take the secret so.
+    Form(Vec<u8>),
+}
 
 /// What one operation's request is made of, as [`Operation::parts`]
 /// declares it: everything but the headers every request carries and the
@@ -36,8 +48,8 @@ pub struct RequestParts<'a> {
     pub path: Cow<'a, str>,
     /// Without the `?`; empty for none.
     pub query: String,
-    /// Compact JSON, for requests that have a body.
-    pub json: Option<Vec<u8>>,
+    /// The body, for requests that have one.
+    pub body: Option<RequestBody>,
     /// The `Idempotency-Key` of a v2 create or rotation.
     pub idempotency_key: Option<&'a IdempotencyKey>,
 }
@@ -49,7 +61,7 @@ impl<'a> RequestParts<'a> {
             method,
             path: path.into(),
             query: String::new(),
-            json: None,
+            body: None,
             idempotency_key: None,
         }
     }
@@ -77,7 +89,23 @@ impl<'a> RequestParts<'a> {
 
     /// With this compact JSON body.
     pub fn json(mut self, json: Vec<u8>) -> Self {
-        self.json = Some(json);
+        self.body = Some(RequestBody::Json(json));
+        self
+    }
+
+    /// With a form body (`application/x-www-form-urlencoded`) of these
+    /// fields, each name and value percent-encoded.
+    pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
+        let mut form = String::new();
+        for (name, value) in fields {
+            if !form.is_empty() {
+                form.push('&');
+            }
+            percent_encode(name, &mut form);
+            form.push('=');
+            percent_encode(value, &mut form);
+        }
+        self.body = Some(RequestBody::Form(form.into_bytes()));
         self
     }
 
@@ -118,10 +146,14 @@ pub(crate) fn build(
     if let Some(key) = parts.idempotency_key {
         headers.insert(IDEMPOTENCY_KEY_HEADER, key.header_value());
     }
-    if let Some(json) = parts.json {
-        headers.insert(header::CONTENT_TYPE, APPLICATION_JSON);
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(json.len()));
-        *request.body_mut() = Bytes::from(json);
+    if let Some(body) = parts.body {
+        let (content_type, bytes) = match body {
+            RequestBody::Json(bytes) => (APPLICATION_JSON, bytes),
+            RequestBody::Form(bytes) => (APPLICATION_FORM, bytes),
+        };
+        headers.insert(header::CONTENT_TYPE, content_type);
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        *request.body_mut() = Bytes::from(bytes);
     }
     Ok(request)
 }

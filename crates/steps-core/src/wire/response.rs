@@ -9,7 +9,7 @@ use http::header;
 use http::Response;
 use serde_core::de::{DeserializeOwned, DeserializeSeed};
 
-use super::shape::{explain, Field, Shaped};
+use super::shape::{explain, FieldType, Shaped};
 use crate::error::{ApiError, DecodeError, UnexpectedBody};
 use crate::ResponseError;
 
@@ -42,7 +42,21 @@ pub(crate) fn json_body<T: DeserializeOwned + Shaped>(
     operation: &'static str,
     response: &Response<Bytes>,
 ) -> Result<T, ResponseError> {
-    json_body_with(operation, response, T::SHAPE, PhantomData::<T>)
+    json_body_with(operation, response, FieldType::Object(T::SHAPE), PhantomData::<T>)
+}
+
+/// Reads a 2xx body that is a bare JSON array of `T` (the Quandela cloud's
+/// lists), or turns any other response into its error.
+pub(crate) fn json_array<T: DeserializeOwned + Shaped>(
+    operation: &'static str,
+    response: &Response<Bytes>,
+) -> Result<Vec<T>, ResponseError> {
+    json_body_with(
+        operation,
+        response,
+        FieldType::Objects(T::SHAPE),
+        PhantomData::<Vec<T>>,
+    )
 }
 
 /// [`json_body`] through a seed: for a decoder that needs more than the
@@ -51,7 +65,7 @@ pub(crate) fn json_body<T: DeserializeOwned + Shaped>(
 pub(crate) fn json_body_with<'de, S: DeserializeSeed<'de>>(
     operation: &'static str,
     response: &'de Response<Bytes>,
-    shape: &[Field],
+    shape: FieldType,
     seed: S,
 ) -> Result<S::Value, ResponseError> {
     check_status(operation, response)?;
@@ -96,23 +110,30 @@ fn check_status(operation: &'static str, response: &Response<Bytes>) -> Result<(
 /// The error for a non-2xx, non-3xx response (also for 1xx, which a
 /// complete response should never have).
 fn status_error(operation: &'static str, response: &Response<Bytes>) -> ResponseError {
+    // `{"error": "..."}` (both dialects; the Quandela cloud adds
+    // `detail`), or a validation error's `{"message": "...", "detail":
+    // {...}}` (the Quandela cloud's 422).
     super::plain_object! {
         struct ErrorBody {
-            error: String,
+            error: Option<String>,
+            message: Option<String>,
+            detail: Option<serde_json::Value>,
         }
     }
     let status = response.status();
     let request_id = header_text(response, REQUEST_ID_HEADER);
     let retry_after = retry_after(response);
-    match serde_json::from_slice::<ErrorBody>(response.body()) {
-        Ok(body) => ResponseError::Api(ApiError {
+    let body = serde_json::from_slice::<ErrorBody>(response.body()).ok();
+    match body.and_then(|b| Some((b.error.or(b.message)?, b.detail))) {
+        Some((message, detail)) => ResponseError::Api(ApiError {
             operation,
             status,
-            message: scrub(&body.error),
+            message: scrub(&message),
             request_id,
             retry_after,
+            detail: detail.filter(|d| !d.is_null()).map(scrub_value),
         }),
-        Err(_) => ResponseError::UnexpectedBody(UnexpectedBody {
+        None => ResponseError::UnexpectedBody(UnexpectedBody {
             operation,
             status,
             content_type: header_text(response, header::CONTENT_TYPE.as_str()),
@@ -130,7 +151,8 @@ fn header_text(response: &Response<Bytes>, name: &str) -> Option<String> {
 }
 
 /// `text` with anything shaped like a secret replaced: the protocol's
-/// token shapes (`stl_…`, `stj_…`, `stk_…`) and `Bearer …` credentials.
+/// token shapes (`stl_…`, `stj_…`, `stk_…`), the Quandela cloud's
+/// (`_T_…`) and `Bearer …` credentials.
 /// A server's message or error page is shown to users and logged, and a
 /// careless server may echo the token it was sent.
 pub(crate) fn scrub(text: &str) -> String {
@@ -143,6 +165,22 @@ pub(crate) fn scrub(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `value` with every string in it scrubbed (keys too): a validation
+/// error's `detail` may quote what was sent.
+fn scrub_value(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(scrub(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(scrub_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (scrub(&k), scrub_value(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The next secret-shaped run in `text`: where it starts, how long it is,
@@ -165,6 +203,11 @@ fn next_secret(text: &str) -> Option<(usize, usize, usize)> {
         {
             let len = 4 + run(i + 4);
             return (len > 4).then_some((i, len, 4));
+        }
+        // The Quandela cloud's secrets: `_T_eyJ…`.
+        if tail.len() > 3 && tail.starts_with(b"_T_") {
+            let len = 3 + run(i + 3);
+            return (len > 3).then_some((i, len, 3));
         }
         if tail.len() > 7 && tail[..7].eq_ignore_ascii_case(b"bearer ") {
             let len = 7 + run(i + 7);
@@ -215,6 +258,15 @@ mod tests {
             "token stl_<redacted> refused; Bearer <redacted> sent"
         );
         assert_eq!(scrub("stj_x and stk_y"), "stj_<redacted> and stk_<redacted>");
+        assert_eq!(
+            scrub("Invalid token: _T_eyJhbGc.eyJzdWIi.sig-_x"),
+            "Invalid token: _T_<redacted>"
+        );
+        assert_eq!(
+            scrub("a_T_x _T_"),
+            "a_T_x _T_",
+            "inside a word, or the prefix alone"
+        );
         // Not token shapes: inside a word, or a prefix alone.
         assert_eq!(
             scrub("first_stl_x cost stl_ bearer"),

@@ -18,6 +18,13 @@ pub(crate) enum FieldType {
     Unsigned,
     String,
     Bool,
+    /// Any number, whole or fractional.
+    Number,
+    /// Any JSON value (a field whose type the published document leaves
+    /// open).
+    Any,
+    /// An object of the given shape.
+    Object(&'static [Field]),
     /// An array of objects of the given shape.
     Objects(&'static [Field]),
 }
@@ -62,6 +69,14 @@ impl WireField for Secret {
     const FIELD_TYPE: FieldType = FieldType::String;
 }
 
+impl WireField for f64 {
+    const FIELD_TYPE: FieldType = FieldType::Number;
+}
+
+impl WireField for Value {
+    const FIELD_TYPE: FieldType = FieldType::Any;
+}
+
 impl<T: WireField> WireField for Option<T> {
     const FIELD_TYPE: FieldType = T::FIELD_TYPE;
     const REQUIRED: bool = false;
@@ -74,7 +89,7 @@ impl<T: Shaped> WireField for Vec<T> {
 /// Explains why `body` did not decode, naming the field and the type found,
 /// never the value (serde_json's own messages quote values, and a value may
 /// be a secret).
-pub(crate) fn explain(body: &[u8], shape: &[Field], error: &serde_json::Error) -> String {
+pub(crate) fn explain(body: &[u8], top: FieldType, error: &serde_json::Error) -> String {
     if error.is_syntax() || error.is_eof() {
         let what = if body.is_empty() {
             "the body is empty, expected JSON"
@@ -87,7 +102,7 @@ pub(crate) fn explain(body: &[u8], shape: &[Field], error: &serde_json::Error) -
         Ok(value) => value,
         Err(_) => return "malformed JSON".to_owned(),
     };
-    check_object(&value, shape, "").unwrap_or_else(|| {
+    check_value(&value, top, "").unwrap_or_else(|| {
         format!(
             "a value does not match the protocol (line {}, column {})",
             error.line(),
@@ -96,14 +111,22 @@ pub(crate) fn explain(body: &[u8], shape: &[Field], error: &serde_json::Error) -
     })
 }
 
+/// Where a problem is: the body itself, or a field by its path.
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        "the body".to_owned()
+    } else {
+        format!("field `{path}`")
+    }
+}
+
 fn check_object(value: &Value, shape: &[Field], path: &str) -> Option<String> {
     let Value::Object(map) = value else {
-        let at = if path.is_empty() {
-            "the body".to_owned()
-        } else {
-            format!("`{path}`")
-        };
-        return Some(format!("{at}: expected an object, found {}", type_name(value)));
+        return Some(format!(
+            "{}: expected an object, found {}",
+            at(path),
+            type_name(value)
+        ));
     };
     for field in shape {
         let path = if path.is_empty() {
@@ -130,10 +153,14 @@ fn check_value(value: &Value, field_type: FieldType, path: &str) -> Option<Strin
         FieldType::Unsigned => value.as_u64().is_some(),
         FieldType::String => value.is_string(),
         FieldType::Bool => value.is_boolean(),
+        FieldType::Number => value.is_number(),
+        FieldType::Any => true,
+        FieldType::Object(shape) => return check_object(value, shape, path),
         FieldType::Objects(shape) => {
             let Value::Array(items) = value else {
                 return Some(format!(
-                    "field `{path}`: expected an array, found {}",
+                    "{}: expected an array, found {}",
+                    at(path),
                     type_name(value)
                 ));
             };
@@ -151,10 +178,13 @@ fn check_value(value: &Value, field_type: FieldType, path: &str) -> Option<Strin
         FieldType::Unsigned => "a non-negative integer",
         FieldType::String => "a string",
         FieldType::Bool => "a boolean",
+        FieldType::Number => "a number",
+        FieldType::Any | FieldType::Object(_) => "an object",
         FieldType::Objects(_) => "an array",
     };
     Some(format!(
-        "field `{path}`: expected {expected}, found {}",
+        "{}: expected {expected}, found {}",
+        at(path),
         type_name(value)
     ))
 }
@@ -164,8 +194,11 @@ fn type_name(value: &Value) -> &'static str {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(n) if n.is_i64() && n.as_i64() < Some(0) => "a negative integer",
-        Value::Number(_) => "an integer out of range",
+        Value::Number(n) => match n.as_i64() {
+            Some(v) if v < 0 => "a negative integer",
+            Some(_) => "an integer",
+            None => "an integer out of range",
+        },
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
@@ -192,7 +225,7 @@ mod tests {
         ];
         let body = br#"{"id":"sk_live_value","label":7}"#;
         let error = serde_json::from_slice::<u64>(br#""x""#).unwrap_err();
-        let detail = explain(body, SHAPE, &error);
+        let detail = explain(body, FieldType::Object(SHAPE), &error);
         assert_eq!(detail, "field `id`: expected an integer, found a string");
         assert!(!detail.contains("sk_live_value"));
     }
