@@ -7,6 +7,7 @@ mod job_token;
 mod login;
 mod paging;
 mod preconditions;
+mod quandela;
 mod render;
 mod secrets;
 mod support;

@@ -30,30 +30,43 @@ pub(crate) struct Out {
 }
 
 impl Out {
-    fn line(&mut self, text: impl Display) {
+    pub(crate) fn line(&mut self, text: impl Display) {
         for _ in 0..self.depth {
             self.text.push_str("  ");
         }
         writeln!(self.text, "{text}").expect("writing to a String");
     }
 
-    fn field(&mut self, name: &str, value: impl Display) {
+    pub(crate) fn field(&mut self, name: &str, value: impl Display) {
         self.line(format_args!("{name}: {value}"));
     }
 
     /// A value with fields of its own: `header`, then its fields one
     /// deeper.
-    fn nested(&mut self, header: impl Display, value: &impl Render) {
+    pub(crate) fn nested(&mut self, header: impl Display, value: &impl Render) {
         self.line(header);
         self.depth += 1;
         value.fields(self);
         self.depth -= 1;
     }
 
+    /// A list of values with fields of their own, each under its index.
+    pub(crate) fn items<T: Render>(&mut self, name: &str, items: &[T]) {
+        if items.is_empty() {
+            return self.field(name, "[]");
+        }
+        self.line(format_args!("{name}:"));
+        self.depth += 1;
+        for (index, item) in items.iter().enumerate() {
+            self.nested(format_args!("[{index}] {}", item.name()), item);
+        }
+        self.depth -= 1;
+    }
+
     /// Unknown fields by name (sorted), each with its JSON value. The
     /// values are fake and public through `Extra::get`; it is `Debug` that
     /// must not show them, which `check_cases` checks.
-    fn extra(&mut self, extra: &Extra) {
+    pub(crate) fn extra(&mut self, extra: &Extra) {
         if extra.is_empty() {
             return self.field("extra", "{}");
         }
@@ -80,22 +93,22 @@ pub(crate) fn render(value: &impl Render) -> String {
 }
 
 /// `none`, or the value as `show` writes it.
-fn opt<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+pub(crate) fn opt<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| "none".to_owned(), show)
 }
 
 /// A string quoted and escaped, so that no label can pass for another field.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
 
 /// A secret as its `Display` writes it (a redaction).
-fn secret(secret: &Secret) -> String {
+pub(crate) fn secret(secret: &Secret) -> String {
     secret.to_string()
 }
 
 /// A duration in whole seconds (a fraction, should one appear, is shown).
-fn secs(duration: Duration) -> String {
+pub(crate) fn secs(duration: Duration) -> String {
     match duration.subsec_nanos() {
         0 => format!("{}s", duration.as_secs()),
         nanos => format!("{}.{nanos:09}s", duration.as_secs()),
@@ -104,7 +117,7 @@ fn secs(duration: Duration) -> String {
 
 /// A time in RFC 3339, UTC: `2023-11-14T22:13:20Z` (with a fraction only
 /// when it has one).
-fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     let (secs, nanos): (i64, u32) = match time.duration_since(UNIX_EPOCH) {
         Ok(after) => (
             i64::try_from(after.as_secs()).expect("a time the clock holds"),
@@ -222,7 +235,14 @@ impl Render for ResponseError {
         out.field("operation", self.operation());
         out.field("status", self.status().as_u16());
         match self {
-            ResponseError::Api(error) => out.field("message", quoted(&error.message)),
+            ResponseError::Api(error) => {
+                out.field("message", quoted(&error.message));
+                // Only when sent (the Quandela cloud's), so that our
+                // protocol's snapshots are as they were.
+                if let Some(detail) = &error.detail {
+                    out.field("detail", detail);
+                }
+            }
             ResponseError::UnexpectedBody(error) => {
                 out.field("content_type", opt(error.content_type.as_deref(), quoted));
                 out.field("excerpt", quoted(&error.excerpt));
@@ -337,16 +357,7 @@ impl<T: Render> Render for Page<T> {
     }
 
     fn fields(&self, out: &mut Out) {
-        if self.items.is_empty() {
-            out.field("items", "[]");
-        } else {
-            out.line("items:");
-            out.depth += 1;
-            for (index, item) in self.items.iter().enumerate() {
-                out.nested(format_args!("[{index}] {}", item.name()), item);
-            }
-            out.depth -= 1;
-        }
+        out.items("items", &self.items);
         out.field("next_after", opt(self.next_after, |after| after.to_string()));
         out.field("is_last", self.is_last());
     }

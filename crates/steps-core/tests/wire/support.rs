@@ -20,13 +20,18 @@ pub(crate) const JOB_SECRET: &str = "stj_TEST_job_token_not_a_secret";
 pub(crate) const API_SECRET: &str = "stk_TEST_api_key_not_a_secret";
 pub(crate) const ROTATED_JOB_SECRET: &str = "stj_TEST_rotated_not_a_secret";
 pub(crate) const ROTATED_API_SECRET: &str = "stk_TEST_rotated_not_a_secret";
-pub(crate) const ALL_SECRETS: [&str; 6] = [
+/// The Quandela cloud's shape of secret (`quandela.rs`).
+pub(crate) const CLOUD_SECRET: &str = "_T_TEST_cloud_token_not_a_secret";
+pub(crate) const OTHER_CLOUD_SECRET: &str = "_T_TEST_other_token_not_a_secret";
+pub(crate) const ALL_SECRETS: [&str; 8] = [
     LOGIN_TOKEN,
     PASSWORD,
     JOB_SECRET,
     API_SECRET,
     ROTATED_JOB_SECRET,
     ROTATED_API_SECRET,
+    CLOUD_SECRET,
+    OTHER_CLOUD_SECRET,
 ];
 
 /// The context every snapshot is made with: a fixed user agent, so that a
@@ -59,7 +64,7 @@ pub(crate) fn render_request(request: &Request<Bytes>) -> String {
     out
 }
 
-fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Bytes> {
+pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Bytes> {
     let mut builder = Response::builder().status(StatusCode::from_u16(status).expect("valid status"));
     for (name, value) in headers {
         builder = builder.header(*name, *value);
@@ -74,7 +79,7 @@ fn error_body(message: &str) -> String {
 }
 
 /// `ok` with unknown fields added (or, for an empty success, a JSON body).
-fn with_extra_fields(ok_body: &str) -> String {
+pub(crate) fn with_extra_fields(ok_body: &str) -> String {
     let mut value: Value = serde_json::from_str(ok_body).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         map.insert("region".into(), json!("eu-west"));

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::quandela;
 use crate::support::{case_names, OPERATIONS, V2_OPERATIONS};
 
 #[test]
@@ -20,6 +21,13 @@ fn snapshots_are_neither_orphaned_nor_missing() {
         expected.insert(format!("v2.{op}.request.snap"));
         for case in case_names().into_iter().chain(extra.iter().copied()) {
             expected.insert(format!("v2.{op}.response.{case}.snap"));
+        }
+    }
+    for (op, extra) in quandela::OPERATIONS {
+        expected.insert(format!("{op}.request.snap"));
+        expected.insert(format!("{op}.auth.request.snap"));
+        for case in quandela::case_names().into_iter().chain(extra.iter().copied()) {
+            expected.insert(format!("{op}.response.{case}.snap"));
         }
     }
     let found: BTreeSet<String> = std::fs::read_dir(&dir)
