@@ -870,7 +870,6 @@ fn the_line_limit_check_sees_what_it_must() {
 }
 
 #[test]
-#[ignore = "enabled when issue 23's splits land"]
 fn no_source_file_is_over_400_lines() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("crates"))
         .expect("crates/")
@@ -985,7 +984,6 @@ fn the_core_knowledge_check_sees_what_it_must() {
 }
 
 #[test]
-#[ignore = "enabled when issue 23's splits land"]
 fn no_crate_above_the_core_knows_paths_or_operation_names() {
     let core: Vec<String> = rust_files(&workspace().join("crates/steps-core/src"))
         .iter()

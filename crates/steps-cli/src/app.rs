@@ -5,7 +5,8 @@
 //! says, once, when the token would cross a network in clear or is about to
 //! expire. The commands are in their own files, and what they print is
 //! rendered by `output.rs`: [`App::print`] only chooses between JSON and
-//! text, as `--json` says. `probe.rs` adds the direct ask of a server.
+//! text, as `--json` says. `probe.rs` adds what becomes of an
+//! `--idempotency-key`, from what the server offers.
 
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

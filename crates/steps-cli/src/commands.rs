@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 use serde_json::json;
-use steps::{Feature, JobToken, Tokens};
+use steps::{Resource, Tokens};
 
 use crate::app::App;
 use crate::cli::{ApiKeyCommand, JobTokenCommand, TokenCommand};
 use crate::duration::format_duration;
 use crate::error::CliError;
-use crate::output::{self, Record, Shown, LIST_HEADERS};
+use crate::output::{self, Shown, LIST_HEADERS};
 use crate::terminal;
 
 impl App {
@@ -25,15 +25,15 @@ impl App {
             JobTokenCommand::List { label, user } => {
                 // Not refused here for a user: the SDK lists a user's own
                 // where the server offers that, and the server decides.
-                let listed = match (&label, user) {
-                    (None, None) => tokens.list().await,
-                    _ => tokens.list_filtered(label.as_deref(), user).await,
-                };
-                let all = match listed {
-                    Ok(all) => all,
-                    Err(error) => return Err(self.sdk_checked(error).await),
-                };
-                self.list(JobToken::NOUN, all.iter().map(Shown::record).collect())
+                let mut list = tokens.list();
+                if let Some(label) = label {
+                    list = list.label(label);
+                }
+                if let Some(user) = user {
+                    list = list.user_id(user);
+                }
+                let all = list.send().await.map_err(|e| self.sdk(e))?;
+                self.list(&all)
             }
         }
     }
@@ -45,13 +45,13 @@ impl App {
         match command {
             ApiKeyCommand::Common(command) => self.tokens_of(keys, command).await,
             ApiKeyCommand::List => {
-                let all = keys.list().await.map_err(|e| self.sdk(e))?;
-                self.list(steps::ApiKey::NOUN, all.iter().map(Shown::record).collect())
+                let all = keys.list().send().await.map_err(|e| self.sdk(e))?;
+                self.list(&all)
             }
         }
     }
 
-    async fn tokens_of<R: Shown>(
+    async fn tokens_of<R: Resource>(
         &self,
         tokens: Tokens<'_, R>,
         command: TokenCommand,
@@ -63,31 +63,24 @@ impl App {
                 duration,
                 idempotency_key,
             } => {
-                let offered = match &idempotency_key {
-                    Some(_) => self.client.capabilities().await.supports(Feature::Idempotency),
-                    None => false,
-                };
-                let created = match idempotency_key {
-                    Some(key) if offered => tokens.create_with_key(label.as_deref(), duration, key).await,
-                    Some(_) => {
-                        // As --help says: a v1 server is not sent the key
-                        // (the SDK would refuse it), and the user is told
-                        // that the promise is not kept.
-                        terminal::error_line(&format!(
-                            "warning: {} does not offer idempotent creates (protocol v1): the key is not \
-                             sent, and running this again would create another {}",
-                            self.api_url,
-                            R::NOUN
-                        ));
-                        tokens.create(label.as_deref(), duration).await
-                    }
-                    None => tokens.create(label.as_deref(), duration).await,
-                };
-                self.created(created.map_err(sdk)?.record())
+                let mut create = tokens.create();
+                if let Some(label) = label {
+                    create = create.label(label);
+                }
+                if let Some(duration) = duration {
+                    create = create.duration(duration);
+                }
+                let key = self
+                    .key_to_send(create.operation(), idempotency_key, R::NOUN)
+                    .await;
+                if let Some(key) = key {
+                    create = create.idempotency_key(key);
+                }
+                self.created(&create.send().await.map_err(sdk)?)
             }
-            TokenCommand::Get { id } => self.one(tokens.get(id).await.map_err(sdk)?.record()),
+            TokenCommand::Get { id } => self.one(&tokens.get(id).send().await.map_err(sdk)?),
             TokenCommand::Delete { id } => {
-                tokens.delete(id).await.map_err(sdk)?;
+                tokens.delete(id).send().await.map_err(sdk)?;
                 self.print(json!({ R::ID_FIELD: id, "deleted": true }), || {
                     format!("Deleted {} {id}.", R::NOUN)
                 })
@@ -97,30 +90,18 @@ impl App {
                 grace,
                 idempotency_key,
             } => {
-                let rotated = match idempotency_key {
-                    Some(key) => {
-                        let offered = self.client.capabilities().await;
-                        if offered.supports(Feature::Rotation) && !offered.supports(Feature::Idempotency) {
-                            // As for a create: the key is not sent (the SDK
-                            // would refuse it), and the user is told.
-                            terminal::error_line(&format!(
-                                "warning: {} does not offer idempotent requests: the key is not sent, and \
-                                 running this again would rotate the {} again",
-                                self.api_url,
-                                R::NOUN
-                            ));
-                            tokens.rotate(id, grace).await
-                        } else {
-                            // Without rotation, this is refused unsent.
-                            tokens.rotate_with_key(id, grace, key).await
-                        }
-                    }
-                    None => tokens.rotate(id, grace).await,
-                };
-                match rotated {
-                    Ok(rotated) => self.rotated(rotated.record(), grace.unwrap_or_default()),
-                    Err(error) => Err(self.sdk_checked(error).await),
+                let mut rotate = tokens.rotate(id);
+                if let Some(grace) = grace {
+                    rotate = rotate.grace(grace);
                 }
+                let key = self
+                    .key_to_send(rotate.operation(), idempotency_key, R::NOUN)
+                    .await;
+                if let Some(key) = key {
+                    rotate = rotate.idempotency_key(key);
+                }
+                let rotated = rotate.send().await.map_err(sdk)?;
+                self.rotated(&rotated, grace.unwrap_or_default())
             }
         }
     }
@@ -128,27 +109,29 @@ impl App {
     /// The one place a secret is printed: right after its creation.
     /// A replay (protocol v2: the same idempotency key again) shows the
     /// same token, and says that it is not a new one.
-    fn created(&self, record: Record<'_>) -> Result<(), CliError> {
-        let mut json = record.json(true);
+    fn created<R: Resource>(&self, token: &R) -> Result<(), CliError> {
+        let shown = Shown(token);
+        let mut json = shown.json_with_secret();
         if let serde_json::Value::Object(map) = &mut json {
-            map.insert("replayed".to_owned(), record.replayed.into());
+            map.insert("replayed".to_owned(), token.replayed().into());
         }
         self.print(json, || {
-            let mut fields = record.fields();
-            if let Some(secret) = record.secret {
+            let mut fields = shown.fields();
+            if let Some(secret) = token.secret() {
                 fields.push(("secret", secret.expose().to_owned()));
             }
-            let headline = if record.replayed {
+            let headline = if token.replayed() {
                 format!(
                     "{} {} was created earlier with this idempotency key: the server replayed its \
                      answer, and no new one was made. Its secret:",
-                    capitalized(record.kind),
-                    record.id
+                    capitalized(R::NOUN),
+                    token.id()
                 )
             } else {
                 format!(
                     "Created {} {}. Its secret is shown this once: store it now.",
-                    record.kind, record.id
+                    R::NOUN,
+                    token.id()
                 )
             };
             format!("{headline}\n{}", output::fields(&fields))
@@ -158,14 +141,15 @@ impl App {
     /// The other place a secret is printed: right after a rotation gave
     /// it, in the shape of [`Self::created`] with `rotated_at`, and when
     /// the old secret stops working.
-    fn rotated(&self, record: Record<'_>, grace: Duration) -> Result<(), CliError> {
-        let old_until = record.rotated_at.and_then(|at| at.checked_add(grace));
-        let mut json = record.json(true);
+    fn rotated<R: Resource>(&self, token: &R, grace: Duration) -> Result<(), CliError> {
+        let shown = Shown(token);
+        let old_until = token.rotated_at().and_then(|at| at.checked_add(grace));
+        let mut json = shown.json_with_secret();
         if let serde_json::Value::Object(map) = &mut json {
-            map.insert("replayed".to_owned(), record.replayed.into());
+            map.insert("replayed".to_owned(), token.replayed().into());
             map.insert(
                 "rotated_at".to_owned(),
-                record.rotated_at.map(output::unix).into(),
+                token.rotated_at().map(output::unix).into(),
             );
             map.insert("grace".to_owned(), grace.as_secs().into());
             map.insert(
@@ -174,11 +158,11 @@ impl App {
             );
         }
         self.print(json, || {
-            let mut fields = record.fields();
-            if let Some(at) = record.rotated_at {
+            let mut fields = shown.fields();
+            if let Some(at) = token.rotated_at() {
                 fields.push(("rotated", output::timestamp(at)));
             }
-            if let Some(secret) = record.secret {
+            if let Some(secret) = token.secret() {
                 fields.push(("secret", secret.expose().to_owned()));
             }
             let old = match (grace.is_zero(), old_until) {
@@ -190,44 +174,41 @@ impl App {
                 ),
                 (false, None) => format!("The old secret works for {} more.", format_duration(grace)),
             };
-            let headline = if record.replayed {
+            let headline = if token.replayed() {
                 format!(
                     "{} {} was rotated earlier with this idempotency key: the server replayed its \
                      answer, and it was not rotated again. {old} Its new secret:",
-                    capitalized(record.kind),
-                    record.id
+                    capitalized(R::NOUN),
+                    token.id()
                 )
             } else {
                 format!(
                     "Rotated {} {}. Its new secret is shown this once: store it now. {old}",
-                    record.kind, record.id
+                    R::NOUN,
+                    token.id()
                 )
             };
             format!("{headline}\n{}", output::fields(&fields))
         })
     }
 
-    fn one(&self, record: Record<'_>) -> Result<(), CliError> {
-        self.print(record.json(false), || {
-            format!(
-                "{} {}\n{}",
-                record.kind,
-                record.id,
-                output::fields(&record.fields())
-            )
+    fn one<R: Resource>(&self, token: &R) -> Result<(), CliError> {
+        let shown = Shown(token);
+        self.print(shown.json(), || {
+            format!("{} {}\n{}", R::NOUN, token.id(), output::fields(&shown.fields()))
         })
     }
 
     /// The table or JSON on stdout; the count on stderr, so that stdout
     /// holds only the table.
-    fn list(&self, noun: &str, records: Vec<Record<'_>>) -> Result<(), CliError> {
-        let json = records.iter().map(|r| r.json(false)).collect();
+    fn list<R: Resource>(&self, all: &[R]) -> Result<(), CliError> {
+        let json = all.iter().map(|token| Shown(token).json()).collect();
         self.print(serde_json::Value::Array(json), || {
-            let rows: Vec<Vec<String>> = records.iter().map(Record::row).collect();
+            let rows: Vec<Vec<String>> = all.iter().map(|token| Shown(token).row()).collect();
             output::table(&LIST_HEADERS, &rows)
         })?;
         if !self.global.json {
-            terminal::note(&format!("{} {noun}(s)", records.len()));
+            terminal::note(&format!("{} {}(s)", all.len(), R::NOUN));
         }
         Ok(())
     }

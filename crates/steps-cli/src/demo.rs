@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use steps::{Client, Secret};
+use steps::{Client, Resource, Secret};
 use steps_emulator::{Config, Emulator};
 
 use crate::error::CliError;
@@ -51,8 +51,10 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         .map_err(|e| CliError::local(format!("cannot start the local cloud: {e}")))?;
     let url = emulator.base_url().to_owned();
     let failed = |e: steps::Error| CliError::from_sdk(e, &url);
-    let account = |admin: bool| emulator.accounts().iter().find(|a| a.is_admin == admin).cloned();
-    let (admin_account, user_account) = match (account(true), account(false)) {
+    let accounts = emulator.accounts();
+    let admin_account = accounts.iter().find(|a| a.is_admin).cloned();
+    let user_account = accounts.iter().find(|a| !a.is_admin).cloned();
+    let (admin_account, user_account) = match (admin_account, user_account) {
         (Some(a), Some(u)) => (a, u),
         _ => return Err(CliError::local("the local cloud has no seeded accounts")),
     };
@@ -87,19 +89,24 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
 
     let first = user
         .job_tokens()
-        .create(Some("render"), Some(Duration::from_secs(3600)))
+        .create()
+        .label("render")
+        .duration(Duration::from_secs(3600))
+        .send()
         .await
         .map_err(failed)?;
     let second = user
         .job_tokens()
-        .create(Some("train"), None)
+        .create()
+        .label("train")
+        .send()
         .await
         .map_err(failed)?;
     let rows: Vec<Vec<String>> = [&first, &second]
         .iter()
         .map(|t| {
-            let mut row = t.record().row();
-            row.push(masked(t.token.as_ref(), "creation"));
+            let mut row = Shown(*t).row();
+            row.push(masked(t.secret(), "creation"));
             row
         })
         .collect();
@@ -108,19 +115,19 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     out.step(
         "the user creates two job tokens",
         output::table(&headers, &rows),
-        json!([first.record().json(false), second.record().json(false)]),
+        json!([Shown(&first).json(), Shown(&second).json()]),
     )?;
 
-    let read = user.job_tokens().get(first.token_id).await.map_err(failed)?;
+    let read = user.job_tokens().get(first.id()).send().await.map_err(failed)?;
     out.step(
         "the user reads one (no secret in a read)",
-        output::fields(&read.record().fields()),
-        read.record().json(false),
+        output::fields(&Shown(&read).fields()),
+        Shown(&read).json(),
     )?;
 
     let secret = first
-        .token
-        .clone()
+        .secret()
+        .cloned()
         .ok_or_else(|| CliError::api("the create response had no secret"))?;
     let as_job = client.session_from_token(secret.expose());
     let me = as_job.whoami().await.map_err(failed)?;
@@ -130,7 +137,11 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         output::identity_json(&me),
     )?;
 
-    user.job_tokens().delete(first.token_id).await.map_err(failed)?;
+    user.job_tokens()
+        .delete(first.id())
+        .send()
+        .await
+        .map_err(failed)?;
     let refused = match as_job.whoami().await {
         Err(e) if e.is_unauthorized() => e.to_string(),
         Err(e) => return Err(failed(e)),
@@ -140,65 +151,66 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         "the user deletes it; the token is refused from then on",
         format!(
             "  deleted job token {}\n  whoami with it now: {refused}",
-            first.token_id
+            first.id()
         ),
-        json!({ "deleted": first.token_id, "whoami_after_delete": refused }),
+        json!({ "deleted": first.id(), "whoami_after_delete": refused }),
     )?;
 
-    let all = admin.job_tokens().list().await.map_err(failed)?;
-    let rows: Vec<Vec<String>> = all.iter().map(|t| t.record().row()).collect();
+    let all = admin.job_tokens().list().send().await.map_err(failed)?;
+    let rows: Vec<Vec<String>> = all.iter().map(|t| Shown(t).row()).collect();
     out.step(
         "the admin lists every job token",
         output::table(&LIST_HEADERS, &rows),
-        Value::Array(all.iter().map(|t| t.record().json(false)).collect()),
+        Value::Array(all.iter().map(|t| Shown(t).json()).collect()),
     )?;
 
     let key = admin
         .api_keys()
-        .create(Some("gpu worker"), Some(Duration::from_secs(86_400)))
+        .create()
+        .label("gpu worker")
+        .duration(Duration::from_secs(86_400))
+        .send()
         .await
         .map_err(failed)?;
-    let mut fields = key.record().fields();
-    fields.push(("secret", masked(key.token(), "creation")));
+    let mut fields = Shown(&key).fields();
+    fields.push(("secret", masked(key.secret(), "creation")));
     out.step(
         "the admin creates an API key for a worker",
         output::fields(&fields),
-        key.record().json(false),
+        Shown(&key).json(),
     )?;
 
-    admin.api_keys().delete(key.api_key_id).await.map_err(failed)?;
-    let left = admin.api_keys().list().await.map_err(failed)?;
+    admin.api_keys().delete(key.id()).send().await.map_err(failed)?;
+    let left = admin.api_keys().list().send().await.map_err(failed)?;
     out.step(
         "the admin revokes it",
-        format!(
-            "  revoked API key {}; {} API key(s) left",
-            key.api_key_id,
-            left.len()
-        ),
-        json!({ "revoked": key.api_key_id, "api_keys_left": left.len() }),
+        format!("  revoked API key {}; {} API key(s) left", key.id(), left.len()),
+        json!({ "revoked": key.id(), "api_keys_left": left.len() }),
     )?;
 
     // Protocol v2: the local cloud offers every feature.
-    let own = user.job_tokens().list().await.map_err(failed)?;
-    let rows: Vec<Vec<String>> = own.iter().map(|t| t.record().row()).collect();
+    let own = user.job_tokens().list().send().await.map_err(failed)?;
+    let rows: Vec<Vec<String>> = own.iter().map(|t| Shown(t).row()).collect();
     out.step(
         "the user lists their own job tokens (protocol v2: no admin needed)",
         output::table(&LIST_HEADERS, &rows),
-        Value::Array(own.iter().map(|t| t.record().json(false)).collect()),
+        Value::Array(own.iter().map(|t| Shown(t).json()).collect()),
     )?;
 
     let old = second
-        .token
-        .clone()
+        .secret()
+        .cloned()
         .ok_or_else(|| CliError::api("the create response had no secret"))?;
     let grace = Duration::from_secs(60);
     let rotated = user
         .job_tokens()
-        .rotate(second.token_id, Some(grace))
+        .rotate(second.id())
+        .grace(grace)
+        .send()
         .await
         .map_err(failed)?;
-    let mut fields = rotated.record().fields();
-    fields.push(("secret", masked(rotated.token.as_ref(), "rotation")));
+    let mut fields = Shown(&rotated).fields();
+    fields.push(("secret", masked(rotated.secret(), "rotation")));
     let as_old = client.session_from_token(old.expose());
     as_old.whoami().await.map_err(failed)?;
     out.step(
@@ -207,7 +219,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
             "{}\n  the old secret still works during the grace",
             output::fields(&fields)
         ),
-        json!({ "rotated": rotated.record().json(false), "old_secret_during_grace": "accepted" }),
+        json!({ "rotated": Shown(&rotated).json(), "old_secret_during_grace": "accepted" }),
     )?;
 
     emulator.advance_clock(grace + Duration::from_secs(1));
@@ -222,8 +234,7 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
     };
     let as_new = client.session_from_token(
         rotated
-            .token
-            .as_ref()
+            .secret()
             .ok_or_else(|| CliError::api("the rotate response had no secret"))?
             .expose(),
     );
@@ -234,13 +245,9 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         json!({ "old_secret_after_grace": refused, "new_secret": "accepted" }),
     )?;
 
-    let login_token = user.login_token().await;
+    let login_token = user.token().secret().clone();
     let revoked = user.logout().await.map_err(failed)?;
-    let after = match client
-        .session_from_token(login_token.token.expose())
-        .whoami()
-        .await
-    {
+    let after = match client.session_from_token(login_token.expose()).whoami().await {
         Err(e) if e.is_unauthorized() => e.to_string(),
         Err(e) => return Err(failed(e)),
         Ok(_) => return Err(CliError::api("a logged-out login token was still accepted")),

@@ -1,5 +1,6 @@
 //! `CliError`: one line on stderr and an exit code.
 
+use steps::steps_core::Effect;
 use steps::{ErrorKind, Feature};
 
 /// A failed command: the message for stderr (none when empty) and the
@@ -83,30 +84,29 @@ impl CliError {
             }
             ErrorKind::Connect => CliError::api(connect_failure(&error, api_url)),
             ErrorKind::Unsupported => CliError::api(unsupported(&error, api_url)),
-            ErrorKind::OutcomeUnknown => {
-                let rotation = error.operation().is_some_and(|op| op.ends_with("rotate"));
-                match (error.idempotency_key(), rotation) {
-                    // Protocol v2: the same request with the same key
-                    // answers with what the first one did, and does
-                    // nothing new.
-                    (Some(key), false) => CliError::api(format!(
-                        "{error}: run the same command again with --idempotency-key {key} to learn its \
-                         outcome without creating another"
-                    )),
-                    (Some(key), true) => CliError::api(format!(
-                        "{error}: run the same command again with --idempotency-key {key} to learn its \
-                         new secret without rotating again"
-                    )),
-                    (None, false) => CliError::api(format!(
-                        "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
-                    )),
-                    // A new secret that was lost: only another rotation
-                    // gives one that is known.
-                    (None, true) => CliError::api(format!(
-                        "{error}: if it was, its new secret is lost; rotate it again for one you know"
-                    )),
-                }
-            }
+            ErrorKind::OutcomeUnknown => match (error.idempotency_key(), error.effect()) {
+                // Protocol v2: the same request with the same key answers
+                // with what the first one did, and does nothing new.
+                (Some(key), Some(Effect::Create)) => CliError::api(format!(
+                    "{error}: run the same command again with --idempotency-key {key} to learn its \
+                     outcome without creating another"
+                )),
+                (Some(key), Some(Effect::Rotate)) => CliError::api(format!(
+                    "{error}: run the same command again with --idempotency-key {key} to learn its \
+                     new secret without rotating again"
+                )),
+                (None, Some(Effect::Create)) => CliError::api(format!(
+                    "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
+                )),
+                // A new secret that was lost: only another rotation gives
+                // one that is known.
+                (None, Some(Effect::Rotate)) => CliError::api(format!(
+                    "{error}: if it was, its new secret is lost; rotate it again for one you know"
+                )),
+                // No other effect leaves an outcome unknown (the rest may
+                // be sent again); the error says what it may have done.
+                _ => CliError::api(error.to_string()),
+            },
             _ => CliError::api(error.to_string()),
         }
     }

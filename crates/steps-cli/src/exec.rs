@@ -7,7 +7,7 @@
 
 use std::process::ExitStatus;
 
-use steps::{ErrorKind, Secret, Session};
+use steps::{ErrorKind, Resource, Secret, Session};
 
 use crate::app::App;
 use crate::cli::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
@@ -41,11 +41,14 @@ pub(crate) async fn run(app: &App, args: ExecArgs) -> Result<(), CliError> {
     let duration = args.duration.unwrap_or(EXEC_DURATION);
     let job = session
         .job_tokens()
-        .create(Some(label), Some(duration))
+        .create()
+        .label(label)
+        .duration(duration)
+        .send()
         .await
         .map_err(|e| app.sdk(e))?;
-    let (token_id, expires_at) = (job.token_id, job.expires_at);
-    let Some(secret) = job.token else {
+    let (token_id, expires_at) = (job.id(), job.expires_at());
+    let Some(secret) = job.secret().cloned() else {
         // The core refuses a create answer without its secret; this is
         // only a guard.
         return Err(CliError::api("the server's answer has no token"));
@@ -144,7 +147,7 @@ fn exit_code(status: ExitStatus) -> Status {
 /// offers it (protocol v2, feature `self`). A token already gone counts as
 /// deleted.
 async fn delete(app: &App, session: &Session, token_id: i64, secret: &Secret) -> Result<(), CliError> {
-    let error = match session.job_tokens().delete(token_id).await {
+    let error = match session.job_tokens().delete(token_id).send().await {
         Ok(()) => return Ok(()),
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
         Err(error) => error,

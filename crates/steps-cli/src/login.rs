@@ -6,7 +6,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use serde_json::json;
-use steps::Secret;
+use steps::{LoginToken, Secret};
 
 use crate::app::App;
 use crate::cli::{LoginArgs, Origin};
@@ -51,7 +51,11 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
             .map_err(|e| app.sdk(e))?;
         (session, Some(email))
     };
-    let token = session.login_token().await;
+    // A token given with --with-token is stored as it is: what the server
+    // said of it at login is not known.
+    let token = session
+        .login_token()
+        .unwrap_or_else(|| LoginToken::from_secret(session.token().secret().clone()));
     let stored = Stored {
         token: token.token.expose().to_owned(),
         email: email.clone(),

@@ -13,7 +13,6 @@ use crate::app::{from_unix, App};
 use crate::credentials::{Removed, Stored};
 use crate::error::CliError;
 use crate::output;
-use crate::probe::Asked;
 use crate::terminal;
 
 /// What became of the stored token on the server.
@@ -143,16 +142,16 @@ async fn revoke(app: &App, stored: &Stored) -> Revocation {
     let session = app.client.session_from_token(token.token);
     match session.logout().await {
         Ok(true) => Revocation::Revoked,
+        // No usable answer from the server is an error of the SDK's, not
+        // a server without `self`.
         Err(error) => Revocation::Failed(app.sdk(error)),
-        // Not revoked: the SDK found no `self`, which is also what it
-        // takes a server it could not ask to offer. Asked directly, the
-        // two are told apart.
-        Ok(false) => match app.ask_meta().await {
-            Ok(Asked::Answered(offered)) if !offered.supports(Feature::SelfToken) => Revocation::Unsupported,
-            Ok(Asked::NoAnswer(error)) => Revocation::Failed(app.sdk(error)),
-            // It does now: it could not be asked a moment ago.
-            Ok(Asked::Answered(_)) => Revocation::Failed(CliError::api("the server did not revoke it")),
-            Err(error) => Revocation::Failed(error),
+        // Not revoked: the server does not offer `self` (what it said is
+        // remembered by the client, and not asked again), or it does and
+        // the token was not taken for a login token.
+        Ok(false) => match app.client.capabilities().await {
+            Ok(offered) if !offered.supports(Feature::SelfToken) => Revocation::Unsupported,
+            Ok(_) => Revocation::Failed(CliError::api("the server did not revoke it")),
+            Err(error) => Revocation::Failed(app.sdk(error)),
         },
     }
 }

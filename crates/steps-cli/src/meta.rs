@@ -1,21 +1,18 @@
 //! `steps meta`: what the server offers, its protocol version and
-//! features, asked directly so that a server that cannot be reached is an
-//! error rather than a v1 server.
+//! features (`Client::capabilities`): a server that cannot be reached, or
+//! gives no usable answer, is an error rather than a v1 server.
 
 use serde_json::json;
 
 use crate::app::App;
 use crate::error::CliError;
 use crate::output;
-use crate::probe::Asked;
 
-/// `steps meta`: what the server offers; a server that cannot be
-/// reached is an error (see [`App::ask_meta`]).
+/// `steps meta`: what the server offers. A server's own answer is one
+/// (a v1 server's 404 too); no usable answer (the network failed, no
+/// answer in time, a 429 or a 5xx) is an error, with its kind's message.
 pub(crate) async fn run(app: &App) -> Result<(), CliError> {
-    let capabilities = match app.ask_meta().await? {
-        Asked::Answered(capabilities) => capabilities,
-        Asked::NoAnswer(error) => return Err(app.sdk(error)),
-    };
+    let capabilities = app.client.capabilities().await.map_err(|e| app.sdk(e))?;
     let features: Vec<&str> = capabilities.features.iter().map(|f| f.name()).collect();
     app.print(
         json!({ "api_url": app.api_url, "protocol": capabilities.protocol, "features": features }),

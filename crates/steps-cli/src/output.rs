@@ -1,12 +1,13 @@
-//! Human tables and JSON for the models. Secrets appear only where the
-//! caller passes `with_secret` (a create's or rotation's one showing). Every cell and
-//! value is made [`printable`] here; JSON is escaped when it is written
-//! (`terminal::json`).
+//! Human tables and JSON for the models, under the nouns and field names
+//! the core declares ([`Resource`]). A secret appears only in
+//! [`Shown::json_with_secret`] (a create's or rotation's one showing).
+//! Every cell and value is made [`printable`] here; JSON is escaped when
+//! it is written (`terminal::json`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use steps::{ApiKey, Identity, JobToken};
+use steps::{ApiKey, Identity, JobToken, Resource, Secret, TokenType};
 
 use crate::duration::format_duration;
 use crate::terminal::printable;
@@ -76,100 +77,45 @@ pub(crate) fn timestamp(time: SystemTime) -> String {
     )
 }
 
-fn label(label: &Option<String>) -> String {
-    label.clone().unwrap_or_else(|| "-".to_owned())
+fn label(label: Option<&str>) -> String {
+    label.unwrap_or("-").to_owned()
 }
 
-/// What a job token and an API key have in common, for one rendering.
-pub(crate) struct Record<'a> {
-    pub(crate) kind: &'static str,
-    pub(crate) id_field: &'static str,
-    pub(crate) secret_field: &'static str,
-    pub(crate) id: i64,
-    pub(crate) user_id: i64,
-    pub(crate) label: &'a Option<String>,
-    pub(crate) duration: Duration,
-    pub(crate) created_at: SystemTime,
-    pub(crate) expires_at: SystemTime,
-    pub(crate) secret: Option<&'a steps::Secret>,
-    /// A create answered with the replay of an earlier one (protocol v2).
-    pub(crate) replayed: bool,
-    /// When its secret was last rotated, where the server says
-    /// (protocol v2).
-    pub(crate) rotated_at: Option<SystemTime>,
-}
+/// A job token or an API key as the CLI shows it: its table row, its
+/// fields, and its JSON, under the field names the core declares
+/// ([`Resource::ID_FIELD`], [`Resource::SECRET_FIELD`]).
+pub(crate) struct Shown<'a, R>(pub(crate) &'a R);
 
-/// A resource the CLI shows: its nouns and how it renders.
-pub(crate) trait Shown: steps::Resource {
-    /// "job token" or "API key".
-    const NOUN: &'static str;
-    /// The id's name in JSON output.
-    const ID_FIELD: &'static str;
-    fn record(&self) -> Record<'_>;
-}
-
-impl Shown for JobToken {
-    const NOUN: &'static str = "job token";
-    const ID_FIELD: &'static str = "token_id";
-
-    fn record(&self) -> Record<'_> {
-        Record {
-            kind: Self::NOUN,
-            id_field: Self::ID_FIELD,
-            secret_field: "token",
-            id: self.token_id,
-            user_id: self.user_id,
-            label: &self.label,
-            duration: self.duration,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            secret: self.token.as_ref(),
-            replayed: self.replayed,
-            rotated_at: self.rotated_at,
-        }
+impl<R: Resource> Shown<'_, R> {
+    /// Its JSON, without its secret: what a read or a list shows.
+    pub(crate) fn json(&self) -> Value {
+        self.json_of(None)
     }
-}
 
-impl Shown for ApiKey {
-    const NOUN: &'static str = "API key";
-    const ID_FIELD: &'static str = "api_key_id";
-
-    fn record(&self) -> Record<'_> {
-        Record {
-            kind: Self::NOUN,
-            id_field: Self::ID_FIELD,
-            secret_field: "api_key",
-            id: self.api_key_id,
-            user_id: self.user_id,
-            label: &self.label,
-            duration: self.duration,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            secret: self.token(),
-            replayed: self.replayed,
-            rotated_at: self.rotated_at,
-        }
+    /// Its JSON with its secret, where the answer carried one: what the
+    /// create or rotation that made the secret shows, this once.
+    pub(crate) fn json_with_secret(&self) -> Value {
+        self.json_of(self.0.secret())
     }
-}
 
-impl Record<'_> {
-    pub(crate) fn json(&self, with_secret: bool) -> Value {
+    fn json_of(&self, secret: Option<&Secret>) -> Value {
+        let token = self.0;
         let mut value = json!({
-            self.id_field: self.id,
-            "user_id": self.user_id,
-            "label": self.label,
-            "duration": self.duration.as_secs(),
-            "created_at": unix(self.created_at),
-            "expires_at": unix(self.expires_at),
+            R::ID_FIELD: token.id(),
+            "user_id": token.user_id(),
+            "label": token.label(),
+            "duration": token.duration().as_secs(),
+            "created_at": unix(token.created_at()),
+            "expires_at": unix(token.expires_at()),
         });
         if let Value::Object(map) = &mut value {
-            if let (true, Some(secret)) = (with_secret, self.secret) {
+            if let Some(secret) = secret {
                 map.insert(
-                    self.secret_field.to_owned(),
+                    R::SECRET_FIELD.to_owned(),
                     Value::String(secret.expose().to_owned()),
                 );
             }
-            if let Some(at) = self.rotated_at {
+            if let Some(at) = token.rotated_at() {
                 map.insert("rotated_at".to_owned(), unix(at).into());
             }
         }
@@ -177,33 +123,35 @@ impl Record<'_> {
     }
 
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let token = self.0;
         let mut fields = vec![
-            ("id", self.id.to_string()),
-            ("user", self.user_id.to_string()),
-            ("label", label(self.label)),
-            ("duration", format_duration(self.duration)),
-            ("created", timestamp(self.created_at)),
-            ("expires", timestamp(self.expires_at)),
+            ("id", token.id().to_string()),
+            ("user", token.user_id().to_string()),
+            ("label", label(token.label())),
+            ("duration", format_duration(token.duration())),
+            ("created", timestamp(token.created_at())),
+            ("expires", timestamp(token.expires_at())),
         ];
         // Protocol v2: only for a token rotated at least once.
-        if let Some(at) = self.rotated_at {
+        if let Some(at) = token.rotated_at() {
             fields.push(("rotated", timestamp(at)));
         }
         fields
     }
 
     pub(crate) fn row(&self) -> Vec<String> {
+        let token = self.0;
         vec![
-            self.id.to_string(),
-            self.user_id.to_string(),
-            label(self.label),
-            format_duration(self.duration),
-            timestamp(self.expires_at),
+            token.id().to_string(),
+            token.user_id().to_string(),
+            label(token.label()),
+            format_duration(token.duration()),
+            timestamp(token.expires_at()),
         ]
     }
 }
 
-/// The headers of [`Record::row`].
+/// The headers of [`Shown::row`].
 pub(crate) const LIST_HEADERS: [&str; 5] = ["ID", "USER", "LABEL", "DURATION", "EXPIRES"];
 
 /// Whoami's answer as JSON: the token's id (`token_id` or `api_key_id`)
@@ -218,10 +166,10 @@ pub(crate) fn identity_json(me: &Identity) -> Value {
     });
     if let Value::Object(map) = &mut value {
         if let Some(id) = me.token_id {
-            map.insert("token_id".to_owned(), id.into());
+            map.insert(JobToken::ID_FIELD.to_owned(), id.into());
         }
         if let Some(id) = me.api_key_id {
-            map.insert("api_key_id".to_owned(), id.into());
+            map.insert(ApiKey::ID_FIELD.to_owned(), id.into());
         }
         if me.token_id.is_some() || me.api_key_id.is_some() || me.label.is_some() {
             map.insert("label".to_owned(), me.label.clone().into());
@@ -232,9 +180,9 @@ pub(crate) fn identity_json(me: &Identity) -> Value {
 
 pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
     let kind = match me.token_type {
-        Some(steps::TokenType::Login) => "login token".to_owned(),
-        Some(steps::TokenType::Job) => "job token".to_owned(),
-        Some(steps::TokenType::ApiKey) => "API key".to_owned(),
+        Some(TokenType::Login) => "login token".to_owned(),
+        Some(TokenType::Job) => JobToken::NOUN.to_owned(),
+        Some(TokenType::ApiKey) => ApiKey::NOUN.to_owned(),
         // A type this version does not know yet (the enum grows).
         _ => format!("unknown type {}", me.token_type_code),
     };
@@ -247,7 +195,7 @@ pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
         fields.push(("API key id", id.to_string()));
     }
     if me.token_id.is_some() || me.api_key_id.is_some() || me.label.is_some() {
-        fields.push(("label", label(&me.label)));
+        fields.push(("label", label(me.label.as_deref())));
     }
     fields.push(("admin", if me.is_admin { "yes" } else { "no" }.to_owned()));
     fields.push((

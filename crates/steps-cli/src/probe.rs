@@ -1,58 +1,52 @@
-//! Asking the server directly what it offers (`GET /api/meta`, once,
-//! never retried), for the commands that must tell a server that cannot
-//! be reached apart from the v1 server the SDK takes it for: `meta`,
-//! `logout`, and the errors of calls refused for a missing feature.
+//! What becomes of an `--idempotency-key`, decided from what the server
+//! offers (`Client::capabilities`) and what the operation declares (its
+//! effect and the feature it needs): sent where the server can keep its
+//! promise, or left out with a warning where the server said it cannot.
 
-use steps::steps_core::{CloudContext, Credential as WireCredential, Meta};
-use steps::{Capabilities, ErrorKind, RetryPolicy, TransportBuilder};
+use steps::steps_core::{Effect, Operation};
+use steps::{Feature, IdempotencyKey};
 
 use crate::app::App;
-use crate::error::CliError;
-
-/// What a direct ask of `GET /api/meta` learned ([`App::ask_meta`]).
-pub(crate) enum Asked {
-    /// The server answered: what it offers (nothing, for a v1 server's
-    /// 404 or any other answer that is not the meta object).
-    Answered(Capabilities),
-    /// No answer: the network failed, or the server took too long.
-    NoAnswer(steps::Error),
-}
+use crate::terminal;
 
 impl App {
-    /// [`App::sdk`], but a call refused for a feature the server does not
-    /// offer is checked first: the SDK takes a server it could not ask for
-    /// v1, so when a direct ask gets no answer either, the error says that
-    /// the server cannot be reached rather than that it lacks the feature.
-    pub(crate) async fn sdk_checked(&self, error: steps::Error) -> CliError {
-        if error.kind() == ErrorKind::Unsupported {
-            if let Ok(Asked::NoAnswer(unreachable)) = self.ask_meta().await {
-                return self.sdk(unreachable);
-            }
+    /// The key to send `op` (a create or a rotation of a `noun`) with:
+    /// `key`, unless the server answered that it does not offer idempotent
+    /// requests while offering what `op` needs. Then the key is not sent
+    /// (the SDK would refuse it unsent) and the user is told, as each
+    /// command's `--help` says, that running it again would do it again.
+    ///
+    /// A server that offers neither keeps the key: the SDK refuses the call
+    /// unsent for the feature it lacks (a rotation on a v1 server). A server
+    /// that gave no usable answer keeps it too: the SDK fails the call with
+    /// that answer's error, sending nothing, rather than send it unkeyed.
+    pub(crate) async fn key_to_send<O: Operation>(
+        &self,
+        op: &O,
+        key: Option<IdempotencyKey>,
+        noun: &str,
+    ) -> Option<IdempotencyKey> {
+        let key = key?;
+        let Ok(offered) = self.client.capabilities().await else {
+            return Some(key);
+        };
+        let offers_what_it_needs = op.feature().is_none_or(|feature| offered.supports(feature));
+        if !offers_what_it_needs || offered.supports(Feature::Idempotency) {
+            return Some(key);
         }
-        self.sdk(error)
-    }
-
-    /// What the server offers, asked directly (one attempt, never
-    /// retried), so that a server that cannot be reached is told apart
-    /// from the v1 server `Client::capabilities` takes it for.
-    ///
-    /// # Errors
-    ///
-    /// No transport can be made for the API URL (exit 2).
-    pub(crate) async fn ask_meta(&self) -> Result<Asked, CliError> {
-        let ctx = CloudContext::new(&self.api_url).map_err(|e| CliError::usage(e.to_string()))?;
-        let transport = TransportBuilder::default()
-            .request_timeout(self.global.timeout)
-            .build(ctx)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-        Ok(
-            match transport
-                .execute_with(&Meta, &WireCredential::none(), &RetryPolicy::never())
-                .await
-            {
-                Ok(capabilities) => Asked::Answered(capabilities),
-                Err(error) => Asked::NoAnswer(steps::Error::from(error)),
-            },
-        )
+        let warning = match O::EFFECT {
+            Effect::Rotate => format!(
+                "warning: {} does not offer idempotent requests: the key is not sent, and running this \
+                 again would rotate the {noun} again",
+                self.api_url
+            ),
+            _ => format!(
+                "warning: {} does not offer idempotent creates (protocol v1): the key is not sent, and \
+                 running this again would create another {noun}",
+                self.api_url
+            ),
+        };
+        terminal::error_line(&warning);
+        None
     }
 }
