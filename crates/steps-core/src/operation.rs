@@ -147,6 +147,13 @@ pub trait Operation {
     /// value may say otherwise ([`Self::feature`]).
     const FEATURE: Option<Feature> = None;
 
+    /// Whether the server takes an `Idempotency-Key` on this operation, so
+    /// that a runtime gives it one where the server offers the feature:
+    /// what its [`Self::EFFECT`] says of our protocol
+    /// ([`Effect::takes_idempotency_key`]); `false` for the Quandela
+    /// cloud's, which takes none.
+    const KEYED: bool = Self::EFFECT.takes_idempotency_key();
+
     /// Whether a value adapts itself to what the server offers
     /// ([`Self::negotiate`]), so that a runtime must learn the server's
     /// capabilities before sending it.
@@ -180,9 +187,8 @@ pub trait Operation {
         None
     }
 
-    /// Gives the operation an `Idempotency-Key`. Only operations whose
-    /// effect [takes one](Effect::takes_idempotency_key) keep it; the
-    /// others have nothing to key and ignore it.
+    /// Gives the operation an `Idempotency-Key`. Only [`Self::KEYED`]
+    /// operations keep it; the others have nothing to key and ignore it.
     fn set_idempotency_key(&mut self, key: IdempotencyKey) {
         let _ = key;
     }

@@ -30,55 +30,19 @@
 //! Behind the default feature `blocking` (it adds tokio's multi-threaded
 //! runtime): `default-features = false` leaves it out.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use steps_core::{
-    ApiKey, Capabilities, Identity, JobToken, List, LoginToken, Operation, Page, Resource, Secret,
-};
+use steps_core::{ApiKey, Capabilities, Identity, JobToken, List, LoginToken, Operation, Resource, Secret};
 
-use crate::{Call, Error, Listing, Result};
+use crate::{Call, Listing, Result};
 
-/// The runtime a blocking client runs its calls on: one worker thread for
-/// the connection pool's background tasks; each call runs on the calling
-/// thread.
-struct Runtime(Option<tokio::runtime::Runtime>);
+mod pages;
+mod quandela;
+mod runtime;
 
-impl Runtime {
-    fn new() -> Result<Runtime> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("steps-blocking")
-            .enable_all()
-            .build()
-            .map(|runtime| Runtime(Some(runtime)))
-            .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))
-    }
-
-    /// Runs `future` to completion on this thread, unless this thread is
-    /// already inside an async runtime.
-    fn run<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::blocking_in_async());
-        }
-        match &self.0 {
-            Some(runtime) => runtime.block_on(future),
-            None => Err(Error::config("the blocking client's runtime has shut down")),
-        }
-    }
-}
-
-impl Drop for Runtime {
-    /// Shuts down without waiting, which is safe anywhere, even when the
-    /// last clone is dropped inside an async task (dropping a runtime there
-    /// the ordinary way panics).
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
+pub use pages::Pages;
+use runtime::Runtime;
 
 /// A blocking client for one STEPS cloud: [`crate::Client`] for programs
 /// that are not async. Cheap to clone; clones share the runtime and the
@@ -148,13 +112,7 @@ impl ClientBuilder {
     /// As [`crate::ClientBuilder::build`], or the runtime cannot start.
     pub fn build(self) -> Result<Client> {
         let runtime = Runtime::new()?;
-        let inner = match &runtime.0 {
-            Some(rt) => {
-                let _entered = rt.enter();
-                self.inner.build()?
-            }
-            None => self.inner.build()?,
-        };
+        let inner = runtime.entered(|| self.inner.build())?;
         Ok(Client {
             inner,
             runtime: Arc::new(runtime),
@@ -348,43 +306,8 @@ impl<R: Resource> Listing<'_, R, Session> {
     }
 
     /// The pages, fetched one at a time as the iterator is advanced.
-    pub fn pages(self) -> Pages<R> {
-        Pages {
-            inner: crate::Pages::new(self.session.inner.clone(), self.op),
-            runtime: self.session.runtime.clone(),
-            failed: false,
-        }
-    }
-}
-
-/// The pages of a list, fetched as the iterator is advanced; it ends after
-/// the last page or the first error.
-pub struct Pages<R: Resource> {
-    inner: crate::Pages<List<R>>,
-    runtime: Arc<Runtime>,
-    failed: bool,
-}
-
-impl<R: Resource + std::fmt::Debug> std::fmt::Debug for Pages<R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("blocking::Pages").field(&self.inner).finish()
-    }
-}
-
-impl<R: Resource> Iterator for Pages<R> {
-    type Item = Result<Page<R>>;
-
-    fn next(&mut self) -> Option<Result<Page<R>>> {
-        if self.failed {
-            return None;
-        }
-        let runtime = self.runtime.clone();
-        let page = match runtime.run(async { Ok(self.inner.next().await) }) {
-            Ok(page) => page,
-            Err(error) => Some(Err(error)),
-        };
-        self.failed = matches!(page, Some(Err(_)));
-        page
+    pub fn pages(self) -> Pages<List<R>> {
+        Pages::new(self.session.inner.clone(), self.session.runtime.clone(), self.op)
     }
 }
 

@@ -10,6 +10,19 @@ use steps_transport::{RetryPolicy, Transport, TransportBuilder, TransportError};
 
 use crate::{Error, Result};
 
+/// Which wire API a cloud speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Our protocol, `docs/protocol.md` (v1, or v2 as `/api/meta` says):
+    /// what `steps emulator` serves by default.
+    #[default]
+    Steps,
+    /// The Quandela cloud's token API, `docs/quandela.md`: job tokens at
+    /// `/api/tokens…`, used through [`Session::quandela`](crate::Session::quandela).
+    Quandela,
+}
+
 /// The base URL used when none is given: the local emulator's.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
 
@@ -97,6 +110,7 @@ impl Clock for SystemClock {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) transport: Transport,
+    pub(crate) dialect: Dialect,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) expiry_margin: Duration,
     /// Learned once per client (clones share it), on first use.
@@ -127,7 +141,8 @@ impl std::fmt::Debug for Client {
 /// ```
 #[must_use]
 pub struct ClientBuilder {
-    base_url: String,
+    base_url: Option<String>,
+    dialect: Dialect,
     user_agent: Option<String>,
     transport: TransportBuilder,
     clock: Arc<dyn Clock>,
@@ -138,6 +153,7 @@ impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
+            .field("dialect", &self.dialect)
             .field("user_agent", &self.user_agent)
             .field("transport", &self.transport)
             .field("expiry_margin", &self.expiry_margin)
@@ -147,9 +163,18 @@ impl std::fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The cloud's base URL, such as `https://api.steps.example/v1`
-    /// (default: the local emulator at `http://127.0.0.1:8787`).
+    /// (default: the local emulator at `http://127.0.0.1:8787` for
+    /// [`Dialect::Steps`], the production cloud at
+    /// [`quandela::DEFAULT_URL`](crate::quandela::DEFAULT_URL) for
+    /// [`Dialect::Quandela`]).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Which wire API the cloud speaks (default [`Dialect::Steps`]).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
         self
     }
 
@@ -188,7 +213,11 @@ impl ClientBuilder {
     /// [`ErrorKind::Config`](crate::ErrorKind::Config): the base URL, user
     /// agent or a CA certificate is invalid.
     pub fn build(self) -> Result<Client> {
-        let mut ctx = CloudContext::new(&self.base_url).map_err(|e| Error::config(e.to_string()))?;
+        let base_url = self.base_url.as_deref().unwrap_or(match self.dialect {
+            Dialect::Steps => DEFAULT_API_URL,
+            Dialect::Quandela => steps_core::quandela::DEFAULT_URL,
+        });
+        let mut ctx = CloudContext::new(base_url).map_err(|e| Error::config(e.to_string()))?;
         if let Some(user_agent) = &self.user_agent {
             ctx = ctx
                 .with_user_agent(user_agent)
@@ -200,6 +229,7 @@ impl ClientBuilder {
             .map_err(|e| Error::config(e.to_string()))?;
         Ok(Client {
             transport,
+            dialect: self.dialect,
             clock: self.clock,
             expiry_margin: self.expiry_margin,
             capabilities: Arc::default(),
@@ -211,7 +241,8 @@ impl Client {
     /// Settings for a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder {
-            base_url: DEFAULT_API_URL.to_owned(),
+            base_url: None,
+            dialect: Dialect::default(),
             user_agent: None,
             transport: TransportBuilder::default(),
             clock: Arc::new(SystemClock),
@@ -232,6 +263,11 @@ impl Client {
             builder = builder.base_url(url);
         }
         builder.build()
+    }
+
+    /// Which wire API the cloud speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The base URL of the cloud.
@@ -260,6 +296,11 @@ impl Client {
     /// passed, and then the server is asked again (`docs/protocol.md`,
     /// "Discovery").
     pub async fn capabilities(&self) -> Result<Capabilities> {
+        if self.dialect == Dialect::Quandela {
+            // The Quandela cloud has no `/api/meta` and none of our
+            // protocol's features: nothing to ask.
+            return Ok(Capabilities::v1());
+        }
         if let Some(known) = self.capabilities.current() {
             return known;
         }

@@ -50,6 +50,17 @@ pub enum ErrorKind {
     /// ([`Error::unsupported_feature`] names it): a v1 server, or a v2
     /// server without it. Nothing was sent.
     Unsupported,
+    /// The Quandela cloud refused a generate because the user already has
+    /// a token with this label (a 400 read by its text, `docs/quandela.md`).
+    LabelTaken,
+    /// A generate whose outcome was unknown was settled by its label: the
+    /// token exists ([`Error::token_id`] names it), and its secret was lost
+    /// with the answer. Delete it, or generate with `replace_if_lost`.
+    SecretLost,
+    /// A call whose outcome was unknown was settled: it did nothing (a
+    /// generate whose label the cloud does not hold). Making it again is
+    /// safe.
+    NotApplied,
     /// A `steps::blocking` call was made from inside an async runtime,
     /// where it would block the runtime's thread or deadlock: nothing was
     /// sent. Use the async facade there.
@@ -83,6 +94,13 @@ enum Repr {
     /// waiting for it gets.
     Shared(std::sync::Arc<Error>),
     Unsupported(steps_core::Feature),
+    /// An unknown outcome, settled by looking: the token exists (`Some`,
+    /// its secret lost) or nothing was done (`None`).
+    Settled {
+        operation: &'static str,
+        token_id: Option<i64>,
+        cause: Box<Error>,
+    },
 }
 
 // `Display` and `source` are written out rather than derived with
@@ -115,6 +133,17 @@ impl fmt::Display for Repr {
                  nothing was sent (use the async steps::Client there)",
             ),
             Repr::Shared(e) => e.fmt(f),
+            Repr::Settled {
+                operation,
+                token_id: Some(id),
+                ..
+            } => write!(
+                f,
+                "{operation}: the answer was lost; the token exists as {id}, its secret lost with the answer: delete it"
+            ),
+            Repr::Settled { operation, .. } => {
+                write!(f, "{operation}: the answer was lost, and the token was not created")
+            }
             Repr::Unsupported(feature) => write!(
                 f,
                 "the server does not offer protocol feature {:?}, which this call needs",
@@ -128,6 +157,7 @@ impl std::error::Error for Repr {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Repr::OutcomeUnknown { cause, .. } => Some(&**cause),
+            Repr::Settled { cause, .. } => Some(&**cause),
             Repr::Transport(e) => e.source(),
             Repr::Shared(e) => e.source(),
             Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
@@ -192,6 +222,27 @@ impl Error {
         }
     }
 
+    /// An unknown outcome settled by looking: `token_id` is the token that
+    /// exists (its secret lost), or `None` when nothing was done.
+    pub(crate) fn settled(operation: &'static str, token_id: Option<i64>, cause: Error) -> Self {
+        Error {
+            repr: Repr::Settled {
+                operation,
+                token_id,
+                cause: Box::new(cause),
+            },
+        }
+    }
+
+    /// For a [`ErrorKind::SecretLost`] error, the token that exists.
+    pub fn token_id(&self) -> Option<i64> {
+        match &self.repr {
+            Repr::Settled { token_id, .. } => *token_id,
+            Repr::Shared(error) => error.token_id(),
+            _ => None,
+        }
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         let transport = match &self.repr {
@@ -199,6 +250,10 @@ impl Error {
             Repr::BlockingInAsync => return ErrorKind::BlockingInAsync,
             Repr::Unsupported(_) => return ErrorKind::Unsupported,
             Repr::OutcomeUnknown { .. } => return ErrorKind::OutcomeUnknown,
+            Repr::Settled {
+                token_id: Some(_), ..
+            } => return ErrorKind::SecretLost,
+            Repr::Settled { token_id: None, .. } => return ErrorKind::NotApplied,
             Repr::Shared(error) => return error.kind(),
             Repr::Transport(t) => t,
         };
@@ -212,6 +267,7 @@ impl Error {
                 ResponseErrorKind::Forbidden => ErrorKind::Forbidden,
                 ResponseErrorKind::NotFound => ErrorKind::NotFound,
                 ResponseErrorKind::RateLimited => ErrorKind::RateLimited,
+                ResponseErrorKind::LabelTaken => ErrorKind::LabelTaken,
                 ResponseErrorKind::Protocol => ErrorKind::Protocol,
                 // A gateway's HTML 502 page is not the protocol's answer:
                 // `Protocol`, and `is_retryable` still says "try again".
@@ -235,7 +291,7 @@ impl Error {
             Repr::Transport(t) => t.response(),
             Repr::OutcomeUnknown { cause, .. } => cause.response(),
             Repr::Shared(error) => error.response(),
-            Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
+            Repr::Settled { .. } | Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
         }
     }
 
@@ -266,7 +322,7 @@ impl Error {
     pub fn operation(&self) -> Option<&'static str> {
         match &self.repr {
             Repr::Transport(t) => t.operation(),
-            Repr::OutcomeUnknown { operation, .. } => Some(operation),
+            Repr::OutcomeUnknown { operation, .. } | Repr::Settled { operation, .. } => Some(operation),
             Repr::Shared(error) => error.operation(),
             Repr::Config(_) | Repr::BlockingInAsync | Repr::Unsupported(_) => None,
         }
@@ -290,7 +346,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self.kind() {
             ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Io => true,
-            ErrorKind::OutcomeUnknown => false,
+            ErrorKind::OutcomeUnknown | ErrorKind::SecretLost => false,
+            // Settled: it did nothing, so making it again is safe.
+            ErrorKind::NotApplied => true,
             _ => self.response().is_some_and(ResponseError::is_transient),
         }
     }

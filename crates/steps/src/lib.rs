@@ -67,6 +67,7 @@ mod client;
 mod error;
 mod idempotency;
 mod pages;
+pub mod quandela;
 mod self_token;
 mod send;
 mod session;
@@ -74,8 +75,8 @@ mod session_token;
 mod tokens;
 
 pub use client::{
-    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_RETRY_AFTER,
-    META_TIMEOUT,
+    Client, ClientBuilder, Clock, Dialect, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN,
+    META_RETRY_AFTER, META_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use pages::Pages;

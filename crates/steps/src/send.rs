@@ -49,7 +49,7 @@ impl Session {
 
     /// Adapts `op` to the server before its first send (see [`Self::send`]).
     pub(crate) async fn prepare<O: Operation>(&self, op: &mut O) -> Result<()> {
-        let takes_key = O::EFFECT.takes_idempotency_key();
+        let takes_key = O::KEYED;
         if op.feature().is_none() && !takes_key && !O::NEGOTIATES {
             return Ok(());
         }

@@ -69,4 +69,4 @@ pub(crate) struct Python {
 }
 
 /// The cargo-fuzz targets in `fuzz/fuzz_targets`, the values `TARGET` may take.
-pub(crate) const FUZZ_TARGETS: [&str; 2] = ["parse_responses", "emulator_request"];
+pub(crate) const FUZZ_TARGETS: [&str; 3] = ["parse_responses", "emulator_request", "quandela_time"];

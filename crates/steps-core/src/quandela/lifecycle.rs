@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::Response;
 
 use super::body::JsonObject;
-use super::PathFamily;
+use super::family::PathFamily;
 use crate::wire;
 use crate::{
     Access, BuildError, Effect, Idempotency, Operation, RequestParts, ResponseError, ResponseErrorKind,

@@ -26,12 +26,14 @@
 //! ```
 
 mod body;
+mod family;
 mod lifecycle;
 mod models;
 mod time;
 mod tokens;
 mod usage;
 
+pub use family::PathFamily;
 pub use lifecycle::{DeleteTokensByIds, DeleteTokensBySecrets, ReopenToken, RevokeToken};
 pub use models::{GeneratedToken, TokenDetails, TokenSummary};
 pub use tokens::{GenerateToken, ListTokens, ReadToken, UpdateToken, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT};
@@ -39,30 +41,6 @@ pub use usage::{PlatformUsage, TokenUsage, UsageReport};
 
 /// The production cloud's base URL.
 pub const DEFAULT_URL: &str = "https://api.cloud.quandela.com";
-
-/// Which family of paths a call goes to, by the credential it is sent
-/// with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PathFamily {
-    /// A job token's calls: `/api/tokens…` (the default: what the cloud's
-    /// users and Perceval hold).
-    #[default]
-    JobToken,
-    /// A logged-in user's calls (a login token from `/api/login`):
-    /// `/api/auth/tokens…`.
-    LoginToken,
-}
-
-impl PathFamily {
-    /// The collection's path.
-    pub(crate) const fn base(self) -> &'static str {
-        match self {
-            PathFamily::JobToken => "/api/tokens",
-            PathFamily::LoginToken => "/api/auth/tokens",
-        }
-    }
-}
 
 /// The time in the form the usage report's query takes (ISO 8601, UTC, an
 /// explicit offset), for callers that show or log it.

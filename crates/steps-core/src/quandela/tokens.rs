@@ -8,8 +8,9 @@ use bytes::Bytes;
 use http::{Method, Response};
 
 use super::body::JsonObject;
+use super::family::PathFamily;
 use super::models::{DetailsWire, GeneratedWire, SummaryWire};
-use super::{GeneratedToken, PathFamily, TokenDetails, TokenSummary};
+use super::models::{GeneratedToken, TokenDetails, TokenSummary};
 use crate::limits::{check_label, MAX_DURATION};
 use crate::wire::{self, Record};
 use crate::{Access, BuildError, Effect, ListOperation, Operation, Page, RequestParts, ResponseError};
@@ -93,6 +94,8 @@ impl Operation for GenerateToken {
     const NAME: &'static str = "quandela.token.generate";
     const EFFECT: Effect = Effect::Create;
     const ACCESS: Access = Access::AnyToken;
+    /// The cloud takes no idempotency key.
+    const KEYED: bool = false;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         check_label(Self::NAME, self.label.as_deref())?;

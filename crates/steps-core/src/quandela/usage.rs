@@ -7,7 +7,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::{time, PathFamily};
+use super::family::PathFamily;
+use super::time;
 use crate::wire::{self, wire_object, Record};
 use crate::{Access, BuildError, Effect, Extra, Operation, RequestParts, ResponseError};
 

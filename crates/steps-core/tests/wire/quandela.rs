@@ -21,7 +21,6 @@ use crate::support::{
     response, snapshot_request, snapshot_responses, with_extra_fields, CLOUD_SECRET, OTHER_CLOUD_SECRET,
 };
 
-
 fn credential() -> Credential {
     Credential::bearer(Secret::new(CLOUD_SECRET))
 }
@@ -38,22 +37,43 @@ fn error(status: u16, body: serde_json::Value) -> Response<Bytes> {
 pub(crate) fn cases(ok_body: &str, nulls: &str, wrong_types: &str) -> Vec<(&'static str, Response<Bytes>)> {
     vec![
         ("ok", response(200, &[JSON], ok_body)),
-        ("ok_extra_fields", response(200, &[JSON], &with_extra_fields(ok_body))),
+        (
+            "ok_extra_fields",
+            response(200, &[JSON], &with_extra_fields(ok_body)),
+        ),
         ("ok_nulls", response(200, &[JSON], nulls)),
         (
             "400_label_taken",
-            error(400, json!({"error": "Label already exists: nightly", "detail": {}})),
+            error(
+                400,
+                json!({"error": "Label already exists: nightly", "detail": {}}),
+            ),
         ),
         (
             "400_invalid_token",
-            error(400, json!({"error": format!("Invalid token: {OTHER_CLOUD_SECRET}"), "detail": {}})),
+            error(
+                400,
+                json!({"error": format!("Invalid token: {OTHER_CLOUD_SECRET}"), "detail": {}}),
+            ),
         ),
         (
             "401",
-            error(401, json!({"error": "Invalid or expired job token", "detail": {}})),
+            error(
+                401,
+                json!({"error": "Invalid or expired job token", "detail": {}}),
+            ),
         ),
-        ("403", error(403, json!({"error": "Permission denied: token:edit", "detail": {}}))),
-        ("404", error(404, json!({"error": "Token not found", "detail": {}}))),
+        (
+            "403",
+            error(
+                403,
+                json!({"error": "Permission denied: token:edit", "detail": {}}),
+            ),
+        ),
+        (
+            "404",
+            error(404, json!({"error": "Token not found", "detail": {}})),
+        ),
         (
             "422",
             error(
@@ -63,7 +83,11 @@ pub(crate) fn cases(ok_body: &str, nulls: &str, wrong_types: &str) -> Vec<(&'sta
         ),
         (
             "500_html",
-            response(500, &[("content-type", "text/html")], "<html><body>Internal Server Error</body></html>"),
+            response(
+                500,
+                &[("content-type", "text/html")],
+                "<html><body>Internal Server Error</body></html>",
+            ),
         ),
         ("malformed_json", response(200, &[JSON], "[{\"id\": 1, ")),
         ("wrong_types", response(200, &[JSON], wrong_types)),
@@ -72,7 +96,10 @@ pub(crate) fn cases(ok_body: &str, nulls: &str, wrong_types: &str) -> Vec<(&'sta
 
 /// Every case name, for the tidy check.
 pub(crate) fn case_names() -> Vec<&'static str> {
-    cases("{}", "{}", "{}").into_iter().map(|(name, _)| name).collect()
+    cases("{}", "{}", "{}")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Every operation the dialect's snapshots cover, with the cases it adds.
@@ -97,7 +124,11 @@ where
 {
     let job = op(PathFamily::JobToken);
     snapshot_request(&format!("{}.request", O::NAME), &job, &credential());
-    snapshot_request(&format!("{}.auth.request", O::NAME), &op(PathFamily::LoginToken), &credential());
+    snapshot_request(
+        &format!("{}.auth.request", O::NAME),
+        &op(PathFamily::LoginToken),
+        &credential(),
+    );
     snapshot_responses(O::NAME, &job, cases);
 }
 
@@ -141,8 +172,14 @@ fn list() {
         "[]",
         r#"[{"id":"7","count":1.5}]"#,
     );
-    all.push(("not_an_array", response(200, &[JSON], &format!(r#"{{"tokens":[{SUMMARY}]}}"#))));
-    all.push(("bad_date", response(200, &[JSON], r#"[{"id":7,"created_date":"yesterday"}]"#)));
+    all.push((
+        "not_an_array",
+        response(200, &[JSON], &format!(r#"{{"tokens":[{SUMMARY}]}}"#)),
+    ));
+    all.push((
+        "bad_date",
+        response(200, &[JSON], r#"[{"id":7,"created_date":"yesterday"}]"#),
+    ));
     check(
         |family| {
             ListTokens::new(family)
@@ -171,8 +208,15 @@ fn read() {
         "created_date": null, "expiration_date": null, "last_used_time": null,
         "last_used_duration": null, "is_apikey": null, "is_explorer_token": null, "valid": null
     });
-    let mut all = cases(&details.to_string(), &nulls.to_string(), r#"{"id":7,"valid":"yes"}"#);
-    all.push(("bad_date", response(200, &[JSON], r#"{"id":7,"expiration_date":"2026-12-02 25:00"}"#)));
+    let mut all = cases(
+        &details.to_string(),
+        &nulls.to_string(),
+        r#"{"id":7,"valid":"yes"}"#,
+    );
+    all.push((
+        "bad_date",
+        response(200, &[JSON], r#"{"id":7,"expiration_date":"2026-12-02 25:00"}"#),
+    ));
     check(|family| ReadToken::new(family, 7), all);
 }
 
@@ -226,12 +270,24 @@ fn usage() {
         ]
     }]);
     let nulls = json!([{"token_id": 8, "total_jobs": null, "usage": null}]);
-    let mut all = cases(&report.to_string(), &nulls.to_string(), r#"[{"token_id":7,"usage":[{"credits":"many"}]}]"#);
-    all.push(("not_an_array", response(200, &[JSON], &json!({"token_id": 7}).to_string())));
+    let mut all = cases(
+        &report.to_string(),
+        &nulls.to_string(),
+        r#"[{"token_id":7,"usage":[{"credits":"many"}]}]"#,
+    );
+    all.push((
+        "not_an_array",
+        response(200, &[JSON], &json!({"token_id": 7}).to_string()),
+    ));
     let since = UNIX_EPOCH + Duration::from_secs(1_796_000_000);
     let until = since + Duration::from_secs(86_400);
     check(
-        |family| UsageReport::new(family).token_ids(vec![7, 8]).since(since).until(until),
+        |family| {
+            UsageReport::new(family)
+                .token_ids(vec![7, 8])
+                .since(since)
+                .until(until)
+        },
         all,
     );
 }
@@ -290,7 +346,10 @@ impl Render for TokenDetails {
         out.field("created_at", opt(self.created_at, rfc3339));
         out.field("expires_at", opt(self.expires_at, rfc3339));
         out.field("last_used_at", opt(self.last_used_at, rfc3339));
-        out.field("last_used_duration", opt(self.last_used_duration.as_ref(), |v| v.to_string()));
+        out.field(
+            "last_used_duration",
+            opt(self.last_used_duration.as_ref(), |v| v.to_string()),
+        );
         out.field("is_apikey", flag(self.is_apikey));
         out.field("is_explorer_token", flag(self.is_explorer_token));
         out.field("valid", flag(self.valid));
