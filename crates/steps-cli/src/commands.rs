@@ -158,10 +158,8 @@ impl App {
             );
         }
         self.print(json, || {
+            // `fields()` already shows when it was rotated.
             let mut fields = shown.fields();
-            if let Some(at) = token.rotated_at() {
-                fields.push(("rotated", output::timestamp(at)));
-            }
             if let Some(secret) = token.secret() {
                 fields.push(("secret", secret.expose().to_owned()));
             }

@@ -412,6 +412,8 @@ fn rotate_prints_the_new_secret_once_as_create_does() {
         "{}",
         run.stdout
     );
+    // Once (issue 24, item 9: it was printed twice).
+    assert_eq!(run.stdout.matches("rotated ").count(), 1, "{}", run.stdout);
     let sent = v2.sent("post /api/job_token/7/rotate ");
     assert!(
         sent[0].ends_with("{\"grace_seconds\":600}") && sent[0].contains("idempotency-key: "),
