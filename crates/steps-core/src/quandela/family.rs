@@ -15,6 +15,19 @@ pub enum PathFamily {
 }
 
 impl PathFamily {
+    /// Refuses an operation the logged-in family has no path for
+    /// (`docs/quandela.md`, A3): it takes a job token only.
+    pub(crate) fn job_token_only(self, operation: &'static str) -> Result<(), crate::BuildError> {
+        match self {
+            PathFamily::JobToken => Ok(()),
+            PathFamily::LoginToken => Err(crate::BuildError::InvalidInput {
+                operation,
+                reason: "the cloud offers this to a job token only, not to a logged-in user's token"
+                    .to_owned(),
+            }),
+        }
+    }
+
     /// The collection's path.
     pub(crate) const fn base(self) -> &'static str {
         match self {

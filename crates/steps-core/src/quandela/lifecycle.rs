@@ -185,7 +185,10 @@ impl Operation for DeleteTokensBySecrets {
         Idempotency::NonIdempotent
     }
 
+    /// A job token's only: `/api/auth/tokens/delete` is deprecated and
+    /// says it takes a job token.
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        self.family.job_token_only(Self::NAME)?;
         if self.secrets.is_empty() || self.secrets.iter().any(Secret::is_empty) {
             return Err(BuildError::InvalidInput {
                 operation: Self::NAME,

@@ -132,7 +132,9 @@ impl Operation for UsageReport {
     const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::AnyToken;
 
+    /// A job token's only: there is no `/api/auth/tokens/usage/report`.
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
+        self.family.job_token_only(Self::NAME)?;
         let mut query = String::new();
         for (i, id) in self.token_ids.iter().enumerate() {
             if *id < 0 {

@@ -102,6 +102,10 @@ pub(crate) fn case_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The operations a logged-in user's token cannot send (no path in that
+/// family, `docs/quandela.md` A3): no `auth.request` snapshot.
+pub(crate) const JOB_TOKEN_ONLY: [&str; 2] = ["quandela.token.delete_by_secrets", "quandela.usage.report"];
+
 /// Every operation the dialect's snapshots cover, with the cases it adds.
 pub(crate) const OPERATIONS: [(&str, &[&str]); 9] = [
     ("quandela.token.generate", &[]),
@@ -124,11 +128,17 @@ where
 {
     let job = op(PathFamily::JobToken);
     snapshot_request(&format!("{}.request", O::NAME), &job, &credential());
-    snapshot_request(
-        &format!("{}.auth.request", O::NAME),
-        &op(PathFamily::LoginToken),
-        &credential(),
-    );
+    let login = op(PathFamily::LoginToken);
+    if JOB_TOKEN_ONLY.contains(&O::NAME) {
+        let refused = login.build_request(&crate::support::ctx(), &credential());
+        assert!(
+            matches!(refused, Err(steps_core::BuildError::InvalidInput { .. })),
+            "{}: refused for a logged-in token, nothing sent",
+            O::NAME
+        );
+    } else {
+        snapshot_request(&format!("{}.auth.request", O::NAME), &login, &credential());
+    }
     snapshot_responses(O::NAME, &job, cases);
 }
 

@@ -25,7 +25,9 @@ fn snapshots_are_neither_orphaned_nor_missing() {
     }
     for (op, extra) in quandela::OPERATIONS {
         expected.insert(format!("{op}.request.snap"));
-        expected.insert(format!("{op}.auth.request.snap"));
+        if !quandela::JOB_TOKEN_ONLY.contains(&op) {
+            expected.insert(format!("{op}.auth.request.snap"));
+        }
         for case in quandela::case_names().into_iter().chain(extra.iter().copied()) {
             expected.insert(format!("{op}.response.{case}.snap"));
         }
