@@ -24,6 +24,9 @@ use steps_core::{
     ListJobTokens, Login, Operation, ReadApiKey, ReadJobToken, Secret, Whoami,
 };
 
+#[path = "codec/quandela.rs"]
+mod quandela;
+
 /// Counts allocations, to report allocations per operation.
 struct Counting;
 
@@ -344,7 +347,7 @@ fn allocations(f: &dyn Fn() -> usize) -> f64 {
 
 fn codec(c: &mut Criterion) {
     let mut report = String::new();
-    for case in cases() {
+    for case in cases().into_iter().chain(quandela::cases()) {
         // Both sides must do the work: a parse that fails would be cheap.
         assert!(
             (case.steps)() > 2 && (case.baseline)() > 2,
