@@ -25,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+mod builder;
 mod error;
 mod hyper_client;
 mod proxy;
@@ -38,6 +39,5 @@ pub use proxy::{Proxy, ProxyError};
 pub use retry::RetryPolicy;
 pub use send::{BoxFuture, SendError, SendRequest};
 pub use tls::TlsConfigError;
-pub use transport::{
-    Transport, TransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT,
-};
+pub use builder::{TransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
+pub use transport::{Attempts, Transport};

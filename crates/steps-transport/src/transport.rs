@@ -11,35 +11,22 @@ use steps_core::{CloudContext, Credential, Idempotency, Operation, ResponseError
 use tracing::Instrument;
 
 use crate::error::TransportError;
-use crate::hyper_client::{HyperSend, HyperSettings};
-use crate::proxy::Proxy;
 use crate::retry::{decide, Decision, History, Outcome, RetryPolicy};
 use crate::send::{SendError, SendRequest};
-use crate::tls::TlsConfigError;
-
-/// The default connect timeout: 10 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default timeout of a whole call, retries and waits included: 30 s.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default response body limit: 4 MiB, the bound `docs/protocol.md`
-/// sets on any response. The largest legitimate response, a page of 1,000
-/// job tokens with 256-byte labels that a server escapes as `\\uXXXX`, is
-/// under 2 MiB; 1 MiB, the old default, refused some of them.
-pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 
 /// Executes operations against one STEPS cloud. Cheap to clone; clones
 /// share one connection pool.
 #[derive(Clone)]
 pub struct Transport {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    ctx: CloudContext,
-    sender: Arc<dyn SendRequest>,
-    request_timeout: Duration,
-    retry: RetryPolicy,
-    max_body: usize,
+pub(crate) struct Inner {
+    pub(crate) ctx: CloudContext,
+    pub(crate) sender: Arc<dyn SendRequest>,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_body: usize,
 }
 
 impl std::fmt::Debug for Transport {
@@ -53,139 +40,27 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// Settings of a [`Transport`].
-///
-/// Made without a cloud (`TransportBuilder::default()` or
-/// [`Transport::builder`]), so that a facade can hold one and pass every
-/// setting through; [`TransportBuilder::build`] takes the cloud.
-#[must_use]
-#[derive(Clone)]
-pub struct TransportBuilder {
-    connect_timeout: Duration,
-    request_timeout: Duration,
-    retry: RetryPolicy,
-    max_body: usize,
-    extra_ca_pem: Vec<Vec<u8>>,
-    webpki_roots: bool,
-    proxy: Proxy,
-    sender: Option<Arc<dyn SendRequest>>,
+/// The attempts one call has made so far, across the executes that make
+/// it up ([`Transport::execute_continuing`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attempts {
+    made: u32,
+    may_have_taken_effect: bool,
 }
 
-impl TransportBuilder {
-    /// The connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+impl Attempts {
+    /// How many attempts were sent.
+    pub fn made(&self) -> u32 {
+        self.made
     }
 
-    /// The timeout of a whole call, retries and waits included (default 30 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// The retry policy (default: 3 attempts for idempotent operations).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The largest response body accepted (default 4 MiB).
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// Trusts the CA certificate(s) in this PEM as well, for private clouds.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.extra_ca_pem.push(pem.into());
-        self
-    }
-
-    /// Trusts only the CAs added with [`Self::add_root_certificate_pem`]
-    /// (and the OS store with the `native-roots` feature), not the bundled
-    /// webpki roots.
-    pub fn without_webpki_roots(mut self) -> Self {
-        self.webpki_roots = false;
-        self
-    }
-
-    /// Where to find a proxy (default: the environment).
-    pub fn proxy(mut self, proxy: Proxy) -> Self {
-        self.proxy = proxy;
-        self
-    }
-
-    /// Sends through `sender` instead of hyper-util: for another HTTP client
-    /// under this transport's timeouts and retries, or a script in tests.
-    pub fn sender(mut self, sender: Arc<dyn SendRequest>) -> Self {
-        self.sender = Some(sender);
-        self
-    }
-
-    /// Makes the transport to the cloud `ctx` describes.
-    ///
-    /// # Errors
-    ///
-    /// An extra CA certificate is invalid.
-    pub fn build(self, ctx: CloudContext) -> Result<Transport, TlsConfigError> {
-        let sender: Arc<dyn SendRequest> = match self.sender {
-            Some(sender) => sender,
-            None => Arc::new(HyperSend::new(HyperSettings {
-                connect_timeout: self.connect_timeout,
-                extra_ca_pem: &self.extra_ca_pem,
-                webpki_roots: self.webpki_roots,
-                proxy: &self.proxy,
-            })?),
-        };
-        Ok(Transport {
-            inner: Arc::new(Inner {
-                ctx,
-                sender,
-                request_timeout: self.request_timeout,
-                retry: self.retry,
-                max_body: self.max_body,
-            }),
-        })
-    }
-}
-
-impl std::fmt::Debug for TransportBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TransportBuilder")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .field("retry", &self.retry)
-            .field("max_body", &self.max_body)
-            .field("extra_ca_certificates", &self.extra_ca_pem.len())
-            .field("webpki_roots", &self.webpki_roots)
-            .field("proxy", &self.proxy)
-            .field("custom_sender", &self.sender.is_some())
-            .finish()
-    }
-}
-
-impl Default for TransportBuilder {
-    fn default() -> Self {
-        TransportBuilder {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            retry: RetryPolicy::default(),
-            max_body: DEFAULT_MAX_BODY,
-            extra_ca_pem: Vec::new(),
-            webpki_roots: true,
-            proxy: Proxy::default(),
-            sender: None,
-        }
+    /// Whether any of them may have taken effect.
+    pub fn may_have_taken_effect(&self) -> bool {
+        self.may_have_taken_effect
     }
 }
 
 impl Transport {
-    /// Settings for a transport, all at their defaults.
-    pub fn builder() -> TransportBuilder {
-        TransportBuilder::default()
-    }
-
     /// The cloud this transport talks to.
     pub fn context(&self) -> &CloudContext {
         &self.inner.ctx
@@ -233,6 +108,38 @@ impl Transport {
         credential: &Credential,
         policy: &RetryPolicy,
     ) -> Result<O::Output, TransportError> {
+        self.execute_after(op, credential, policy, &mut Attempts::default())
+            .await
+    }
+
+    /// [`Self::execute`], going on from `earlier` attempts of the same call
+    /// (sent with another credential: a session that logs in again after a
+    /// 401 repeats the call), and recording these in it. The retry rules
+    /// see the whole call: whether an earlier attempt may have taken effect
+    /// (a delete answered 404 on the repeat is then "already gone"; a keyed
+    /// create that fails is then an unknown outcome, not "not sent"), and
+    /// how many were made (the policy's attempts are the call's, not each
+    /// execute's).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::execute`].
+    pub async fn execute_continuing<O: Operation>(
+        &self,
+        op: &O,
+        credential: &Credential,
+        earlier: &mut Attempts,
+    ) -> Result<O::Output, TransportError> {
+        self.execute_after(op, credential, &self.inner.retry, earlier).await
+    }
+
+    async fn execute_after<O: Operation>(
+        &self,
+        op: &O,
+        credential: &Credential,
+        policy: &RetryPolicy,
+        earlier: &mut Attempts,
+    ) -> Result<O::Output, TransportError> {
         let request = op.build_request(&self.inner.ctx, credential)?;
         let span = tracing::info_span!(
             "steps.operation",
@@ -240,7 +147,7 @@ impl Transport {
             method = %request.method(),
             path = request.uri().path(),
         );
-        self.attempts(op, credential, request, policy)
+        self.attempts(op, credential, request, policy, earlier)
             .instrument(span)
             .await
     }
@@ -254,6 +161,7 @@ impl Transport {
         credential: &Credential,
         first: Request<Bytes>,
         policy: &RetryPolicy,
+        earlier: &mut Attempts,
     ) -> Result<O::Output, TransportError> {
         let now = tokio::time::Instant::now();
         // A timeout too large to add (`Duration::MAX`, say) means no
@@ -261,14 +169,14 @@ impl Transport {
         let deadline = now
             .checked_add(self.inner.request_timeout)
             .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400));
-        let mut attempt = 0;
         let mut first = Some(first);
-        // Whether an earlier attempt may have taken effect: then the
-        // operation reads the answer to its re-send as the protocol says
-        // (a delete answered 404 succeeded).
-        let mut resent_after_effect = false;
         loop {
-            attempt += 1;
+            earlier.made += 1;
+            let attempt = earlier.made;
+            // Whether an earlier attempt may have taken effect: then the
+            // operation reads the answer to its re-send as the protocol
+            // says (a delete answered 404 succeeded).
+            let resent_after_effect = earlier.may_have_taken_effect;
             // A retry builds its request again rather than every call
             // keeping a copy for a retry that rarely comes: building is
             // cheap and deterministic (the core reads no clock and draws no
@@ -313,11 +221,11 @@ impl Transport {
                     self.send_error::<O>(error)
                 }
             };
-            resent_after_effect |= outcome.may_have_taken_effect();
+            earlier.may_have_taken_effect |= outcome.may_have_taken_effect();
             let time_left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let history = History {
                 attempts: attempt,
-                may_have_taken_effect: resent_after_effect,
+                may_have_taken_effect: earlier.may_have_taken_effect,
             };
             match decide(outcome, op.idempotency(), policy, history, time_left) {
                 Decision::Return => return Err(error),

@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 
 use steps_core::{BuildError, Capabilities, Feature, Operation, ResponseErrorKind};
-use steps_transport::TransportError;
+use steps_transport::{Attempts, TransportError};
 
 use crate::idempotency::random_key;
 use crate::{Error, Result, Session};
@@ -95,7 +95,11 @@ impl Session {
         }
         let (credential, generation) = self.credential().await?;
         let transport = &self.inner.client.transport;
-        match transport.execute(op, &credential).await {
+        // One call's attempts, across the repeat after a 401: whether one
+        // may have taken effect decides how the repeat's failure or answer
+        // is read.
+        let mut attempts = Attempts::default();
+        match transport.execute_continuing(op, &credential, &mut attempts).await {
             Err(TransportError::Response(e))
                 if e.kind() == ResponseErrorKind::Unauthorized && self.inner.credentials.is_some() =>
             {
@@ -104,7 +108,9 @@ impl Session {
                     "token refused; logging in again and repeating the call"
                 );
                 let (credential, _) = self.renew(generation).await?;
-                Ok(transport.execute(op, &credential).await?)
+                Ok(transport
+                    .execute_continuing(op, &credential, &mut attempts)
+                    .await?)
             }
             result => Ok(result?),
         }

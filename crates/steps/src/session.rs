@@ -38,7 +38,7 @@ pub(crate) struct Inner {
     pub(crate) current: RwLock<Current>,
     /// Held while logging in again, so that one renewal serves all; holds
     /// the error of the last login that failed.
-    pub(crate) renewing: Mutex<Option<Arc<Error>>>,
+    pub(crate) renewing: Mutex<Renewal>,
     /// Set by a logout or a revocation: calls fail from then on instead of
     /// logging in again.
     pub(crate) ended: std::sync::atomic::AtomicBool,
@@ -119,6 +119,52 @@ impl Client {
     }
 }
 
+/// What the last logins of a session did: the error of the last one, if it
+/// failed, and how long to wait before another after it was refused.
+#[derive(Default)]
+pub(crate) struct Renewal {
+    last_failure: Option<Arc<Error>>,
+    /// Refusals in a row (wrong password, rate limit).
+    refusals: u32,
+    /// Until when a refused login is not tried again.
+    retry_at: Option<tokio::time::Instant>,
+}
+
+/// The wait after the first refused login; it doubles with each refusal
+/// in a row, up to [`MAX_LOGIN_BACKOFF`].
+const FIRST_LOGIN_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest wait between refused logins.
+const MAX_LOGIN_BACKOFF: Duration = Duration::from_secs(60);
+
+impl Renewal {
+    /// The refusal to share, while backing off from it.
+    fn backing_off(&self) -> Option<Arc<Error>> {
+        let until = self.retry_at?;
+        (tokio::time::Instant::now() < until)
+            .then(|| self.last_failure.clone())
+            .flatten()
+    }
+
+    /// Records a failed login. A refusal (the server said no: 401, 403,
+    /// 429) starts or lengthens the back-off; a network failure does not.
+    fn failed(&mut self, error: Arc<Error>) {
+        let refused = matches!(
+            error.kind(),
+            crate::ErrorKind::Unauthorized | crate::ErrorKind::Forbidden | crate::ErrorKind::RateLimited
+        );
+        if refused {
+            self.refusals += 1;
+            let wait = FIRST_LOGIN_BACKOFF
+                .saturating_mul(1 << self.refusals.saturating_sub(1).min(16))
+                .min(MAX_LOGIN_BACKOFF);
+            self.retry_at = Some(tokio::time::Instant::now() + wait);
+        } else {
+            self.retry_at = None;
+        }
+        self.last_failure = Some(error);
+    }
+}
+
 /// Whether a session should log in again before a call: only a session
 /// that can (it holds credentials), and only when the token is expired or
 /// expires within the margin. A token of unknown expiry is used until the
@@ -147,7 +193,7 @@ impl Session {
             inner: Arc::new(Inner {
                 credentials,
                 current: RwLock::new(Current::new(token, client.clock.now())),
-                renewing: Mutex::new(None),
+                renewing: Mutex::new(Renewal::default()),
                 logins: AtomicU64::new(0),
                 ended: std::sync::atomic::AtomicBool::new(false),
                 client,
@@ -227,7 +273,7 @@ impl Session {
     /// waiting call).
     pub(crate) async fn renew(&self, seen: u64) -> Result<(Arc<Credential>, u64)> {
         let logins_before = self.inner.logins.load(Ordering::Acquire);
-        let mut last_failure = self.inner.renewing.lock().await;
+        let mut renewal = self.inner.renewing.lock().await;
         if self.inner.ended.load(Ordering::Acquire) {
             // Logged out while this call was in flight: no new login.
             return Err(Error::from(BuildError::NotLoggedIn {
@@ -241,9 +287,15 @@ impl Session {
             }
         }
         if self.inner.logins.load(Ordering::Acquire) != logins_before {
-            if let Some(error) = last_failure.as_ref() {
+            if let Some(error) = renewal.last_failure.as_ref() {
                 return Err(Error::shared(error.clone()));
             }
+        }
+        if let Some(error) = renewal.backing_off() {
+            // Refused a moment ago: a burst of calls one after another
+            // shares that refusal instead of each sending a login (which
+            // could lock the account).
+            return Err(Error::shared(error));
         }
         let Some((email, password)) = &self.inner.credentials else {
             let current = self.current();
@@ -253,7 +305,7 @@ impl Session {
         self.inner.logins.fetch_add(1, Ordering::AcqRel);
         match login {
             Ok(token) => {
-                *last_failure = None;
+                *renewal = Renewal::default();
                 {
                     let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
                     // Checked under the lock a logout reads the token
@@ -274,7 +326,7 @@ impl Session {
             }
             Err(error) => {
                 let error = Arc::new(error);
-                *last_failure = Some(error.clone());
+                renewal.failed(error.clone());
                 Err(Error::shared(error))
             }
         }

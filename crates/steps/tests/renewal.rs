@@ -145,10 +145,52 @@ async fn a_burst_of_refused_calls_sends_one_failed_login() {
         started.elapsed()
     );
 
-    // A later call tries again: the failure is not remembered for ever.
+    // A later call right away shares the refusal (issue 24, item 19)...
+    let error = session.whoami().await.expect_err("still refused");
+    assert_eq!(error.kind(), ErrorKind::Unauthorized);
+    assert_eq!(server.logins.load(Ordering::SeqCst), 2, "backing off");
+    // ... and once the back-off has passed, tries again: the failure is not
+    // remembered for ever.
+    tokio::time::advance(Duration::from_secs(2)).await;
     let error = session.whoami().await.expect_err("still refused");
     assert_eq!(error.kind(), ErrorKind::Unauthorized);
     assert_eq!(server.logins.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_calls_one_after_another_back_off_their_logins() {
+    let (client, server, _) = setup(LoginAnswer::Token { lifetime: 3_600 });
+    let session = client
+        .login("ada@example.com", "TEST-password")
+        .await
+        .expect("login");
+    *server.refuse_whoami.lock().expect("lock") = true;
+    *server.login.lock().expect("lock") = LoginAnswer::Refused {
+        delay: Duration::ZERO,
+    };
+    // Ten calls in a row, each refused: one login tries, the others share
+    // its refusal for the back-off (1 s, doubling).
+    for _ in 0..10 {
+        let error = session.whoami().await.expect_err("refused");
+        assert_eq!(error.kind(), ErrorKind::Unauthorized, "{error}");
+    }
+    assert_eq!(
+        server.logins.load(Ordering::SeqCst),
+        2,
+        "one renewal for ten calls"
+    );
+    // After 1 s one more tries, and is refused: now 2 s.
+    tokio::time::advance(Duration::from_millis(1_100)).await;
+    session.whoami().await.expect_err("refused");
+    assert_eq!(server.logins.load(Ordering::SeqCst), 3);
+    tokio::time::advance(Duration::from_millis(1_100)).await;
+    session.whoami().await.expect_err("refused");
+    assert_eq!(server.logins.load(Ordering::SeqCst), 3, "the back-off doubled");
+    tokio::time::advance(Duration::from_millis(1_000)).await;
+    // The password is right again: the next renewal logs in.
+    *server.login.lock().expect("lock") = LoginAnswer::Token { lifetime: 3_600 };
+    *server.refuse_whoami.lock().expect("lock") = false;
+    session.whoami().await.expect("works again");
 }
 
 #[tokio::test(start_paused = true)]
