@@ -70,6 +70,7 @@ mod meta;
 mod operation;
 mod page;
 pub mod quandela;
+mod redact;
 mod resource;
 mod secret;
 mod self_token;
@@ -89,7 +90,7 @@ pub use job_token::{CreateJobToken, DeleteJobToken, JobToken, ListJobTokens, Rea
 pub use limits::{DEFAULT_DURATION, MAX_DURATION, MAX_LABEL_BYTES, MAX_PAGE_LIMIT};
 pub use login::{Expiry, Login, LoginToken};
 pub use meta::Meta;
-pub use operation::{Effect, Idempotency, Operation};
+pub use operation::{Dialect, Effect, Idempotency, Operation};
 pub use page::{ListOperation, Page};
 pub use resource::{Create, Delete, List, Read, Resource, Rotate, MAX_ROTATION_GRACE};
 pub use secret::Secret;

@@ -158,6 +158,10 @@ impl Operation for Login {
         Ok(RequestParts::post("/api/login").json(wire::to_json(Self::NAME, &body)?))
     }
 
+    fn for_each_secret(&self, f: &mut dyn FnMut(&Secret)) {
+        f(&self.password);
+    }
+
     fn parse_response(&self, response: Response<Bytes>) -> Result<LoginToken, ResponseError> {
         let wire: LoginWire = wire::json_body(Self::NAME, &response)?;
         let expires_at = match wire.expires_at {

@@ -42,6 +42,18 @@ impl Idempotency {
     }
 }
 
+/// Which wire API a cloud speaks, and so which operations it understands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Our protocol, `docs/protocol.md` (v1, or v2 as `/api/meta` says).
+    #[default]
+    Steps,
+    /// The Quandela cloud's token API, `docs/quandela.md`
+    /// ([`quandela`](crate::quandela)).
+    Quandela,
+}
+
 /// What an operation does on the server: the one fact from which follow
 /// whether it may be sent twice ([`Effect::idempotency`]), whether it takes
 /// an `Idempotency-Key` ([`Effect::takes_idempotency_key`]), and what an
@@ -139,6 +151,11 @@ pub trait Operation {
     /// What the operation does on the server.
     const EFFECT: Effect;
 
+    /// The wire API the operation belongs to: a runtime sends it only to a
+    /// cloud that speaks it (a Quandela token sent to our emulator's URL,
+    /// or the other way round, would be refused at best).
+    const DIALECT: Dialect = Dialect::Steps;
+
     /// Who may call operations of this type. A value may say otherwise
     /// ([`Self::access`]).
     const ACCESS: Access;
@@ -191,6 +208,14 @@ pub trait Operation {
     /// operations keep it; the others have nothing to key and ignore it.
     fn set_idempotency_key(&mut self, key: IdempotencyKey) {
         let _ = key;
+    }
+
+    /// Calls `f` with each secret the request carries besides the
+    /// credential (a login's password, a revocation's secret), so that a
+    /// runtime can take them out of what the server answers
+    /// ([`ResponseError::redact`]). None by default.
+    fn for_each_secret(&self, f: &mut dyn FnMut(&crate::Secret)) {
+        let _ = f;
     }
 
     /// Whether this operation may be sent more than once: what a transport

@@ -59,6 +59,9 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::OutcomeUnknown => "outcome_unknown",
         ErrorKind::Unsupported => "unsupported",
         ErrorKind::BlockingInAsync => "blocking_in_async",
+        ErrorKind::LabelTaken => "label_taken",
+        ErrorKind::SecretLost => "secret_lost",
+        ErrorKind::NotApplied => "not_applied",
         _ => "other",
     }
 }

@@ -38,6 +38,7 @@ pub struct TransportBuilder {
     max_body: usize,
     extra_ca_pem: Vec<Vec<u8>>,
     webpki_roots: bool,
+    native_roots: bool,
     proxy: Proxy,
     sender: Option<Arc<dyn SendRequest>>,
 }
@@ -81,6 +82,16 @@ impl TransportBuilder {
         self
     }
 
+    /// Whether to trust the operating system's certificate store
+    /// (feature `native-roots`, which turns it on by default): `false`
+    /// leaves it out, for a program that offers it as an opt-in. With
+    /// [`Self::without_webpki_roots`], the OS store is trusted alone.
+    #[cfg(feature = "native-roots")]
+    pub fn native_roots(mut self, trust: bool) -> Self {
+        self.native_roots = trust;
+        self
+    }
+
     /// Where to find a proxy (default: the environment).
     pub fn proxy(mut self, proxy: Proxy) -> Self {
         self.proxy = proxy;
@@ -106,6 +117,7 @@ impl TransportBuilder {
                 connect_timeout: self.connect_timeout,
                 extra_ca_pem: &self.extra_ca_pem,
                 webpki_roots: self.webpki_roots,
+                native_roots: self.native_roots,
                 proxy: &self.proxy,
             })?),
         };
@@ -130,6 +142,7 @@ impl std::fmt::Debug for TransportBuilder {
             .field("max_body", &self.max_body)
             .field("extra_ca_certificates", &self.extra_ca_pem.len())
             .field("webpki_roots", &self.webpki_roots)
+            .field("native_roots", &self.native_roots)
             .field("proxy", &self.proxy)
             .field("custom_sender", &self.sender.is_some())
             .finish()
@@ -145,6 +158,7 @@ impl Default for TransportBuilder {
             max_body: DEFAULT_MAX_BODY,
             extra_ca_pem: Vec::new(),
             webpki_roots: true,
+            native_roots: cfg!(feature = "native-roots"),
             proxy: Proxy::default(),
             sender: None,
         }
@@ -156,5 +170,4 @@ impl Transport {
     pub fn builder() -> TransportBuilder {
         TransportBuilder::default()
     }
-
 }

@@ -81,7 +81,14 @@ impl std::fmt::Display for TransportError {
             TransportError::Connect { operation, .. } => {
                 write!(f, "{operation}: could not connect to the server")
             }
-            TransportError::Tls { operation, .. } => write!(f, "{operation}: TLS handshake failed"),
+            TransportError::Tls { operation, source } => {
+                write!(f, "{operation}: TLS handshake failed")?;
+                // rustls' reason, by its kind only: what a person fixes.
+                match crate::tls::failure_reason(&**source) {
+                    Some(reason) => write!(f, ": {reason}"),
+                    None => Ok(()),
+                }
+            }
             TransportError::Io { operation, .. } => {
                 write!(f, "{operation}: the connection failed during the request")
             }
@@ -196,6 +203,16 @@ mod tests {
             assert_eq!(error.to_string(), message);
             assert_eq!(error.source().expect("a source").to_string(), "refused");
         }
+        let refused = TransportError::Tls {
+            operation: "meta",
+            source: Box::new(std::io::Error::other(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))),
+        };
+        assert_eq!(
+            refused.to_string(),
+            "meta: TLS handshake failed: unknown issuer: the server's certificate is not signed by a trusted CA"
+        );
         let build = TransportError::from(BuildError::NotLoggedIn { operation: "whoami" });
         assert_eq!(
             build.to_string(),

@@ -35,6 +35,7 @@ pub(crate) struct HyperSettings<'a> {
     pub(crate) connect_timeout: Duration,
     pub(crate) extra_ca_pem: &'a [Vec<u8>],
     pub(crate) webpki_roots: bool,
+    pub(crate) native_roots: bool,
     pub(crate) proxy: &'a Proxy,
 }
 
@@ -51,7 +52,11 @@ impl HyperSend {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(settings.connect_timeout));
-        let tls = tls::client_config(settings.extra_ca_pem, settings.webpki_roots)?;
+        let tls = tls::client_config(
+            settings.extra_ca_pem,
+            settings.webpki_roots,
+            settings.native_roots,
+        )?;
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -318,28 +323,12 @@ fn classify(error: hyper_util::client::legacy::Error) -> SendError {
     if !error.is_connect() {
         return SendError::Io(Box::new(error));
     }
-    if is_tls(&error) {
+    // A rustls error anywhere in the chain: the handshake failed.
+    if tls::rustls_error(&error).is_some() {
         SendError::Tls(Box::new(error))
     } else {
         SendError::Connect(Box::new(error))
     }
-}
-
-/// Whether a rustls error is anywhere in the chain (rustls errors arrive
-/// wrapped in `io::Error`s by the TLS stream).
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        // `io::Error::source()` skips the error it wraps, so step into it.
-        next = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
-    }
-    false
 }
 
 #[cfg(test)]

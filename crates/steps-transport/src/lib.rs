@@ -34,10 +34,10 @@ mod send;
 mod tls;
 mod transport;
 
+pub use builder::{TransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 pub use error::{BoxError, TransportError};
 pub use proxy::{Proxy, ProxyError};
 pub use retry::RetryPolicy;
 pub use send::{BoxFuture, SendError, SendRequest};
 pub use tls::TlsConfigError;
-pub use builder::{TransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
 pub use transport::{Attempts, Transport};

@@ -130,7 +130,8 @@ impl Transport {
         credential: &Credential,
         earlier: &mut Attempts,
     ) -> Result<O::Output, TransportError> {
-        self.execute_after(op, credential, &self.inner.retry, earlier).await
+        self.execute_after(op, credential, &self.inner.retry, earlier)
+            .await
     }
 
     async fn execute_after<O: Operation>(
@@ -210,7 +211,8 @@ impl Transport {
                     };
                     match parsed {
                         Ok(output) => return Ok(output),
-                        Err(error) => {
+                        Err(mut error) => {
+                            redact_sent(&mut error, op, credential);
                             let outcome = answered(&error);
                             (TransportError::Response(error), outcome)
                         }
@@ -270,6 +272,17 @@ impl Transport {
             }
         }
     }
+}
+
+/// Takes the exact secrets the request carried (its credential, and what
+/// the operation says it sent: a password, a revoked secret) out of what
+/// the server answered, whatever their shape: a careless server may echo
+/// them, and an error is shown and logged.
+fn redact_sent<O: Operation>(error: &mut ResponseError, op: &O, credential: &Credential) {
+    if let Some(token) = credential.token() {
+        error.redact(token.expose());
+    }
+    op.for_each_secret(&mut |secret| error.redact(secret.expose()));
 }
 
 /// The retry outcome of an error the server answered.

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::Response;
 use steps_core::{
     Access, BuildError, CloudContext, CreateJobToken, Credential, Effect, Operation, RequestParts,
     ResponseError, Secret,

@@ -74,6 +74,13 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::dialect`].
+    pub fn dialect(self, dialect: crate::Dialect) -> Self {
+        ClientBuilder {
+            inner: self.inner.dialect(dialect),
+        }
+    }
+
     /// See [`crate::ClientBuilder::user_agent`].
     pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
         ClientBuilder {

@@ -5,23 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use steps_core::{Capabilities, CloudContext, Credential, Login, LoginToken, Meta, Operation, Secret};
+use steps_core::{
+    Capabilities, CloudContext, Credential, Dialect, Login, LoginToken, Meta, Operation, Secret,
+};
 use steps_transport::{RetryPolicy, Transport, TransportBuilder, TransportError};
 
 use crate::{Error, Result};
-
-/// Which wire API a cloud speaks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// Our protocol, `docs/protocol.md` (v1, or v2 as `/api/meta` says):
-    /// what `steps emulator` serves by default.
-    #[default]
-    Steps,
-    /// The Quandela cloud's token API, `docs/quandela.md`: job tokens at
-    /// `/api/tokens…`, used through [`Session::quandela`](crate::Session::quandela).
-    Quandela,
-}
 
 /// The base URL used when none is given: the local emulator's.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
@@ -214,8 +203,8 @@ impl ClientBuilder {
     /// agent or a CA certificate is invalid.
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.as_deref().unwrap_or(match self.dialect {
-            Dialect::Steps => DEFAULT_API_URL,
             Dialect::Quandela => steps_core::quandela::DEFAULT_URL,
+            _ => DEFAULT_API_URL,
         });
         let mut ctx = CloudContext::new(base_url).map_err(|e| Error::config(e.to_string()))?;
         if let Some(user_agent) = &self.user_agent {

@@ -139,7 +139,8 @@ impl fmt::Display for Repr {
                 ..
             } => write!(
                 f,
-                "{operation}: the answer was lost; the token exists as {id}, its secret lost with the answer: delete it"
+                "{operation}: the answer was lost; token {id} was made with this label since it was sent, \
+                 and its secret was lost with the answer: delete it and generate again"
             ),
             Repr::Settled { operation, .. } => {
                 write!(f, "{operation}: the answer was lost, and the token was not created")

@@ -75,8 +75,8 @@ mod session_token;
 mod tokens;
 
 pub use client::{
-    Client, ClientBuilder, Clock, Dialect, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN,
-    META_RETRY_AFTER, META_TIMEOUT,
+    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_RETRY_AFTER,
+    META_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use pages::Pages;
@@ -85,8 +85,9 @@ pub use session_token::SessionToken;
 pub use tokens::{ApiKeys, Call, JobTokens, Listing, Tokens};
 
 pub use steps_core::{
-    self, ApiKey, Capabilities, Expiry, Extra, Feature, IdempotencyKey, Identity, JobToken, ListApiKeys,
-    ListJobTokens, LoginToken, Page, Resource, ResponseErrorKind, RotatedSelf, Secret, TokenType,
+    self, ApiKey, Capabilities, Dialect, Expiry, Extra, Feature, IdempotencyKey, Identity, JobToken,
+    ListApiKeys, ListJobTokens, LoginToken, Page, Resource, ResponseErrorKind, RotatedSelf, Secret,
+    TokenType,
 };
 pub use steps_transport::{Proxy, ProxyError, RetryPolicy, TransportBuilder};
 

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use steps_core::{
-    BuildError, Credential, Feature, LoginToken, Operation, ResponseErrorKind, RevokeSelf, RotateSelf,
-    RotatedSelf, TokenType, Whoami, MAX_ROTATION_GRACE,
+    BuildError, Credential, Feature, Operation, ResponseErrorKind, RevokeSelf, RotateSelf, RotatedSelf,
+    Secret, TokenType, Whoami, MAX_ROTATION_GRACE,
 };
 use steps_transport::TransportError;
 
@@ -166,16 +166,29 @@ impl Session {
             _ => None,
         };
         if let Some(token) = token {
-            let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
-            current.replace(token);
+            let ended = {
+                let mut current = self.inner.current.write().unwrap_or_else(|p| p.into_inner());
+                // As for a renewal: a revocation that ended the session
+                // while the rotation was under way revoked the old secret;
+                // the new one must not outlive it.
+                let ended = self.inner.ended.load(Ordering::Acquire);
+                if !ended {
+                    current.replace(token.clone());
+                }
+                ended
+            };
+            if ended {
+                self.revoke_unused(token.secret()).await;
+            }
         }
         Ok(rotated)
     }
 
-    /// Revokes a login token that a renewal obtained after the session
-    /// ended, so that it does not stay valid on the server; best effort
-    /// (where the server offers `self`), since nobody holds it.
-    pub(crate) async fn revoke_unused(&self, token: &LoginToken) {
+    /// Revokes a secret that a renewal or a self-rotation obtained after
+    /// the session ended, so that it does not stay valid on the server;
+    /// best effort (where the server offers `self`), since nobody holds
+    /// it.
+    pub(crate) async fn revoke_unused(&self, token: &Secret) {
         let client = &self.inner.client;
         if !client
             .capabilities()
@@ -184,7 +197,7 @@ impl Session {
         {
             return;
         }
-        let credential = Credential::from(token);
+        let credential = Credential::bearer(token.clone());
         if let Err(error) = client.transport.execute(&RevokeSelf, &credential).await {
             tracing::debug!(%error, "revoking a login token obtained after logout failed");
         }

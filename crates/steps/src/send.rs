@@ -49,6 +49,16 @@ impl Session {
 
     /// Adapts `op` to the server before its first send (see [`Self::send`]).
     pub(crate) async fn prepare<O: Operation>(&self, op: &mut O) -> Result<()> {
+        let dialect = self.client().dialect();
+        if O::DIALECT != dialect {
+            return Err(Error::config(format!(
+                "{} is an operation of the {:?} API, and this client speaks {dialect:?}: \
+                 build the client with .dialect(Dialect::{:?})",
+                O::NAME,
+                O::DIALECT,
+                O::DIALECT
+            )));
+        }
         let takes_key = O::KEYED;
         if op.feature().is_none() && !takes_key && !O::NEGOTIATES {
             return Ok(());

@@ -319,7 +319,10 @@ impl Session {
                         return Ok((current.credential.clone(), current.generation));
                     }
                 }
-                self.revoke_unused(&token).await;
+                // Not holding up the calls that wait for this renewal: they
+                // are told the session ended either way.
+                drop(renewal);
+                self.revoke_unused(&token.token).await;
                 Err(Error::from(BuildError::NotLoggedIn {
                     operation: <Login as Operation>::NAME,
                 }))

@@ -8,8 +8,8 @@ use super::body::JsonObject;
 use super::family::PathFamily;
 use crate::wire;
 use crate::{
-    Access, BuildError, Effect, Idempotency, Operation, RequestParts, ResponseError, ResponseErrorKind,
-    Secret,
+    Access, BuildError, Dialect, Effect, Idempotency, Operation, RequestParts, ResponseError,
+    ResponseErrorKind, Secret,
 };
 
 /// `POST {family}/revoke` with the form `token=<secret>`: the token is
@@ -32,9 +32,14 @@ impl Operation for RevokeToken {
     const NAME: &'static str = "quandela.token.revoke";
     const EFFECT: Effect = Effect::Revoke;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         secret_form(Self::NAME, self.family, "revoke", &self.secret)
+    }
+
+    fn for_each_secret(&self, f: &mut dyn FnMut(&Secret)) {
+        f(&self.secret);
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
@@ -62,9 +67,14 @@ impl Operation for ReopenToken {
     const NAME: &'static str = "quandela.token.reopen";
     const EFFECT: Effect = Effect::Update;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         secret_form(Self::NAME, self.family, "reopen", &self.secret)
+    }
+
+    fn for_each_secret(&self, f: &mut dyn FnMut(&Secret)) {
+        f(&self.secret);
     }
 
     fn parse_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
@@ -113,6 +123,7 @@ impl Operation for DeleteTokensByIds {
     const NAME: &'static str = "quandela.token.delete_by_ids";
     const EFFECT: Effect = Effect::Delete;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         if self.ids.is_empty() {
@@ -137,21 +148,22 @@ impl Operation for DeleteTokensByIds {
         wire::empty_body(Self::NAME, &response)
     }
 
-    /// The cloud's "Tokens not found" (a 400, or a 404) is success once an
-    /// earlier send may have deleted them.
+    /// For one id, the cloud's 400 "Tokens not found" is success once an
+    /// earlier send may have deleted it. Not for several: the cloud deletes
+    /// all or none, so "not found" then says only that one of them is
+    /// missing, and the others may still be alive.
     fn parse_resent_response(&self, response: Response<Bytes>) -> Result<(), ResponseError> {
         match wire::empty_body(Self::NAME, &response) {
-            Err(ResponseError::Api(error)) if is_not_found(&error) => Ok(()),
+            Err(ResponseError::Api(error)) if self.ids.len() == 1 && is_not_found(&error) => Ok(()),
             result => result,
         }
     }
 }
 
-/// Whether an error says the tokens to delete were not there.
+/// Whether an error is the cloud's "Tokens not found".
 fn is_not_found(error: &crate::ApiError) -> bool {
-    let kind = ResponseError::Api(error.clone()).kind();
-    kind == ResponseErrorKind::NotFound
-        || (kind == ResponseErrorKind::Rejected && error.message.starts_with("Tokens not found"))
+    ResponseError::Api(error.clone()).kind() == ResponseErrorKind::Rejected
+        && error.message.starts_with("Tokens not found")
 }
 
 /// `POST {family}/delete` with `{"tokens": [secrets]}`: deletes the tokens
@@ -178,6 +190,11 @@ impl Operation for DeleteTokensBySecrets {
     const NAME: &'static str = "quandela.token.delete_by_secrets";
     const EFFECT: Effect = Effect::Delete;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
+
+    fn for_each_secret(&self, f: &mut dyn FnMut(&Secret)) {
+        self.secrets.iter().for_each(f);
+    }
 
     /// Not re-sent: a re-send could only say "not found", which by secret
     /// cannot tell "deleted by the first send" from "never there".

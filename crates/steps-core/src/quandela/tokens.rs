@@ -11,9 +11,12 @@ use super::body::JsonObject;
 use super::family::PathFamily;
 use super::models::{DetailsWire, GeneratedWire, SummaryWire};
 use super::models::{GeneratedToken, TokenDetails, TokenSummary};
+use crate::error::DecodeError;
 use crate::limits::{check_label, MAX_DURATION};
 use crate::wire::{self, Record};
-use crate::{Access, BuildError, Effect, ListOperation, Operation, Page, RequestParts, ResponseError};
+use crate::{
+    Access, BuildError, Dialect, Effect, ListOperation, Operation, Page, RequestParts, ResponseError,
+};
 
 /// The page size the cloud uses when a list does not say: 1,000.
 pub const DEFAULT_LIST_LIMIT: u32 = 1_000;
@@ -87,6 +90,12 @@ impl GenerateToken {
     pub fn label_sent(&self) -> Option<&str> {
         self.label.as_deref()
     }
+
+    /// The user it is generated for, if not the caller: whose tokens a
+    /// settling lists.
+    pub fn user_id_sent(&self) -> Option<i64> {
+        self.user_id
+    }
 }
 
 impl Operation for GenerateToken {
@@ -94,6 +103,7 @@ impl Operation for GenerateToken {
     const NAME: &'static str = "quandela.token.generate";
     const EFFECT: Effect = Effect::Create;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
     /// The cloud takes no idempotency key.
     const KEYED: bool = false;
 
@@ -142,6 +152,10 @@ pub struct ListTokens {
     user_id: Option<i64>,
     include_expired: Option<bool>,
     include_revoked: Option<bool>,
+    /// The ids the previous page began and ended with: a page that begins
+    /// or ends the same is the same page again (a server, or a cache in
+    /// front of it, that ignores `offset`), and walking on would never end.
+    previous: Option<(i64, i64)>,
 }
 
 impl ListTokens {
@@ -153,8 +167,9 @@ impl ListTokens {
         }
     }
 
-    /// At most `limit` tokens a page (1 to 10,000; the cloud's default is
-    /// 1,000).
+    /// At most `limit` tokens a page (clamped to 1 to 10,000; 1,000 when
+    /// not given). Always sent, so that a short page means the last one
+    /// whatever the server's own default.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
@@ -185,7 +200,7 @@ impl ListTokens {
     }
 
     fn page_size(&self) -> u32 {
-        self.limit.unwrap_or(DEFAULT_LIST_LIMIT)
+        self.limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, MAX_LIST_LIMIT)
     }
 }
 
@@ -194,20 +209,11 @@ impl Operation for ListTokens {
     const NAME: &'static str = "quandela.token.list";
     const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
-        let invalid = |reason: &str| BuildError::InvalidInput {
-            operation: Self::NAME,
-            reason: reason.to_owned(),
-        };
         let mut query = String::new();
-        if let Some(limit) = self.limit {
-            if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-                return Err(invalid("the page limit must be from 1 to 10000"));
-            }
-            let _ = write!(query, "limit={limit}&");
-        }
-        let _ = write!(query, "offset={}", self.offset);
+        let _ = write!(query, "limit={}&offset={}", self.page_size(), self.offset);
         if let Some(user_id) = self.user_id {
             check_id(Self::NAME, user_id)?;
             let _ = write!(query, "&user_id={user_id}");
@@ -222,14 +228,35 @@ impl Operation for ListTokens {
     }
 
     /// The next page's offset is this one's plus what it held, unless it
-    /// held fewer than its limit.
+    /// held fewer than its limit. A page longer than its limit, or the
+    /// previous page again, is a protocol error: walking on could never
+    /// end.
     fn parse_response(&self, response: Response<Bytes>) -> Result<Page<TokenSummary>, ResponseError> {
         let records: Vec<SummaryWire> = wire::json_array(Self::NAME, &response)?;
         let status = response.status();
+        let broken = |detail: &str| {
+            ResponseError::Decode(DecodeError {
+                operation: Self::NAME,
+                status,
+                detail: detail.to_owned(),
+            })
+        };
+        if u32::try_from(records.len()).map_or(true, |n| n > self.page_size()) {
+            return Err(broken("the page holds more tokens than its limit"));
+        }
         let items = records
             .into_iter()
             .map(|record| record.into_model(Self::NAME, status))
             .collect::<Result<Vec<_>, _>>()?;
+        if let (Some((first, last)), Some(now_first), Some(now_last)) =
+            (self.previous, items.first(), items.last())
+        {
+            if first == now_first.id || last == now_last.id {
+                return Err(broken(
+                    "the page repeats the previous one: the server ignored the offset",
+                ));
+            }
+        }
         let full = u32::try_from(items.len()).is_ok_and(|n| n >= self.page_size());
         let next = self.offset.saturating_add(items.len() as u64);
         Ok(Page {
@@ -244,7 +271,9 @@ impl ListOperation for ListTokens {
 
     fn next_page(&self, page: &Page<TokenSummary>) -> Option<Self> {
         let next = u64::try_from(page.next_after?).ok()?;
-        Some(self.clone().offset(next))
+        let mut op = self.clone().offset(next);
+        op.previous = Some((page.items.first()?.id, page.items.last()?.id));
+        Some(op)
     }
 }
 
@@ -267,6 +296,7 @@ impl Operation for ReadToken {
     const NAME: &'static str = "quandela.token.read";
     const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         check_id(Self::NAME, self.id)?;
@@ -318,6 +348,7 @@ impl Operation for UpdateToken {
     const NAME: &'static str = "quandela.token.update";
     const EFFECT: Effect = Effect::Update;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         check_id(Self::NAME, self.id)?;

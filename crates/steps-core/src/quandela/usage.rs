@@ -10,7 +10,7 @@ use http::{Response, StatusCode};
 use super::family::PathFamily;
 use super::time;
 use crate::wire::{self, wire_object, Record};
-use crate::{Access, BuildError, Effect, Extra, Operation, RequestParts, ResponseError};
+use crate::{Access, BuildError, Dialect, Effect, Extra, Operation, RequestParts, ResponseError};
 
 /// One token's usage over the report's period.
 #[derive(Clone, Debug)]
@@ -131,6 +131,7 @@ impl Operation for UsageReport {
     const NAME: &'static str = "quandela.usage.report";
     const EFFECT: Effect = Effect::Read;
     const ACCESS: Access = Access::AnyToken;
+    const DIALECT: Dialect = Dialect::Quandela;
 
     /// A job token's only: there is no `/api/auth/tokens/usage/report`.
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {

@@ -14,8 +14,8 @@ use crate::idempotency::IDEMPOTENCY_KEY_HEADER;
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const APPLICATION_FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
 
-/// A request's body and how it is encoded.
-#[derive(Debug)]
+/// A request's body and how it is encoded. Its `Debug` shows the encoding
+/// and the length only: a body may hold a password or a secret.
 #[non_exhaustive]
 pub enum RequestBody {
     /// Compact JSON (`application/json`).
@@ -39,7 +39,6 @@ pub enum RequestBody {
 ///
 /// [`Operation::parts`]: crate::Operation::parts
 /// [`Operation::build_request`]: crate::Operation::build_request
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct RequestParts<'a> {
     /// The method.
@@ -52,6 +51,30 @@ pub struct RequestParts<'a> {
     pub body: Option<RequestBody>,
     /// The `Idempotency-Key` of a v2 create or rotation.
     pub idempotency_key: Option<&'a IdempotencyKey>,
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (encoding, bytes) = match self {
+            RequestBody::Json(bytes) => ("Json", bytes),
+            RequestBody::Form(bytes) => ("Form", bytes),
+        };
+        write!(f, "{encoding}({} bytes)", bytes.len())
+    }
+}
+
+/// The method, path, query and key, and the body by its length (a login's
+/// password, a revocation's secret).
+impl std::fmt::Debug for RequestParts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestParts")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body", &self.body)
+            .field("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
 }
 
 impl<'a> RequestParts<'a> {

@@ -10,15 +10,19 @@
 //!
 //! Why this is safe only for a label no other process uses: the lookup
 //! cannot tell this generate's token from one another process made with
-//! the same label meanwhile, nor from one that had the label before (the
-//! cloud then refused this generate, and the refusal was what was lost).
-//! So settling assumes the label is this generate's alone; use a fresh
-//! one (the CLI puts the command, the host and the time in it). With
+//! the same label meanwhile. Two guards narrow it: a token with the label
+//! created more than ten minutes before the generate was sent (by the
+//! client's clock, against the cloud's `created_date`) had the label
+//! already, so the cloud refused this generate and nothing was made; and
+//! the cloud's default label (`unknown`), shared by every unlabelled
+//! token, settles nothing. A token whose creation time the cloud does not
+//! give leaves the outcome unknown. The lookup lists the tokens of the
+//! user the generate was for (`user_id`). With
 //! [`Generate::replace_if_lost`], which deletes what it finds, the tokens
-//! that had the label before are listed first and never taken for this
-//! generate's.
+//! that had the label before are also listed first and never taken for
+//! this generate's.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use steps_core::quandela::{DeleteTokensByIds, GenerateToken, GeneratedToken, ListTokens, PathFamily};
 use steps_core::Operation;
@@ -91,6 +95,27 @@ impl<'a, S> Generate<'a, S> {
     }
 }
 
+/// What a settling looks for: a token with this label, of this user, made
+/// since just before the generate was sent, that was not there before.
+struct Sought<'a> {
+    family: PathFamily,
+    label: &'a str,
+    user_id: Option<i64>,
+    /// Tokens that had the label before (listed for `replace_if_lost`).
+    before: Vec<i64>,
+    /// When the generate was sent, by the client's clock.
+    sent_at: SystemTime,
+}
+
+/// How far the cloud's clock may be behind the client's: a token created
+/// earlier than this before the generate was sent had the label already,
+/// and the cloud refused this generate.
+const CLOCK_SKEW: Duration = Duration::from_secs(600);
+
+/// The cloud's label for a token generated without one (`docs/quandela.md`
+/// P8): shared by every unlabelled token, so it settles nothing.
+const DEFAULT_LABEL: &str = "unknown";
+
 impl Generate<'_, Session> {
     /// Sends the generate; settles a lost answer by its label.
     ///
@@ -104,19 +129,28 @@ impl Generate<'_, Session> {
             op,
             replace_if_lost,
         } = self;
-        let Some(label) = op.label_sent().map(str::to_owned) else {
+        let Some(label) = op.label_sent().filter(|label| *label != DEFAULT_LABEL) else {
             return session.send(op).await;
         };
-        let before = if replace_if_lost {
-            ids_with_label(session, family, &label).await?
-        } else {
-            Vec::new()
+        let mut sought = Sought {
+            family,
+            label,
+            user_id: op.user_id_sent(),
+            before: Vec::new(),
+            sent_at: session.client().clock.now(),
         };
+        if replace_if_lost {
+            sought.before = ids_with_label(session, &sought)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+        }
         let error = match session.send(op.clone()).await {
             Err(error) if error.kind() == ErrorKind::OutcomeUnknown => error,
             result => return result,
         };
-        let settled = settle(session, family, &label, &before, error).await;
+        let settled = settle(session, &sought, error).await;
         match (replace_if_lost, settled.token_id()) {
             (true, Some(lost)) => {
                 tracing::debug!(
@@ -124,9 +158,10 @@ impl Generate<'_, Session> {
                     "a generate's answer was lost; replacing its token"
                 );
                 session.send(DeleteTokensByIds::new(family, vec![lost])).await?;
-                match session.send(op).await {
+                sought.sent_at = session.client().clock.now();
+                match session.send(op.clone()).await {
                     Err(error) if error.kind() == ErrorKind::OutcomeUnknown => {
-                        Err(settle(session, family, &label, &before, error).await)
+                        Err(settle(session, &sought, error).await)
                     }
                     result => result,
                 }
@@ -136,30 +171,41 @@ impl Generate<'_, Session> {
     }
 }
 
-/// The ids of the tokens that have `label` now.
-async fn ids_with_label(session: &Session, family: PathFamily, label: &str) -> Result<Vec<i64>> {
-    let tokens = Pages::new(session.clone(), ListTokens::new(family))
-        .collect_all()
-        .await?;
+/// The tokens (id, when created) of the sought user that have its label.
+async fn ids_with_label(session: &Session, sought: &Sought<'_>) -> Result<Vec<(i64, Option<SystemTime>)>> {
+    let mut list = ListTokens::new(sought.family);
+    if let Some(user_id) = sought.user_id {
+        list = list.user_id(user_id);
+    }
+    let tokens = Pages::new(session.clone(), list).collect_all().await?;
     Ok(tokens
         .into_iter()
-        .filter(|token| token.label.as_deref() == Some(label))
-        .map(|token| token.id)
+        .filter(|token| token.label.as_deref() == Some(sought.label))
+        .map(|token| (token.id, token.created_at))
         .collect())
 }
 
-/// What a generate with `label`, which failed with the unknown outcome
-/// `error`, did: the token with the label that is not one of `before`, or
-/// nothing. If the lookup itself fails, the outcome stays unknown.
-async fn settle(session: &Session, family: PathFamily, label: &str, before: &[i64], error: Error) -> Error {
-    match ids_with_label(session, family, label).await {
-        Ok(ids) => {
-            let made = ids.into_iter().find(|id| !before.contains(id));
-            Error::settled(<GenerateToken as Operation>::NAME, made, error)
-        }
+/// What a generate which failed with the unknown outcome `error` did: the
+/// token with the label made since it was sent and not there before, or
+/// nothing (no token has the label, or the one that has it is older: the
+/// cloud refused this generate as a duplicate label). If the lookup fails,
+/// or the token's creation time is not given, the outcome stays unknown.
+async fn settle(session: &Session, sought: &Sought<'_>, error: Error) -> Error {
+    let found = match ids_with_label(session, sought).await {
+        Ok(found) => found,
         Err(lookup) => {
             tracing::debug!(error = %lookup, "settling a lost generate by its label failed");
-            error
+            return error;
+        }
+    };
+    let since = sought.sent_at.checked_sub(CLOCK_SKEW).unwrap_or(sought.sent_at);
+    let mut made = None;
+    for (id, created_at) in found.into_iter().filter(|(id, _)| !sought.before.contains(id)) {
+        match created_at {
+            Some(at) if at < since => {}
+            Some(_) => made = Some(id),
+            None => return error,
         }
     }
+    Error::settled(<GenerateToken as Operation>::NAME, made, error)
 }
