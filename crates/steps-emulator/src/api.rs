@@ -9,6 +9,12 @@
 //! Before all of it, a request under `/_steps/` goes to the control plane
 //! when it is on and the peer is on loopback (see [`crate::control`]);
 //! otherwise it is a path like any other (404).
+//!
+//! A route of the quandela dialect shares route, faults and size, then
+//! takes the dialect's checks (`quandela.rs`); every refusal of a server in
+//! that dialect is its JSON error (`{"error", "detail"}`).
+
+mod quandela;
 
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
@@ -21,12 +27,13 @@ use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 
 use crate::body::ResponseBody;
+use crate::dialect::Api;
 use crate::faults::{self, Struck};
 use crate::handlers::Call;
 use crate::idempotency::{self, Step};
 use crate::protocol::{Feature, ProtocolVersion};
 use crate::render::{Failure, Handled, Outcome};
-use crate::routes::{self, Caller, Found, Idempotency};
+use crate::routes::{self, Caller, Found, Handler, Idempotency};
 use crate::secret::TokenKind;
 use crate::state::State;
 use crate::store::identity::Identity;
@@ -121,6 +128,7 @@ where
             body,
             state.body_read_timeout(),
             crate::control::MAX_BODY_BYTES,
+            Api::Steps,
         )
         .await
         {
@@ -150,10 +158,11 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let (parts, body) = request.into_parts();
+    let api = state.api();
     // 404, 405.
-    let found = match routes::find(&parts.method, parts.uri.path(), state.protocol()) {
+    let found = match routes::find(&parts.method, parts.uri.path(), api, state.protocol()) {
         Ok(found) => found,
-        Err(failure) => return failure.into(),
+        Err(failure) => return failure.in_dialect(api).into(),
     };
     let operation = found.route.operation;
     state.count_request(operation);
@@ -165,18 +174,27 @@ where
         trace.operation = Some(operation);
         trace.fault = !hits.is_empty();
     });
-    let struck = faults::strike(&hits).await;
+    let struck = faults::strike(&hits, api).await;
     // 413, and the body-read deadline.
-    let body = match read_body(&parts.headers, body, state.body_read_timeout(), MAX_BODY_BYTES).await {
+    let deadline = state.body_read_timeout();
+    let body = match read_body(&parts.headers, body, deadline, MAX_BODY_BYTES, api).await {
         Ok(body) => body,
         Err(ended) => return ended,
     };
     if let Some(outcome) = struck.replacement {
         return outcome;
     }
-    let outcome = match checked(state, &found, &parts, &body, &struck, exchange).await {
+    let handled = match found.route.handler {
+        Handler::Quandela(_) => {
+            let noted = |user_id, kind| exchange.note(|trace| trace.caller = Some((user_id, kind)));
+            let bearer = bearer(&parts.headers);
+            quandela::checked(state, &found, &parts, &body, &struck, bearer, noted).await
+        }
+        _ => checked(state, &found, &parts, &body, &struck, exchange).await,
+    };
+    let outcome = match handled {
         Ok(response) => Outcome::Respond(response),
-        Err(failure) => failure.into(),
+        Err(failure) => failure.in_dialect(api).into(),
     };
     if struck.close_after_handling {
         // The handler has run, and its effect stays; its answer is lost.
@@ -185,21 +203,30 @@ where
     outcome
 }
 
-/// The body, at most `max` bytes: 413 over it, before it is read in full
-/// when its length is declared. A body that has not arrived in full within
-/// `deadline` (a client that declares a length and sends nothing) ends the
-/// request by closing the connection, so that it cannot hold the
-/// connection for ever.
-async fn read_body<B>(headers: &HeaderMap, body: B, deadline: Duration, max: usize) -> Result<Bytes, Outcome>
+/// The body, at most `max` bytes: 413 over it (an error as `api` spells
+/// it), before it is read in full when its length is declared. A body
+/// that has not arrived in full within `deadline` (a client that declares
+/// a length and sends nothing) ends the request by closing the connection,
+/// so that it cannot hold the connection for ever.
+async fn read_body<B>(
+    headers: &HeaderMap,
+    body: B,
+    deadline: Duration,
+    max: usize,
+    api: Api,
+) -> Result<Bytes, Outcome>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let too_large = || {
-        Outcome::from(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than {} KiB", max / 1024),
-        ))
+        Outcome::from(
+            Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {} KiB", max / 1024),
+            )
+            .in_dialect(api),
+        )
     };
     if let Some(length) = headers.get(header::CONTENT_LENGTH) {
         let length = length.to_str().ok().and_then(|l| l.parse::<u64>().ok());
@@ -252,14 +279,10 @@ async fn checked(
         None
     };
     struck.in_handler(route.operation).await;
-    let handled = route.handler.run(&Call {
-        state,
-        identity,
-        id: found.id,
-        query: parts.uri.query().unwrap_or(""),
-        body,
-        now,
-    });
+    let query = parts.uri.query().unwrap_or("");
+    let handled = route
+        .handler
+        .run(&Call::new(state, identity, found.id, query, body, now));
     if let Some(claim) = claim {
         claim.settle(&handled);
     }
@@ -301,6 +324,8 @@ fn authorise(caller: Caller, identity: Option<&Identity>, protocol: ProtocolVers
         }
         Caller::Admin | Caller::AdminUnless(_) if !admin => forbidden("admin required"),
         Caller::LoginToken | Caller::Admin | Caller::AdminUnless(_) => Ok(()),
+        // The quandela dialect's, checked by its own pipeline.
+        Caller::JobFamily | Caller::LoggedInFamily => forbidden("not an operation of this API"),
     }
 }
 

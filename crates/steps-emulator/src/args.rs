@@ -12,6 +12,7 @@ use crate::config::{
     Config, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HTTP2_KEEP_ALIVE,
     DEFAULT_MAX_CONNECTIONS,
 };
+use crate::dialect::Api;
 use crate::emulator::Emulator;
 use crate::faults::FaultRule;
 use crate::protocol::ProtocolVersion;
@@ -47,9 +48,14 @@ pub struct EmulatorArgs {
     /// harnesses whose pace must not matter).
     #[arg(long)]
     pub frozen_clock: bool,
-    /// The protocol version to serve: 2 (`GET /api/meta` and the v2
-    /// features: idempotency, self, own_tokens, rotation) or 1 (none of
-    /// them, as a server that never heard of v2).
+    /// The API to serve: steps (our protocol, docs/protocol.md) or
+    /// quandela (the Quandela cloud's token API, docs/quandela.md: one job
+    /// token minted per account, printed at start).
+    #[arg(long, value_name = "steps|quandela", default_value_t = Api::Steps)]
+    pub api: Api,
+    /// The protocol version to serve, with --api steps: 2 (`GET /api/meta`
+    /// and the v2 features: idempotency, self, own_tokens, rotation) or 1
+    /// (none of them, as a server that never heard of v2).
     #[arg(long, value_name = "1|2", default_value_t = ProtocolVersion::V2)]
     pub protocol: ProtocolVersion,
     /// Seconds a connection may take over its TLS handshake or a request's
@@ -76,7 +82,9 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub control: bool,
     /// Keep the store in FILE: loaded at start if it exists, saved
-    /// (mode 0600; it holds every secret) on Ctrl-C or SIGTERM.
+    /// (mode 0600; it holds every secret) on Ctrl-C or SIGTERM. A link,
+    /// another user's file, one others may read, one over 64 MiB, or a
+    /// directory that cannot be written is refused at start.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// With --state, also save every N seconds.
@@ -115,6 +123,7 @@ impl EmulatorArgs {
         let mut config = Config::new()
             .listen(self.listen)
             .login_ttl(Duration::from_secs(self.login_ttl))
+            .api(self.api)
             .protocol(self.protocol)
             .header_read_timeout(Duration::from_secs(self.header_read_timeout))
             .body_read_timeout(Duration::from_secs(self.body_read_timeout))
@@ -201,21 +210,20 @@ impl EmulatorArgs {
     }
 }
 
-/// Prints the base URL, the control plane's, and the accounts under the
-/// heading `listing` (seeded ones, or a state file's), in one write to a
-/// locked stdout, flushed, so that a reader sees it at once.
+/// Prints the base URL, the API (or protocol) served, the control
+/// plane's URL, the accounts under the heading `listing` (seeded ones, or
+/// a state file's), and in quandela mode the job tokens minted at start,
+/// in one write to a locked stdout, flushed, so that a reader sees it at
+/// once.
 fn print_banner(emulator: &Emulator, listing: Option<(&str, bool)>) -> std::io::Result<()> {
     let protocol = emulator.protocol();
     let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
-    let mut text = format!(
-        "steps-emulator listening on {}\nprotocol {protocol}{}\n",
-        emulator.base_url(),
-        if features.is_empty() {
-            String::new()
-        } else {
-            format!(", features: {}", features.join(", "))
-        }
-    );
+    let served = match emulator.api() {
+        Api::Steps if features.is_empty() => format!("protocol {protocol}"),
+        Api::Steps => format!("protocol {protocol}, features: {}", features.join(", ")),
+        api => format!("api {api}"),
+    };
+    let mut text = format!("steps-emulator listening on {}\n{served}\n", emulator.base_url());
     if let Some(control) = emulator.control_url() {
         let _ = writeln!(text, "control plane at {control}/ (loopback only)");
     }
@@ -229,6 +237,13 @@ fn print_banner(emulator: &Emulator, listing: Option<(&str, bool)>) -> std::io::
             } else {
                 let _ = writeln!(text, "  {role:<5}  {}", account.email);
             }
+        }
+    }
+    let minted = emulator.minted_tokens();
+    if !minted.is_empty() {
+        text.push_str("job tokens (minted at start; secrets, for /api/tokens):\n");
+        for token in &minted {
+            let _ = writeln!(text, "  {}  {}  {}", token.token_id, token.email, token.token);
         }
     }
     let mut out = std::io::stdout().lock();
@@ -275,6 +290,8 @@ mod tests {
     fn every_setting_of_config_is_a_flag() {
         let defaults = config(&[]).expect("the defaults parse");
         assert_eq!(defaults.protocol, ProtocolVersion::V2);
+        assert_eq!(defaults.api, Api::Steps);
+        assert_eq!(config(&["--api", "quandela"]).map(|c| c.api), Ok(Api::Quandela));
         assert_eq!(defaults.header_read_timeout, DEFAULT_HEADER_READ_TIMEOUT);
         assert_eq!(defaults.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
         assert_eq!(defaults.http2_keep_alive, DEFAULT_HTTP2_KEEP_ALIVE);
@@ -312,6 +329,8 @@ mod tests {
             ["--protocol", "3"],
             ["--protocol", "v2"],
             ["--protocol", ""],
+            ["--api", "perceval"],
+            ["--api", ""],
             ["--max-connections", "0"],
             ["--body-read-timeout", "0"],
             ["--http2-keep-alive", "-1"],

@@ -1,6 +1,6 @@
 //! `Config`: how to run an emulator (address, accounts, TLS, faults,
-//! deadlines, clock, protocol, control plane, saved state), its builder
-//! methods, and the defaults they start from.
+//! deadlines, clock, API and protocol, control plane, saved state), its
+//! builder methods, and the defaults they start from.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::account::Account;
+use crate::dialect::Api;
 use crate::faults::FaultRule;
 use crate::protocol::ProtocolVersion;
 
@@ -73,7 +74,11 @@ pub struct Config {
     /// nothing expires because a test ran slowly. Default false: the system
     /// clock.
     pub frozen_clock: bool,
-    /// The protocol version served. Default [`ProtocolVersion::V2`].
+    /// The API served: our protocol (the default) or the Quandela
+    /// cloud's token API (`docs/quandela.md`).
+    pub api: Api,
+    /// The protocol version served, with [`Api::Steps`]. Default
+    /// [`ProtocolVersion::V2`].
     pub protocol: ProtocolVersion,
     /// Whether the control plane (`/_steps/`: reset, clock, faults,
     /// journal, state, accounts) is served, to loopback peers only.
@@ -81,7 +86,12 @@ pub struct Config {
     pub control: bool,
     /// A saved state: loaded at start if the file exists, saved on
     /// [`Emulator::shutdown`](crate::Emulator::shutdown) (and every
-    /// [`Config::save_every`]). Default none: the store dies with the
+    /// [`Config::save_every`]). It holds every secret, so it is read as a
+    /// credentials file is: a symbolic link, a file that is not a regular
+    /// one, another user's, one that others may read or write (0600 or
+    /// stricter only), one over 64 MiB, and a path whose directory is
+    /// missing or cannot be written are refused at start
+    /// (`docs/emulator.md`). Default none: the store dies with the
     /// emulator.
     pub state_file: Option<PathBuf>,
     /// How often the state is also saved while running, with a
@@ -117,6 +127,7 @@ impl Default for Config {
             http2_keep_alive: DEFAULT_HTTP2_KEEP_ALIVE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             frozen_clock: false,
+            api: Api::default(),
             protocol: ProtocolVersion::default(),
             control: false,
             state_file: None,
@@ -201,6 +212,12 @@ impl Config {
     /// Sets [`Config::max_connections`].
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
+        self
+    }
+
+    /// Serves this API (see [`Config::api`]).
+    pub fn api(mut self, api: Api) -> Self {
+        self.api = api;
         self
     }
 

@@ -22,7 +22,8 @@
 //! | `DELETE /_steps/requests` | empties the journal |
 //! | `GET /_steps/state` | the whole store as a saved state (secrets included) |
 //! | `PUT /_steps/state` | replaces the store and clock with a saved state's |
-//! | `POST /_steps/accounts` | `{"email", "password", "is_admin"?}`: adds an account; 201 `{"user_id", "email", "is_admin"}` |
+//! | `POST /_steps/accounts` | `{"email", "password", "is_admin"?}`: adds an account; 201 `{"user_id", "email", "is_admin"}` (in quandela mode also `"priority"`, default 10) |
+//! | `POST /_steps/usage` | quandela mode only: records jobs run with a token, for the usage report (`docs/quandela.md`) |
 
 use http::header::{self, HeaderValue};
 use http::request::Parts;
@@ -30,10 +31,12 @@ use http::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 use crate::clock::Reading;
+use crate::dialect::Api;
 use crate::faults::FaultRule;
 use crate::journal;
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
+use crate::store::entries::UsageRecord;
 use crate::store::saved::Document;
 
 /// The largest control request body: a saved state of a busy emulator.
@@ -58,13 +61,21 @@ static ENDPOINTS: &[(&str, Method, Endpoint)] = &[
     ("/_steps/state",    Method::GET,    export_state),
     ("/_steps/state",    Method::PUT,    import_state),
     ("/_steps/accounts", Method::POST,   add_account),
+    ("/_steps/usage",    Method::POST,   record_usage),
 ];
+
+/// The endpoints served only in quandela mode.
+const QUANDELA_ONLY: &[&str] = &["/_steps/usage"];
 
 /// Answers a control request (from a loopback peer, with the control
 /// plane on).
 pub(crate) fn answer(state: &State, parts: &Parts, body: &[u8]) -> Handled {
     let path = parts.uri.path();
-    let on_path: Vec<&(&str, Method, Endpoint)> = ENDPOINTS.iter().filter(|(p, _, _)| *p == path).collect();
+    let served = |p: &str| state.api() == Api::Quandela || !QUANDELA_ONLY.contains(&p);
+    let on_path: Vec<&(&str, Method, Endpoint)> = ENDPOINTS
+        .iter()
+        .filter(|(p, _, _)| *p == path && served(p))
+        .collect();
     if let Some((_, _, endpoint)) = on_path.iter().find(|(_, method, _)| *method == parts.method) {
         if let Some(why) = from_a_browser(parts) {
             return Err(Failure::new(StatusCode::FORBIDDEN, why));
@@ -274,12 +285,78 @@ fn add_account(state: &State, _: &Parts, body: &[u8]) -> Handled {
         Some(Value::Bool(admin)) => *admin,
         Some(_) => return Err(Failure::bad_request("field `is_admin` must be a boolean")),
     };
-    let user_id = state
-        .store()
+    // The quandela dialect's user priority; in steps mode an ignored field.
+    let quandela = state.api() == Api::Quandela;
+    let priority = match map.get("priority") {
+        _ if !quandela => None,
+        None => Some(crate::limits::DEFAULT_PRIORITY),
+        Some(value) => Some(
+            value
+                .as_i64()
+                .ok_or_else(|| Failure::bad_request("field `priority` must be an integer"))?,
+        ),
+    };
+    let mut store = state.store();
+    let user_id = store
         .add_account(email, password, is_admin)
         .map_err(|why| Failure::new(StatusCode::CONFLICT, why))?;
-    Ok(render::json(
-        StatusCode::CREATED,
-        &json!({ "user_id": user_id, "email": email, "is_admin": is_admin }),
-    ))
+    let mut answer = json!({ "user_id": user_id, "email": email, "is_admin": is_admin });
+    if let Some(priority) = priority {
+        store.set_priority(user_id, priority);
+        answer["priority"] = json!(priority);
+    }
+    Ok(render::json(StatusCode::CREATED, &answer))
+}
+
+/// `POST /_steps/usage` (quandela mode): `{"token_id", "platform_name",
+/// "nb_jobs", "duration_seconds", "credits", "free_credits", "at"?}`
+/// records jobs run with a token; 200, the record as stored.
+fn record_usage(state: &State, _: &Parts, body: &[u8]) -> Handled {
+    let map = object(body)?;
+    let field = |name: &str| map.get(name).filter(|v| !v.is_null());
+    let count = |name: &str| {
+        field(name)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| Failure::bad_request(format!("field `{name}` must be an integer, at least 0")))
+    };
+    let credit = |name: &str| {
+        field(name)
+            .and_then(Value::as_f64)
+            .filter(|c| *c >= 0.0)
+            .ok_or_else(|| Failure::bad_request(format!("field `{name}` must be a number, at least 0")))
+    };
+    let record = UsageRecord {
+        token_id: field("token_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| Failure::bad_request("field `token_id` must be an integer"))?,
+        platform_name: match field("platform_name") {
+            Some(Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => {
+                return Err(Failure::bad_request(
+                    "field `platform_name` must be a non-empty string",
+                ))
+            }
+        },
+        nb_jobs: count("nb_jobs")?,
+        duration_seconds: count("duration_seconds")?,
+        credits: credit("credits")?,
+        free_credits: credit("free_credits")?,
+        at: match field("at") {
+            None => state.now(),
+            Some(at) => at
+                .as_u64()
+                .ok_or_else(|| Failure::bad_request("field `at` must be Unix seconds, at least 0"))?,
+        },
+    };
+    let stored = json!({
+        "token_id": record.token_id,
+        "platform_name": record.platform_name,
+        "nb_jobs": record.nb_jobs,
+        "duration_seconds": record.duration_seconds,
+        "credits": record.credits,
+        "free_credits": record.free_credits,
+        "at": record.at,
+    });
+    state.record_usage(record).map_err(Failure::bad_request)?;
+    ok(&stored)
 }

@@ -14,8 +14,11 @@ use tokio::task::JoinHandle;
 
 use crate::account::Account;
 use crate::config::Config;
+use crate::dialect::Api;
 use crate::faults::FaultRule;
 use crate::protocol::ProtocolVersion;
+use crate::quandela::{JobUsage, MintedToken};
+use crate::store::entries::UsageRecord;
 use crate::{clock, faults, persist, secret, server, state, store};
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -24,6 +27,7 @@ pub struct Emulator {
     base_url: String,
     local_addr: SocketAddr,
     accounts: Vec<Account>,
+    minted: Vec<MintedToken>,
     state: Arc<state::State>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -45,14 +49,20 @@ impl Emulator {
     /// # Errors
     ///
     /// The address cannot be bound, the TLS files are invalid, the state
-    /// file cannot be loaded (a corrupt file, or one of a newer version:
-    /// it is left as it was), or the OS's random source fails.
+    /// file is refused (a symbolic link, not a regular file, another
+    /// user's, readable or writable by others, over 64 MiB, or in a
+    /// directory that is missing or cannot be written) or cannot be
+    /// loaded (a corrupt file, or one of a newer version): it is left as
+    /// it was; or the OS's random source fails.
+    ///
+    /// With [`Api::Quandela`], it mints one job token per account first
+    /// ([`Emulator::minted_tokens`]).
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
         let loaded = match &config.state_file {
             Some(path) => persist::load(path)?,
             None => None,
         };
-        let (store, clock) = match &loaded {
+        let (mut store, clock) = match &loaded {
             Some(doc) => {
                 let mut store = store::Store::import(doc).map_err(|e| {
                     std::io::Error::new(
@@ -85,6 +95,24 @@ impl Emulator {
                 )
             }
         };
+        let (minted, initial_tokens) = match config.api {
+            Api::Quandela => {
+                let minted = store.mint_startup_tokens(clock.now())?;
+                let ids = minted.iter().map(|m| m.id).collect();
+                let initial = store.quandela_doc(Some(&ids));
+                (minted, initial)
+            }
+            Api::Steps => (Vec::new(), None),
+        };
+        let minted = minted
+            .into_iter()
+            .map(|m| MintedToken {
+                email: m.email,
+                user_id: m.user_id,
+                token_id: m.id,
+                token: m.secret,
+            })
+            .collect();
         let accounts: Vec<Account> = store
             .account_docs()
             .into_iter()
@@ -108,6 +136,8 @@ impl Emulator {
                 config.body_read_timeout,
                 config.protocol,
             )
+            .with_api(config.api)
+            .with_initial_tokens(initial_tokens)
             .with_control(config.control),
         );
         let saver = match (&config.state_file, config.save_every) {
@@ -135,6 +165,7 @@ impl Emulator {
             base_url: server::base_url(local_addr, tls.is_some()),
             local_addr,
             accounts,
+            minted,
             state,
             stop,
             task: Some(task),
@@ -176,9 +207,43 @@ impl Emulator {
         self.state.protocol()
     }
 
+    /// The API it serves.
+    pub fn api(&self) -> Api {
+        self.state.api()
+    }
+
     /// The accounts it knows, in user id order (the first has id 1).
     pub fn accounts(&self) -> &[Account] {
         &self.accounts
+    }
+
+    /// With [`Api::Quandela`], the job token it minted for each account at
+    /// start, in user id order, as its banner prints them (one kept from
+    /// a saved state, if valid, instead). A reset brings them back as they
+    /// were. Empty with [`Api::Steps`].
+    pub fn minted_tokens(&self) -> Vec<MintedToken> {
+        self.minted.clone()
+    }
+
+    /// Records jobs run with a quandela job token, for
+    /// `quandela.usage.report` to sum, as the control plane's `POST
+    /// /_steps/usage` does.
+    ///
+    /// # Errors
+    ///
+    /// `token_id` names no token, `platform_name` is empty, or a credit
+    /// is negative or not finite: nothing is recorded.
+    pub fn record_usage(&self, usage: JobUsage) -> Result<(), String> {
+        let record = UsageRecord {
+            token_id: usage.token_id,
+            platform_name: usage.platform_name,
+            nb_jobs: usage.nb_jobs,
+            duration_seconds: usage.duration_seconds,
+            credits: usage.credits,
+            free_credits: usage.free_credits,
+            at: usage.at.unwrap_or_else(|| self.state.now()),
+        };
+        self.state.record_usage(record).map_err(str::to_owned)
     }
 
     /// Moves the emulator's clock forward, so that tokens expire without

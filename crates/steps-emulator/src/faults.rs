@@ -12,6 +12,7 @@ use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::body::ResponseBody;
+use crate::dialect::Api;
 use crate::render::{self, Failure, Outcome};
 
 /// One fault rule: which requests it hits and what it does to them.
@@ -33,8 +34,9 @@ use crate::render::{self, Failure, Outcome};
 #[non_exhaustive]
 pub struct FaultRule {
     /// The operation it applies to, by the protocol's name (`login`,
-    /// `whoami`, `job_token.create`, `api_key.list`, `meta`, ...); all
-    /// when absent.
+    /// `whoami`, `job_token.create`, `api_key.list`, `meta`, ...) or, in
+    /// quandela mode, the dialect's (`quandela.token.list`,
+    /// `quandela.usage.report`, ...); all when absent.
     #[serde(default)]
     pub operation: Option<String>,
     /// Which of the matching requests it hits.
@@ -167,8 +169,8 @@ impl Fault {
     }
 
     /// The answer the fault gives instead of the handler's, if it replaces
-    /// it.
-    fn answer(&self) -> Option<Outcome> {
+    /// it; a JSON error as `api` spells it.
+    fn answer(&self, api: Api) -> Option<Outcome> {
         let status_of = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let response = match *self {
             Fault::Latency { .. } | Fault::SlowHandler { .. } | Fault::Panic | Fault::CloseAfterHandled => {
@@ -177,7 +179,9 @@ impl Fault {
             Fault::Close => return Some(Outcome::Close),
             Fault::Status { status, retry_after } => {
                 let status = status_of(status);
-                let mut response = Failure::new(status, "injected fault").into_response();
+                let mut response = Failure::new(status, "injected fault")
+                    .in_dialect(api)
+                    .into_response();
                 let retry_after = retry_after.or(matches!(
                     status,
                     StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
@@ -256,12 +260,13 @@ impl Struck {
 /// Runs the faults that hit one request, in rule order: delays before the
 /// request is read at once; says what the rest do once the request body is
 /// read (so that the client has finished sending) and inside the handler.
-pub(crate) async fn strike(hits: &[Fault]) -> Struck {
+/// An error they answer is spelt as `api` spells errors.
+pub(crate) async fn strike(hits: &[Fault], api: Api) -> Struck {
     let mut struck = Struck::default();
     for fault in hits {
         fault.act().await;
         if struck.replacement.is_none() {
-            struck.replacement = fault.answer();
+            struck.replacement = fault.answer(api);
         }
         struck.close_after_handling |= fault.closes_after_handling();
         struck.handler_delay = struck.handler_delay.saturating_add(fault.handler_delay());
@@ -342,7 +347,8 @@ mod tests {
         }
         assert!(parse("-1").is_err());
         // Built in code, a size past the cap is sent as the cap.
-        let Some(Outcome::Respond(response)) = (Fault::LargeBody { bytes: usize::MAX }).answer() else {
+        let Some(Outcome::Respond(response)) = (Fault::LargeBody { bytes: usize::MAX }).answer(Api::Steps)
+        else {
             panic!("a large body is an answer");
         };
         use http_body::Body;

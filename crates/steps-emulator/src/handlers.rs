@@ -1,79 +1,27 @@
 //! What every handler shares. A handler runs after the pipeline's checks
 //! (route, faults, size, content type, authentication, authorisation,
-//! idempotency key) with the [`Call`] they passed; it validates its input
-//! (400), finds what it acts on (404), and answers. The handlers are one
+//! idempotency key) with the [`Call`] they passed (`call.rs`: its only way
+//! to the store); it validates its input (400), finds what it acts on
+//! (404), and answers. The handlers are one
 //! function per operation of `docs/protocol.md`, one file per resource:
 //! `server.rs` (`meta`), `account.rs` (login, whoami, revoking the token
-//! sent), `tokens.rs` (the two collections) and `rotation.rs`.
+//! sent), `tokens.rs` (the two collections) and `rotation.rs`. Those of the
+//! quandela dialect (`docs/quandela.md`) are under `quandela.rs`, with
+//! their own call, input rules and error bodies.
 
 pub(crate) mod account;
+mod call;
+pub(crate) mod quandela;
 pub(crate) mod rotation;
 pub(crate) mod server;
 pub(crate) mod tokens;
 
-use std::sync::MutexGuard;
+use call::wire_integer;
+pub(crate) use call::Call;
 
 use serde_json::{Map, Value};
 
 use crate::render::Failure;
-use crate::state::State;
-use crate::store::identity::Identity;
-use crate::store::Store;
-
-/// A request that passed every check before its handler.
-pub(crate) struct Call<'a> {
-    pub(crate) state: &'a State,
-    /// Who presented a valid token; `None` on a route anyone may call.
-    pub(crate) identity: Option<Identity>,
-    /// The `{id}` segment of the path, on routes that have one.
-    pub(crate) id: Option<&'a str>,
-    /// The query string, without the `?`.
-    pub(crate) query: &'a str,
-    pub(crate) body: &'a [u8],
-    /// The emulator's time when the checks began.
-    pub(crate) now: u64,
-}
-
-impl Call<'_> {
-    /// Who called. Every route but login authenticates, so this fails
-    /// only for a handler placed on a route anyone may call.
-    fn identity(&self) -> Result<Identity, Failure> {
-        self.identity.ok_or_else(Failure::no_valid_token)
-    }
-
-    /// The store, locked, if the caller's token was found in it: a
-    /// request authenticated before a reset or an import must not act on
-    /// the store that replaced it, where ids start again (401).
-    fn store(&self) -> Result<MutexGuard<'_, Store>, Failure> {
-        let store = self.state.store();
-        match &self.identity {
-            Some(identity) if !store.knows(identity) => Err(Failure::no_valid_token()),
-            _ => Ok(store),
-        }
-    }
-
-    /// The id in the path: a wire integer (see [`wire_integer`]).
-    fn id(&self) -> Result<i64, Failure> {
-        self.id.and_then(wire_integer).ok_or_else(|| {
-            Failure::bad_request(
-                "the id in the path must be a decimal integer from 0 to 2^63-1, without sign or leading zeros",
-            )
-        })
-    }
-}
-
-/// An integer as the protocol writes it in paths and queries: `0` or
-/// `[1-9][0-9]*` (no sign, no leading zero, no white space, no
-/// percent-encoding), at most 2^63-1. One rule for path ids, `limit` and
-/// `after`.
-fn wire_integer(text: &str) -> Option<i64> {
-    let canonical = match text.as_bytes() {
-        [b'0'] => true,
-        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
-        _ => false,
-    };
-    canonical.then(|| text.parse::<i64>().ok()).flatten()
-}
 
 fn json_object(body: &[u8]) -> Result<Map<String, Value>, Failure> {
     match serde_json::from_slice::<Value>(body) {
@@ -89,38 +37,5 @@ fn required_string<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a s
         Some(Value::String(_)) => Err(Failure::bad_request(format!("field `{field}` must not be empty"))),
         Some(_) => Err(Failure::bad_request(format!("field `{field}` must be a string"))),
         None => Err(Failure::bad_request(format!("field `{field}` is missing"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wire_integer;
-
-    #[test]
-    fn wire_integers_have_one_spelling() {
-        for (text, value) in [("0", 0), ("7", 7), ("10", 10), ("9223372036854775807", i64::MAX)] {
-            assert_eq!(wire_integer(text), Some(value), "{text}");
-        }
-        for text in [
-            "",
-            "+5",
-            "-0",
-            "-1",
-            "007",
-            "00",
-            "05",
-            " 5",
-            "5 ",
-            "5\t",
-            "1e3",
-            "1.0",
-            "0x10",
-            "%35",
-            "\u{0665}",
-            "9223372036854775808",
-            "99999999999999999999",
-        ] {
-            assert_eq!(wire_integer(text), None, "{text:?}");
-        }
     }
 }

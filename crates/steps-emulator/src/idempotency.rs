@@ -69,6 +69,11 @@ pub(crate) fn check<'a>(
         return Step::Handle(None);
     };
     let mut store = state.store();
+    // A caller found in a store that a reset or an import has since
+    // replaced claims nothing in the new one (401, as its handler would).
+    if !store.knows(&caller) {
+        return Step::Answer(Err(Failure::no_valid_token()));
+    }
     // A job token or API key acts on itself (`/api/token/self/rotate`):
     // another token of the same user with the same key and body is
     // another request, never a replay of this one's secret.
@@ -81,7 +86,7 @@ pub(crate) fn check<'a>(
     match store.claim_key(caller.user_id, key, fingerprint) {
         KeyClaim::Claimed(serial) => Step::Handle(Some(Claim {
             state,
-            caller: caller.user_id,
+            caller,
             key: key.into(),
             serial,
             expires_at: now.saturating_add(KEY_LIFETIME),
@@ -103,9 +108,14 @@ pub(crate) fn check<'a>(
 /// kept answer (the request was refused or failed, its handler panicked,
 /// or its task was cancelled), it frees the key, so that no key is left
 /// answering 409 for ever.
+///
+/// A claim belongs to the store it was made in: once a reset or an import
+/// has replaced that store, it keeps and releases nothing, since the new
+/// store's key of the same user id and serial is another request's.
 pub(crate) struct Claim<'a> {
     state: &'a State,
-    caller: i64,
+    /// Who claimed the key, as found in the store it was claimed in.
+    caller: Identity,
     key: Box<str>,
     serial: u64,
     expires_at: u64,
@@ -129,19 +139,138 @@ impl Claim<'_> {
             status: response.status().as_u16(),
             body,
         };
-        self.state
-            .store()
-            .keep_answer(self.caller, &self.key, self.serial, replay, self.expires_at);
-        self.kept = true;
+        let mut store = self.state.store();
+        if store.knows(&self.caller) {
+            let user_id = self.caller.user_id;
+            store.keep_answer(user_id, &self.key, self.serial, replay, self.expires_at);
+            self.kept = true;
+        }
     }
 }
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
         if !self.kept {
-            self.state
-                .store()
-                .release_key(self.caller, &self.key, self.serial);
+            let mut store = self.state.store();
+            if store.knows(&self.caller) {
+                store.release_key(self.caller.user_id, &self.key, self.serial);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::Request;
+    use serde_json::json;
+
+    use super::*;
+    use crate::account::Account;
+    use crate::clock::Clock;
+    use crate::faults::FaultSet;
+    use crate::protocol::ProtocolVersion;
+    use crate::store::Store;
+
+    const KEY: &str = "nightly-1";
+
+    fn state() -> State {
+        State::new(
+            Store::new(&[Account::new("u@example.com", "pw")], 86_400),
+            Clock::frozen(),
+            FaultSet::default(),
+            Duration::from_secs(30),
+            ProtocolVersion::V2,
+        )
+    }
+
+    /// Logs the user in: in a fresh store, serial 1.
+    fn caller(state: &State) -> Identity {
+        let now = state.now();
+        let mut store = state.store();
+        let grant = store
+            .login("u@example.com", "pw", now)
+            .expect("minted")
+            .expect("the right password");
+        store.authenticate(&grant.token, now).expect("authenticates")
+    }
+
+    fn keyed_create() -> Parts {
+        Request::post("/api/job_token")
+            .header(HEADER, KEY)
+            .body(())
+            .expect("a request")
+            .into_parts()
+            .0
+    }
+
+    fn claim<'a>(state: &'a State, caller: Identity) -> Claim<'a> {
+        match check(state, Some(caller), &keyed_create(), b"{}", state.now()) {
+            Step::Handle(Some(claim)) => claim,
+            Step::Handle(None) => panic!("no claim"),
+            Step::Answer(answer) => panic!(
+                "answered {:?}",
+                answer.unwrap_or_else(Failure::into_response).status()
+            ),
+        }
+    }
+
+    /// The status of a request with the key now: 409 while it is claimed.
+    fn status_now(state: &State, caller: Identity) -> u16 {
+        match check(state, Some(caller), &keyed_create(), b"{}", state.now()) {
+            Step::Handle(_) => 0,
+            Step::Answer(Ok(response)) => response.status().as_u16(),
+            Step::Answer(Err(failure)) => failure.into_response().status().as_u16(),
+        }
+    }
+
+    fn created(label: &str) -> Handled {
+        Ok(render::json(StatusCode::CREATED, &json!({ "label": label })))
+    }
+
+    #[test]
+    fn a_claim_from_a_replaced_store_keeps_and_releases_nothing_in_the_new_one() {
+        // Settled with a 2xx after a reset.
+        let state = state();
+        let old = claim(&state, caller(&state));
+        state.reset();
+        let fresh = caller(&state);
+        // The same user id, key and serial as the old claim.
+        let new = claim(&state, fresh);
+        old.settle(&created("old"));
+        assert_eq!(
+            status_now(&state, fresh),
+            409,
+            "the new claim is not the old answer's"
+        );
+        new.settle(&created("new"));
+        match check(&state, Some(fresh), &keyed_create(), b"{}", state.now()) {
+            Step::Answer(Ok(replay)) => assert_eq!(
+                replay.body().whole_bytes().expect("whole"),
+                r#"{"label":"new"}"#.as_bytes()
+            ),
+            _ => panic!("the new answer is replayed"),
+        }
+
+        // Dropped without an answer after a reset.
+        let state = self::state();
+        let old = claim(&state, caller(&state));
+        state.reset();
+        let fresh = caller(&state);
+        let new = claim(&state, fresh);
+        drop(old);
+        assert_eq!(status_now(&state, fresh), 409, "the new claim is not released");
+        drop(new);
+        assert_eq!(status_now(&state, fresh), 0, "released by its own request");
+    }
+
+    #[test]
+    fn a_stale_identity_claims_no_key_in_a_new_store() {
+        let state = state();
+        let stale = caller(&state);
+        state.reset();
+        assert_eq!(status_now(&state, stale), 401);
+        assert_eq!(state.store().sizes().keys, 0, "no key claimed");
     }
 }

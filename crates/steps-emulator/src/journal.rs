@@ -9,6 +9,10 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
+/// The prefixes of secrets: login tokens, job tokens, API keys, and the
+/// quandela dialect's job tokens.
+const TOKEN_PREFIXES: [&str; 4] = ["stl_", "stj_", "stk_", "_T_"];
+
 /// How many entries the journal keeps; older ones are dropped.
 pub(crate) const CAPACITY: usize = 1_000;
 
@@ -59,8 +63,9 @@ impl Journal {
     }
 }
 
-/// `text` with every token-shaped run (`stl_`, `stj_` or `stk_` and what
-/// follows it up to a `/`) replaced by `<redacted>`, and every character
+/// `text` with every token-shaped run (`stl_`, `stj_` or `stk_`, or the
+/// quandela dialect's `_T_`, and what follows it up to a `/`) replaced by
+/// `<redacted>`, and every character
 /// outside printable ASCII escaped, so that a path can be shown and logged
 /// whatever a client put in it.
 pub(crate) fn redacted_path(text: &str) -> String {
@@ -69,11 +74,7 @@ pub(crate) fn redacted_path(text: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        if let Some(at) = ["stl_", "stj_", "stk_"]
-            .iter()
-            .filter_map(|p| segment.find(p))
-            .min()
-        {
+        if let Some(at) = TOKEN_PREFIXES.iter().filter_map(|p| segment.find(p)).min() {
             push_printable(&segment[..at], &mut out);
             out.push_str("<redacted>");
         } else {
@@ -136,6 +137,8 @@ mod tests {
             ("/api/stj_abcDEF-123_x/rotate", "/api/<redacted>/rotate"),
             ("/xstl_secret", "/x<redacted>"),
             ("/a/stk_1%2Fstj_2", "/a/<redacted>"),
+            ("/api/tokens/_T_eyJabc", "/api/tokens/<redacted>"),
+            ("/api/auth/tokens/x_T_y/z", "/api/auth/tokens/x<redacted>/z"),
             ("/caf\u{e9}\u{1b}[31m", "/caf\\u{e9}\\u{1b}[31m"),
         ] {
             assert_eq!(redacted_path(path), shown, "{path}");

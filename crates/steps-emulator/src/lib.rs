@@ -27,6 +27,14 @@
 //! filters are ignored, and a user's list is 403, as on a server that has
 //! never heard of v2.
 //!
+//! With [`Config::api`]`(`[`Api::Quandela`]`)` it serves the Quandela
+//! cloud's token API instead, as `docs/quandela.md` reads it: the job-token
+//! family `/api/tokens*`, the logged-in family `/api/auth/tokens*`,
+//! `POST /api/login` and `GET /health`, with one job token minted per
+//! account at start ([`Emulator::minted_tokens`]) and the usage its report
+//! sums recorded by tests ([`Emulator::record_usage`]). The protocol's
+//! paths are then unknown (404), as the dialect's are in the default mode.
+//!
 //! For tests: [`Emulator::advance_clock`] moves time forward so tokens
 //! (and remembered idempotency keys) expire without sleeping, [`Config::frozen_clock`] stops time so that
 //! nothing expires because a test ran slowly, [`Emulator::set_faults`]
@@ -60,6 +68,7 @@ mod body;
 mod clock;
 mod config;
 mod control;
+mod dialect;
 mod emulator;
 mod faults;
 #[cfg(feature = "fuzzing")]
@@ -70,6 +79,7 @@ mod journal;
 mod limits;
 mod persist;
 mod protocol;
+mod quandela;
 mod render;
 mod routes;
 mod secret;
@@ -84,6 +94,8 @@ pub use config::{
     Config, TlsFiles, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_HTTP2_KEEP_ALIVE,
     DEFAULT_LOGIN_TTL, DEFAULT_MAX_CONNECTIONS,
 };
+pub use dialect::{Api, UnknownApi};
 pub use emulator::Emulator;
 pub use faults::{Fault, FaultRule, When, MAX_LARGE_BODY};
 pub use protocol::{ProtocolVersion, UnknownProtocol};
+pub use quandela::{JobUsage, MintedToken};

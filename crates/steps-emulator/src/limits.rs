@@ -1,6 +1,7 @@
 //! The protocol's limits on what a token may be (`docs/protocol.md`,
-//! "Validation"), shared by the handlers that check requests and the saved
-//! state that checks an imported document.
+//! "Validation", and `docs/quandela.md` E8, E9, which take the same),
+//! shared by the handlers that check requests and the saved state that
+//! checks an imported document.
 
 /// The longest label, in bytes.
 pub(crate) const MAX_LABEL_BYTES: usize = 256;
@@ -14,3 +15,7 @@ pub(crate) const MAX_DURATION: u64 = 315_360_000;
 pub(crate) fn is_valid_label(label: &str) -> bool {
     label.len() <= MAX_LABEL_BYTES && !label.chars().any(char::is_control)
 }
+
+/// An account's priority when none is given (`docs/quandela.md` E2): a
+/// quandela job token's priority must be below its owner's.
+pub(crate) const DEFAULT_PRIORITY: i64 = 10;

@@ -1,8 +1,15 @@
-//! `--state FILE`: the saved state on disk. Read once at start; written
-//! atomically (a temporary file in the same directory, synced, then
-//! renamed over the old one, and the directory synced) with mode 0600,
-//! since it holds every secret. A file that cannot be read as a state this
-//! emulator understands stops the start and is left as it was.
+//! `--state FILE`: the saved state on disk. Checked and read once at
+//! start: the file, if there is one, is read as a credentials file is
+//! (`private_file.rs`: no symbolic link, a regular file of the user's with
+//! mode 0600 or stricter, at most 64 MiB), and a save must be possible (a
+//! temporary file is made and removed where a save makes its own), so that
+//! a state that could not be saved is refused at start rather than lost at
+//! shutdown. Written atomically (a temporary file in the same directory,
+//! synced, then renamed over the old one, and the directory synced) with
+//! mode 0600, since it holds every secret. A file that cannot be read as a
+//! state this emulator understands stops the start and is left as it was.
+
+mod private_file;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -10,23 +17,22 @@ use std::path::{Path, PathBuf};
 
 use crate::store::saved::Document;
 
-/// The saved state at `path`, or `None` when there is no file.
+/// The saved state at `path`, or `None` when there is no file, once it is
+/// known that a save to `path` can succeed.
 ///
 /// # Errors
 ///
-/// The file cannot be read, or is not a state this emulator reads (a
-/// corrupt file, or one written by a newer version); the error names the
-/// file and says it was left untouched.
+/// The file is refused (a symbolic link, dangling or not; not a regular
+/// file; another user's; readable or writable by others; over 64 MiB),
+/// cannot be read, or is not a state this emulator reads (a corrupt file,
+/// or one written by a newer version); or its directory is missing or
+/// cannot be written. The error names the file, and the file is left as
+/// it was.
 pub(crate) fn load(path: &Path) -> io::Result<Option<Document>> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(io::Error::new(
-                error.kind(),
-                format!("cannot read the state file {}: {error}", path.display()),
-            ))
-        }
+    let bytes = private_file::read(path)?;
+    check_savable(path)?;
+    let Some(bytes) = bytes else {
+        return Ok(None);
     };
     Document::parse(&bytes).map(Some).map_err(|e| {
         io::Error::new(
@@ -39,13 +45,29 @@ pub(crate) fn load(path: &Path) -> io::Result<Option<Document>> {
     })
 }
 
-/// Writes `doc` to `path`, atomically, readable by its owner only.
-///
-/// # Errors
-///
-/// The directory cannot be written, or the disk is full; the old file, if
-/// any, is then unchanged.
-pub(crate) fn save(path: &Path, doc: &Document) -> io::Result<()> {
+/// Whether a save to `path` can succeed: creates, and removes, an empty
+/// temporary file where [`save`] creates its own.
+fn check_savable(path: &Path) -> io::Result<()> {
+    let (dir, temporary) = temporary_beside(path)?;
+    match write_private(&temporary, b"") {
+        Ok(()) => {
+            let _ = fs::remove_file(&temporary);
+            Ok(())
+        }
+        Err(error) => Err(io::Error::new(
+            error.kind(),
+            format!(
+                "refusing to use the state file {}: it could not be saved, since no file can be created in its directory {} ({error}); the directory must exist and be writable",
+                path.display(),
+                dir.display()
+            ),
+        )),
+    }
+}
+
+/// The directory of `path`, and a new temporary file's path in it
+/// (`.NAME.RANDOM.tmp`).
+fn temporary_beside(path: &Path) -> io::Result<(PathBuf, PathBuf)> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -55,6 +77,17 @@ pub(crate) fn save(path: &Path, doc: &Document) -> io::Result<()> {
     getrandom::getrandom(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let temporary = dir.join(format!(".{name}.{suffix}.tmp"));
+    Ok((dir, temporary))
+}
+
+/// Writes `doc` to `path`, atomically, readable by its owner only.
+///
+/// # Errors
+///
+/// The directory cannot be written, or the disk is full; the old file, if
+/// any, is then unchanged.
+pub(crate) fn save(path: &Path, doc: &Document) -> io::Result<()> {
+    let (dir, temporary) = temporary_beside(path)?;
     let written = write_private(&temporary, &doc.to_bytes()).and_then(|()| fs::rename(&temporary, path));
     if let Err(error) = written {
         let _ = fs::remove_file(&temporary);

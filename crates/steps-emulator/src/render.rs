@@ -7,6 +7,7 @@ use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::body::ResponseBody;
+use crate::dialect::Api;
 use crate::protocol::ProtocolVersion;
 use crate::store::accounts::LoginGrant;
 use crate::store::collection::Collection;
@@ -33,12 +34,19 @@ impl From<Failure> for Outcome {
 pub(crate) type Handled = Result<Response<ResponseBody>, Failure>;
 
 /// A refusal: status, message, extra headers. Rendered as
-/// `{"error": message}`.
+/// `{"error": message}`; in the quandela dialect as `{"error": message,
+/// "detail": {...}}`, or for its validation errors (422) as `{"message":
+/// message, "detail": {location: {field: [message]}}}`.
 #[derive(Debug)]
 pub(crate) struct Failure {
     status: StatusCode,
     message: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// The quandela dialect's `detail`.
+    detail: Option<Value>,
+    /// Whether the message is the quandela dialect's `message` (422)
+    /// rather than `error`.
+    validation: bool,
 }
 
 impl Failure {
@@ -48,7 +56,29 @@ impl Failure {
             status,
             message: message.into(),
             headers: Vec::new(),
+            detail: None,
+            validation: false,
         }
+    }
+
+    /// The quandela dialect's 422: `{"message": "Validation error",
+    /// "detail": detail}`, `detail` mapping a location (`json`, `form`,
+    /// `query`) to fields to messages.
+    pub(crate) fn validation(detail: Value) -> Failure {
+        Failure {
+            detail: Some(detail),
+            validation: true,
+            ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "Validation error")
+        }
+    }
+
+    /// The refusal as `api` spells it: in the quandela dialect every error
+    /// body has a `detail` (`{}` unless it says more).
+    pub(crate) fn in_dialect(mut self, api: Api) -> Failure {
+        if api == Api::Quandela && self.detail.is_none() {
+            self.detail = Some(json!({}));
+        }
+        self
     }
 
     /// 400, for input the spec does not allow.
@@ -78,9 +108,15 @@ impl Failure {
         self
     }
 
-    /// The protocol's JSON error.
+    /// The JSON error: the protocol's, or the quandela dialect's once
+    /// [`Failure::in_dialect`] gave it a `detail`.
     pub(crate) fn into_response(self) -> Response<ResponseBody> {
-        let mut response = json(self.status, &json!({ "error": self.message }));
+        let body = match (self.detail, self.validation) {
+            (None, _) => json!({ "error": self.message }),
+            (Some(detail), false) => json!({ "error": self.message, "detail": detail }),
+            (Some(detail), true) => json!({ "message": self.message, "detail": detail }),
+        };
+        let mut response = json(self.status, &body);
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
@@ -112,9 +148,11 @@ pub(crate) fn no_content() -> Response<ResponseBody> {
     response
 }
 
-/// The answer to a request whose handler panicked.
-pub(crate) fn panic_response() -> Response<ResponseBody> {
-    Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+/// The answer to a request whose handler panicked, as `api` spells it.
+pub(crate) fn panic_response(api: Api) -> Response<ResponseBody> {
+    Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        .in_dialect(api)
+        .into_response()
 }
 
 /// A kept answer to a request with an idempotency key, sent again: the

@@ -1,14 +1,19 @@
 //! The routes of protocols v1 and v2 as a table, one line per operation of
-//! the tables in `docs/protocol.md`, and the lookup that answers 404 and
-//! 405. A line says which version brought it: a v1 server has never heard
-//! of a v2 path, so a route newer than the version served is not there.
+//! the tables in `docs/protocol.md`, then those of the quandela dialect,
+//! one line per path of `docs/quandela.md`'s operations table; and the
+//! lookup that answers 404 and 405. A line says which server serves it: a
+//! v1 server has never heard of a v2 path, so a route newer than the
+//! version served is not there, and a server of one API has never heard of
+//! the other's paths.
 
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 
+use crate::dialect::Api;
+use crate::handlers::quandela::QuandelaCall;
 use crate::handlers::Call;
 use crate::protocol::Feature;
-use crate::protocol::ProtocolVersion::{self, V1, V2};
+use crate::protocol::ProtocolVersion;
 use crate::render::{Failure, Handled};
 use crate::store::collection::Collection::{self, ApiKeys, JobTokens};
 
@@ -30,6 +35,33 @@ pub(crate) enum Caller {
     AdminUnless(Feature),
     /// A job token or an API key, acting on itself.
     IssuedToken,
+    /// The quandela dialect's job family: a quandela job token (a
+    /// logged-in token is refused, 401).
+    JobFamily,
+    /// The quandela dialect's logged-in family: a logged-in (login) token,
+    /// or a quandela job token (`docs/quandela.md` E1).
+    LoggedInFamily,
+}
+
+/// Which server serves a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// Our protocol, from this version on.
+    Steps(ProtocolVersion),
+    /// The quandela dialect.
+    Quandela,
+}
+
+impl Served {
+    /// Whether a server of `api`, in `protocol` (for [`Api::Steps`]),
+    /// serves it.
+    fn by(self, api: Api, protocol: ProtocolVersion) -> bool {
+        match (self, api) {
+            (Served::Steps(since), Api::Steps) => since <= protocol,
+            (Served::Quandela, Api::Quandela) => true,
+            _ => false,
+        }
+    }
 }
 
 /// Whether a route takes an `Idempotency-Key` (protocol v2, feature
@@ -52,13 +84,19 @@ pub(crate) enum Handler {
     Account(fn(&Call<'_>) -> Handled),
     /// An operation on one of the two token collections.
     Tokens(Collection, fn(&Call<'_>, Collection) -> Handled),
+    /// An operation of the quandela dialect, which has its own checks
+    /// (`api/quandela.rs`).
+    Quandela(fn(&QuandelaCall<'_>) -> Handled),
 }
 
 impl Handler {
+    /// Runs a handler of the protocol.
     pub(crate) fn run(self, call: &Call<'_>) -> Handled {
         match self {
             Handler::Server(handler) | Handler::Account(handler) => handler(call),
             Handler::Tokens(collection, handler) => handler(call, collection),
+            // The pipeline hands these to the quandela dialect's checks.
+            Handler::Quandela(_) => Err(Failure::new(StatusCode::NOT_FOUND, "no such path")),
         }
     }
 }
@@ -66,13 +104,15 @@ impl Handler {
 /// One line of the table.
 pub(crate) struct Route {
     pub(crate) method: Method,
-    /// The path; a `{id}` segment stands for any non-empty segment.
+    /// The path; a `{id}` segment stands for any non-empty segment, a
+    /// `{token_id}` segment for one of ASCII digits only.
     pub(crate) path: &'static str,
     /// The operation's name in the spec, as fault rules and
     /// `Emulator::requests_seen` know it.
     pub(crate) operation: &'static str,
-    /// The protocol version that brought it.
-    pub(crate) since: ProtocolVersion,
+    /// Which server serves it (for the protocol, the version that brought
+    /// it).
+    pub(crate) served: Served,
     pub(crate) caller: Caller,
     pub(crate) idempotency: Idempotency,
     pub(crate) handler: Handler,
@@ -89,7 +129,7 @@ const fn route(
     method: Method,
     path: &'static str,
     operation: &'static str,
-    since: ProtocolVersion,
+    served: Served,
     caller: Caller,
     idempotency: Idempotency,
     handler: Handler,
@@ -98,7 +138,7 @@ const fn route(
         method,
         path,
         operation,
-        since,
+        served,
         caller,
         idempotency,
         handler,
@@ -106,19 +146,35 @@ const fn route(
 }
 
 use crate::handlers::account::{login, revoke_self, whoami};
+use crate::handlers::quandela::account as q_account;
+use crate::handlers::quandela::delete as q_delete;
+use crate::handlers::quandela::revoke as q_revoke;
+use crate::handlers::quandela::tokens as q_tokens;
+use crate::handlers::quandela::usage as q_usage;
 use crate::handlers::rotation::{rotate, rotate_self};
 use crate::handlers::server::meta;
 use crate::handlers::tokens::{create, delete, list, read};
-use Caller::{Admin, AdminUnless, AnyToken, Anyone, IssuedToken, LoginToken};
-use Handler::{Account, Server, Tokens};
+use Caller::{Admin, AdminUnless, AnyToken, Anyone, IssuedToken, JobFamily, LoggedInFamily, LoginToken};
+use Handler::{Account, Quandela, Server, Tokens};
 use Idempotency::{Keyed, Plain};
 use Method as M;
 
-/// Protocols v1 and v2. The lines of one path give its `Allow` header, in
-/// order. A v2 operation is a line with `V2`; a v2 feature that changes a
-/// v1 operation is a column (`Keyed`, `AdminUnless`), which the pipeline
-/// applies only where the version served offers the feature, or a handler
-/// that asks the version (whoami's token fields, list filters).
+/// Protocol v1.
+const V1: Served = Served::Steps(ProtocolVersion::V1);
+/// Protocol v2.
+const V2: Served = Served::Steps(ProtocolVersion::V2);
+/// The quandela dialect.
+const Q: Served = Served::Quandela;
+
+/// Protocols v1 and v2, then the quandela dialect (`Q`). The lines of one
+/// path give its `Allow` header, in order. A v2 operation is a line with
+/// `V2`; a v2 feature that changes a v1 operation is a column (`Keyed`,
+/// `AdminUnless`), which the pipeline applies only where the version served
+/// offers the feature, or a handler that asks the version (whoami's token
+/// fields, list filters). The quandela dialect has two families of the
+/// same operations, one line per path, both lines with the operation's one
+/// name; no usage report in the logged-in family, and its deprecated
+/// delete by secrets served as the job family's (E1).
 #[rustfmt::skip]
 static ROUTES: &[Route] = &[
     route(M::POST,   "/api/login",                 "login",             V1, Anyone,      Plain, Account(login)),
@@ -136,6 +192,25 @@ static ROUTES: &[Route] = &[
     route(M::POST,   "/api/token/self/rotate",     "token.rotate_self", V2, IssuedToken, Keyed, Account(rotate_self)),
     route(M::POST,   "/api/job_token/{id}/rotate", "job_token.rotate",  V2, LoginToken,  Keyed, Tokens(JobTokens, rotate)),
     route(M::POST,   "/api/api_key/{id}/rotate",   "api_key.rotate",    V2, Admin,       Keyed, Tokens(ApiKeys, rotate)),
+    route(M::GET,  "/health",                           "quandela.health",                   Q, Anyone,         Plain, Quandela(q_account::health)),
+    route(M::POST, "/api/login",                        "quandela.login",                    Q, Anyone,         Plain, Quandela(q_account::login)),
+    route(M::GET,  "/api/tokens",                       "quandela.token.list",               Q, JobFamily,      Plain, Quandela(q_tokens::list)),
+    route(M::POST, "/api/tokens",                       "quandela.token.generate",           Q, JobFamily,      Plain, Quandela(q_tokens::generate)),
+    route(M::GET,  "/api/tokens/{token_id}",            "quandela.token.read",               Q, JobFamily,      Plain, Quandela(q_tokens::read)),
+    route(M::PUT,  "/api/tokens/{token_id}",            "quandela.token.update",             Q, JobFamily,      Plain, Quandela(q_tokens::update)),
+    route(M::POST, "/api/tokens/revoke",                "quandela.token.revoke",             Q, JobFamily,      Plain, Quandela(q_revoke::revoke)),
+    route(M::POST, "/api/tokens/reopen",                "quandela.token.reopen",             Q, JobFamily,      Plain, Quandela(q_revoke::reopen)),
+    route(M::POST, "/api/tokens/delete-by-ids",         "quandela.token.delete_by_ids",      Q, JobFamily,      Plain, Quandela(q_delete::by_ids)),
+    route(M::POST, "/api/tokens/delete",                "quandela.token.delete_by_secrets",  Q, JobFamily,      Plain, Quandela(q_delete::by_secrets)),
+    route(M::GET,  "/api/tokens/usage/report",          "quandela.usage.report",             Q, JobFamily,      Plain, Quandela(q_usage::report)),
+    route(M::GET,  "/api/auth/tokens",                  "quandela.token.list",               Q, LoggedInFamily, Plain, Quandela(q_tokens::list)),
+    route(M::POST, "/api/auth/tokens",                  "quandela.token.generate",           Q, LoggedInFamily, Plain, Quandela(q_tokens::generate)),
+    route(M::GET,  "/api/auth/tokens/{token_id}",       "quandela.token.read",               Q, LoggedInFamily, Plain, Quandela(q_tokens::read)),
+    route(M::PUT,  "/api/auth/tokens/{token_id}",       "quandela.token.update",             Q, LoggedInFamily, Plain, Quandela(q_tokens::update)),
+    route(M::POST, "/api/auth/tokens/revoke",           "quandela.token.revoke",             Q, LoggedInFamily, Plain, Quandela(q_revoke::revoke)),
+    route(M::POST, "/api/auth/tokens/reopen",           "quandela.token.reopen",             Q, LoggedInFamily, Plain, Quandela(q_revoke::reopen)),
+    route(M::POST, "/api/auth/tokens/delete-by-ids",    "quandela.token.delete_by_ids",      Q, LoggedInFamily, Plain, Quandela(q_delete::by_ids)),
+    route(M::POST, "/api/auth/tokens/delete",           "quandela.token.delete_by_secrets",  Q, LoggedInFamily, Plain, Quandela(q_delete::by_secrets)),
 ];
 
 /// `job_token.list`: admins in v1; any login token with `own_tokens`.
@@ -147,16 +222,17 @@ pub(crate) struct Found<'a> {
     pub(crate) id: Option<&'a str>,
 }
 
-/// The route for `method` and `path` in `protocol`: 404 when no line of
-/// that version (or an earlier one) has the path, 405 (with `Allow`) when
-/// none of its lines has the method.
+/// The route for `method` and `path` on a server of `api` (in `protocol`,
+/// for the protocol): 404 when no line that server serves has the path,
+/// 405 (with `Allow`) when none of its lines has the method.
 pub(crate) fn find<'a>(
     method: &Method,
     path: &'a str,
+    api: Api,
     protocol: ProtocolVersion,
 ) -> Result<Found<'a>, Failure> {
     let mut allowed = Vec::new();
-    let served = ROUTES.iter().filter(|route| route.since <= protocol);
+    let served = ROUTES.iter().filter(|route| route.served.by(api, protocol));
     for found in served.filter_map(|route| fit(route, path)) {
         if found.route.method == *method {
             return Ok(found);
@@ -192,6 +268,11 @@ fn fit<'a>(route: &'static Route, path: &'a str) -> Option<Found<'a>> {
                 return None;
             }
             id = Some(segment);
+        } else if expected == "{token_id}" {
+            if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            id = Some(segment);
         } else if expected != segment {
             return None;
         }
@@ -200,105 +281,4 @@ fn fit<'a>(route: &'static Route, path: &'a str) -> Option<Found<'a>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The collection routes say the same collection three times (path,
-    /// operation name, handler): they must agree, and no two lines may
-    /// share a method and path.
-    #[test]
-    fn the_table_is_consistent() {
-        for (i, route) in ROUTES.iter().enumerate() {
-            if let Handler::Tokens(collection, _) = route.handler {
-                let name = match collection {
-                    Collection::JobTokens => "job_token",
-                    Collection::ApiKeys => "api_key",
-                };
-                assert!(
-                    route.path.starts_with(&format!("/api/{name}")),
-                    "{}",
-                    route.operation
-                );
-                assert!(
-                    route.operation.starts_with(&format!("{name}.")),
-                    "{}",
-                    route.operation
-                );
-            }
-            assert!(
-                ROUTES[..i]
-                    .iter()
-                    .all(|r| (&r.method, r.path) != (&route.method, route.path)),
-                "{} is routed twice",
-                route.operation
-            );
-        }
-    }
-
-    #[test]
-    fn paths_route_to_operations_or_to_404_and_405() {
-        let found = |method: Method, path: &str| {
-            find(&method, path, V2)
-                .map(|found| (found.route.operation, found.id.map(str::to_owned)))
-                .map_err(|failure| failure.into_response().status().as_u16())
-        };
-        assert_eq!(found(M::POST, "/api/login"), Ok(("login", None)));
-        assert_eq!(
-            found(M::DELETE, "/api/api_key/7"),
-            Ok(("api_key.delete", Some("7".to_owned())))
-        );
-        assert_eq!(
-            found(M::GET, "/api/job_token/abc"),
-            Ok(("job_token.read", Some("abc".to_owned())))
-        );
-        for path in [
-            "/",
-            "/api",
-            "/api/job_token/",
-            "/api/job_token/1/x",
-            "/api/login/",
-            "/api/job_tokens",
-        ] {
-            assert_eq!(found(M::GET, path), Err(404), "{path}");
-        }
-        assert_eq!(found(M::GET, "/api/meta"), Ok(("meta", None)));
-        let refused = find(&M::PUT, "/api/job_token", V2)
-            .err()
-            .map(Failure::into_response);
-        assert_eq!(
-            refused
-                .as_ref()
-                .map(|r| (r.status(), r.headers()["allow"].clone())),
-            Some((
-                StatusCode::METHOD_NOT_ALLOWED,
-                HeaderValue::from_static("GET, POST")
-            ))
-        );
-    }
-
-    /// A v1 server has never heard of a v2 path: 404 for every method, and
-    /// no `Allow` that would name one.
-    #[test]
-    fn v2_paths_are_not_there_in_v1() {
-        let status = |method: Method, path: &str, protocol| {
-            find(&method, path, protocol)
-                .map(|found| found.route.operation)
-                .map_err(|failure| failure.into_response().status().as_u16())
-        };
-        for route in ROUTES.iter().filter(|route| route.since == V2) {
-            let path = route.path.replace("{id}", "1");
-            assert_eq!(
-                status(route.method.clone(), &path, V1),
-                Err(404),
-                "{}",
-                route.operation
-            );
-            assert_eq!(status(M::PUT, &path, V1), Err(404), "{}", route.operation);
-            assert_eq!(status(route.method.clone(), &path, V2), Ok(route.operation));
-        }
-        for route in ROUTES.iter().filter(|route| route.since == V1) {
-            let path = route.path.replace("{id}", "1");
-            assert_eq!(status(route.method.clone(), &path, V1), Ok(route.operation));
-        }
-    }
-}
+mod tests;

@@ -26,9 +26,25 @@ impl TokenKind {
 /// A new token: the prefix, then 32 bytes from the OS's secure random
 /// source, base64url-encoded.
 pub(crate) fn mint(kind: TokenKind) -> std::io::Result<String> {
+    Ok(format!("{}{}", kind.prefix(), random_text()?))
+}
+
+/// The prefix of a quandela job token: `_T_`, as production's, then `eyJ`,
+/// with which production's go on (they look like JWTs; ours are not).
+pub(crate) const QUANDELA_PREFIX: &str = "_T_eyJ";
+
+/// A new job token of the quandela dialect (`docs/quandela.md` E3):
+/// [`QUANDELA_PREFIX`], then 32 random bytes, base64url-encoded.
+pub(crate) fn mint_quandela() -> std::io::Result<String> {
+    Ok(format!("{QUANDELA_PREFIX}{}", random_text()?))
+}
+
+/// 32 bytes from the OS's secure random source, base64url-encoded (43
+/// characters).
+fn random_text() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes)))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Compares two secrets in time that depends only on their lengths.
@@ -50,6 +66,12 @@ mod tests {
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert!(mint(TokenKind::ApiKey).unwrap().starts_with("stk_"));
+        let q = mint_quandela().unwrap();
+        assert!(q.starts_with("_T_eyJ") && q.len() == 6 + 43, "{}", q.len());
+        assert!(q[3..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_ne!(q, mint_quandela().unwrap());
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
     }
 }

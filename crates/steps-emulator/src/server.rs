@@ -188,7 +188,7 @@ async fn respond(
         Ok(result) => result,
         Err(_) => {
             tracing::error!(%method, %path, "handler panicked; answered 500");
-            Ok(render::panic_response())
+            Ok(render::panic_response(state.api()))
         }
     };
     let status = response.as_ref().ok().map(|r| r.status().as_u16());

@@ -1,6 +1,6 @@
 //! What every request shares: the store, the clock, the fault rules, the
-//! counters and journal, the body-read deadline, the protocol version, and
-//! what the control plane resets to. Each lock is reached through one
+//! counters and journal, the body-read deadline, the API and protocol
+//! version, and what the control plane resets to. Each lock is reached through one
 //! accessor, which is where poisoning is handled.
 
 use std::collections::HashMap;
@@ -9,9 +9,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::clock::{Clock, Reading};
+use crate::dialect::Api;
 use crate::faults::{Fault, FaultRule, FaultSet};
 use crate::journal::{Entry, Journal};
 use crate::protocol::ProtocolVersion;
+use crate::store::entries::UsageRecord;
+use crate::store::saved::quandela::QuandelaDoc;
 use crate::store::saved::{AccountDoc, Document};
 use crate::store::Store;
 
@@ -25,11 +28,15 @@ pub(crate) struct State {
     journal: Mutex<Journal>,
     request_ids: AtomicU64,
     body_read_timeout: Duration,
+    api: Api,
     protocol: ProtocolVersion,
     /// Whether the control plane (`/_steps/`) is served.
     control: bool,
     /// The accounts it started with, which a reset goes back to.
     initial_accounts: Vec<AccountDoc>,
+    /// The quandela job tokens it started with (those minted at start),
+    /// which a reset goes back to.
+    initial_tokens: Option<QuandelaDoc>,
     /// Held while a save exports and writes.
     saving: Mutex<()>,
 }
@@ -60,10 +67,30 @@ impl State {
             journal: Mutex::new(Journal::default()),
             request_ids: AtomicU64::new(0),
             body_read_timeout,
+            api: Api::Steps,
             protocol,
             control: false,
+            initial_tokens: None,
             saving: Mutex::new(()),
         }
+    }
+
+    /// Serves `api`.
+    pub(crate) fn with_api(mut self, api: Api) -> State {
+        self.api = api;
+        self
+    }
+
+    /// A reset goes back to these quandela job tokens (those minted at
+    /// start), and to their `last_id`.
+    pub(crate) fn with_initial_tokens(mut self, tokens: Option<QuandelaDoc>) -> State {
+        self.initial_tokens = tokens;
+        self
+    }
+
+    /// The API served.
+    pub(crate) fn api(&self) -> Api {
+        self.api
     }
 
     /// Serves the control plane too.
@@ -75,6 +102,12 @@ impl State {
     /// The protocol version served.
     pub(crate) fn protocol(&self) -> ProtocolVersion {
         self.protocol
+    }
+
+    /// Records jobs run with a quandela job token, for the usage report;
+    /// the answer says why not when the record is refused.
+    pub(crate) fn record_usage(&self, record: UsageRecord) -> Result<(), &'static str> {
+        self.store().record_usage(record)
     }
 
     /// Whether the control plane is served.
@@ -197,13 +230,18 @@ impl State {
         Ok(())
     }
 
-    /// Back to the accounts it started with, no tokens, the clock where it
-    /// started, no faults, an empty journal.
+    /// Back to the accounts it started with, no tokens (but the quandela
+    /// job tokens minted at start), the clock where it started, no faults,
+    /// an empty journal.
     pub(crate) fn reset(&self) {
         {
             let mut store = lock(&self.store);
-            // The initial accounts were a valid store's.
-            if let Ok(fresh) = Store::from_accounts(&self.initial_accounts, store.login_ttl()) {
+            // The initial accounts and tokens were a valid store's.
+            if let Ok(mut fresh) = Store::from_accounts(&self.initial_accounts, store.login_ttl()) {
+                if let Some(tokens) = &self.initial_tokens {
+                    let owners = fresh.user_ids().into_iter().collect();
+                    let _ = fresh.import_quandela(tokens, &owners, &mut Default::default());
+                }
                 *store = fresh;
             }
             self.clock.reset();

@@ -13,8 +13,7 @@ pub(crate) fn login(call: &Call<'_>) -> Handled {
     let email = required_string(&map, "email")?;
     let password = required_string(&map, "password")?;
     let grant = call
-        .state
-        .store()
+        .store()?
         .login(email, password, call.now)
         .map_err(|_| Failure::could_not_mint())?
         .ok_or_else(|| Failure::unauthorized("wrong email or password"))?;
@@ -27,7 +26,7 @@ pub(crate) fn whoami(call: &Call<'_>) -> Handled {
     let store = call.store()?;
     let token = identity
         .issued
-        .filter(|_| call.state.protocol().offers(Feature::SelfToken))
+        .filter(|_| call.protocol().offers(Feature::SelfToken))
         .and_then(|issued| {
             let record = store.get(issued.collection, issued.id, call.now)?;
             Some((issued.collection, record))

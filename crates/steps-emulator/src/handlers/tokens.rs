@@ -49,8 +49,7 @@ pub(crate) fn create(call: &Call<'_>, collection: Collection) -> Handled {
         }
     };
     let (record, secret) = call
-        .state
-        .store()
+        .store()?
         .create(collection, caller.user_id, label, duration, call.now)
         .map_err(|_| Failure::could_not_mint())?;
     Ok(render::json(
@@ -86,7 +85,7 @@ pub(crate) fn delete(call: &Call<'_>, collection: Collection) -> Handled {
 /// job tokens.
 pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
     let caller = call.identity()?;
-    let filters = collection == Collection::JobTokens && call.state.protocol().offers(Feature::OwnTokens);
+    let filters = collection == Collection::JobTokens && call.protocol().offers(Feature::OwnTokens);
     let mut limit = DEFAULT_LIMIT;
     let mut after = 0i64;
     let mut filter = ListFilter::default();
@@ -131,10 +130,7 @@ pub(crate) fn list(call: &Call<'_>, collection: Collection) -> Handled {
         }
         filter.user_id = Some(caller.user_id);
     }
-    let (records, next_after) = call
-        .state
-        .store()
-        .list(collection, after, limit, &filter, call.now);
+    let (records, next_after) = call.store()?.list(collection, after, limit, &filter, call.now);
     Ok(render::json(
         StatusCode::OK,
         &render::page(collection, &records, next_after),

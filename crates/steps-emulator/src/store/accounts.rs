@@ -1,6 +1,8 @@
 //! Accounts and login tokens: the accounts the store knows, adding one,
-//! and logging in, which mints a login token.
+//! its priority (the quandela dialect's), and logging in, which mints a
+//! login token.
 
+use crate::limits::DEFAULT_PRIORITY;
 use crate::secret::{self, TokenKind};
 use crate::store::entries::{AccountRecord, Holder};
 use crate::store::Store;
@@ -44,8 +46,30 @@ impl Store {
             email: email.to_owned(),
             password: password.to_owned(),
             is_admin,
+            priority: DEFAULT_PRIORITY,
         });
         Ok(user_id)
+    }
+
+    /// Sets an account's priority (`docs/quandela.md` E8).
+    pub(crate) fn set_priority(&mut self, user_id: i64, priority: i64) {
+        if let Some(account) = self.accounts.iter_mut().find(|a| a.user_id == user_id) {
+            account.priority = priority;
+        }
+    }
+
+    /// An account's email, admin flag and priority, if there is one with
+    /// this user id.
+    pub(crate) fn account(&self, user_id: i64) -> Option<(&str, bool, i64)> {
+        self.accounts
+            .iter()
+            .find(|a| a.user_id == user_id)
+            .map(|a| (a.email.as_str(), a.is_admin, a.priority))
+    }
+
+    /// The user ids of every account, ascending.
+    pub(crate) fn user_ids(&self) -> Vec<i64> {
+        self.accounts.iter().map(|a| a.user_id).collect()
     }
 
     /// Checks email and password; every account's password is compared, so

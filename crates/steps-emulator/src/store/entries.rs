@@ -1,9 +1,10 @@
 //! What the store holds, as plain data: accounts, records of job tokens
 //! and API keys, secrets and what they unlock, the lines of the expiry
-//! index, and idempotency keys with their answers. What is done with them
-//! is in the store's other files, one concern each.
+//! index, idempotency keys with their answers, and the quandela dialect's
+//! job tokens and usage. What is done with them is in the store's other
+//! files, one concern each.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 
@@ -15,6 +16,8 @@ pub(super) struct AccountRecord {
     pub(super) email: String,
     pub(super) password: String,
     pub(super) is_admin: bool,
+    /// The quandela dialect's user priority: a token's must be below it.
+    pub(super) priority: i64,
 }
 
 /// A job token or API key, without its secret.
@@ -121,4 +124,60 @@ pub(super) struct KeyEntry {
     pub(super) fingerprint: Fingerprint,
     /// `None` while the key's first request is being handled.
     pub(super) kept: Option<Replay>,
+}
+
+/// A job token of the quandela dialect (`docs/quandela.md`). Unlike the
+/// protocol's, it stays in the store when it expires or is revoked (both
+/// are listed, and a revoked one may be reopened) until it is deleted; so
+/// it has no line in the expiry index.
+#[derive(Clone, Debug)]
+pub(crate) struct QuandelaToken {
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) label: Option<String>,
+    pub(crate) priority: i64,
+    pub(crate) duration: u64,
+    pub(crate) created_at: u64,
+    pub(crate) expires_at: u64,
+    pub(crate) revoked: bool,
+    /// Authenticated requests made with it.
+    pub(crate) count: u64,
+    /// When the last of them arrived.
+    pub(crate) last_used: Option<u64>,
+    /// `is_explorer_token`, as it was given (it changes nothing).
+    pub(crate) explorer: Option<bool>,
+    pub(super) secret: Box<str>,
+}
+
+impl QuandelaToken {
+    /// Whether it authenticates at `now`: neither revoked nor expired.
+    pub(crate) fn valid(&self, now: u64) -> bool {
+        !self.revoked && now < self.expires_at
+    }
+}
+
+/// The quandela dialect's job tokens, and the usage recorded for them.
+#[derive(Default)]
+pub(super) struct QuandelaTokens {
+    pub(super) tokens: BTreeMap<i64, QuandelaToken>,
+    /// The last id handed out (ids are never handed out twice).
+    pub(super) last_id: i64,
+    /// Token ids by a keyed hash of their secret.
+    pub(super) by_secret: HashMap<u64, Vec<i64>>,
+    /// In the order recorded.
+    pub(super) usage: Vec<UsageRecord>,
+}
+
+/// Jobs run with a quandela job token on one platform, as the control
+/// plane (or `Emulator::record_usage`) records them.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct UsageRecord {
+    pub(crate) token_id: i64,
+    pub(crate) platform_name: String,
+    pub(crate) nb_jobs: u64,
+    pub(crate) duration_seconds: u64,
+    pub(crate) credits: f64,
+    pub(crate) free_credits: f64,
+    /// When, in Unix seconds of the emulator's clock.
+    pub(crate) at: u64,
 }

@@ -21,7 +21,9 @@
 //! (`collection.rs` names the two collections); each concern has its own
 //! file: `accounts.rs` (accounts, logging in), `identity.rs`
 //! (authenticating, standing, revoking), `tokens.rs` (creating, reading,
-//! deleting, listing), `rotation.rs`, `keys.rs` (idempotency keys) and
+//! deleting, listing), `rotation.rs`, `keys.rs` (idempotency keys),
+//! `quandela.rs` (the quandela dialect's job tokens, which never expire
+//! out of the store), `usage.rs` (the usage recorded for them) and
 //! `saved.rs` (the saved state).
 
 pub(crate) mod accounts;
@@ -29,17 +31,22 @@ pub(crate) mod collection;
 pub(crate) mod entries;
 pub(crate) mod identity;
 pub(crate) mod keys;
+pub(crate) mod quandela;
 pub(crate) mod rotation;
 pub(crate) mod saved;
 pub(crate) mod tokens;
+pub(crate) mod usage;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 
 use crate::account::Account;
+use crate::limits::DEFAULT_PRIORITY;
 use crate::store::collection::Collection;
-use crate::store::entries::{AccountRecord, Expiring, Holder, KeyEntry, Records, SecretEntry, SecretRef};
+use crate::store::entries::{
+    AccountRecord, Expiring, Holder, KeyEntry, QuandelaTokens, Records, SecretEntry, SecretRef,
+};
 
 /// The store of one emulator (see the module docs).
 pub(crate) struct Store {
@@ -59,6 +66,8 @@ pub(crate) struct Store {
     last_serial: u64,
     /// Idempotency keys by caller (user id), then key.
     keys: HashMap<i64, HashMap<Box<str>, KeyEntry>>,
+    /// The quandela dialect's job tokens and usage.
+    quandela: QuandelaTokens,
     /// Tells this store from the one a reset or an import replaced: an
     /// identity found in another store is not valid in this one.
     generation: u64,
@@ -94,6 +103,7 @@ impl Store {
                 email: a.email.clone(),
                 password: a.password.clone(),
                 is_admin: a.is_admin,
+                priority: DEFAULT_PRIORITY,
             })
             .collect();
         Store {
@@ -106,6 +116,7 @@ impl Store {
             expiring: BTreeMap::new(),
             last_serial: 0,
             keys: HashMap::new(),
+            quandela: QuandelaTokens::default(),
             generation: next_generation(),
         }
     }

@@ -7,6 +7,13 @@
 //! An export is deterministic: accounts by user id, login tokens by their
 //! secret, records by id. So with a frozen clock, exporting what was just
 //! imported gives the same bytes.
+//!
+//! The quandela dialect's job tokens and usage are its own part
+//! (`saved/quandela.rs`), and an account's priority a field: both are left
+//! out when they hold nothing but defaults, so that version 1 still
+//! describes a document of the protocol alone, byte for byte.
+
+pub(crate) mod quandela;
 
 use std::collections::HashSet;
 
@@ -14,9 +21,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::Reading;
-use crate::limits;
+use crate::limits::{self, DEFAULT_PRIORITY};
 use crate::store::collection::Collection;
 use crate::store::entries::{AccountRecord, Expiring, Holder, Records, Retiring, TokenRecord};
+use crate::store::saved::quandela::QuandelaDoc;
 use crate::store::Store;
 
 /// The format's version, as `"steps_emulator_state"` says it.
@@ -36,6 +44,9 @@ pub(crate) struct Document {
     pub(crate) login_tokens: Vec<LoginDoc>,
     pub(crate) job_tokens: RecordsDoc,
     pub(crate) api_keys: RecordsDoc,
+    /// The quandela dialect's job tokens and usage, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) quandela: Option<QuandelaDoc>,
 }
 
 /// The clock's reading.
@@ -54,6 +65,17 @@ pub(crate) struct AccountDoc {
     pub(crate) email: String,
     pub(crate) password: String,
     pub(crate) is_admin: bool,
+    /// The quandela dialect's user priority; absent, 10.
+    #[serde(default = "default_priority", skip_serializing_if = "is_default_priority")]
+    pub(crate) priority: i64,
+}
+
+fn default_priority() -> i64 {
+    DEFAULT_PRIORITY
+}
+
+fn is_default_priority(priority: &i64) -> bool {
+    *priority == DEFAULT_PRIORITY
 }
 
 /// A login token.
@@ -208,6 +230,7 @@ impl Store {
             login_tokens,
             job_tokens: records(&self.job_tokens),
             api_keys: records(&self.api_keys),
+            quandela: self.quandela_doc(None),
         }
     }
 
@@ -220,6 +243,7 @@ impl Store {
                 email: a.email.clone(),
                 password: a.password.clone(),
                 is_admin: a.is_admin,
+                priority: a.priority,
             })
             .collect()
     }
@@ -248,6 +272,7 @@ impl Store {
                 email: account.email.clone(),
                 password: account.password.clone(),
                 is_admin: account.is_admin,
+                priority: account.priority,
             });
         }
         Ok(store)
@@ -347,6 +372,9 @@ impl Store {
                 );
             }
             store.records_mut(collection).last_id = records.last_id.max(0);
+        }
+        if let Some(quandela) = &doc.quandela {
+            store.import_quandela(quandela, &owners, &mut secrets)?;
         }
         Ok(store)
     }

@@ -93,3 +93,55 @@ fn it_prints_its_url_then_its_protocol() {
     assert_eq!(refused.status.code(), Some(2), "a usage error");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("expected 1 or 2"));
 }
+
+/// `--api quandela`: the second line names the API, and the banner ends
+/// with the job token minted for each account, usable at once.
+#[test]
+fn in_quandela_mode_it_prints_a_job_token_per_account() {
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--api", "quandela"])
+        .args(["--admin", "a@x:pw", "--user", "u@x:pw", "--protocol", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    while lines.len() < 5 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("a line") == 0 {
+            break;
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    let url = lines[0].split_whitespace().last().unwrap_or_default().to_owned();
+    let token = lines
+        .get(4)
+        .and_then(|line| line.split_whitespace().last())
+        .unwrap_or_default()
+        .to_owned();
+    let answer = url.strip_prefix("http://").map(|addr| {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+        let request = format!(
+            "GET /api/tokens HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\nconnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).expect("sends");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(lines[1], "api quandela", "{lines:#?}");
+    assert_eq!(
+        lines[2],
+        "job tokens (minted at start; secrets, for /api/tokens):"
+    );
+    let fields: Vec<&str> = lines[3].split_whitespace().collect();
+    assert_eq!(fields[..2], ["1", "a@x"], "{lines:#?}");
+    assert!(fields[2].starts_with("_T_"), "{lines:#?}");
+    assert!(lines[4].split_whitespace().take(2).eq(["2", "u@x"]), "{lines:#?}");
+    let answer = answer.unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    assert!(answer.contains(r#""label":"steps-emulator""#), "{answer}");
+}

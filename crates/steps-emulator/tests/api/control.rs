@@ -525,6 +525,12 @@ async fn a_corrupt_or_newer_state_file_stops_the_start_and_is_left_as_it_was() {
         (b"\xff\xfe not json", "not valid JSON"),
     ] {
         std::fs::write(&file.0, contents).expect("written");
+        #[cfg(unix)]
+        {
+            // Private, as a state file must be, so that its contents are judged.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file.0, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
         let error = Emulator::start(config().state_file(&file.0))
             .await
             .expect_err("a bad state stops the start");
