@@ -113,6 +113,23 @@ impl Effect {
     }
 }
 
+/// Implements [`Operation::idempotency_key`] and
+/// [`Operation::set_idempotency_key`] over a field named `idempotency_key`:
+/// the creates and rotations of our protocol.
+macro_rules! keyed_by_field {
+    () => {
+        fn idempotency_key(&self) -> Option<&$crate::IdempotencyKey> {
+            self.idempotency_key.as_ref()
+        }
+
+        fn set_idempotency_key(&mut self, key: $crate::IdempotencyKey) {
+            self.idempotency_key = Some(key);
+        }
+    };
+}
+
+pub(crate) use keyed_by_field;
+
 /// One STEPS API operation: plain data (no credential inside) that declares
 /// its facts once, the parts of its request, and a pure, total response
 /// parser.

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::Response;
 use serde_json::{Map, Value};
 
+use crate::operation::keyed_by_field;
 use crate::resource::sealed::ResourceWire;
 use crate::resource::RotateBody;
 use crate::wire;
@@ -111,13 +112,7 @@ impl Operation for RotateSelf {
     const ACCESS: Access = Access::AnyToken;
     const FEATURE: Option<Feature> = Some(Feature::Rotation);
 
-    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.idempotency_key.as_ref()
-    }
-
-    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
-        self.idempotency_key = Some(key);
-    }
+    keyed_by_field!();
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         let body = RotateBody::new(Self::NAME, self.grace)?;

@@ -89,15 +89,7 @@ impl Session {
     /// not offer it (nothing is sent, and the session goes on); otherwise a
     /// network or server error.
     pub async fn revoke_self(&self) -> Result<()> {
-        if !self
-            .inner
-            .client
-            .capabilities()
-            .await?
-            .supports(Feature::SelfToken)
-        {
-            return Err(Error::unsupported(Feature::SelfToken));
-        }
+        self.require(Feature::SelfToken).await?;
         if self.inner.ended.swap(true, Ordering::AcqRel) {
             return Err(Error::from(BuildError::NotLoggedIn {
                 operation: <RevokeSelf as Operation>::NAME,
@@ -149,15 +141,7 @@ impl Session {
         } else {
             // Unkeyed, so never re-sent (`Effect::Rotate` without a key is
             // not idempotent).
-            if !self
-                .inner
-                .client
-                .capabilities()
-                .await?
-                .supports(Feature::Rotation)
-            {
-                return Err(Error::unsupported(Feature::Rotation));
-            }
+            self.require(Feature::Rotation).await?;
             self.call(&op).await?
         };
         let token = match &rotated {
@@ -200,6 +184,17 @@ impl Session {
         let credential = Credential::bearer(token.clone());
         if let Err(error) = client.transport.execute(&RevokeSelf, &credential).await {
             tracing::debug!(%error, "revoking a login token obtained after logout failed");
+        }
+    }
+
+    /// `Ok` if the server offers `feature`; else
+    /// [`Unsupported`](crate::ErrorKind::Unsupported), or the error that
+    /// kept the client from learning what it offers.
+    async fn require(&self, feature: Feature) -> Result<()> {
+        if self.inner.client.capabilities().await?.supports(feature) {
+            Ok(())
+        } else {
+            Err(Error::unsupported(feature))
         }
     }
 }

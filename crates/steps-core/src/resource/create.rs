@@ -9,6 +9,7 @@ use serde_core::Serialize;
 
 use super::token::Resource;
 use crate::limits::{check_duration, check_label, DEFAULT_DURATION};
+use crate::operation::keyed_by_field;
 use crate::wire;
 use crate::{Access, BuildError, Effect, IdempotencyKey, Operation, RequestParts, ResponseError};
 
@@ -97,13 +98,7 @@ impl<R: Resource> Operation for Create<R> {
     const EFFECT: Effect = Effect::Create;
     const ACCESS: Access = R::ACCESS;
 
-    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.idempotency_key.as_ref()
-    }
-
-    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
-        self.idempotency_key = Some(key);
-    }
+    keyed_by_field!();
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         check_label(Self::NAME, self.label.as_deref())?;

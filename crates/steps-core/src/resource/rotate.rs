@@ -9,6 +9,7 @@ use http::Response;
 use serde_core::Serialize;
 
 use super::token::Resource;
+use crate::operation::keyed_by_field;
 use crate::wire;
 use crate::{Access, BuildError, Effect, Feature, IdempotencyKey, Operation, RequestParts, ResponseError};
 
@@ -114,13 +115,7 @@ impl<R: Resource> Operation for Rotate<R> {
     const ACCESS: Access = R::ACCESS;
     const FEATURE: Option<Feature> = Some(Feature::Rotation);
 
-    fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.idempotency_key.as_ref()
-    }
-
-    fn set_idempotency_key(&mut self, key: IdempotencyKey) {
-        self.idempotency_key = Some(key);
-    }
+    keyed_by_field!();
 
     fn parts(&self) -> Result<RequestParts<'_>, BuildError> {
         if self.id < 0 {
