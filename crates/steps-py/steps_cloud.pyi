@@ -2,12 +2,14 @@
 
 The names and signatures are the Python client's (``JobToken``,
 ``LoginToken``, ``ApiKey``, ``User``, ``CloudContext``, ``TokenType``);
-what goes beyond it is marked so below. Every call releases the GIL while
+what goes beyond it is marked so below. A ``CloudContext(api="quandela")``
+speaks the Quandela cloud's token API with the same classes. Every call releases the GIL while
 it waits, all calls share one runtime per process, and every object may be
 used from several threads.
 """
 
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type
+from datetime import datetime
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 from types import TracebackType
 
 __version__: str
@@ -26,25 +28,36 @@ class CloudError(RuntimeError):
     kind: Optional[str]
     """What failed: 'unauthorized', 'forbidden', 'not_found', 'rate_limited', 'api',
     'protocol', 'timeout', 'connect', 'tls', 'io', 'body_too_large', 'outcome_unknown',
-    'unsupported' (a protocol v2 feature the server does not offer; nothing was sent),
-    'invalid_input' (refused before sending), ..."""
+    'unsupported' (a protocol v2 feature the server does not offer, or a call the
+    context's API lacks; nothing was sent), 'invalid_input' (refused before sending),
+    'label_taken', 'secret_lost' (a lost generate made its token: ``token_id``; or a
+    revoke/reopen whose secret is not known), 'not_applied' (a lost generate made
+    nothing), ..."""
     operation: Optional[str]
     """The operation that failed, such as 'job_token.create'."""
+    token_id: Optional[int]
+    """For kind 'secret_lost' after a generate: the token it made."""
 
 class OutcomeUnknownError(CloudError):
     """A create (or rotate) failed after it may have reached the server: the token may exist."""
 
 class CloudContext:
-    """The cloud to talk to, and its connection pool. Share one per cloud."""
+    """The cloud to talk to, the API it speaks, and its connection pool. Share one per cloud."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
-        """``url``: http:// or https:// base URL; ``timeout``: seconds per call, retries included.
+    def __init__(self, url: Optional[str] = None, timeout: float = 10.0, api: str = "steps") -> None:
+        """``url``: http:// or https:// base URL (required with ``api='steps'``; with
+        ``api='quandela'`` the production cloud, 'https://api.cloud.quandela.com', by
+        default); ``timeout``: seconds per call, retries included; ``api``: 'steps' or
+        'quandela' (beyond the reference).
 
-        Raises ValueError for a URL or timeout that cannot be used."""
+        Raises ValueError for a URL, timeout or API that cannot be used."""
     @property
     def url(self) -> str: ...
     @property
     def timeout(self) -> float: ...
+    @property
+    def api(self) -> str:
+        """'steps' or 'quandela'."""
 
 class Api:
     """What ``get_api(context)`` returns: where a collection's calls go."""
@@ -75,8 +88,14 @@ class User:
     """An account. The password is kept to renew the login token, and never shown."""
 
     def __init__(self, email: str, password: str) -> None: ...
+    @staticmethod
+    def from_token(token: str) -> User:
+        """Beyond the reference: a user whose calls use ``token`` (a Quandela cloud job
+        token, ``perceval_token()``, or a STEPS login token), used as it is and never
+        renewed; no email or password. ValueError for an empty token."""
     @property
-    def email(self) -> str: ...
+    def email(self) -> Optional[str]:
+        """None for a user made by ``from_token``."""
     user_id: int
     """-1 until a login says."""
     is_admin: Optional[bool]
@@ -97,7 +116,10 @@ class LoginToken:
         """Unix seconds, when the server said (beyond the reference)."""
     def create(self, context: CloudContext, user: Optional[User] = None) -> None:
         """Logs ``user`` in: sets ``self.token``, ``user.login_token``, ``user.user_id``
-        and ``user.is_admin``. Raises AssertionError without a user, CloudError if it fails."""
+        and ``user.is_admin``. Raises AssertionError without a user (or for one made by
+        ``User.from_token``), CloudError if it fails; with ``api='quandela'``, a server
+        without a login (404) says to create a token on the website and use
+        ``User.from_token``."""
     def whoami(self, context: CloudContext) -> Dict[str, Any]:
         """Beyond the reference: who holds this token (``user_id``, ``token_type``,
         ``is_admin``, ``expires_at``). AssertionError before ``create``."""
@@ -158,7 +180,35 @@ class JobToken:
         """AssertionError if not created; CloudError if it fails."""
     @classmethod
     def list_all(cls, context: CloudContext, admin: User) -> List[JobToken]:
-        """Every job token, every page. AssertionError if ``admin`` is known not to be one."""
+        """Every job token, every page. AssertionError if ``admin`` is known not to be one.
+        With ``api='quandela'``: every token of the user given (the cloud lists one
+        user's at a time), no admin needed."""
+    def update(
+        self,
+        context: CloudContext,
+        user: User,
+        label: Optional[str] = None,
+        priority: Optional[int] = None,
+    ) -> None:
+        """Beyond the reference (``api='quandela'``): a new label, priority or both."""
+    def revoke(self, context: CloudContext, user: User) -> None:
+        """Beyond the reference (``api='quandela'``): revokes it by its secret (held since
+        ``create``, else read by id where the server returns it; else CloudError kind
+        'secret_lost')."""
+    def reopen(self, context: CloudContext, user: User) -> None:
+        """Beyond the reference (``api='quandela'``): reopens it after ``revoke``."""
+    @classmethod
+    def usage(
+        cls,
+        context: CloudContext,
+        user: User,
+        token_ids: Optional[Sequence[int]] = None,
+        since: Optional[Union[int, float, datetime]] = None,
+        until: Optional[Union[int, float, datetime]] = None,
+    ) -> List[Dict[str, Any]]:
+        """Beyond the reference (``api='quandela'``, a job token's user): per token,
+        ``token_id``, ``total_jobs`` and ``usage`` (per platform: ``platform_name``,
+        ``nb_jobs``, ``duration_seconds``, ``credits``, ``free_credits``)."""
     def rotate(self, context: CloudContext, user: User, grace: Optional[int] = None) -> None:
         """Beyond the reference (protocol v2, feature 'rotation'): a new secret in ``token``;
         the old one works ``grace`` more seconds."""
@@ -169,7 +219,8 @@ class JobToken:
         """Beyond the reference: who holds this token, asked with the token itself."""
 
 class ApiKey:
-    """An API key: authorises a worker. Admin only."""
+    """An API key: authorises a worker. Admin only. Not on ``api='quandela'``
+    (CloudError kind 'unsupported')."""
 
     DURATION_KEY: ClassVar[str]
     """'duration'"""
@@ -234,11 +285,15 @@ class Emulator:
         admin: Tuple[str, str] = ("root@steps.test", "pw"),
         users: List[Tuple[str, str]] = [("alice@steps.test", "pw")],
         protocol: int = 2,
-    ) -> None: ...
+        api: str = "steps",
+    ) -> None:
+        """``api``: 'steps' or 'quandela' (the Quandela cloud's token API)."""
     @property
     def url(self) -> str: ...
     @property
     def protocol(self) -> int: ...
+    @property
+    def api(self) -> str: ...
     @property
     def accounts(self) -> List[Tuple[str, bool]]:
         """(email, is_admin), in user id order from 1."""
@@ -251,6 +306,20 @@ class Emulator:
     def advance_clock(self, seconds: int) -> None:
         """Test helper: moves the emulator's clock forward."""
     def requests_seen(self, operation: str) -> int: ...
+    def minted_tokens(self) -> List[Dict[str, Any]]:
+        """With ``api='quandela'``: the job token minted per account at start
+        (``email``, ``user_id``, ``token_id``, ``token``)."""
+    def record_usage(
+        self,
+        token_id: int,
+        platform_name: str,
+        nb_jobs: int,
+        duration_seconds: int = 0,
+        credits: float = 0.0,
+        free_credits: float = 0.0,
+        at: Optional[int] = None,
+    ) -> None:
+        """Test helper (``api='quandela'``): jobs run with a token, for ``JobToken.usage``."""
     def stop(self) -> None: ...
     def __enter__(self) -> Emulator: ...
     def __exit__(
@@ -259,3 +328,8 @@ class Emulator:
         exc: Optional[BaseException],
         traceback: Optional[TracebackType],
     ) -> bool: ...
+
+def perceval_token(url: Optional[str] = None) -> Optional[str]:
+    """Beyond the reference: the token Perceval would use, or None: ``PCVL_CLOUD_TOKEN``,
+    else ``remote.token`` of Perceval's ``config.json`` (``$PCVL_PERSISTENT_PATH``, else
+    Perceval's data directory), if the file is for ``url`` (None: the production cloud)."""

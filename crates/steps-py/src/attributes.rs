@@ -102,15 +102,24 @@ impl Attributes {
     }
 
     /// What the server said of the token, secret aside: a read never
-    /// clears the secret, a create or rotation sets it. Returns the extra
+    /// clears the secret, a create or rotation sets it; what the server
+    /// left out is kept. Returns the extra
     /// values replaced, to drop after the lock.
     fn update(&mut self, fields: Fields, extra: Vec<(String, Py<PyAny>)>) -> Vec<Py<PyAny>> {
         self.id = fields.id;
-        self.user_id = fields.user_id;
+        if let Some(user_id) = fields.user_id {
+            self.user_id = user_id;
+        }
         self.label = fields.label;
-        self.duration = fields.duration;
-        self.created_at = Some(fields.created_at);
-        self.expires_at = Some(fields.expires_at);
+        if let Some(duration) = fields.duration {
+            self.duration = duration;
+        }
+        if fields.created_at.is_some() {
+            self.created_at = fields.created_at;
+        }
+        if fields.expires_at.is_some() {
+            self.expires_at = fields.expires_at;
+        }
         if fields.rotated_at.is_some() {
             self.rotated_at = fields.rotated_at;
         }
@@ -156,6 +165,21 @@ pub(crate) fn apply(py: Python<'_>, record: &Mutex<Attributes>, mut fields: Fiel
         .map(|(name, value)| Ok((name, json_to_py(py, &value)?)))
         .collect::<PyResult<Vec<_>>>()?;
     let replaced = lock(record).update(fields, extra);
+    drop(replaced);
+    Ok(())
+}
+
+/// Sets the extra attribute `name` of `record` to `value`: the Python
+/// value is made before the lock is taken and the replaced one dropped
+/// after it is released.
+pub(crate) fn set_attribute(
+    py: Python<'_>,
+    record: &Mutex<Attributes>,
+    name: &str,
+    value: &serde_json::Value,
+) -> PyResult<()> {
+    let value = json_to_py(py, value)?;
+    let replaced = lock(record).set_extra(name.to_owned(), value);
     drop(replaced);
     Ok(())
 }

@@ -2,40 +2,29 @@
 //! kind: each checks what the Python client checked before sending, sends
 //! the core's operation through the SDK's fluent builder, and updates the
 //! object. Operation names, limits, paths and field names are the core's.
+//! On a context with `api='quandela'` they go to `quandela.rs` (job
+//! tokens), or fail as 'unsupported' (what the Quandela cloud lacks).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::attributes::{apply, Attributes};
+use crate::bound::{BoundResource, DEFAULT_SECONDS};
+use crate::context::{Api, CloudContext};
+use crate::errors::{invalid_input, to_py};
+use crate::fields::Fields;
+use crate::identity::identity_dict;
+use crate::lock::lock;
+use crate::preconditions::{created_id, own_secret};
+use crate::quandela::{self, has, lacks};
+use crate::runtime::wait;
+use crate::session::UserSession;
+use crate::user::User;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use steps::steps_core::{
     Create, Delete, List, Operation, Read, RevokeSelf, Rotate, Whoami, MAX_DURATION, MAX_ROTATION_GRACE,
 };
-use steps::Secret;
-
-use crate::attributes::{apply, Attributes};
-use crate::bound::{BoundResource, DEFAULT_SECONDS};
-use crate::context::{Api, CloudContext};
-use crate::errors::{assertion, invalid_input, to_py};
-use crate::fields::Fields;
-use crate::identity::identity_dict;
-use crate::lock::lock;
-use crate::runtime::wait;
-use crate::session::UserSession;
-use crate::user::User;
-
-/// The id of a token that was created, or AssertionError.
-fn created_id<K: BoundResource>(record: &Mutex<Attributes>, operation: &str) -> PyResult<i64> {
-    let id = lock(record).id;
-    if id < 0 {
-        return Err(assertion(format!(
-            "{operation}: the {} was not created ({} is {id}): create it first",
-            K::NAME,
-            K::ID_FIELD
-        )));
-    }
-    Ok(id)
-}
 
 /// A lifetime in whole seconds the protocol accepts, or CloudError.
 fn lifetime(py: Python<'_>, operation: &str, seconds: i64) -> PyResult<Duration> {
@@ -57,6 +46,12 @@ pub(crate) fn create<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
+    if context.get().inner.is_quandela() {
+        if !has::<K>() {
+            return Err(lacks(py, Create::<K>::NAME, &format!("{}s", K::NOUN)));
+        }
+        return quandela::create(py, record, context, user);
+    }
     let session = UserSession::to_send::<Create<K>>(py, context, user)?;
     let (label, duration) = {
         let record = lock(record);
@@ -83,6 +78,12 @@ pub(crate) fn read<'py, K: BoundResource>(
     context: &Bound<'py, CloudContext>,
     user: Option<&Bound<'py, User>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if context.get().inner.is_quandela() {
+        if !has::<K>() {
+            return Err(lacks(py, Read::<K>::NAME, &format!("{}s", K::NOUN)));
+        }
+        return quandela::read(py, record, context, user);
+    }
     let id = created_id::<K>(record, Read::<K>::NAME)?;
     let session = UserSession::to_send::<Read<K>>(py, context, user)?;
     let token = session.run(py, move |session| async move {
@@ -101,6 +102,12 @@ pub(crate) fn delete<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
+    if context.get().inner.is_quandela() {
+        if !has::<K>() {
+            return Err(lacks(py, Delete::<K>::NAME, &format!("{}s", K::NOUN)));
+        }
+        return quandela::delete(py, record, context, user);
+    }
     let id = created_id::<K>(record, Delete::<K>::NAME)?;
     let session = UserSession::to_send::<Delete<K>>(py, context, user)?;
     session.run(py, move |session| async move {
@@ -115,6 +122,12 @@ pub(crate) fn list_all<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     admin: Option<&Bound<'_, User>>,
 ) -> PyResult<Vec<Attributes>> {
+    if context.get().inner.is_quandela() {
+        if !has::<K>() {
+            return Err(lacks(py, List::<K>::NAME, &format!("{}s", K::NOUN)));
+        }
+        return quandela::list_all(py, context, admin);
+    }
     let session = UserSession::to_send::<List<K>>(py, context, admin)?;
     let tokens = session.run(py, move |session| async move {
         K::tokens(&session).list().send().await
@@ -139,6 +152,9 @@ pub(crate) fn rotate<K: BoundResource>(
     grace: Option<u64>,
 ) -> PyResult<()> {
     let operation = Rotate::<K>::NAME;
+    if context.get().inner.is_quandela() {
+        return Err(lacks(py, operation, "rotation"));
+    }
     let id = created_id::<K>(record, operation)?;
     let max = MAX_ROTATION_GRACE.as_secs();
     if grace.is_some_and(|g| g > max) {
@@ -161,17 +177,6 @@ pub(crate) fn rotate<K: BoundResource>(
     apply(py, record, Fields::of(&rotated))
 }
 
-/// The secret, or AssertionError: the calls a token makes with itself.
-fn own_secret<K: BoundResource>(record: &Mutex<Attributes>, operation: &str) -> PyResult<Secret> {
-    lock(record).secret.clone().ok_or_else(|| {
-        assertion(format!(
-            "{operation}: the {} has no secret ({} is empty): only a created or rotated one has",
-            K::NAME,
-            K::SECRET_FIELD
-        ))
-    })
-}
-
 /// `revoke_self(context)`: the token revokes itself; its secret is
 /// forgotten.
 pub(crate) fn revoke_self<K: BoundResource>(
@@ -179,6 +184,9 @@ pub(crate) fn revoke_self<K: BoundResource>(
     record: &Mutex<Attributes>,
     context: &Bound<'_, CloudContext>,
 ) -> PyResult<()> {
+    if context.get().inner.is_quandela() {
+        return Err(lacks(py, RevokeSelf::NAME, "revocation of a token by itself"));
+    }
     let secret = own_secret::<K>(record, RevokeSelf::NAME)?;
     let session = context.get().inner.client.session_from_token(secret.clone());
     wait(py, async move { session.revoke_self().await })?.map_err(|e| to_py(py, e, &[secret.expose()]))?;
@@ -192,6 +200,9 @@ pub(crate) fn whoami<'py, K: BoundResource>(
     record: &Mutex<Attributes>,
     context: &Bound<'py, CloudContext>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if context.get().inner.is_quandela() {
+        return Err(lacks(py, Whoami::NAME, "whoami"));
+    }
     let secret = own_secret::<K>(record, Whoami::NAME)?;
     let session = context.get().inner.client.session_from_token(secret.clone());
     let identity =

@@ -1,20 +1,29 @@
-//! `CloudContext`: one STEPS cloud and its client (connection pool,
-//! retries, timeouts); and `Api`, what `get_api(context)` returns.
+//! `CloudContext`: one cloud, the API it speaks (`steps` or `quandela`)
+//! and its client (connection pool, retries, timeouts); and `Api`, what
+//! `get_api(context)` returns.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use steps::Dialect;
 
+use crate::errors::unsupported;
 use crate::redact::quoted;
 use crate::runtime::runtime;
 
 /// The longest `timeout` accepted: a day.
 const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
 
-/// What a context is: its URL, its timeout and the Rust client. Shared by
-/// the sessions made on it, which compare it by identity.
+/// The name of our own protocol's API, `CloudContext`'s default.
+const STEPS: &str = "steps";
+
+/// The name of the Quandela cloud's token API.
+const QUANDELA: &str = "quandela";
+
+/// What a context is: its URL, its timeout, the API it speaks and the Rust
+/// client. Shared by the sessions made on it, which compare it by identity.
 #[derive(Debug)]
 pub(crate) struct Context {
     pub(crate) url: String,
@@ -22,13 +31,56 @@ pub(crate) struct Context {
     pub(crate) client: steps::Client,
 }
 
-/// CloudContext(url: str, timeout: float = 10.0)
+impl Context {
+    /// Whether the cloud speaks the Quandela cloud's token API.
+    pub(crate) fn is_quandela(&self) -> bool {
+        self.client.dialect() == Dialect::Quandela
+    }
+
+    /// The API's name, as `CloudContext(api=...)` takes it.
+    pub(crate) fn api(&self) -> &'static str {
+        if self.is_quandela() {
+            QUANDELA
+        } else {
+            STEPS
+        }
+    }
+
+    /// CloudError 'unsupported' (nothing sent) unless the cloud speaks the
+    /// STEPS protocol: for `operation`, a call of that protocol only.
+    pub(crate) fn steps_only(&self, py: Python<'_>, operation: &str) -> PyResult<()> {
+        if self.is_quandela() {
+            return Err(unsupported(
+                py,
+                operation,
+                self.api(),
+                "a call of the STEPS protocol only",
+            ));
+        }
+        Ok(())
+    }
+
+    /// CloudError 'unsupported' (nothing sent) unless the cloud speaks the
+    /// Quandela cloud's API: for `operation`, a call of that API only.
+    pub(crate) fn quandela_only(&self, py: Python<'_>, operation: &str) -> PyResult<()> {
+        if self.is_quandela() {
+            return Ok(());
+        }
+        let reason = "a call of the Quandela cloud's API (CloudContext(url, api='quandela'))";
+        Err(unsupported(py, operation, self.api(), reason))
+    }
+}
+
+/// CloudContext(url: str = None, timeout: float = 10.0, api: str = 'steps')
 ///
 /// The cloud to talk to: its base URL (http:// or https://, such as
-/// 'https://api.steps.example' or 'http://127.0.0.1:8787') and the timeout
-/// of each call in seconds (retries included). Make one per cloud and share
-/// it: it holds the connection pool. Raises ValueError for a URL or timeout
-/// that cannot be used.
+/// 'https://api.steps.example' or 'http://127.0.0.1:8787'), the timeout
+/// of each call in seconds (retries included), and the API it speaks:
+/// 'steps' (the default: the STEPS protocol, `url` required) or 'quandela'
+/// (the Quandela cloud's token API, `url` defaulting to the production
+/// cloud, 'https://api.cloud.quandela.com'). Make one per cloud and share
+/// it: it holds the connection pool. Raises ValueError for a URL, timeout
+/// or API that cannot be used.
 #[pyclass(frozen, module = "steps_cloud")]
 #[derive(Debug)]
 pub(crate) struct CloudContext {
@@ -38,8 +90,31 @@ pub(crate) struct CloudContext {
 #[pymethods]
 impl CloudContext {
     #[new]
-    #[pyo3(signature = (url, timeout = 10.0))]
-    fn new(url: String, timeout: f64) -> PyResult<Self> {
+    #[pyo3(
+        signature = (url = None, timeout = 10.0, api = STEPS),
+        text_signature = "(url=None, timeout=10.0, api='steps')"
+    )]
+    fn new(url: Option<String>, timeout: f64, api: &str) -> PyResult<Self> {
+        let (dialect, url) = match (api, url) {
+            (STEPS, Some(url)) => (Dialect::Steps, url),
+            (STEPS, None) => {
+                return Err(PyValueError::new_err(
+                    "a URL is needed: CloudContext(url) (only api='quandela' has a default URL)",
+                ))
+            }
+            (QUANDELA, url) => (
+                Dialect::Quandela,
+                url.unwrap_or_else(|| steps::quandela::DEFAULT_URL.to_owned()),
+            ),
+            (other, _) => {
+                return Err(PyValueError::new_err(format!(
+                    "api must be {} or {}, not {}",
+                    quoted(STEPS),
+                    quoted(QUANDELA),
+                    quoted(other)
+                )))
+            }
+        };
         if !(timeout.is_finite() && timeout > 0.0 && timeout <= MAX_TIMEOUT_SECONDS) {
             return Err(PyValueError::new_err(format!(
                 "timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}, not {timeout}"
@@ -48,6 +123,7 @@ impl CloudContext {
         let request_timeout = Duration::from_secs_f64(timeout);
         let builder = steps::Client::builder()
             .base_url(url.clone())
+            .dialect(dialect)
             .user_agent(concat!("steps-cloud-python/", env!("CARGO_PKG_VERSION")))
             .transport(|t| {
                 t.request_timeout(request_timeout)
@@ -77,11 +153,18 @@ impl CloudContext {
         self.inner.timeout
     }
 
+    /// The API the cloud speaks: 'steps' or 'quandela'.
+    #[getter]
+    fn api(&self) -> &'static str {
+        self.inner.api()
+    }
+
     fn __repr__(&self) -> String {
         format!(
-            "CloudContext(url={}, timeout={:?})",
+            "CloudContext(url={}, timeout={:?}, api={})",
             quoted(&self.inner.url),
-            self.inner.timeout
+            self.inner.timeout,
+            quoted(self.inner.api())
         )
     }
 }

@@ -1,12 +1,13 @@
-//! `Emulator`: the Rust STEPS emulator in this process, for tests.
+//! `Emulator`: the Rust STEPS emulator in this process, for tests, serving
+//! the STEPS protocol or the Quandela cloud's token API.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyType;
-use steps_emulator::{Config, Fault, FaultRule, ProtocolVersion, When};
+use pyo3::types::{PyDict, PyType};
+use steps_emulator::{Api, Config, Fault, FaultRule, JobUsage, ProtocolVersion, When};
 
 use crate::lock::lock;
 use crate::redact::quoted;
@@ -22,7 +23,7 @@ const DEFAULT_ADMIN: (&str, &str) = ("root@steps.test", "pw");
 /// The default user account of `Emulator()`.
 const DEFAULT_USER: (&str, &str) = ("alice@steps.test", "pw");
 
-/// Emulator(admin=("root@steps.test", "pw"), users=[("alice@steps.test", "pw")], protocol=2)
+/// Emulator(admin=("root@steps.test", "pw"), users=[("alice@steps.test", "pw")], protocol=2, api="steps")
 ///
 /// A STEPS cloud in this process, for tests: the Rust emulator (the crate
 /// steps-emulator), in memory, on a free port of 127.0.0.1. Use it as a
@@ -31,12 +32,16 @@ const DEFAULT_USER: (&str, &str) = ("alice@steps.test", "pw");
 ///
 /// `protocol` is the protocol version it serves: 2 (the default: `GET
 /// /api/meta` and the v2 features the emulator implements) or 1 (a server
-/// that never heard of v2).
+/// that never heard of v2). `api` is the API it serves: 'steps' (the
+/// default) or 'quandela' (the Quandela cloud's token API, with a login
+/// with email and password and one job token minted per account at start:
+/// `minted_tokens()`).
 #[pyclass(frozen, module = "steps_cloud")]
 #[derive(Debug)]
 pub(crate) struct Emulator {
     url: String,
     protocol: u8,
+    api: Api,
     accounts: Vec<(String, bool)>,
     running: Mutex<Option<steps_emulator::Emulator>>,
 }
@@ -45,17 +50,19 @@ pub(crate) struct Emulator {
 impl Emulator {
     #[new]
     #[pyo3(
-        signature = (admin = None, users = None, protocol = 2),
-        text_signature = "(admin=('root@steps.test', 'pw'), users=[('alice@steps.test', 'pw')], protocol=2)"
+        signature = (admin = None, users = None, protocol = 2, api = "steps"),
+        text_signature = "(admin=('root@steps.test', 'pw'), users=[('alice@steps.test', 'pw')], protocol=2, api='steps')"
     )]
     fn new(
         py: Python<'_>,
         admin: Option<(String, String)>,
         users: Option<Vec<(String, String)>>,
         protocol: u8,
+        api: &str,
     ) -> PyResult<Self> {
         let version = ProtocolVersion::try_from(protocol)
             .map_err(|_| PyValueError::new_err(format!("protocol must be 1 or 2, not {protocol}")))?;
+        let api: Api = api.parse().map_err(|e| PyValueError::new_err(format!("{e}")))?;
         let admin = admin.unwrap_or_else(|| (DEFAULT_ADMIN.0.to_owned(), DEFAULT_ADMIN.1.to_owned()));
         let users = users.unwrap_or_else(|| vec![(DEFAULT_USER.0.to_owned(), DEFAULT_USER.1.to_owned())]);
         for (email, password) in std::iter::once(&admin).chain(&users) {
@@ -65,7 +72,7 @@ impl Emulator {
                 ));
             }
         }
-        let mut config = Config::new().protocol(version).admin(&admin.0, &admin.1);
+        let mut config = Config::new().api(api).protocol(version).admin(&admin.0, &admin.1);
         for (email, password) in &users {
             config = config.user(email, password);
         }
@@ -79,6 +86,7 @@ impl Emulator {
         Ok(Emulator {
             url: emulator.base_url().to_owned(),
             protocol: emulator.protocol().number(),
+            api: emulator.api(),
             accounts,
             running: Mutex::new(Some(emulator)),
         })
@@ -94,6 +102,12 @@ impl Emulator {
     #[getter]
     fn protocol(&self) -> u8 {
         self.protocol
+    }
+
+    /// The API it serves: 'steps' or 'quandela'.
+    #[getter]
+    fn api(&self) -> &'static str {
+        self.api.name()
     }
 
     /// The accounts, as (email, is_admin), in user id order from 1.
@@ -150,6 +164,51 @@ impl Emulator {
         self.with(|emulator| emulator.requests_seen(operation))
     }
 
+    /// With `api='quandela'`, the job token minted for each account at
+    /// start, in user id order: a list of dicts with `email`, `user_id`,
+    /// `token_id` and `token` (the secret, for `User.from_token`). Empty
+    /// with `api='steps'`.
+    fn minted_tokens<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.with(|emulator| emulator.minted_tokens())?
+            .into_iter()
+            .map(|minted| {
+                let dict = PyDict::new(py);
+                dict.set_item("email", minted.email)?;
+                dict.set_item("user_id", minted.user_id)?;
+                dict.set_item("token_id", minted.token_id)?;
+                dict.set_item("token", minted.token)?;
+                Ok(dict)
+            })
+            .collect()
+    }
+
+    /// Test helper (`api='quandela'`): records that `nb_jobs` jobs ran on
+    /// `platform_name` with token `token_id`, for `JobToken.usage` to sum;
+    /// `at` is Unix seconds (None: the emulator's clock now). Raises
+    /// ValueError for a token that does not exist, an empty platform or a
+    /// negative credit.
+    #[pyo3(signature = (token_id, platform_name, nb_jobs, duration_seconds = 0, credits = 0.0, free_credits = 0.0, at = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_usage(
+        &self,
+        token_id: i64,
+        platform_name: String,
+        nb_jobs: u64,
+        duration_seconds: u64,
+        credits: f64,
+        free_credits: f64,
+        at: Option<u64>,
+    ) -> PyResult<()> {
+        let mut usage = JobUsage::new(token_id, platform_name, nb_jobs)
+            .duration_seconds(duration_seconds)
+            .credits(credits, free_credits);
+        if let Some(at) = at {
+            usage = usage.at(at);
+        }
+        self.with(|emulator| emulator.record_usage(usage))?
+            .map_err(|e| PyValueError::new_err(format!("cannot record the usage: {e}")))
+    }
+
     /// Stops it, letting in-flight requests finish (up to 10 s). Calling it
     /// again does nothing.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
@@ -178,8 +237,9 @@ impl Emulator {
 
     fn __repr__(&self) -> String {
         format!(
-            "Emulator(url={}, protocol={}, running={})",
+            "Emulator(url={}, api={}, protocol={}, running={})",
             quoted(&self.url),
+            quoted(self.api.name()),
             self.protocol,
             if self.running() { "True" } else { "False" }
         )

@@ -14,8 +14,10 @@ create_exception!(
      Attributes (None when they do not apply): status (the HTTP status, when the server \
      answered), message (the server's error message), request_id (the server's x-request-id), \
      retry_after (seconds the server asked to wait, a float), kind (what failed, such as \
-     'unauthorized', 'not_found', 'timeout', 'unsupported', 'invalid_input') and operation \
-     ('job_token.create', ...). The message never holds a password or a token."
+     'unauthorized', 'not_found', 'timeout', 'unsupported', 'invalid_input', 'label_taken', \
+     'secret_lost', 'not_applied'), operation ('job_token.create', ...) and token_id (the \
+     token a failed generate made after all, kind 'secret_lost'). The message never holds a \
+     password or a token."
 );
 
 create_exception!(
@@ -23,18 +25,21 @@ create_exception!(
     OutcomeUnknownError,
     CloudError,
     "A create (or rotate) failed after it may have reached the server: the token may exist. \
-     Against a protocol v1 server creates are never sent twice; list by label to find out."
+     Against a protocol v1 server creates are never sent twice, nor generates on the Quandela \
+     cloud (a labelled one is settled by its label: kind 'secret_lost' or 'not_applied'); \
+     list by label to find out."
 );
 
 /// The attributes every `CloudError` has, `None` on the class so that one
 /// raised by hand has them too.
-pub(crate) const ATTRIBUTES: [&str; 6] = [
+pub(crate) const ATTRIBUTES: [&str; 7] = [
     "status",
     "message",
     "request_id",
     "retry_after",
     "kind",
     "operation",
+    "token_id",
 ];
 
 /// `kind` as Python sees it: the facade's `ErrorKind` in snake case.
@@ -75,7 +80,13 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 /// token from what a server says, and these are scrubbed too, whatever
 /// they look like, in case a server echoes them.
 pub(crate) fn to_py(py: Python<'_>, error: Error, known: &[&str]) -> PyErr {
-    let text = scrub(error.to_string(), known);
+    let text = error.to_string();
+    to_py_saying(py, error, known, text)
+}
+
+/// As [`to_py`], with `text` (scrubbed) as the exception's message.
+fn to_py_saying(py: Python<'_>, error: Error, known: &[&str], text: String) -> PyErr {
+    let text = scrub(text, known);
     let kind = error.kind();
     if matches!(
         kind,
@@ -96,12 +107,31 @@ pub(crate) fn to_py(py: Python<'_>, error: Error, known: &[&str]) -> PyErr {
         value.setattr("retry_after", error.retry_after().map(|d| d.as_secs_f64()))?;
         value.setattr("kind", kind_name(kind))?;
         value.setattr("operation", error.operation())?;
+        value.setattr("token_id", error.token_id())?;
         Ok(())
     };
     match set() {
         Ok(()) => err,
         Err(failed) => failed,
     }
+}
+
+/// The error of a login on a cloud speaking the Quandela cloud's API: as
+/// [`to_py`], but a server without a login endpoint (the production
+/// cloud's published API has none) gets a message saying what to do
+/// instead.
+pub(crate) fn quandela_login_error(py: Python<'_>, error: Error, known: &[&str]) -> PyErr {
+    if error.kind() != ErrorKind::NotFound {
+        return to_py(py, error, known);
+    }
+    let text = format!(
+        "{}: this server offers no login with email and password (the Quandela cloud's \
+         published API has none). Create a token on the Quandela cloud's website \
+         (cloud.quandela.com) and use it with steps_cloud.User.from_token(token) (or \
+         User.from_token(steps_cloud.perceval_token()) for the token Perceval uses)",
+        error.operation().unwrap_or("login")
+    );
+    to_py_saying(py, error, known, text)
 }
 
 /// `text` with every occurrence of a known secret replaced by
@@ -115,13 +145,12 @@ fn scrub(mut text: String, known: &[&str]) -> String {
     text
 }
 
-/// A `CloudError` raised before anything was sent: an argument the
-/// protocol does not accept (`kind` is `'invalid_input'`).
-pub(crate) fn invalid_input(py: Python<'_>, operation: &str, reason: &str) -> PyErr {
-    let err = CloudError::new_err(format!("{operation}: invalid input: {reason}"));
+/// A `CloudError` the binding raises itself, of `kind`, for `operation`.
+fn binding_error(py: Python<'_>, kind: ErrorKind, operation: &str, text: String) -> PyErr {
+    let err = CloudError::new_err(text);
     let value = err.value(py);
     let set = || -> PyResult<()> {
-        value.setattr("kind", kind_name(ErrorKind::InvalidInput))?;
+        value.setattr("kind", kind_name(kind))?;
         value.setattr("operation", operation)?;
         Ok(())
     };
@@ -129,6 +158,27 @@ pub(crate) fn invalid_input(py: Python<'_>, operation: &str, reason: &str) -> Py
         Ok(()) => err,
         Err(failed) => failed,
     }
+}
+
+/// A `CloudError` raised before anything was sent: an argument the
+/// protocol does not accept (`kind` is `'invalid_input'`).
+pub(crate) fn invalid_input(py: Python<'_>, operation: &str, reason: &str) -> PyErr {
+    let text = format!("{operation}: invalid input: {reason}");
+    binding_error(py, ErrorKind::InvalidInput, operation, text)
+}
+
+/// A `CloudError` raised before anything was sent: the context's API has
+/// no such call (`kind` is `'unsupported'`).
+pub(crate) fn unsupported(py: Python<'_>, operation: &str, api: &str, reason: &str) -> PyErr {
+    let text = format!("{operation}: not offered by api='{api}': {reason}");
+    binding_error(py, ErrorKind::Unsupported, operation, text)
+}
+
+/// A `CloudError` for a call that needs a token's secret which neither
+/// the object nor the server has (`kind` is `'secret_lost'`).
+pub(crate) fn no_secret(py: Python<'_>, operation: &str, reason: &str) -> PyErr {
+    let text = format!("{operation}: the token's secret is not known: {reason}");
+    binding_error(py, ErrorKind::SecretLost, operation, text)
 }
 
 /// An `AssertionError` for a precondition of the Python client.

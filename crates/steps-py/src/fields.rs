@@ -1,7 +1,8 @@
 //! `Fields`: a token as the Rust SDK gives it, read through the core's
 //! `Resource` accessors into the Python client's terms (Unix seconds,
 //! whole-second lifetimes, unknown fields as JSON); and the dict `read`
-//! returns.
+//! returns. `quandela_fields.rs` makes them from the Quandela cloud's
+//! models, which may leave any of them out (None: not said).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -15,11 +16,11 @@ use crate::json::json_to_py;
 #[derive(Debug)]
 pub(crate) struct Fields {
     pub(crate) id: i64,
-    pub(crate) user_id: i64,
+    pub(crate) user_id: Option<i64>,
     pub(crate) label: Option<String>,
-    pub(crate) duration: i64,
-    pub(crate) created_at: i64,
-    pub(crate) expires_at: i64,
+    pub(crate) duration: Option<i64>,
+    pub(crate) created_at: Option<i64>,
+    pub(crate) expires_at: Option<i64>,
     pub(crate) rotated_at: Option<i64>,
     pub(crate) secret: Option<Secret>,
     pub(crate) extra: Vec<(String, serde_json::Value)>,
@@ -31,11 +32,11 @@ impl Fields {
         let extra = token.extra();
         Fields {
             id: token.id(),
-            user_id: token.user_id(),
+            user_id: Some(token.user_id()),
             label: token.label().map(str::to_owned),
-            duration: seconds(token.duration()),
-            created_at: unix_seconds(token.created_at()),
-            expires_at: unix_seconds(token.expires_at()),
+            duration: Some(seconds(token.duration())),
+            created_at: Some(unix_seconds(token.created_at())),
+            expires_at: Some(unix_seconds(token.expires_at())),
             rotated_at: token.rotated_at().map(unix_seconds),
             secret: token.secret().cloned(),
             extra: extra
@@ -46,7 +47,7 @@ impl Fields {
     }
 
     /// The data of a token as `read` returns it: no secret.
-    pub(crate) fn to_dict<'py, K: BoundResource>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    pub(crate) fn to_dict<'py, K: steps::Resource>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
         dict.set_item(K::ID_FIELD, self.id)?;
         dict.set_item(field::USER_ID, self.user_id)?;

@@ -2,7 +2,9 @@
 //! client's API (`CloudContext`, `User`, `TokenType`, `LoginToken`,
 //! `JobToken`, `ApiKey`), each call made by the Rust SDK (`steps`) with
 //! the GIL released, on one runtime per process; `CloudError` for what
-//! fails; and `Emulator`, the Rust emulator in-process, for tests.
+//! fails; `perceval_token()`; and `Emulator`, the Rust emulator
+//! in-process, for tests. A `CloudContext` speaks the STEPS protocol or,
+//! with `api='quandela'`, the Quandela cloud's token API.
 //!
 //! Built by maturin only (`cargo xtask python`); outside the main
 //! workspace, so that no workspace build links pyo3. The stubs are
@@ -18,6 +20,11 @@ mod fields;
 mod identity;
 mod json;
 mod lock;
+mod perceval;
+mod perceval_py;
+mod preconditions;
+mod quandela;
+mod quandela_fields;
 mod redact;
 mod runtime;
 mod session;
@@ -39,6 +46,7 @@ fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tokens::JobToken>()?;
     m.add_class::<tokens::ApiKey>()?;
     m.add_class::<emulator::Emulator>()?;
+    m.add_function(wrap_pyfunction!(perceval_py::perceval_token, m)?)?;
     let cloud_error = py.get_type::<errors::CloudError>();
     for attribute in errors::ATTRIBUTES {
         cloud_error.setattr(attribute, py.None())?;

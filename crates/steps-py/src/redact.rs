@@ -1,8 +1,10 @@
-//! What a `repr` may show of a secret: its type prefix at most.
+//! What a `repr` may show of a secret (its type prefix at most), and how
+//! it writes other values as Python does.
 
-/// The prefixes servers put on tokens (`docs/protocol.md`): shown, since
-/// they say what kind of token it is and nothing of its value.
-const PREFIXES: [&str; 3] = ["stl_", "stj_", "stk_"];
+/// The prefixes servers put on tokens (`docs/protocol.md`; `_T_`, the
+/// Quandela cloud's job tokens, `docs/quandela.md`): shown, since they say
+/// what kind of token it is and nothing of its value.
+const PREFIXES: [&str; 4] = ["stl_", "stj_", "stk_", "_T_"];
 
 /// A secret as a `repr` shows it: `''` when there is none, `'stj_…'` when
 /// it has a known prefix, else `'…'`.
@@ -39,4 +41,13 @@ pub(crate) fn quoted(text: &str) -> String {
 /// An optional string as `repr` writes it: `None` or quoted.
 pub(crate) fn quoted_or_none(text: Option<&str>) -> String {
     text.map_or_else(|| "None".to_owned(), quoted)
+}
+
+/// `None`, `True` or `False`.
+pub(crate) fn py_bool(value: Option<bool>) -> &'static str {
+    match value {
+        None => "None",
+        Some(true) => "True",
+        Some(false) => "False",
+    }
 }

@@ -97,12 +97,30 @@ impl UserSession {
         Fut: std::future::Future<Output = steps::Result<T>> + Send,
         T: Send,
     {
+        self.run_carrying(py, None, call)
+    }
+
+    /// As [`Self::run`], for a call that carries another secret than the
+    /// session's (a token to revoke), scrubbed from its errors too.
+    pub(crate) fn run_carrying<T, F, Fut>(
+        &self,
+        py: Python<'_>,
+        carried: Option<&Secret>,
+        call: F,
+    ) -> PyResult<T>
+    where
+        F: FnOnce(steps::Session) -> Fut + Send,
+        Fut: std::future::Future<Output = steps::Result<T>> + Send,
+        T: Send,
+    {
         let session = self.session.clone();
         let (result, current) = wait(py, async move {
             let result = call(session.clone()).await;
             (result, session.token())
         })?;
-        let result = result.map_err(|e| to_py(py, e, &[self.token.expose(), current.secret().expose()]));
+        let carried = carried.map_or("", Secret::expose);
+        let result =
+            result.map_err(|e| to_py(py, e, &[self.token.expose(), current.secret().expose(), carried]));
         if let Some(number) = self.number {
             self.login.get().renewed(number, current);
         }

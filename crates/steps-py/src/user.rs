@@ -1,5 +1,6 @@
 //! `User` and `LoginToken`: an account and its login, which renews
-//! itself; `session.rs` makes the calls as the user with it.
+//! itself, or a user given a token (`User.from_token`); `session.rs` makes
+//! the calls as the user with it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,10 +12,10 @@ use steps::steps_core::{Login, Operation, RevokeSelf, Whoami};
 use steps::Secret;
 
 use crate::context::{CloudContext, Context};
-use crate::errors::{assertion, to_py};
+use crate::errors::{assertion, quandela_login_error, to_py};
 use crate::identity::{identity_dict, unix_seconds};
 use crate::lock::lock;
-use crate::redact::{masked, quoted};
+use crate::redact::{masked, py_bool, quoted_or_none};
 use crate::runtime::wait;
 
 /// User(email: str, password: str)
@@ -23,12 +24,13 @@ use crate::runtime::wait;
 /// `login_token`, `user_id` (-1 until known) and `is_admin` (None until
 /// known). The password is kept (to log in again when the login token
 /// expires) and never shown: there is no attribute for it, and `repr`
-/// leaves it out.
+/// leaves it out. `User.from_token(token)` is a user whose calls use a
+/// token they already have.
 #[pyclass(frozen, module = "steps_cloud")]
 #[derive(Debug)]
 pub(crate) struct User {
-    email: String,
-    password: Secret,
+    /// The email and password; None for a user made by `from_token`.
+    credentials: Option<(String, Secret)>,
     state: Mutex<UserState>,
 }
 
@@ -43,27 +45,37 @@ struct UserState {
 impl User {
     #[new]
     fn new(email: String, password: String) -> Self {
-        User {
-            email,
-            password: Secret::new(password),
-            state: Mutex::new(UserState {
-                user_id: -1,
-                is_admin: None,
-                login_token: None,
-            }),
-        }
+        User::with(Some((email, Secret::new(password))), None)
     }
 
-    /// The email the user logs in with.
+    /// A user whose calls use `token`, a token they already have (beyond
+    /// the reference): a Quandela cloud job token made on its website or
+    /// `steps_cloud.perceval_token()`, or a STEPS login token. It has no
+    /// email or password: `login_token` holds the token, used as it is and
+    /// never renewed, and `LoginToken().create` cannot log it in. `repr`
+    /// never shows the token.
+    ///
+    /// Raises ValueError for an empty token.
+    #[staticmethod]
+    fn from_token(py: Python<'_>, token: String) -> PyResult<User> {
+        if token.is_empty() {
+            return Err(pyo3::exceptions::PyValueError::new_err("the token is empty"));
+        }
+        let login = Py::new(py, LoginToken::given(Secret::new(token)))?;
+        Ok(User::with(None, Some(login)))
+    }
+
+    /// The email the user logs in with; None for a user made by
+    /// `from_token`.
     #[getter]
-    fn email(&self) -> &str {
-        &self.email
+    fn email(&self) -> Option<&str> {
+        self.credentials.as_ref().map(|(email, _)| email.as_str())
     }
 
     /// The user's id: -1 until a login says.
     #[getter]
     fn get_user_id(&self) -> i64 {
-        lock(&self.state).user_id
+        self.user_id()
     }
 
     #[setter]
@@ -109,19 +121,28 @@ impl User {
         };
         format!(
             "User(email={}, user_id={user_id}, is_admin={}, logged_in={})",
-            quoted(&self.email),
+            quoted_or_none(self.email()),
             py_bool(is_admin),
             py_bool(Some(logged_in)),
         )
     }
 }
 
-/// `None`, `True` or `False`.
-pub(crate) fn py_bool(value: Option<bool>) -> &'static str {
-    match value {
-        None => "None",
-        Some(true) => "True",
-        Some(false) => "False",
+impl User {
+    fn with(credentials: Option<(String, Secret)>, login_token: Option<Py<LoginToken>>) -> User {
+        User {
+            credentials,
+            state: Mutex::new(UserState {
+                user_id: -1,
+                is_admin: None,
+                login_token,
+            }),
+        }
+    }
+
+    /// The user's id: -1 until known.
+    pub(crate) fn user_id(&self) -> i64 {
+        lock(&self.state).user_id
     }
 }
 
@@ -196,9 +217,16 @@ impl LoginToken {
 
     /// Logs `user` in on `context`: sets `self.token`, and `user.login_token`
     /// (to this object), `user.user_id` and `user.is_admin` from the answer.
+    /// With `api='quandela'`, where the server offers a login with email and
+    /// password (the emulator does; the production cloud's published API
+    /// does not), its login token is used on the cloud's logged-in paths.
     ///
-    /// Raises AssertionError without a user, CloudError (a RuntimeError) if
-    /// the login fails (a wrong password is `status` 401).
+    /// Raises AssertionError without a user or for a user made by
+    /// `User.from_token` (no password); CloudError (a RuntimeError) if the
+    /// login fails (a wrong password is `status` 401). With
+    /// `api='quandela'`, a server without a login (404) raises a CloudError
+    /// saying to create a token on the Quandela cloud's website and use
+    /// `User.from_token(token)`.
     #[pyo3(signature = (context, user = None))]
     fn create(
         slf: &Bound<'_, Self>,
@@ -208,7 +236,11 @@ impl LoginToken {
         let py = slf.py();
         let user = user.ok_or_else(|| assertion("LoginToken.create: a user is needed to log in"))?;
         let ctx = context.get().inner.clone();
-        let (email, password) = (user.get().email.clone(), user.get().password.clone());
+        let (email, password) = user.get().credentials.clone().ok_or_else(|| {
+            assertion(
+                "LoginToken.create: this user was made by User.from_token: it has no password to log in with",
+            )
+        })?;
         let client = ctx.client.clone();
         let known = password.clone();
         let login = wait(py, async move {
@@ -216,7 +248,13 @@ impl LoginToken {
             let token = session.token();
             Ok::<_, steps::Error>((session, token))
         })?;
-        let (session, token) = login.map_err(|e| to_py(py, e, &[known.expose()]))?;
+        let (session, token) = login.map_err(|e| {
+            if ctx.is_quandela() {
+                quandela_login_error(py, e, &[known.expose()])
+            } else {
+                to_py(py, e, &[known.expose()])
+            }
+        })?;
         {
             let mut state = lock(&slf.get().state);
             state.token = Some(token.secret().clone());
@@ -253,6 +291,7 @@ impl LoginToken {
         py: Python<'py>,
         context: &Bound<'py, CloudContext>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        context.get().inner.steps_only(py, Whoami::NAME)?;
         let (session, _, token) = self.session(&context.get().inner, Whoami::NAME)?;
         let identity =
             wait(py, async move { session.whoami().await })?.map_err(|e| to_py(py, e, &[token.expose()]))?;
@@ -266,6 +305,7 @@ impl LoginToken {
     /// `kind` 'unsupported' when the server does not offer it (then nothing
     /// was sent and the token stays).
     fn revoke_self(&self, py: Python<'_>, context: &Bound<'_, CloudContext>) -> PyResult<()> {
+        context.get().inner.steps_only(py, RevokeSelf::NAME)?;
         let (session, _, token) = self.session(&context.get().inner, RevokeSelf::NAME)?;
         wait(py, async move { session.revoke_self().await })?.map_err(|e| to_py(py, e, &[token.expose()]))?;
         let mut state = lock(&self.state);
@@ -288,6 +328,16 @@ impl LoginToken {
 }
 
 impl LoginToken {
+    /// A token given by hand: used as it is, never renewed.
+    fn given(token: Secret) -> LoginToken {
+        LoginToken {
+            state: Mutex::new(LoginState {
+                token: Some(token),
+                ..LoginState::default()
+            }),
+        }
+    }
+
     /// The session for calls on `ctx` with this token: the one that logged
     /// in, on its own context (it renews itself), with its number; else a
     /// session for the token alone.

@@ -7,6 +7,9 @@
 - ``emulator``: the in-process emulator alone, for its test hooks
   (latency, faults, clock).
 - ``fake``: ``fake_server.FakeCloud``, a stdlib server that is not ours.
+- ``quandela``: the in-process emulator serving the Quandela cloud's token
+  API (``Emulator(api="quandela")``), with its minted job tokens;
+  ``quandela_binary``: the binary in that mode (``--api quandela``).
 
 Every server listens on 127.0.0.1 on a port the OS picks, and is stopped
 by the fixture that started it.
@@ -111,6 +114,21 @@ def cloud(request):
         emu = request.getfixturevalue("emulator")
         return Cloud(kind="inprocess", url=emu.url, emulator=emu)
     return request.getfixturevalue("binary_cloud")
+
+
+@pytest.fixture
+def quandela():
+    with steps_cloud.Emulator(admin=ADMIN, users=[ALICE, BOB], api="quandela") as emu:
+        yield emu
+
+
+@pytest.fixture
+def quandela_binary():
+    process, url = start_binary("--api", "quandela")
+    try:
+        yield url
+    finally:
+        stop_binary(process)
 
 
 @pytest.fixture

@@ -90,3 +90,23 @@ def test_a_server_that_echoes_secrets_is_scrubbed():
         assert caught.value.status == 404
         assert "you sent" in caught.value.message, "the hostile server did echo"
         assert_hidden(shown(caught.value) + str(caught.value.message), token)
+
+
+def test_no_object_shows_a_secret_on_the_quandela_api(quandela):
+    context = CloudContext(quandela.url, api="quandela")
+    minted = quandela.minted_tokens()[1]["token"]
+    alice = User.from_token(minted)
+    job = JobToken(label="secret holder")
+    job.create(context, alice)
+    admin = User(*ADMIN)
+    LoginToken().create(context, admin)
+    secrets = [minted, job.token, admin.login_token.token, ADMIN[1]]
+    objects = [context, alice, alice.login_token, admin, admin.login_token, job, quandela]
+    assert_hidden(shown(*objects), *secrets)
+    assert_hidden(repr(job.read(context, alice)) + repr(JobToken.list_all(context, alice)), *secrets)
+    assert re.search(r"token='_T_…'", repr(job)) and re.search(r"token='_T_…'", repr(alice.login_token))
+    with pytest.raises(CloudError) as caught:
+        JobToken(token_id=job.token_id).revoke(context, alice)
+    with pytest.raises(CloudError) as refused:
+        JobToken.list_all(context, User.from_token(minted + "x"))
+    assert_hidden(shown(caught.value, refused.value) + str(refused.value.message), *secrets, minted + "x")

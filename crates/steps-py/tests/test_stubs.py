@@ -72,3 +72,18 @@ def test_stub_signatures_match_the_module():
                 if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in ("self", "cls")
             ]
             assert stub_params == actual, f"{node.name}.{item.name}: stub {stub_params}, module {actual}"
+
+
+def test_stub_functions_match_the_module():
+    tree = stub_tree()
+    stub_functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    public = {
+        name
+        for name, value in vars(steps_cloud).items()
+        if not name.startswith("_") and callable(value) and not inspect.isclass(value)
+    }
+    assert set(stub_functions) == public
+    for name, node in stub_functions.items():
+        stub_params = [a.arg for a in node.args.args] + [a.arg for a in node.args.kwonlyargs]
+        actual = list(inspect.signature(getattr(steps_cloud, name)).parameters)
+        assert stub_params == actual, f"{name}: stub {stub_params}, module {actual}"
