@@ -15,15 +15,20 @@
 //!   module is one the file imports (a re-export such as `pub use
 //!   create::Create`), to the file it comes from instead.
 //! - No source file is over 400 lines (`no_source_file_is_over_400_lines`,
-//!   over `crates/*/src`, `xtask/src` and `tests/src`; ignored until issue
-//!   23's splits land).
+//!   over `crates/*/src`, `xtask/src` and `tests/src`).
 //! - Only the core knows the API's paths and operation names
 //!   (`no_crate_above_the_core_knows_paths_or_operation_names`, over
-//!   `crates/steps`, `steps-transport`, `steps-cli` and `steps-py`; ignored
-//!   until issue 23's splits land): no string literal starts with `/api/`,
-//!   and none written like an operation name (`job_token.list`, `.create`,
-//!   or a bare `rotate` given to `ends_with`) is compared with `==`, `!=`,
-//!   `ends_with`, `starts_with`, `strip_suffix` or `strip_prefix`.
+//!   `crates/steps`, `steps-transport`, `steps-cli` and `steps-py`): no
+//!   string literal starts with `/api/`, and none written like an operation
+//!   name (`job_token.list`, `.create`, or a bare `rotate` given to
+//!   `ends_with`) is compared with `==`, `!=`, `ends_with`, `starts_with`,
+//!   `strip_suffix` or `strip_prefix`.
+//! - Only the core writes the field names its resources declare
+//!   (`no_crate_above_the_core_writes_a_declared_field_name`, over
+//!   `crates/steps`, `steps-transport` and `steps-cli`): no string literal
+//!   is `token_id`, `api_key_id`, `api_key`, `job_tokens` or another
+//!   compound name the core's `ID_FIELD`, `SECRET_FIELD` or `ITEMS`
+//!   declares.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -1008,6 +1013,91 @@ fn no_crate_above_the_core_knows_paths_or_operation_names() {
     assert!(
         found.is_empty(),
         "ask the core (its operations' paths, Idempotency, Error::operation's kind) instead:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The JSON field names a resource of the core declares once
+/// (`Resource::ID_FIELD`, `SECRET_FIELD`) and the keys of its pages
+/// (`PageRecord::ITEMS`): the literals of those constants in the core.
+/// Only compound names (`token_id`, `api_keys`): a plain word such as
+/// `token` is also the CLI's own word (its `--token` flag, its files).
+fn declared_field_names<'a>(core: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for text in core {
+        for line in text.lines() {
+            let declares = ["const ID_FIELD", "const SECRET_FIELD", "const ITEMS"]
+                .iter()
+                .any(|decl| line.trim_start().starts_with(decl));
+            if declares {
+                let literals = lex(line).literals.into_iter().map(|l| l.text);
+                names.extend(literals.filter(|name| name.contains('_')));
+            }
+        }
+    }
+    names
+}
+
+/// Where `text` writes one of `names` as a string literal of its own.
+fn field_names_written(text: &str, names: &BTreeSet<String>) -> Vec<(usize, String)> {
+    lex(text)
+        .literals
+        .into_iter()
+        .filter(|literal| names.contains(&literal.text))
+        .map(|literal| (literal.line, format!("the field name \"{}\"", literal.text)))
+        .collect()
+}
+
+#[test]
+fn the_field_name_check_sees_what_it_must() {
+    let core = "    const ID_FIELD: &'static str = \"token_id\";\n    const SECRET_FIELD: &'static str = \"api_key\";\n    const ITEMS: &'static str = \"job_tokens\";\n    let x = \"label\";";
+    let names = declared_field_names([core]);
+    assert_eq!(
+        names,
+        ["api_key", "job_tokens", "token_id"].map(String::from).into()
+    );
+    assert_eq!(
+        field_names_written("map.insert(\"token_id\", v);", &names).len(),
+        1
+    );
+    assert_eq!(field_names_written("let k = r\"job_tokens\";", &names).len(), 1);
+    for line in [
+        "map.insert(R::ID_FIELD, v);",
+        "// \"token_id\"",
+        "let s = \"token_ids\";",
+        "\"label\"",
+    ] {
+        assert_eq!(field_names_written(line, &names), [], "{line}");
+    }
+}
+
+/// The facade, the transport and the CLI read the id, secret and page
+/// field names from the core (`Resource::ID_FIELD`, ...). The Python
+/// package is left out: its attribute names (`token_id`) are the original
+/// Python client's API, which happens to use the same words.
+#[test]
+fn no_crate_above_the_core_writes_a_declared_field_name() {
+    let core: Vec<String> = rust_files(&workspace().join("crates/steps-core/src"))
+        .iter()
+        .map(|file| std::fs::read_to_string(file).expect("readable source"))
+        .collect();
+    let names = declared_field_names(core.iter().map(String::as_str));
+    assert!(
+        names.contains("token_id") && names.contains("api_key_id"),
+        "{names:?}"
+    );
+    let mut found = Vec::new();
+    for krate in ["crates/steps", "crates/steps-transport", "crates/steps-cli"] {
+        for file in rust_files(&workspace().join(krate).join("src")) {
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            for (line, what) in field_names_written(&text, &names) {
+                found.push(format!("{}:{line}: {what}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "read it from the core's Resource:\n{}",
         found.join("\n")
     );
 }
