@@ -3,10 +3,12 @@
 //! profile's remembered URL, the default), the profile, and the login token
 //! (`--token`, `STEPS_TOKEN`, the profile's stored login for that URL), and
 //! says, once, when the token would cross a network in clear or is about to
-//! expire. The commands are in their own files, and what they print is
-//! rendered by `output.rs`: [`App::print`] only chooses between JSON and
-//! text, as `--json` says. `probe.rs` adds what becomes of an
-//! `--idempotency-key`, from what the server offers.
+//! expire. What TLS trusts is `trust.rs`'s; the commands a message
+//! suggests are rendered by `hint.rs`, from the [`Hints`] made here. The
+//! commands are in their own files, and what they print is rendered by
+//! `output.rs`: [`App::print`] only chooses between JSON and text, as
+//! `--json` says. `probe.rs` adds what becomes of an `--idempotency-key`,
+//! from what the server offers.
 
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,7 +20,9 @@ use crate::cli::{Global, Origin};
 use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
 use crate::duration::format_duration;
 use crate::error::CliError;
+use crate::hint::{self, Hints, Source};
 use crate::terminal;
+use crate::trust::Trust;
 
 /// How close to its expiry a stored login token makes every command warn.
 const EXPIRY_WARNING: Duration = Duration::from_secs(600);
@@ -35,6 +39,8 @@ pub(crate) struct App {
     pub(crate) profile: String,
     /// For a remembered API URL, the profile that remembered it.
     pub(crate) remembered_by: Option<String>,
+    /// What messages need to suggest commands that run where this one did.
+    pub(crate) hints: Hints,
     /// Whether the plain-`http://` warning has been printed.
     warned: Cell<bool>,
     /// Whether the expiring-login warning has been printed.
@@ -92,22 +98,50 @@ impl App {
                 None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
             },
         };
+        let bad_url = |e: &dyn std::fmt::Display| {
+            let which = match url_origin {
+                Origin::Remembered => format!(
+                    "the API URL remembered for profile {}",
+                    remembered_by.as_deref().unwrap_or(DEFAULT_PROFILE)
+                ),
+                Origin::Env => "STEPS_API_URL".to_owned(),
+                _ => "--api-url".to_owned(),
+            };
+            CliError::usage(format!("{which} {url:?}: {e}"))
+        };
+        // The URL first, so that a bad CA file is not blamed on it.
+        steps::steps_core::CloudContext::new(&url).map_err(|e| bad_url(&e))?;
+        // What TLS trusts matters to https:// only: a CA file named for
+        // other programs (SSL_CERT_FILE) is not read for a local emulator.
+        let https = url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let trust = Trust::of(&global);
+        let pem = if https { trust.read()? } else { None };
         let client = Client::builder()
             .base_url(&url)
-            .transport(|t| t.request_timeout(global.timeout))
+            .transport(|t| {
+                let t = t.request_timeout(global.timeout);
+                if https {
+                    trust.configure(t, pem)
+                } else {
+                    t
+                }
+            })
             .build()
-            .map_err(|e| {
-                let which = match url_origin {
-                    Origin::Remembered => format!(
-                        "the API URL remembered for profile {}",
-                        remembered_by.as_deref().unwrap_or(DEFAULT_PROFILE)
-                    ),
-                    Origin::Env => "STEPS_API_URL".to_owned(),
-                    _ => "--api-url".to_owned(),
-                };
-                CliError::usage(format!("{which} {url:?}: {e}"))
+            .map_err(|e| match trust.file().filter(|_| https) {
+                Some(file) => CliError::usage(format!("the CA certificate file {file}: {e}")),
+                None => bad_url(&e),
             })?;
         let api_url = client.base_url();
+        if https {
+            tracing::debug!("TLS trusts {}", trust.describe());
+        }
+        let hints = Hints::new(
+            &api_url,
+            matches!(url_origin, Origin::Flag | Origin::Env),
+            Some(profile.as_str()).filter(|p| *p != DEFAULT_PROFILE),
+            global.config_dir.as_deref(),
+            trust.explain(),
+        );
         Ok(App {
             global,
             client,
@@ -115,6 +149,7 @@ impl App {
             url_origin,
             profile,
             remembered_by,
+            hints,
             warned: Cell::new(false),
             warned_expiry: Cell::new(false),
         })
@@ -136,9 +171,21 @@ impl App {
         }
     }
 
-    /// The error of an SDK call made against this API URL, with what to do.
+    /// The error of an SDK call made with the credential in use (see
+    /// [`App::credential`]), with what to do.
     pub(crate) fn sdk(&self, error: steps::Error) -> CliError {
-        CliError::from_sdk(error, &self.api_url)
+        let source = match (&self.global.token, self.global.origins.token) {
+            (Some(token), Origin::Flag) if !token.is_empty() => Source::Flag,
+            (Some(token), _) if !token.is_empty() => Source::Env,
+            _ => Source::Stored,
+        };
+        self.sdk_with(error, source)
+    }
+
+    /// The error of an SDK call made with the credential from `source`,
+    /// with what to do.
+    pub(crate) fn sdk_with(&self, error: steps::Error, source: Source) -> CliError {
+        CliError::from_sdk(error, &self.hints, source)
     }
 
     /// Prints `value` as JSON, or `human` as text, made inert either way.
@@ -154,32 +201,18 @@ impl App {
         }
     }
 
-    /// `--profile NAME ` when the profile is not the default, for the
-    /// commands a message suggests.
-    pub(crate) fn profile_flag(&self) -> String {
-        if self.profile == DEFAULT_PROFILE {
-            String::new()
-        } else {
-            format!("--profile {} ", self.profile)
-        }
-    }
-
     /// ` (profile NAME)` when the profile is not the default.
     pub(crate) fn profile_note(&self) -> String {
-        if self.profile == DEFAULT_PROFILE {
-            String::new()
-        } else {
-            format!(" (profile {})", self.profile)
-        }
+        self.hints.profile_note.clone()
     }
 
     /// The error for a command that needs a login and has none.
     pub(crate) fn not_logged_in(&self) -> CliError {
         CliError::auth(format!(
-            "not logged in to {}{}: run `steps login {}--email ...`",
+            "not logged in to {}{}: run {}",
             self.api_url,
             self.profile_note(),
-            self.profile_flag()
+            self.hints.command("login --email ...")
         ))
     }
 
@@ -213,10 +246,10 @@ impl App {
         token.expires_at = stored.expires_at.and_then(from_unix);
         if self.client.expiry_of(&token) == Expiry::Expired {
             return Err(CliError::auth(format!(
-                "the stored login for {}{} has expired: run `steps login {}--email ...`",
+                "the stored login for {}{} has expired: run {}",
                 self.api_url,
                 self.profile_note(),
-                self.profile_flag()
+                self.hints.command(&self.login_args(stored))
             )));
         }
         if let Some(left) = token
@@ -225,15 +258,24 @@ impl App {
         {
             if left < EXPIRY_WARNING && !self.warned_expiry.replace(true) {
                 terminal::error_line(&format!(
-                    "warning: the login for {}{} expires in {}: run `steps login {}--email ...` to renew it",
+                    "warning: the login for {}{} expires in {}: run {} to renew it",
                     self.api_url,
                     self.profile_note(),
                     format_duration(Duration::from_secs(left.as_secs())),
-                    self.profile_flag()
+                    self.hints.command(&self.login_args(stored))
                 ));
             }
         }
         Ok(token.token)
+    }
+
+    /// How `stored` was logged in, to do it again: `login --email EMAIL`,
+    /// or `login --with-token` for a login made from a token.
+    fn login_args(&self, stored: &Stored) -> String {
+        match &stored.email {
+            Some(email) => format!("login --email {}", hint::quoted(email)),
+            None => "login --with-token".to_owned(),
+        }
     }
 
     /// The login token in use, checked: see [`App::credential`] and

@@ -150,33 +150,42 @@ pub(crate) fn token(app: &App) -> Result<(), CliError> {
 }
 
 /// Every stored profile, and the one in use if it has nothing stored: the
-/// API URL it would use and its login there.
+/// API URL it uses when none is given (its remembered one, else the
+/// default) and its login there. The row this command uses is `in_use`:
+/// the active profile's at its URL, or, when `--api-url` or
+/// `STEPS_API_URL` chose another URL, a row of its own before it.
 fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
     let mut names: Vec<&str> = stored.profiles.keys().map(String::as_str).collect();
     if !names.contains(&app.profile.as_str()) {
         names.push(&app.profile);
         names.sort_unstable();
     }
-    names
-        .into_iter()
-        .map(|name| {
-            let (url, origin) = match (app.url_origin, stored.remembered_url(name)) {
-                (Origin::Flag | Origin::Env, _) => (app.api_url.clone(), app.url_origin),
-                (_, Some((url, _))) => (url.to_owned(), Origin::Remembered),
-                (_, None) => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
-            };
-            let login = stored.login(name, &url);
-            json!({
-                "name": name,
-                "active": name == app.profile,
-                "api_url": url,
-                "api_url_source": origin.code(),
-                "logged_in": login.is_some(),
-                "email": login.and_then(|l| l.email.clone()),
-                "expires_at": login.and_then(|l| l.expires_at),
-            })
+    let row = |name: &str, url: &str, origin: Origin, in_use: bool| {
+        let login = stored.login(name, url);
+        json!({
+            "name": name,
+            "active": name == app.profile,
+            "in_use": in_use,
+            "api_url": url,
+            "api_url_source": origin.code(),
+            "logged_in": login.is_some(),
+            "email": login.and_then(|l| l.email.clone()),
+            "expires_at": login.and_then(|l| l.expires_at),
         })
-        .collect()
+    };
+    let mut rows = Vec::new();
+    for name in names {
+        let (url, origin) = match stored.remembered_url(name) {
+            Some((url, _)) => (url.to_owned(), Origin::Remembered),
+            None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
+        };
+        let active = name == app.profile;
+        if active && url != app.api_url {
+            rows.push(row(name, &app.api_url, app.url_origin, true));
+        }
+        rows.push(row(name, &url, origin, active && url == app.api_url));
+    }
+    rows
 }
 
 /// The human form of the report.
@@ -251,7 +260,7 @@ fn human(
         .map(|p| {
             let text = |key: &str| p[key].as_str().unwrap_or("-").to_owned();
             vec![
-                if p["active"] == true { "*" } else { "" }.to_owned(),
+                if p["in_use"] == true { "*" } else { "" }.to_owned(),
                 text("name"),
                 text("api_url"),
                 match (p["logged_in"] == true, p["email"].as_str()) {
@@ -267,7 +276,7 @@ fn human(
             ]
         })
         .collect();
-    text.push_str(&format!("\n\nProfiles in {file}:\n"));
+    text.push_str(&format!("\n\nProfiles in {file} (* the one in use):\n"));
     text.push_str(&output::table(
         &["", "PROFILE", "API URL", "LOGIN", "EXPIRES"],
         &rows,

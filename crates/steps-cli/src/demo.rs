@@ -10,6 +10,7 @@ use steps::{Client, Resource, Secret};
 use steps_emulator::{Config, Emulator};
 
 use crate::error::CliError;
+use crate::hint::{Hints, Source};
 use crate::output::{self, Shown, LIST_HEADERS};
 use crate::terminal;
 
@@ -50,7 +51,9 @@ pub(crate) async fn run(json_output: bool) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::local(format!("cannot start the local cloud: {e}")))?;
     let url = emulator.base_url().to_owned();
-    let failed = |e: steps::Error| CliError::from_sdk(e, &url);
+    // Its calls log in with the emulator's passwords, over plain HTTP.
+    let hints = Hints::new(&url, false, None, None, String::new());
+    let failed = |e: steps::Error| CliError::from_sdk(e, &hints, Source::Password);
     let accounts = emulator.accounts();
     let admin_account = accounts.iter().find(|a| a.is_admin).cloned();
     let user_account = accounts.iter().find(|a| !a.is_admin).cloned();

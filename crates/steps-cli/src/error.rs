@@ -3,6 +3,8 @@
 use steps::steps_core::Effect;
 use steps::{ErrorKind, Feature};
 
+use crate::hint::{Hints, Source};
+
 /// A failed command: the message for stderr (none when empty) and the
 /// process exit code.
 #[derive(Debug)]
@@ -68,53 +70,95 @@ impl CliError {
         }
     }
 
-    /// The error of an SDK call made against `api_url`, with what to do.
-    pub(crate) fn from_sdk(error: steps::Error, api_url: &str) -> Self {
-        let login_hint = format!("run `steps login --email ...` (API {api_url})");
-        match error.kind() {
-            ErrorKind::NotLoggedIn => CliError::auth(format!(
-                "not logged in to {api_url}: run `steps login --email ...`"
-            )),
-            ErrorKind::Unauthorized => CliError::auth(format!("{error}; log in again: {login_hint}")),
-            ErrorKind::Forbidden | ErrorKind::AdminRequired => {
-                CliError::auth(format!("{error} (log in as an admin)"))
-            }
-            ErrorKind::InvalidInput | ErrorKind::NotCreated | ErrorKind::Config => {
-                CliError::usage(error.to_string())
-            }
-            ErrorKind::Connect => CliError::api(connect_failure(&error, api_url)),
-            ErrorKind::Unsupported => CliError::api(unsupported(&error, api_url)),
-            ErrorKind::OutcomeUnknown => match (error.idempotency_key(), error.effect()) {
-                // Protocol v2: the same request with the same key answers
-                // with what the first one did, and does nothing new.
-                (Some(key), Some(Effect::Create)) => CliError::api(format!(
-                    "{error}: run the same command again with --idempotency-key {key} to learn its \
-                     outcome without creating another"
-                )),
-                (Some(key), Some(Effect::Rotate)) => CliError::api(format!(
-                    "{error}: run the same command again with --idempotency-key {key} to learn its \
-                     new secret without rotating again"
-                )),
-                (None, Some(Effect::Create)) => CliError::api(format!(
-                    "{error}: run `steps job-token list` or `steps api-key list` to check before creating again"
-                )),
-                // A new secret that was lost: only another rotation gives
-                // one that is known.
-                (None, Some(Effect::Rotate)) => CliError::api(format!(
-                    "{error}: if it was, its new secret is lost; rotate it again for one you know"
-                )),
-                // No other effect leaves an outcome unknown (the rest may
-                // be sent again); the error says what it may have done.
-                _ => CliError::api(error.to_string()),
-            },
-            _ => CliError::api(error.to_string()),
+    /// The error of an SDK call, with what to do: worded by where its
+    /// credential came from (`source`), the commands it suggests made to
+    /// run where this one ran (`hints`), and the server's request id,
+    /// which a support desk asks for, when it sent one.
+    pub(crate) fn from_sdk(error: steps::Error, hints: &Hints, source: Source) -> Self {
+        let mut failure = explained(&error, hints, source);
+        if let Some(id) = error.request_id() {
+            failure.message.push_str(&format!(" (request id {id})"));
         }
+        failure
+    }
+}
+
+/// [`CliError::from_sdk`] but for the request id.
+fn explained(error: &steps::Error, hints: &Hints, source: Source) -> CliError {
+    let api_url = hints.api_url.as_str();
+    let login = hints.command("login --email ...");
+    match error.kind() {
+        ErrorKind::NotLoggedIn => CliError::auth(format!(
+            "not logged in to {api_url}{}: run {login}",
+            hints.profile_note
+        )),
+        ErrorKind::Unauthorized => CliError::auth(match source {
+            Source::Stored => format!(
+                "{error}: the stored login for {api_url}{} was refused; log in again: run {login}",
+                hints.profile_note
+            ),
+            Source::Flag => format!(
+                "{error}: the token given with --token was refused; check it, or leave --token out \
+                 to use the stored login"
+            ),
+            Source::Env => format!(
+                "{error}: the token in STEPS_TOKEN was refused; check it, or unset STEPS_TOKEN to use \
+                 the stored login"
+            ),
+            // The server's answer says it ("wrong email or password").
+            Source::Password => error.to_string(),
+            Source::Stdin => format!(
+                "{error}: the token read from standard input was refused (is it a current login token?)"
+            ),
+        }),
+        ErrorKind::Forbidden | ErrorKind::AdminRequired => {
+            let who = match source {
+                Source::Flag => "the token given with --token",
+                Source::Env => "the token in STEPS_TOKEN",
+                _ => "this login",
+            };
+            CliError::auth(format!(
+                "{error} ({who} may not do this; it may need an admin's login)"
+            ))
+        }
+        ErrorKind::InvalidInput | ErrorKind::NotCreated | ErrorKind::Config => {
+            CliError::usage(error.to_string())
+        }
+        ErrorKind::Connect => CliError::api(connect_failure(error, api_url)),
+        ErrorKind::Tls => CliError::api(format!("{error} ({})", hints.trust)),
+        ErrorKind::Unsupported => CliError::api(unsupported(error, hints)),
+        ErrorKind::OutcomeUnknown => match (error.idempotency_key(), error.effect()) {
+            // Protocol v2: the same request with the same key answers
+            // with what the first one did, and does nothing new.
+            (Some(key), Some(Effect::Create)) => CliError::api(format!(
+                "{error}: run the same command again with --idempotency-key {key} to learn its \
+                 outcome without creating another"
+            )),
+            (Some(key), Some(Effect::Rotate)) => CliError::api(format!(
+                "{error}: run the same command again with --idempotency-key {key} to learn its \
+                 new secret without rotating again"
+            )),
+            (None, Some(Effect::Create)) => CliError::api(format!(
+                "{error}: run {} or {} to check before creating again",
+                hints.command("job-token list"),
+                hints.command("api-key list")
+            )),
+            // A new secret that was lost: only another rotation gives
+            // one that is known.
+            (None, Some(Effect::Rotate)) => CliError::api(format!(
+                "{error}: if it was, its new secret is lost; rotate it again for one you know"
+            )),
+            // No other effect leaves an outcome unknown (the rest may
+            // be sent again); the error says what it may have done.
+            _ => CliError::api(error.to_string()),
+        },
+        _ => CliError::api(error.to_string()),
     }
 }
 
 /// The one line for a call the server cannot serve: what it does not
 /// offer, by the feature's protocol name, and how to see what it does.
-fn unsupported(error: &steps::Error, api_url: &str) -> String {
+fn unsupported(error: &steps::Error, hints: &Hints) -> String {
     let Some(feature) = error.unsupported_feature() else {
         return error.to_string();
     };
@@ -126,8 +170,10 @@ fn unsupported(error: &steps::Error, api_url: &str) -> String {
         _ => "what this command needs",
     };
     format!(
-        "{api_url} does not offer {what} (protocol v2 feature \"{}\"): `steps meta` shows what it offers",
-        feature.name()
+        "{} does not offer {what} (protocol v2 feature \"{}\"): {} shows what it offers",
+        hints.api_url,
+        feature.name(),
+        hints.command("meta")
     )
 }
 

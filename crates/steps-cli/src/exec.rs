@@ -71,10 +71,10 @@ pub(crate) async fn run(app: &App, args: ExecArgs) -> Result<(), CliError> {
     };
     if let Err(error) = deleted {
         terminal::error_line(&format!(
-            "could not delete job token {token_id} ({}): it stays valid until {}; \
-             delete it with `steps job-token delete {token_id}`",
+            "could not delete job token {token_id} ({}): it stays valid until {}; delete it with {}",
             error.message,
-            output::timestamp(expires_at)
+            output::timestamp(expires_at),
+            app.hints.command(&format!("job-token delete {token_id}"))
         ));
         if status == 0 {
             status = 1;

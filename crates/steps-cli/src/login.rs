@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::cli::{LoginArgs, Origin};
 use crate::credentials::Stored;
 use crate::error::CliError;
+use crate::hint::Source;
 use crate::output;
 
 /// `steps login`.
@@ -29,7 +30,10 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
         let token = read_stdin_line("token")?;
         app.warn_if_cleartext("login token");
         let session = app.client.session_from_token(token.as_str());
-        let me = session.whoami().await.map_err(|e| app.sdk(e))?;
+        let me = session
+            .whoami()
+            .await
+            .map_err(|e| app.sdk_with(e, Source::Stdin))?;
         if me.token_type != Some(steps::TokenType::Login) {
             return Err(CliError::usage(
                 "that token is not a login token (job tokens and API keys cannot log in)",
@@ -48,7 +52,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
             .client
             .login(&email, Secret::new(password))
             .await
-            .map_err(|e| app.sdk(e))?;
+            .map_err(|e| app.sdk_with(e, Source::Password))?;
         (session, Some(email))
     };
     // A token given with --with-token is stored as it is: what the server

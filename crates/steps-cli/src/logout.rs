@@ -12,6 +12,7 @@ use steps::{Expiry, Feature, LoginToken, Secret};
 use crate::app::{from_unix, App};
 use crate::credentials::{Removed, Stored};
 use crate::error::CliError;
+use crate::hint::Source;
 use crate::output;
 use crate::terminal;
 
@@ -144,14 +145,14 @@ async fn revoke(app: &App, stored: &Stored) -> Revocation {
         Ok(true) => Revocation::Revoked,
         // No usable answer from the server is an error of the SDK's, not
         // a server without `self`.
-        Err(error) => Revocation::Failed(app.sdk(error)),
+        Err(error) => Revocation::Failed(app.sdk_with(error, Source::Stored)),
         // Not revoked: the server does not offer `self` (what it said is
         // remembered by the client, and not asked again), or it does and
         // the token was not taken for a login token.
         Ok(false) => match app.client.capabilities().await {
             Ok(offered) if !offered.supports(Feature::SelfToken) => Revocation::Unsupported,
             Ok(_) => Revocation::Failed(CliError::api("the server did not revoke it")),
-            Err(error) => Revocation::Failed(app.sdk(error)),
+            Err(error) => Revocation::Failed(app.sdk_with(error, Source::Stored)),
         },
     }
 }

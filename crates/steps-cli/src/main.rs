@@ -10,6 +10,7 @@ mod demo;
 mod duration;
 mod error;
 mod exec;
+mod hint;
 mod logging;
 mod login;
 mod logout;
@@ -18,6 +19,7 @@ mod meta;
 mod output;
 mod probe;
 mod terminal;
+mod trust;
 mod whoami;
 
 use std::process::ExitCode;
@@ -42,11 +44,19 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    cli.global.origins = Origins {
-        api_url: Origin::of(&matches, "api_url"),
-        profile: Origin::of(&matches, "profile"),
-        token: Origin::of(&matches, "token"),
-    };
+    cli.global.origins = Origins::of(&matches);
+    if let Command::Emulator(_) = cli.command {
+        // Hidden from its --help; refused rather than ignored.
+        let given = cli::client_options_given(&matches);
+        if !given.is_empty() {
+            return fail(CliError::usage(format!(
+                "steps emulator takes only its own options: {} {} for the commands that talk to a \
+                 STEPS API (see `steps emulator --help`)",
+                given.join(", "),
+                if given.len() == 1 { "is" } else { "are" }
+            )));
+        }
+    }
     if cli.global.origins.token == Origin::Flag {
         // As gh and vault do, prefer the environment: any local user can
         // read a process's arguments.

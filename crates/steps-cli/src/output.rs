@@ -8,11 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use steps::{ApiKey, Identity, JobToken, Resource, Secret, TokenType};
+use unicode_width::UnicodeWidthStr;
 
 use crate::duration::format_duration;
 use crate::terminal::printable;
 
-/// Rows under headers, columns padded to align. Cells are made
+/// Rows under headers, columns padded to align on a terminal (by display
+/// width: CJK characters and emoji take two columns). Cells are made
 /// [`printable`]: a label's line break or escape sequence shows as text
 /// and cannot fake or erase a row.
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -20,17 +22,19 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         .iter()
         .map(|row| row.iter().map(|cell| printable(cell).into_owned()).collect())
         .collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(cell.width());
         }
     }
+    // Padded by the columns a cell takes on a terminal, not its chars:
+    // a CJK character or an emoji takes two.
     let line = |cells: Vec<String>| {
         let padded: Vec<String> = cells
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .map(|(i, c)| format!("{c}{}", " ".repeat(widths[i].saturating_sub(c.width()))))
             .collect();
         padded.join("  ").trim_end().to_owned()
     };
@@ -232,6 +236,28 @@ mod tests {
             ],
         );
         assert_eq!(t, "ID   LABEL\n1    a\n100  long label");
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        let t = table(
+            &["ID", "LABEL", "USER"],
+            &[
+                vec!["1".into(), "東京タワー".into(), "2".into()],
+                vec!["3".into(), "🚀 launch".into(), "4".into()],
+                vec!["5".into(), "plain".into(), "6".into()],
+            ],
+        );
+        assert_eq!(
+            t,
+            "ID  LABEL       USER\n1   東京タワー  2\n3   🚀 launch   4\n5   plain       6"
+        );
+        // Each USER cell starts at the same terminal column.
+        let columns: Vec<usize> = t
+            .lines()
+            .map(|line| line.rsplit_once("  ").map_or(0, |(before, _)| before.width()))
+            .collect();
+        assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{t}");
     }
 
     #[test]

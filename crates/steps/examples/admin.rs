@@ -50,10 +50,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} job tokens:", all.len());
     for token in &all {
         println!(
-            "  #{:<4} user {:<3} {:?}",
+            "  #{:<4} user {:<3} {:<12} expires {}",
             token.token_id,
             token.user_id,
-            token.label.as_deref().unwrap_or("-")
+            token.label.as_deref().unwrap_or("-"),
+            humantime::format_rfc3339_seconds(token.expires_at)
         );
     }
 

@@ -13,6 +13,7 @@
 use std::time::Duration;
 
 use steps::blocking::Client;
+use steps::TokenType;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the emulator's runtime (if any) alive until the end.
@@ -56,15 +57,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let read = session.job_tokens().get(job.token_id).send()?;
     println!(
-        "read it back: label {:?}, expires {:?}",
-        read.label, read.expires_at
+        "read it back: label {}, expires {}",
+        read.label.as_deref().unwrap_or("-"),
+        humantime::format_rfc3339_seconds(read.expires_at)
     );
 
     let as_job = client.session_from_token(secret);
     let me = as_job.whoami()?;
     println!(
-        "whoami with the job token: user {} ({:?})",
-        me.user_id, me.token_type
+        "whoami with the job token: user {} ({})",
+        me.user_id,
+        kind(me.token_type)
     );
 
     session.job_tokens().delete(job.token_id).send()?;
@@ -74,4 +77,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(_) => return Err("a deleted token still worked".into()),
     }
     Ok(())
+}
+
+/// A token's type as a person reads it.
+fn kind(token_type: Option<TokenType>) -> &'static str {
+    match token_type {
+        Some(TokenType::Login) => "a login token",
+        Some(TokenType::Job) => "a job token",
+        Some(TokenType::ApiKey) => "an API key",
+        // A type newer than this version of the SDK.
+        _ => "a token of another type",
+    }
 }

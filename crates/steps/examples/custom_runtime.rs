@@ -15,7 +15,7 @@ use std::net::TcpStream;
 use steps::steps_core::bytes::Bytes;
 use steps::steps_core::http::{Request, Response, Uri};
 use steps::steps_core::{
-    CloudContext, CreateJobToken, Credential, DeleteJobToken, Login, Operation, Secret, Whoami,
+    CloudContext, CreateJobToken, Credential, DeleteJobToken, Login, Operation, Secret, TokenType, Whoami,
 };
 
 /// Where a plain-HTTP request may be sent: the `host:port` of an `http://`
@@ -118,20 +118,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &Credential::none(),
         &Login::new(&email, Secret::new(password)),
     )?;
-    println!("logged in; login token {:?}", login.token);
+    // The login token itself is a secret: what is said of it, not it.
+    println!(
+        "logged in as user {}; the login token expires {}",
+        login.user_id.map_or_else(|| "?".to_owned(), |id| id.to_string()),
+        login.expires_at.map_or_else(
+            || "at an unknown time".to_owned(),
+            |at| humantime::format_rfc3339_seconds(at).to_string()
+        )
+    );
     let credential = Credential::from(&login);
 
     let job = run(&ctx, &credential, &CreateJobToken::new().label("custom runtime"))?;
     println!("created job token {}", job.token_id);
     let secret = job.token.clone().ok_or("a create carries its secret")?;
     let me = run(&ctx, &Credential::bearer(secret), &Whoami)?;
-    println!("whoami with it: user {} ({:?} token)", me.user_id, me.token_type);
+    println!("whoami with it: user {} ({})", me.user_id, kind(me.token_type));
     run(&ctx, &credential, &DeleteJobToken::new(job.token_id))?;
     println!(
         "deleted job token {}; no async runtime was used by the client",
         job.token_id
     );
     Ok(())
+}
+
+/// A token's type as a person reads it.
+fn kind(token_type: Option<TokenType>) -> &'static str {
+    match token_type {
+        Some(TokenType::Login) => "a login token",
+        Some(TokenType::Job) => "a job token",
+        Some(TokenType::ApiKey) => "an API key",
+        // A type newer than this version of the SDK.
+        _ => "a token of another type",
+    }
 }
 
 /// Runs an emulator on its own thread and tokio runtime for this example.

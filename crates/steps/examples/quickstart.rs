@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use steps::{Client, Secret};
+use steps::{Client, Secret, TokenType};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,8 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let secret = job.token.clone().ok_or("a create carries its secret")?;
     println!(
-        "created job token {} (label {:?}, expires in 3600 s)",
-        job.token_id, job.label
+        "created job token {} (label {}, expires {})",
+        job.token_id,
+        job.label.as_deref().unwrap_or("-"),
+        humantime::format_rfc3339_seconds(job.expires_at)
     );
     // The one line that shows the new secret: a real program hands it to
     // the job that needs it, and never logs it.
@@ -65,8 +67,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let as_job = client.session_from_token(secret.expose());
     let me = as_job.whoami().await?;
     println!(
-        "whoami with the job token: user {} ({:?} token)",
-        me.user_id, me.token_type
+        "whoami with the job token: user {} ({})",
+        me.user_id,
+        kind(me.token_type)
     );
 
     session.job_tokens().delete(job.token_id).send().await?;
@@ -83,5 +86,16 @@ fn mask(secret: Option<&Secret>) -> String {
     match secret {
         Some(s) => format!("{}…(redacted)", s.expose().get(..4).unwrap_or("")),
         None => "none".to_owned(),
+    }
+}
+
+/// A token's type as a person reads it.
+fn kind(token_type: Option<TokenType>) -> &'static str {
+    match token_type {
+        Some(TokenType::Login) => "a login token",
+        Some(TokenType::Job) => "a job token",
+        Some(TokenType::ApiKey) => "an API key",
+        // A type newer than this version of the SDK.
+        _ => "a token of another type",
     }
 }

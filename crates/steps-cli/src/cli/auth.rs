@@ -1,12 +1,15 @@
 //! The arguments of the commands about the login itself: `steps login`
 //! and `steps auth` (`logout` and `whoami` take none of their own).
 
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand};
 
+/// `--email` or `--with-token`, one of the two: a group, so that the
+/// usage line shows both ways to log in.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("how").required(true).args(["email", "with_token"])))]
 pub(crate) struct LoginArgs {
     /// The account's email; the password is prompted for without echo.
-    #[arg(long, required_unless_present = "with_token", conflicts_with = "with_token")]
+    #[arg(long)]
     pub(crate) email: Option<String>,
     /// Read the password from standard input instead of prompting.
     #[arg(long, requires = "email")]

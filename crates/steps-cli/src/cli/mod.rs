@@ -11,8 +11,9 @@ mod tokens;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{ArgMatches, Args, CommandFactory, Parser, Subcommand};
 use steps::Secret;
 
 pub(crate) use self::auth::{AuthCommand, LoginArgs};
@@ -67,6 +68,10 @@ Environment:
   STEPS_PROFILE    the profile (as --profile)
   STEPS_TOKEN      a login token to use instead of the stored one (as --token)
   STEPS_CONFIG_DIR where credentials.json is kept (as --config-dir)
+  STEPS_CA_CERT    a PEM file of CA certificates to trust (as --ca-cert)
+  SSL_CERT_FILE    the same, as curl and OpenSSL read it, when neither is given
+  STEPS_NATIVE_ROOTS=1
+                   trust this system's certificate store (as --native-roots)
   STEPS_LOG        a log filter for stderr, as target=level,... (info, or
                    steps_transport=debug,steps=info); secrets are never logged
   XDG_CONFIG_HOME  else $XDG_CONFIG_HOME/steps, if absolute (else ~/.config/steps)
@@ -126,40 +131,71 @@ impl Origin {
     }
 }
 
-/// Where the API URL, profile and token options came from, filled in from
-/// the parsed command line.
+/// Where the API URL, profile, token and CA options came from, filled in
+/// from the parsed command line.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Origins {
     pub(crate) api_url: Origin,
     pub(crate) profile: Origin,
     pub(crate) token: Origin,
+    pub(crate) ca_cert: Origin,
 }
 
-/// Options every command takes.
+impl Origins {
+    /// Where each option of `matches` came from.
+    pub(crate) fn of(matches: &ArgMatches) -> Origins {
+        Origins {
+            api_url: Origin::of(matches, "api_url"),
+            profile: Origin::of(matches, "profile"),
+            token: Origin::of(matches, "token"),
+            ca_cert: Origin::of(matches, "ca_cert"),
+        }
+    }
+}
+
+/// The help heading of the options of the commands that talk to a STEPS
+/// API, shown apart from each command's own (as gh shows "inherited
+/// flags"); `steps emulator` takes none of them.
+pub(crate) const CLIENT_OPTIONS: &str = "Client options";
+
+/// Options every command takes: the client options, under their own
+/// heading, and `-v`.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
     /// The STEPS API URL (default: the one `steps login --api-url`
     /// remembered for the profile, else http://127.0.0.1:8787).
-    #[arg(long, global = true, env = "STEPS_API_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "STEPS_API_URL", value_name = "URL", help_heading = CLIENT_OPTIONS)]
     pub(crate) api_url: Option<String>,
     /// Which of the stored identities to use (default: "default"); each
     /// profile has its own login per API URL and its own remembered URL.
-    #[arg(long, global = true, env = "STEPS_PROFILE", value_name = "NAME", value_parser = parse_profile)]
+    #[arg(long, global = true, env = "STEPS_PROFILE", value_name = "NAME", value_parser = parse_profile,
+          help_heading = CLIENT_OPTIONS)]
     pub(crate) profile: Option<String>,
     /// A login token to use instead of the stored one (prefer STEPS_TOKEN:
     /// flags are visible to other local users).
-    #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, global = true, env = "STEPS_TOKEN", hide_env_values = true, value_parser = parse_secret,
+          help_heading = CLIENT_OPTIONS)]
     pub(crate) token: Option<Secret>,
     /// Print JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = CLIENT_OPTIONS)]
     pub(crate) json: bool,
     /// Timeout of each API call (90s, 15m, ...; from 1s to 1d).
-    #[arg(long, global = true, value_parser = parse_timeout, default_value = "30s")]
+    #[arg(long, global = true, value_parser = parse_timeout, default_value = "30s",
+          help_heading = CLIENT_OPTIONS)]
     pub(crate) timeout: Duration,
     /// Where the credentials file is kept (default: $XDG_CONFIG_HOME/steps,
     /// else ~/.config/steps).
-    #[arg(long, global = true, env = "STEPS_CONFIG_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "STEPS_CONFIG_DIR", value_name = "DIR", help_heading = CLIENT_OPTIONS)]
     pub(crate) config_dir: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file instead of the bundled
+    /// Mozilla roots, as curl --cacert (default: $SSL_CERT_FILE, if set).
+    #[arg(long, global = true, env = "STEPS_CA_CERT", value_name = "FILE", help_heading = CLIENT_OPTIONS)]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Trust this system's certificate store instead of the bundled
+    /// Mozilla roots (with --ca-cert: both).
+    #[arg(long, global = true, env = "STEPS_NATIVE_ROOTS", value_parser = BoolishValueParser::new(),
+          help_heading = CLIENT_OPTIONS)]
+    pub(crate) native_roots: bool,
     /// Log what happens to stderr (-v, -vv; STEPS_LOG chooses finely);
     /// secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -225,9 +261,31 @@ pub(crate) enum Command {
 }
 
 /// The command line: [`Cli`]'s, with the examples in each subcommand's
-/// `--help`.
+/// `--help`, and without the client options in `steps emulator --help`.
 pub(crate) fn command() -> clap::Command {
-    examples::add(Cli::command())
+    let command = examples::add(Cli::command());
+    // Building copies each global option into every subcommand that has
+    // none of that name: the emulator gets hidden copies of its own (the
+    // same definitions), so that its help lists none, and
+    // `client_options_given` refuses them.
+    let client: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.get_help_heading() == Some(CLIENT_OPTIONS))
+        .map(|arg| arg.clone().hide(true))
+        .collect();
+    command.mut_subcommand("emulator", |emulator| emulator.args(client))
+}
+
+/// The client options given on the command line (`--api-url`, ...), for a
+/// command that takes none: `steps emulator`.
+pub(crate) fn client_options_given(matches: &ArgMatches) -> Vec<String> {
+    let command = Cli::command();
+    command
+        .get_arguments()
+        .filter(|arg| arg.get_help_heading() == Some(CLIENT_OPTIONS))
+        .filter(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::path::Path;
 use rustix::fs::{Mode, OFlags};
 
 use crate::error::CliError;
+use crate::hint;
 
 /// The largest credentials file read: far more than any number of logins
 /// needs, and small enough that a hostile file cannot exhaust memory.
@@ -44,6 +45,12 @@ pub(super) enum Unsafe {
 impl Unsafe {
     /// The refusal of `path` for this reason, with the fix.
     fn at(self, path: &Path) -> Refusal {
+        self.at_with(path, &hint::command("", "logout"))
+    }
+
+    /// [`Unsafe::at`], with `logout` as the command that removes the file
+    /// (`hint::command`'s, with the `--config-dir` given).
+    pub(super) fn at_with(self, path: &Path, logout: &str) -> Refusal {
         let p = path.display();
         let message = match self {
             Unsafe::NotYours(uid) => format!(
@@ -52,7 +59,7 @@ impl Unsafe {
             ),
             Unsafe::OthersMayRead(mode) => format!(
                 "refusing to use {p}: other users can read it (mode {mode:o}); \
-                 run `chmod 600 {p}` and check who may have read it, or `steps logout` to remove it"
+                 run `chmod 600 {p}` and check who may have read it, or {logout} to remove it"
             ),
             Unsafe::OthersMayWrite(mode) => format!(
                 "refusing to use {p}: other users can write to it (mode {mode:o}) and so replace \

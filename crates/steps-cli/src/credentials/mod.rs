@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use self::checks::{Refusal, Unsafe};
 pub(crate) use self::format::{Credentials, Stored, DEFAULT_PROFILE};
 use crate::error::CliError;
+use crate::hint;
 
 /// The file's name in the config directory.
 const FILE_NAME: &str = "credentials.json";
@@ -44,6 +45,9 @@ pub(crate) enum Removed {
 pub(crate) struct Store {
     dir: PathBuf,
     path: PathBuf,
+    /// The command that removes an unsafe file (with the `--config-dir`
+    /// given), for the refusal to say.
+    logout: String,
 }
 
 impl Store {
@@ -55,7 +59,9 @@ impl Store {
     /// A usage error when no directory is given and the environment names
     /// none.
     pub(crate) fn locate(config_dir: Option<&Path>) -> Result<Store, CliError> {
-        let dir = match config_dir.filter(|d| !d.as_os_str().is_empty()) {
+        let config_dir = config_dir.filter(|d| !d.as_os_str().is_empty());
+        let logout = hint::command(&hint::options(None, None, config_dir), "logout");
+        let dir = match config_dir {
             Some(dir) => dir.to_owned(),
             None => default_dir(
                 std::env::var_os("XDG_CONFIG_HOME"),
@@ -69,7 +75,7 @@ impl Store {
             })?,
         };
         let path = dir.join(FILE_NAME);
-        Ok(Store { dir, path })
+        Ok(Store { dir, path, logout })
     }
 
     /// The file's path.
@@ -159,7 +165,11 @@ impl Store {
 
     /// Reads and parses the file, checked first; a missing file is empty.
     fn read(&self) -> Result<Credentials, Refusal> {
-        let Some(bytes) = checks::read_private_file(&self.path)? else {
+        let read = checks::read_private_file(&self.path).map_err(|refusal| match refusal {
+            Refusal::Unsafe(why, _) => why.at_with(&self.path, &self.logout),
+            other => other,
+        });
+        let Some(bytes) = read? else {
             return Ok(Credentials::default());
         };
         format::decode(&bytes, &self.path).map_err(Refusal::Other)

@@ -210,8 +210,7 @@ fn a_failed_delete_is_said_with_the_token_id() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("could not delete job token 2")
-            && run.stderr.contains("steps job-token delete 2"),
+        run.stderr.contains("could not delete job token 2") && run.stderr.contains(" job-token delete 2`"),
         "{}",
         run.stderr
     );

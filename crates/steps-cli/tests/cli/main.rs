@@ -10,6 +10,8 @@ mod credentials;
 mod exec;
 mod fake_server;
 mod hostile;
+#[cfg(unix)]
+mod newcomer;
 mod v2;
 mod v2_tokens;
 
@@ -196,7 +198,16 @@ impl Drop for Fixture {
 /// config-directory or colour settings.
 fn steps_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
-    for name in ["STEPS_TOKEN", "STEPS_API_URL", "STEPS_CONFIG_DIR", "NO_COLOR"] {
+    for name in [
+        "STEPS_TOKEN",
+        "STEPS_API_URL",
+        "STEPS_CONFIG_DIR",
+        "NO_COLOR",
+        "STEPS_CA_CERT",
+        "STEPS_NATIVE_ROOTS",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ] {
         command.env_remove(name);
     }
     for name in PROXY_VARIABLES {
@@ -431,7 +442,7 @@ fn every_command_in_human_and_json_form() {
     assert_eq!(run.code, 3);
     assert_eq!(
         f.redact(&run.stderr).trim(),
-        "steps: not logged in to [API]: run `steps login --email ...`"
+        "steps: not logged in to [API]: run `steps --api-url [API] login --email ...`"
     );
 }
 
@@ -670,6 +681,8 @@ fn man_pages_are_written_for_every_command() {
         assert!(text.contains(".TH"), "{page}");
     }
     assert!(!dir.join("steps-__man.1").exists());
+    // Nor clap's `help` subcommands.
+    assert!(!dir.join("steps-help.1").exists());
     assert_eq!(f.run("user", &["__man"], "").code, 2);
 }
 

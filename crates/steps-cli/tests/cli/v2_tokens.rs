@@ -372,7 +372,7 @@ fn job_token_list_filters_by_label_and_user_where_offered() {
         assert!(
             run.stderr.contains("does not offer")
                 && run.stderr.contains("\"own_tokens\"")
-                && run.stderr.contains("steps meta"),
+                && run.stderr.contains(" meta` shows what it offers"),
             "{}",
             run.stderr
         );
