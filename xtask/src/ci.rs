@@ -92,7 +92,10 @@ impl Check {
             Check::Cargo { env, args } => cargo_with_env(args, env),
             Check::Schemathesis { seed } => {
                 eprintln!("$ {}", self.command_line());
-                crate::schemathesis::run(flags::Schemathesis { seed: Some(*seed) })
+                crate::schemathesis::run(flags::Schemathesis {
+                    seed: Some(*seed),
+                    api: None,
+                })
             }
         }
     }

@@ -11,5 +11,5 @@ pub(crate) mod command;
 mod parse;
 mod usage;
 
-pub(crate) use command::{Bench, Ci, Command, Conformance, Fuzz, Python, Schemathesis};
+pub(crate) use command::{Api, Bench, Ci, Command, Conformance, ConformanceApi, Fuzz, Python, Schemathesis};
 pub(crate) use parse::parse;

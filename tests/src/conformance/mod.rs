@@ -1,8 +1,9 @@
 //! The conformance kit: a black-box suite for any server that claims STEPS
-//! protocol v1 or v2 (`docs/protocol.md`), over plain HTTP requests with
-//! exact headers and bodies, and cleans up what it created.
+//! protocol v1 or v2 (`docs/protocol.md`), or the Quandela cloud's token
+//! API as our SDK speaks it (`docs/quandela.md`), over plain HTTP requests
+//! with exact headers and bodies, and cleans up what it created.
 //!
-//! Two profiles: [`Profile::V1`] checks the authorisation matrix,
+//! Three profiles. [`Profile::V1`] checks the authorisation matrix,
 //! validation, paging, expiry and revocation; [`Profile::V2`] checks all of
 //! that (a v2 server is a v1 server too), then discovery (`GET /api/meta`)
 //! and each v2 feature the server offers, skipping those it does not:
@@ -30,7 +31,18 @@
 //!   `Idempotency-Key` (self-rotation keys per token); `rotated_at` on reads
 //!   and lists.
 //!
-//! [`run`] picks the profile by what the server advertises;
+//! [`Profile::Quandela`], run by [`run_quandela`] with job tokens (a
+//! user's, another user's, an admin's) and, where the server offers
+//! `/api/login`, the user's email and password ([`QuandelaCredentials`]),
+//! checks every operation on both path families (job tokens on
+//! `/api/tokens*`, logged-in tokens on `/api/auth/tokens*`; the usage
+//! report and delete by secrets on the first only): status codes and
+//! bodies, errors, 401 for every refused credential, labels, revoke and
+//! reopen, deletes, ownership (403) and delegation, paging and filters,
+//! the usage report, and expiry when the clock can be moved. What needs a
+//! credential or hook not given is reported skipped.
+//!
+//! [`run`] picks the v1 or v2 profile by what the server advertises;
 //! [`Options::profile`] forces one. The v1 profile's check that a user may
 //! not list job tokens (403) allows, when the profile was forced and the
 //! server not asked, the 200 with their own tokens that `own_tokens` gives.
@@ -50,19 +62,23 @@
 //! in all).
 //!
 //! Run it against any server with `cargo xtask conformance --url URL --admin
-//! E:P --user E:P --user E:P [--protocol 1|2]`; `cargo test` runs it against
-//! the emulator in both modes.
+//! E:P --user E:P --user E:P [--protocol 1|2]`, or `cargo xtask conformance
+//! --api quandela --url URL --token T [--other-token T] [--admin-token T]
+//! [--login E:P] [--control URL]`; `cargo test` runs it against the
+//! emulator in each mode.
 //!
 //! The kit is laid out as: `harness` (HTTP, accounts, options, the tokens
 //! checks make and clean up), `report` (check outcomes), `v1` (the v1
-//! profile, a module per group of checks) and `v2` (discovery, then a
-//! module per feature).
+//! profile, a module per group of checks), `v2` (discovery, then a
+//! module per feature) and `quandela` (a module per group of checks).
 
 mod harness;
+mod quandela;
 mod report;
 mod v1;
 mod v2;
 
+pub use harness::credentials::QuandelaCredentials;
 pub use harness::options::{Accounts, Options, Profile, HOLD};
 pub use report::{Check, Report};
 
@@ -74,8 +90,22 @@ pub async fn run(base_url: &str, accounts: &Accounts) -> Report {
     run_with(base_url, accounts, Options::default()).await
 }
 
-/// Runs the suite against `base_url` as `options` say.
+/// Runs the suite against `base_url` as `options` say. A forced
+/// [`Profile::Quandela`] fails at once: that profile takes job tokens, not
+/// accounts ([`run_quandela`]).
 pub async fn run_with(base_url: &str, accounts: &Accounts, options: Options<'_>) -> Report {
+    if options.profile == Some(Profile::Quandela) {
+        let mut r = Report {
+            profile: Profile::Quandela,
+            checks: Vec::new(),
+        };
+        r.check(
+            "profile: the quandela profile runs with job tokens",
+            false,
+            || "run it with run_quandela".to_owned(),
+        );
+        return r;
+    }
     let http = Http::new(base_url);
     // A forced v1 profile does not ask: it does not know whether a user
     // may list their own job tokens (`own_tokens`).
@@ -100,5 +130,18 @@ pub async fn run_with(base_url: &str, accounts: &Accounts, options: Options<'_>)
     if profile == Profile::V2 && logged_in {
         v2::run(&http, accounts, &mut r, &options).await;
     }
+    r
+}
+
+/// Runs the quandela profile against `base_url` with `credentials`;
+/// `options` gives the clock hook (`profile` and `hold_next_create` are
+/// not used).
+pub async fn run_quandela(base_url: &str, credentials: &QuandelaCredentials, options: Options<'_>) -> Report {
+    let http = Http::new(base_url);
+    let mut r = Report {
+        profile: Profile::Quandela,
+        checks: Vec::new(),
+    };
+    quandela::run(&http, credentials, &options, &mut r).await;
     r
 }

@@ -49,16 +49,50 @@ pub(crate) struct Fuzz {
 pub(crate) struct Schemathesis {
     /// `--seed N`: schemathesis's seed, so that a run can be replayed.
     pub(crate) seed: Option<u64>,
+    /// `--api steps|quandela`: one run, against the emulator in that mode
+    /// with its description; `None` runs both, steps first.
+    pub(crate) api: Option<Api>,
+}
+
+/// An API the emulator serves, with its OpenAPI description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// STEPS protocol v2, `docs/openapi.yaml`.
+    Steps,
+    /// The Quandela dialect, `docs/quandela-openapi.yaml`.
+    Quandela,
 }
 
 /// Options of `cargo xtask conformance`, passed on to `steps-conformance`.
 pub(crate) struct Conformance {
     /// `--url URL`: the server under test.
     pub(crate) url: String,
-    /// `--admin EMAIL:PASSWORD`: an admin account on it.
-    pub(crate) admin: String,
-    /// `--user EMAIL:PASSWORD`, twice: two ordinary accounts on it.
-    pub(crate) users: [String; 2],
+    /// The API it speaks, with the credentials its profile takes.
+    pub(crate) api: ConformanceApi,
+}
+
+/// `--api steps` (the default) or `--api quandela`, with what each takes.
+pub(crate) enum ConformanceApi {
+    /// STEPS protocol v1 or v2 (`docs/protocol.md`).
+    Steps {
+        /// `--admin EMAIL:PASSWORD`: an admin account on it.
+        admin: String,
+        /// `--user EMAIL:PASSWORD`, twice: two ordinary accounts on it.
+        users: [String; 2],
+    },
+    /// The Quandela cloud's token API (`docs/quandela.md`).
+    Quandela {
+        /// `--token T`: a user's job token.
+        token: String,
+        /// `--other-token T`: another user's job token.
+        other_token: Option<String>,
+        /// `--admin-token T`: an admin's job token.
+        admin_token: Option<String>,
+        /// `--login EMAIL:PASSWORD`: the user's, for `/api/login`.
+        login: Option<String>,
+        /// `--control URL`: a steps-emulator control plane (`…/_steps`).
+        control: Option<String>,
+    },
 }
 
 /// Options of `cargo xtask python`.

@@ -2,7 +2,9 @@
 //! usage error (the subcommand's usage included) for anything it does not
 //! take.
 
-use super::command::{Bench, Ci, Command, Conformance, Fuzz, Python, Schemathesis, FUZZ_TARGETS};
+use super::command::{
+    Api, Bench, Ci, Command, Conformance, ConformanceApi, Fuzz, Python, Schemathesis, FUZZ_TARGETS,
+};
 use super::usage::{usage, Subcommand, SUBCOMMANDS};
 
 /// Parses the arguments after `cargo xtask`. An error is the message for a
@@ -83,16 +85,17 @@ fn fuzz(args: &mut Args) -> Result<Fuzz, String> {
     Ok(Fuzz { seconds, targets })
 }
 
-/// `cargo xtask schemathesis [--seed N]`.
+/// `cargo xtask schemathesis [--seed N] [--api steps|quandela]`.
 fn schemathesis(args: &mut Args) -> Result<Schemathesis, String> {
-    let mut seed = None;
+    let (mut seed, mut api) = (None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seed" => seed = Some(args.number("--seed")?),
+            "--api" => api = Some(args.api()?),
             _ => return Err(args.unexpected(&arg)),
         }
     }
-    Ok(Schemathesis { seed })
+    Ok(Schemathesis { seed, api })
 }
 
 /// `cargo xtask python [--release]`.
@@ -107,23 +110,51 @@ fn python(args: &mut Args) -> Result<Python, String> {
     Ok(Python { release })
 }
 
-/// `cargo xtask conformance --url URL --admin E:P --user E:P --user E:P`.
+/// `cargo xtask conformance [--api steps] --url URL --admin E:P --user E:P
+/// --user E:P`, or `--api quandela --url URL --token T [--other-token T]
+/// [--admin-token T] [--login E:P] [--control URL]`.
 fn conformance(args: &mut Args) -> Result<Conformance, String> {
-    let (mut url, mut admin, mut users) = (None, None, Vec::new());
+    let (mut url, mut api, mut admin, mut users) = (None, Api::Steps, None, Vec::new());
+    let (mut token, mut other, mut admin_token, mut login, mut control) = (None, None, None, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--url" => url = Some(args.value("--url")?),
+            "--api" => api = args.api()?,
             "--admin" => admin = Some(args.value("--admin")?),
             "--user" => users.push(args.value("--user")?),
+            "--token" => token = Some(args.value("--token")?),
+            "--other-token" => other = Some(args.value("--other-token")?),
+            "--admin-token" => admin_token = Some(args.value("--admin-token")?),
+            "--login" => login = Some(args.value("--login")?),
+            "--control" => control = Some(args.value("--control")?),
             _ => return Err(args.unexpected(&arg)),
         }
     }
     let url = url.ok_or_else(|| args.error("--url URL is required"))?;
-    let admin = admin.ok_or_else(|| args.error("--admin E:P is required"))?;
-    let users: [String; 2] = users
-        .try_into()
-        .map_err(|_| args.error("--user E:P is required exactly twice"))?;
-    Ok(Conformance { url, admin, users })
+    let quandela_only = [&token, &other, &admin_token, &login, &control];
+    let api = match api {
+        Api::Steps if quandela_only.iter().any(|flag| flag.is_some()) => {
+            return Err(args
+                .error("--token, --other-token, --admin-token, --login and --control need --api quandela"))
+        }
+        Api::Steps => ConformanceApi::Steps {
+            admin: admin.ok_or_else(|| args.error("--admin E:P is required"))?,
+            users: users
+                .try_into()
+                .map_err(|_| args.error("--user E:P is required exactly twice"))?,
+        },
+        Api::Quandela if admin.is_some() || !users.is_empty() => {
+            return Err(args.error("--api quandela takes job tokens, not --admin or --user"))
+        }
+        Api::Quandela => ConformanceApi::Quandela {
+            token: token.ok_or_else(|| args.error("--token T (a user's job token) is required"))?,
+            other_token: other,
+            admin_token,
+            login,
+            control,
+        },
+    };
+    Ok(Conformance { url, api })
 }
 
 /// The arguments after a subcommand's name, with errors that carry its usage.
@@ -154,6 +185,15 @@ impl Args {
             .map_err(|_| self.error(&format!("{flag} takes a whole number, not {value:?}")))
     }
 
+    /// The API named after `--api`.
+    fn api(&mut self) -> Result<Api, String> {
+        match self.value("--api")?.as_str() {
+            "steps" => Ok(Api::Steps),
+            "quandela" => Ok(Api::Quandela),
+            other => Err(self.error(&format!("--api takes steps or quandela, not {other:?}"))),
+        }
+    }
+
     /// Succeeds when there are no arguments.
     fn none(&mut self) -> Result<(), String> {
         match self.next() {
@@ -175,7 +215,7 @@ impl Args {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, Command, FUZZ_TARGETS, SUBCOMMANDS};
+    use super::{parse, Api, Command, ConformanceApi, FUZZ_TARGETS, SUBCOMMANDS};
 
     /// Parses a command line written as one string.
     fn parse_line(line: &str) -> Result<Command, String> {
@@ -200,8 +240,12 @@ mod tests {
         assert!(matches!(parse_line("python"), Ok(Command::Python(p)) if !p.release));
         assert!(matches!(parse_line("python --release"), Ok(Command::Python(p)) if p.release));
         assert!(
-            matches!(parse_line("schemathesis --seed 7"), Ok(Command::Schemathesis(s)) if s.seed == Some(7))
+            matches!(parse_line("schemathesis --seed 7"), Ok(Command::Schemathesis(s)) if s.seed == Some(7) && s.api.is_none())
         );
+        assert!(matches!(
+            parse_line("schemathesis --api quandela"),
+            Ok(Command::Schemathesis(s)) if s.api == Some(Api::Quandela)
+        ));
         match parse_line("fuzz") {
             Ok(Command::Fuzz(fuzz)) => {
                 assert_eq!((fuzz.seconds, &fuzz.targets[..]), (60, &FUZZ_TARGETS[..]))
@@ -215,13 +259,36 @@ mod tests {
             _ => panic!("fuzz --seconds 5 emulator_request"),
         }
         match parse_line("conformance --url http://h --admin a:1 --user u:2 --user o:3") {
-            Ok(Command::Conformance(c)) => {
-                assert_eq!(
-                    (&c.url[..], &c.admin[..], &c.users),
+            Ok(Command::Conformance(c)) => match c.api {
+                ConformanceApi::Steps { admin, users } => assert_eq!(
+                    (&c.url[..], &admin[..], &users),
                     ("http://h", "a:1", &["u:2".to_owned(), "o:3".to_owned()])
-                )
-            }
+                ),
+                ConformanceApi::Quandela { .. } => panic!("conformance: not steps"),
+            },
             _ => panic!("conformance"),
+        }
+        match parse_line("conformance --api quandela --url http://h --token t --admin-token a --login u:2") {
+            Ok(Command::Conformance(c)) => match c.api {
+                ConformanceApi::Quandela {
+                    token,
+                    other_token,
+                    admin_token,
+                    login,
+                    control,
+                } => assert_eq!(
+                    (
+                        &token[..],
+                        other_token,
+                        admin_token.as_deref(),
+                        login.as_deref(),
+                        control
+                    ),
+                    ("t", None, Some("a"), Some("u:2"), None)
+                ),
+                ConformanceApi::Steps { .. } => panic!("conformance --api quandela: not quandela"),
+            },
+            _ => panic!("conformance --api quandela"),
         }
     }
 
@@ -239,6 +306,11 @@ mod tests {
             "fuzz no_such_target",
             "schemathesis --seed",
             "conformance --url http://h --admin a:1 --user u:2",
+            "conformance --api quandela --url http://h",
+            "conformance --api quandela --url http://h --token t --admin a:1",
+            "conformance --url http://h --admin a:1 --user u:2 --user o:3 --token t",
+            "conformance --api other --url http://h",
+            "schemathesis --api other",
         ] {
             let error = parse_line(line)
                 .err()

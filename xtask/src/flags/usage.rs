@@ -43,14 +43,19 @@ pub(super) const SUBCOMMANDS: [Subcommand; 8] = [
     },
     Subcommand {
         name: "schemathesis",
-        args: "[--seed N]",
-        about: "schemathesis, in a virtual environment of its own, against a fresh emulator and \
-                docs/openapi.yaml",
+        args: "[--seed N] [--api steps|quandela]",
+        about: "schemathesis, in a virtual environment of its own, against a fresh emulator in each \
+                mode with its description: protocol v2 and docs/openapi.yaml, then quandela mode and \
+                docs/quandela-openapi.yaml (--api runs one of them)",
     },
     Subcommand {
         name: "conformance",
-        args: "--url URL --admin E:P --user E:P --user E:P",
-        about: "the conformance kit (tests/src/conformance/) against any server",
+        args: "--url URL (--admin E:P --user E:P --user E:P | --api quandela --token T [--other-token T] \
+               [--admin-token T] [--login E:P] [--control URL])",
+        about: "the conformance kit (tests/src/conformance/) against any server: a STEPS server with \
+                three accounts, or with --api quandela one speaking docs/quandela.md, with a user's \
+                job token, another user's, an admin's, the user's login, and a steps-emulator control \
+                plane (what needs one not given is skipped)",
     },
     Subcommand {
         name: "man",

@@ -3,6 +3,7 @@
 //! tokens the checks make, list and clean up.
 
 pub(super) mod client;
+pub(super) mod credentials;
 pub(super) mod lists;
 pub(super) mod options;
 pub(super) mod tokens;

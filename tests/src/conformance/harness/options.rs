@@ -23,6 +23,9 @@ pub enum Profile {
     V1,
     /// Protocol v1, then v2's discovery and the features offered.
     V2,
+    /// The Quandela cloud's token API as our SDK speaks it
+    /// (`docs/quandela.md`), run by `run_quandela` with job tokens.
+    Quandela,
 }
 
 /// How the kit runs: [`Options::default`] picks the profile by what the

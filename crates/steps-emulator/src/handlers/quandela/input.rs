@@ -138,10 +138,11 @@ impl Invalid {
     }
 }
 
-/// A JSON body: an object, an empty body reading as `{}`; anything else
-/// is 422.
+/// A JSON body: an object, an empty body (no byte at all) reading as
+/// `{}`; anything else, whitespace alone included (it is not JSON), is 422
+/// (`docs/quandela.md` E9, E11, E19).
 pub(crate) fn json_body(body: &[u8]) -> Result<Map<String, Value>, Failure> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.is_empty() {
         return Ok(Map::new());
     }
     let message = match serde_json::from_slice::<Value>(body) {
@@ -219,6 +220,16 @@ fn percent_decode(text: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_empty_body_reads_as_an_empty_object() {
+        assert_eq!(json_body(b"").expect("empty"), Map::new());
+        assert_eq!(json_body(b"{}").expect("an object").len(), 0);
+        for not_json in [&b" "[..], b"\r", b"\n\t ", b"[]", b"{", b"null"] {
+            let failure = json_body(not_json).expect_err("refused");
+            assert_eq!(failure.into_response().status(), 422, "{not_json:?}");
+        }
+    }
 
     #[test]
     fn queries_and_forms_decode_as_html_forms_write_them() {
