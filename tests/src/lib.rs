@@ -52,6 +52,8 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 pub mod conformance;
+pub mod fault_cases;
+pub mod leak;
 pub mod proxy;
 
 /// The workspace README's examples, compiled as doctests.

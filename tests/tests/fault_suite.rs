@@ -6,28 +6,12 @@
 //! more than a second. After each create, the admin list says how many
 //! tokens it left.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use steps::{ErrorKind, RetryPolicy, Session};
-use steps_emulator::{Emulator, Fault, FaultRule, ProtocolVersion, When};
-use steps_tests::{client_builder, config, ADMIN, USER};
-
-const TIMEOUT: Duration = Duration::from_millis(400);
-
-/// What a fault must lead to.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Outcome {
-    /// Retried until it succeeded: `attempts` requests in all.
-    Retried { attempts: u64 },
-    /// Failed with this kind after `attempts` requests.
-    Fails { kind: ErrorKind, attempts: u64 },
-    /// Succeeded at once (a delete ignores a body it does not need).
-    Succeeds,
-}
-
-type Call<'a> = Pin<Box<dyn Future<Output = Result<(), steps::Error>> + 'a>>;
+use steps::{ErrorKind, Session};
+use steps_emulator::{Emulator, Fault, ProtocolVersion};
+use steps_tests::fault_cases::{self, client_builder, faults, quiet_injected_panics, Call, Outcome, Report};
+use steps_tests::{config, ADMIN, USER};
 
 /// The twelve operations, by protocol name, each made through the facade.
 fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64) -> Call<'a> {
@@ -192,59 +176,8 @@ fn tokens_left(fault: &Fault, protocol: ProtocolVersion) -> Option<usize> {
     }
 }
 
-fn faults() -> Vec<(Fault, When)> {
-    vec![
-        (Fault::Latency { ms: 3_000 }, When::Always),
-        (Fault::SlowHandler { ms: 3_000 }, When::Always),
-        (
-            Fault::Status {
-                status: 409,
-                retry_after: None,
-            },
-            When::First(2),
-        ),
-        (
-            Fault::Status {
-                status: 429,
-                retry_after: Some(0),
-            },
-            When::First(2),
-        ),
-        (
-            Fault::Status {
-                status: 503,
-                retry_after: Some(0),
-            },
-            When::First(2),
-        ),
-        (
-            Fault::Status {
-                status: 500,
-                retry_after: None,
-            },
-            When::Always,
-        ),
-        (Fault::Close, When::Always),
-        (Fault::CloseAfterHandled, When::First(1)),
-        (Fault::Truncate, When::Always),
-        (Fault::InvalidJson, When::Always),
-        (Fault::Html { status: 502 }, When::Always),
-        (Fault::LargeBody { bytes: 256 * 1024 }, When::Always),
-        (Fault::Panic, When::Always),
-    ]
-}
-
 async fn sessions(emulator: &Emulator) -> (Session, Session) {
-    let mut retry = RetryPolicy::default();
-    retry.base_delay = Duration::from_millis(5);
-    let client = client_builder(emulator.base_url())
-        .transport(|t| {
-            t.request_timeout(TIMEOUT)
-                .max_response_body(64 * 1024)
-                .retry_policy(retry)
-        })
-        .build()
-        .expect("client");
+    let client = client_builder(emulator.base_url()).build().expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");
     let admin = client.login(ADMIN.0, ADMIN.1).await.expect("login");
     (user, admin)
@@ -261,27 +194,9 @@ async fn count(admin: &Session, op: &str) -> usize {
     counted.expect("the admin lists")
 }
 
-/// Keeps the `panic` fault's panics (expected, and answered 500) out of the
-/// test output; any other panic is reported as usual.
-fn quiet_injected_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let report = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let injected = info
-                .payload()
-                .downcast_ref::<String>()
-                .is_some_and(|message| message.starts_with("a fault rule asked"));
-            if !injected {
-                report(info);
-            }
-        }));
-    });
-}
-
 async fn suite(protocol: ProtocolVersion) {
     quiet_injected_panics();
-    let mut failures = Vec::new();
+    let mut report = Report::default();
     for (fault, when) in faults() {
         let emulator = Emulator::start(config().protocol(protocol))
             .await
@@ -290,40 +205,16 @@ async fn suite(protocol: ProtocolVersion) {
         for op in OPERATIONS {
             let create = op.ends_with(".create");
             // Fresh targets, made before the fault is in force.
-            emulator.set_faults(vec![]);
             let job = user.job_tokens().create().send().await.expect("job").token_id;
             let key = admin.api_keys().create().send().await.expect("key").api_key_id;
             let tokens_before = if create { count(&admin, op).await } else { 0 };
-            let before = emulator.requests_seen(op);
-            emulator.set_faults(vec![FaultRule::new(Some(op), when, fault.clone())]);
-            let started = Instant::now();
-            let result = call(op, &user, &admin, job, key).await;
-            let elapsed = started.elapsed();
-            let attempts = emulator.requests_seen(op) - before;
-            emulator.set_faults(vec![]);
-            let got = match &result {
-                Ok(()) if attempts == 1 => Outcome::Succeeds,
-                Ok(()) => Outcome::Retried { attempts },
-                Err(error) => Outcome::Fails {
-                    kind: error.kind(),
-                    attempts,
-                },
-            };
-            let want = expected(&fault, op, protocol);
-            if got != want {
-                failures.push(format!(
-                    "{fault:?} on {op}: expected {want:?}, got {got:?} ({result:?})"
-                ));
-            }
-            if elapsed > TIMEOUT + Duration::from_secs(1) {
-                failures.push(format!(
-                    "{fault:?} on {op}: took {elapsed:?}, past the timeout by over 1 s"
-                ));
-            }
+            let call = call(op, &user, &admin, job, key);
+            let ran = fault_cases::run(&emulator, op, &fault, when, call).await;
+            report.check(&fault, op, expected(&fault, op, protocol), &ran);
             if let (true, Some(left)) = (create, tokens_left(&fault, protocol)) {
                 let made = count(&admin, op).await - tokens_before;
                 if made != left {
-                    failures.push(format!("{fault:?} on {op}: {made} tokens made, expected {left}"));
+                    report.fail(&fault, op, format_args!("{made} tokens made, expected {left}"));
                 }
             }
         }
@@ -333,16 +224,10 @@ async fn suite(protocol: ProtocolVersion) {
         let asked = emulator.requests_seen("meta");
         let once = u64::from(protocol == ProtocolVersion::V2);
         if asked != once {
-            failures.push(format!("{fault:?}: GET /api/meta was asked {asked} times"));
+            report.fail_run(&fault, format_args!("GET /api/meta was asked {asked} times"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "protocol {protocol}: {} of {} cases failed:\n{}",
-        failures.len(),
-        faults().len() * OPERATIONS.len(),
-        failures.join("\n")
-    );
+    report.assert_passed(format_args!("protocol {protocol}"));
 }
 
 #[tokio::test]

@@ -5,71 +5,18 @@
 //! run (rotated secrets included) may appear in any of it, nor in the
 //! emulator's request journal.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use steps::{Error, RetryPolicy};
+use steps::RetryPolicy;
 use steps_emulator::{Emulator, Fault, FaultRule, When};
+use steps_tests::leak::{Buffer, Seen};
 use steps_tests::{client_builder, config, control_get, ADMIN, OTHER, USER};
-
-/// A `MakeWriter` that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
-
-/// Everything observable: rendered values, errors and their sources.
-#[derive(Default)]
-struct Seen {
-    texts: Vec<String>,
-    secrets: Vec<String>,
-}
-
-impl Seen {
-    fn value(&mut self, value: &impl std::fmt::Debug) {
-        self.texts.push(format!("{value:?}"));
-        self.texts.push(format!("{value:#?}"));
-    }
-
-    fn result<T: std::fmt::Debug>(&mut self, result: &Result<T, Error>) {
-        match result {
-            Ok(value) => self.value(value),
-            Err(error) => self.error(error),
-        }
-    }
-
-    fn error(&mut self, error: &Error) {
-        self.value(error);
-        self.texts.push(error.to_string());
-        let mut source = std::error::Error::source(error);
-        while let Some(e) = source {
-            self.texts.push(format!("{e} {e:?}"));
-            source = e.source();
-        }
-    }
-}
 
 #[test]
 fn no_secret_reaches_tracing_debug_display_or_errors() {
     let buffer = Buffer::default();
     let subscriber = tracing_subscriber::fmt()
-        .with_writer(buffer.clone())
+        .with_writer(buffer.writer())
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
         .finish();
@@ -239,7 +186,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         emulator.shutdown().await;
     });
 
-    let trace = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let trace = buffer.text();
     assert!(
         trace.contains("steps.operation"),
         "tracing captured nothing at TRACE"
@@ -252,13 +199,5 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         seen.secrets.len() >= 10,
         "the run used too few secrets to be an audit"
     );
-    for secret in &seen.secrets {
-        assert!(!trace.contains(secret.as_str()), "a secret reached tracing");
-        for text in &seen.texts {
-            assert!(
-                !text.contains(secret.as_str()),
-                "a secret reached Debug/Display: {text}"
-            );
-        }
-    }
+    seen.assert_no_secret_in(&trace);
 }

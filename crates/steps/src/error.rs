@@ -235,6 +235,18 @@ impl Error {
         }
     }
 
+    /// Whether the call (or, for an unknown outcome, its last attempt) ran
+    /// out of time: a request that did may still be under way on the
+    /// server.
+    pub fn is_timeout(&self) -> bool {
+        match &self.repr {
+            Repr::Transport(t) => t.is_timeout(),
+            Repr::OutcomeUnknown { cause, .. } => cause.is_timeout(),
+            Repr::Shared(error) => error.is_timeout(),
+            _ => false,
+        }
+    }
+
     /// For a [`ErrorKind::SecretLost`] error, the token that exists.
     pub fn token_id(&self) -> Option<i64> {
         match &self.repr {

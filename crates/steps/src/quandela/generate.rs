@@ -147,7 +147,10 @@ impl Generate<'_, Session> {
                 .collect();
         }
         let error = match session.send(op.clone()).await {
-            Err(error) if error.kind() == ErrorKind::OutcomeUnknown => error,
+            // A generate that ran out of time may still be under way on
+            // the cloud: a listing now could miss the token it is about to
+            // make, so its outcome stays unknown.
+            Err(error) if error.kind() == ErrorKind::OutcomeUnknown && !error.is_timeout() => error,
             result => return result,
         };
         let settled = settle(session, &sought, error).await;
@@ -160,7 +163,7 @@ impl Generate<'_, Session> {
                 session.send(DeleteTokensByIds::new(family, vec![lost])).await?;
                 sought.sent_at = session.client().clock.now();
                 match session.send(op.clone()).await {
-                    Err(error) if error.kind() == ErrorKind::OutcomeUnknown => {
+                    Err(error) if error.kind() == ErrorKind::OutcomeUnknown && !error.is_timeout() => {
                         Err(settle(session, &sought, error).await)
                     }
                     result => result,
