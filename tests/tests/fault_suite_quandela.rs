@@ -243,6 +243,19 @@ fn made(fault: &Fault) -> Made {
 /// fails: one that cannot see the request yet settles no more). `NotApplied`
 /// there says "nothing was made, making it again is safe" of a token that
 /// is made a moment later.
+/// Whether `fault` answers as a gateway does when the server behind it
+/// did not answer in time (502, 503, 504).
+fn gateway(fault: &Fault) -> bool {
+    matches!(
+        fault,
+        Fault::Html { status: 502..=504 }
+            | Fault::Status {
+                status: 502..=504,
+                ..
+            }
+    )
+}
+
 fn settled(outcome: Outcome, fault: &Fault) -> Outcome {
     match outcome {
         Outcome::Fails {
@@ -251,6 +264,9 @@ fn settled(outcome: Outcome, fault: &Fault) -> Outcome {
         } => Outcome::Fails {
             kind: match made(fault) {
                 Made::Before => ErrorKind::SecretLost,
+                // A gateway's 502/503/504 with no token yet: the cloud
+                // behind it may still be making it (A5).
+                Made::Never if gateway(fault) => ErrorKind::OutcomeUnknown,
                 Made::Never => ErrorKind::NotApplied,
                 Made::After => ErrorKind::OutcomeUnknown,
             },

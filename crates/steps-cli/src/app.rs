@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use steps::{Client, Expiry, LoginToken, Secret, Session};
 
 use crate::cleartext;
-use crate::cli::{Global, Origin};
+use crate::cli::{Api, Global, Origin};
 use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
 use crate::duration::format_duration;
 use crate::error::CliError;
@@ -31,6 +31,10 @@ const EXPIRY_WARNING: Duration = Duration::from_secs(600);
 /// where the API URL came from.
 pub(crate) struct App {
     pub(crate) global: Global,
+    /// The API the server speaks.
+    pub(crate) api: Api,
+    /// Why this API: a flag, the environment, the profile, the URL's host.
+    pub(crate) api_origin: Origin,
     pub(crate) client: Client,
     pub(crate) api_url: String,
     /// Why this API URL: a flag, the environment, the profile, the default.
@@ -88,14 +92,32 @@ impl App {
             .clone()
             .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
         let mut remembered_by = None;
-        let (url, url_origin) = match global.api_url.clone().filter(|url| !url.is_empty()) {
+        let given_url = global.api_url.clone().filter(|url| !url.is_empty());
+        let remembered = match (&given_url, global.api) {
+            (None, _) => remembered_url(&global, &profile, exposed)?,
+            // Only the API remembered with this URL is looked up: a file
+            // that cannot be read is refused where a login is read.
+            (Some(_), None) => remembered_url(&global, &profile, exposed).unwrap_or(None),
+            (Some(_), Some(_)) => None,
+        };
+        let (url, url_origin) = match given_url {
             Some(url) => (url, global.origins.api_url),
-            None => match remembered_url(&global, &profile, exposed)? {
-                Some((url, by)) => {
+            None => match remembered.clone() {
+                // `--api quandela` alone means the Quandela cloud, unless
+                // the profile remembered a URL of that API.
+                Some((_, _, api)) if global.api.is_some_and(|given| given != api) => default_url(global.api),
+                Some((url, by, _)) => {
                     remembered_by = Some(by);
                     (url, Origin::Remembered)
                 }
-                None => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
+                None => default_url(global.api),
+            },
+        };
+        let (api, api_origin) = match global.api {
+            Some(api) => (api, global.origins.api),
+            None => match remembered.filter(|(remembered, _, _)| same_url(remembered, &url)) {
+                Some((_, _, api)) => (api, Origin::Remembered),
+                None => (Api::of_url(&url), Origin::Default),
             },
         };
         let bad_url = |e: &dyn std::fmt::Display| {
@@ -117,6 +139,7 @@ impl App {
         let trust = Trust::of(&global);
         let pem = if https { trust.read()? } else { None };
         let client = Client::builder()
+            .dialect(api.dialect())
             .base_url(&url)
             .transport(|t| {
                 let t = t.request_timeout(global.timeout);
@@ -135,15 +158,23 @@ impl App {
         if https {
             tracing::debug!("TLS trusts {}", trust.describe());
         }
-        let hints = Hints::new(
+        let mut hints = Hints::new(
             &api_url,
             matches!(url_origin, Origin::Flag | Origin::Env),
             Some(profile.as_str()).filter(|p| *p != DEFAULT_PROFILE),
             global.config_dir.as_deref(),
             trust.explain(),
         );
+        if api == Api::Quandela {
+            hints.login = "login --api quandela --with-token";
+        }
+        if matches!(api_origin, Origin::Flag | Origin::Env) {
+            hints.repeat_api(api.name());
+        }
         Ok(App {
             global,
+            api,
+            api_origin,
             client,
             api_url,
             url_origin,
@@ -212,7 +243,7 @@ impl App {
             "not logged in to {}{}: run {}",
             self.api_url,
             self.profile_note(),
-            self.hints.command("login --email ...")
+            self.hints.command(self.hints.login)
         ))
     }
 
@@ -294,9 +325,18 @@ impl App {
 
     /// A session with the login token in use.
     pub(crate) async fn session(&self) -> Result<Session, CliError> {
+        // A login stored by `steps login --email` holds a user's login
+        // token: on the Quandela cloud its calls go to the logged-in
+        // family, where a job token's would be refused.
+        let from_email =
+            matches!(self.credential()?, Some(Credential::Stored(ref stored)) if stored.email.is_some());
         let token = self.login_token()?;
         self.warn_if_cleartext("login token");
-        Ok(self.client.session_from_token(token))
+        Ok(if from_email && self.api == Api::Quandela {
+            self.client.session_from_login_token(token)
+        } else {
+            self.client.session_from_token(token)
+        })
     }
 }
 
@@ -305,14 +345,27 @@ pub(crate) fn from_unix(seconds: u64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
-/// The API URL `profile` uses when none is given, and the profile that
-/// remembered it (see `Credentials::remembered_url`), if the credentials
-/// file can be found and has one.
+/// The URL an API is at when none is given, and why.
+fn default_url(api: Option<Api>) -> (String, Origin) {
+    match api {
+        Some(Api::Quandela) => (steps::quandela::DEFAULT_URL.to_owned(), Origin::Default),
+        _ => (steps::DEFAULT_API_URL.to_owned(), Origin::Default),
+    }
+}
+
+/// Whether two API URLs are the same, but for a trailing slash.
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The API URL `profile` uses when none is given, the profile that
+/// remembered it (see `Credentials::remembered_url`), and the API
+/// remembered with it, if the credentials file can be found and has one.
 fn remembered_url(
     global: &Global,
     profile: &str,
     exposed: Exposed,
-) -> Result<Option<(String, String)>, CliError> {
+) -> Result<Option<(String, String, Api)>, CliError> {
     let Ok(store) = Store::locate(global.config_dir.as_deref()) else {
         // No config directory: nothing was remembered.
         return Ok(None);
@@ -320,8 +373,11 @@ fn remembered_url(
     if exposed == Exposed::PassOver && store.others_may_read() {
         return Ok(None);
     }
-    Ok(store
-        .load_all()?
-        .remembered_url(profile)
-        .map(|(url, by)| (url.to_owned(), by.to_owned())))
+    let credentials = store.load_all()?;
+    Ok(credentials.remembered_url(profile).map(|(url, by)| {
+        let api = credentials
+            .remembered_api(profile)
+            .map_or_else(|| Api::of_url(url), Api::from_name);
+        (url.to_owned(), by.to_owned(), api)
+    }))
 }

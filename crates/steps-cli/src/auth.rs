@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use steps::{ErrorKind, Identity};
 
 use crate::app::{from_unix, App, Credential};
-use crate::cli::Origin;
+use crate::cli::{Api, Origin};
 use crate::credentials::{Credentials, Stored, DEFAULT_PROFILE};
 use crate::duration::format_duration;
 use crate::error::CliError;
@@ -77,8 +77,20 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
         Some(Err(expired)) => (State::Expired, None, Some(expired)),
         Some(Ok(token)) => {
             app.warn_if_cleartext("login token");
-            match app.client.session_from_token(token).whoami().await {
-                Ok(me) => (State::Usable, Some(me), None),
+            let session = app.client.session_from_token(token);
+            let checked = if app.api == Api::Quandela {
+                // The Quandela cloud has no whoami: the cheapest call that
+                // needs the token is a list of one.
+                let mut pages = session.quandela().list().limit(1).pages();
+                match pages.next().await {
+                    Some(Err(error)) => Err(error),
+                    _ => Ok(None),
+                }
+            } else {
+                session.whoami().await.map(Some)
+            };
+            match checked {
+                Ok(me) => (State::Usable, me, None),
                 Err(error) => {
                     let state = match error.kind() {
                         ErrorKind::NotLoggedIn | ErrorKind::Unauthorized | ErrorKind::Forbidden => {
@@ -108,6 +120,8 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
     let report = json!({
         "api_url": app.api_url,
         "api_url_source": app.url_origin.code(),
+        "api": app.api.name(),
+        "api_source": app.api_origin.code(),
         "profile": app.profile,
         "profile_source": app.global.origins.profile.code(),
         "credential_source": source,
@@ -230,6 +244,7 @@ fn human(
     };
     let mut fields = vec![
         ("API URL", format!("{} ({url_why})", app.api_url)),
+        ("API", api_why(app)),
         (
             "profile",
             format!("{} ({profile_why})", app.profile).replace(" ()", ""),
@@ -282,4 +297,16 @@ fn human(
         &rows,
     ));
     text
+}
+
+/// The API in use, and why.
+fn api_why(app: &App) -> String {
+    let why = match app.api_origin {
+        Origin::Flag => "from --api",
+        Origin::Env => "from STEPS_API",
+        Origin::Remembered => "remembered by the profile's login",
+        Origin::Default if app.api == Api::Quandela => "the Quandela cloud's host",
+        Origin::Default => "the default",
+    };
+    format!("{} ({why})", app.api.name())
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use steps::{Resource, Tokens};
 
 use crate::app::App;
-use crate::cli::{ApiKeyCommand, JobTokenCommand, TokenCommand};
+use crate::cli::{Api, ApiKeyCommand, JobTokenCommand, TokenCommand};
 use crate::duration::format_duration;
 use crate::error::CliError;
 use crate::output::{self, Shown, LIST_HEADERS};
@@ -18,11 +18,29 @@ use crate::terminal;
 impl App {
     /// `steps job-token ...`.
     pub(crate) async fn job_tokens(&self, command: JobTokenCommand) -> Result<(), CliError> {
+        if self.api == Api::Quandela {
+            return self.quandela_tokens(command).await;
+        }
+        let only_quandela = |what: &str| {
+            Err(CliError::usage(format!(
+                "{what} is for the Quandela cloud's API (--api quandela); {} speaks steps",
+                self.api_url
+            )))
+        };
+        match &command {
+            JobTokenCommand::List { all: true, .. } => return only_quandela("--all"),
+            JobTokenCommand::Rename { .. } => return only_quandela("job-token rename"),
+            JobTokenCommand::SetPriority { .. } => return only_quandela("job-token set-priority"),
+            JobTokenCommand::Revoke { .. } => return only_quandela("job-token revoke"),
+            JobTokenCommand::Reopen { .. } => return only_quandela("job-token reopen"),
+            JobTokenCommand::Usage { .. } => return only_quandela("job-token usage"),
+            _ => {}
+        }
         let session = self.session().await?;
         let tokens = session.job_tokens();
         match command {
             JobTokenCommand::Common(command) => self.tokens_of(tokens, command).await,
-            JobTokenCommand::List { label, user } => {
+            JobTokenCommand::List { label, user, .. } => {
                 // Not refused here for a user: the SDK lists a user's own
                 // where the server offers that, and the server decides.
                 let mut list = tokens.list();
@@ -35,11 +53,19 @@ impl App {
                 let all = list.send().await.map_err(|e| self.sdk(e))?;
                 self.list(&all)
             }
+            // Refused above.
+            _ => Ok(()),
         }
     }
 
     /// `steps api-key ...`.
     pub(crate) async fn api_keys(&self, command: ApiKeyCommand) -> Result<(), CliError> {
+        if self.api == Api::Quandela {
+            return Err(CliError::usage(format!(
+                "{} speaks the Quandela cloud's API, which has no API keys here: use steps job-token",
+                self.api_url
+            )));
+        }
         let session = self.session().await?;
         let keys = session.api_keys();
         match command {
@@ -62,7 +88,13 @@ impl App {
                 label,
                 duration,
                 idempotency_key,
+                priority,
             } => {
+                if priority.is_some() {
+                    return Err(CliError::usage(
+                        "--priority is for the Quandela cloud's API (--api quandela)",
+                    ));
+                }
                 let mut create = tokens.create();
                 if let Some(label) = label {
                     create = create.label(label);
@@ -79,7 +111,12 @@ impl App {
                 self.created(&create.send().await.map_err(sdk)?)
             }
             TokenCommand::Get { id } => self.one(&tokens.get(id).send().await.map_err(sdk)?),
-            TokenCommand::Delete { id } => {
+            TokenCommand::Delete { ids } => {
+                let [id] = ids[..] else {
+                    return Err(CliError::usage(
+                        "one id at a time (several are for --api quandela)",
+                    ));
+                };
                 tokens.delete(id).send().await.map_err(sdk)?;
                 self.print(json!({ R::ID_FIELD: id, "deleted": true }), || {
                     format!("Deleted {} {id}.", R::NOUN)

@@ -86,7 +86,7 @@ impl CliError {
 /// [`CliError::from_sdk`] but for the request id.
 fn explained(error: &steps::Error, hints: &Hints, source: Source) -> CliError {
     let api_url = hints.api_url.as_str();
-    let login = hints.command("login --email ...");
+    let login = hints.command(hints.login);
     match error.kind() {
         ErrorKind::NotLoggedIn => CliError::auth(format!(
             "not logged in to {api_url}{}: run {login}",

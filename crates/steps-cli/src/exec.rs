@@ -6,14 +6,41 @@
 //! fails, or `steps` itself is killed with SIGKILL, it expires on its own.
 
 use std::process::ExitStatus;
+use std::time::SystemTime;
 
 use steps::{ErrorKind, Resource, Secret, Session};
 
 use crate::app::App;
-use crate::cli::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
+use crate::cli::{Api, ExecArgs, EXEC_DURATION, EXEC_LABEL};
 use crate::error::CliError;
 use crate::output;
 use crate::terminal;
+
+/// The label of a job token made for `steps exec` on the Quandela cloud,
+/// where labels are unique: the command, the host, the time and the
+/// process, so that two runs never share one.
+fn quandela_label(args: &ExecArgs) -> String {
+    let command = args
+        .command
+        .first()
+        .map(|c| {
+            let path = std::path::Path::new(c);
+            path.file_name().unwrap_or(c).to_string_lossy().into_owned()
+        })
+        .unwrap_or_default();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!(
+        "{EXEC_LABEL} {command} on {host} at {} ({})",
+        output::timestamp(SystemTime::now()),
+        std::process::id()
+    )
+}
 
 /// How a command ended, as an exit code: its own, or 128 + N for a
 /// command killed by signal N (as shells report it).
@@ -37,21 +64,37 @@ pub(crate) async fn run(app: &App, args: ExecArgs) -> Result<(), CliError> {
     // token made is always deleted.
     let mut signals = signals::Signals::install()?;
     let session = app.session().await?;
-    let label = args.label.as_deref().unwrap_or(EXEC_LABEL);
     let duration = args.duration.unwrap_or(EXEC_DURATION);
-    let job = session
-        .job_tokens()
-        .create()
-        .label(label)
-        .duration(duration)
-        .send()
-        .await
-        .map_err(|e| app.sdk(e))?;
-    let (token_id, expires_at) = (job.id(), job.expires_at());
-    let Some(secret) = job.secret().cloned() else {
-        // The core refuses a create answer without its secret; this is
-        // only a guard.
-        return Err(CliError::api("the server's answer has no token"));
+    let (token_id, secret, expires_at) = if app.api == Api::Quandela {
+        let label = args.label.clone().unwrap_or_else(|| quandela_label(&args));
+        let job = session
+            .quandela()
+            .generate()
+            .label(label)
+            .duration(duration)
+            // The label is this run's own: a lost answer is replaced.
+            .replace_if_lost()
+            .send()
+            .await
+            .map_err(|e| app.generate_failed(e))?;
+        let expires_at = SystemTime::now() + job.duration.unwrap_or(duration);
+        (job.token_id, job.token, expires_at)
+    } else {
+        let label = args.label.as_deref().unwrap_or(EXEC_LABEL);
+        let job = session
+            .job_tokens()
+            .create()
+            .label(label)
+            .duration(duration)
+            .send()
+            .await
+            .map_err(|e| app.sdk(e))?;
+        let Some(secret) = job.secret().cloned() else {
+            // The core refuses a create answer without its secret; this is
+            // only a guard.
+            return Err(CliError::api("the server's answer has no token"));
+        };
+        (job.id(), secret, job.expires_at())
     };
 
     let status = match signals.pending() {
@@ -147,6 +190,12 @@ fn exit_code(status: ExitStatus) -> Status {
 /// offers it (protocol v2, feature `self`). A token already gone counts as
 /// deleted.
 async fn delete(app: &App, session: &Session, token_id: i64, secret: &Secret) -> Result<(), CliError> {
+    if app.api == Api::Quandela {
+        return match session.quandela().delete(token_id).send().await {
+            Err(error) if error.kind() != ErrorKind::NotFound => Err(app.sdk(error)),
+            _ => Ok(()),
+        };
+    }
     let error = match session.job_tokens().delete(token_id).send().await {
         Ok(()) => return Ok(()),
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),

@@ -37,6 +37,9 @@ pub(crate) struct Hints {
     pub(crate) trust: String,
     /// The options to repeat (see [`options`]).
     options: String,
+    /// How to log in again, as `steps` arguments (`login --email ...`;
+    /// `login --api quandela --with-token` for the Quandela cloud).
+    pub(crate) login: &'static str,
 }
 
 impl Hints {
@@ -56,7 +59,13 @@ impl Hints {
             profile_note: profile.map(|p| format!(" (profile {p})")).unwrap_or_default(),
             trust,
             options: options(api_url_given.then_some(api_url), profile, config_dir),
+            login: "login --email ...",
         }
+    }
+
+    /// Repeats `--api NAME` too: for an API a flag or the environment chose.
+    pub(crate) fn repeat_api(&mut self, name: &str) {
+        self.options = format!(" --api {name}{}", self.options);
     }
 
     /// `steps OPTIONS ARGS` in backticks: see [`command`].

@@ -6,14 +6,16 @@
 use std::io::{BufRead, IsTerminal};
 
 use serde_json::json;
-use steps::{LoginToken, Secret};
+use steps::{ErrorKind, LoginToken, Secret};
 
 use crate::app::App;
-use crate::cli::{LoginArgs, Origin};
-use crate::credentials::Stored;
+use crate::cli::{Api, LoginArgs, Origin};
+use crate::credentials::{Store, Stored};
 use crate::error::CliError;
 use crate::hint::Source;
 use crate::output;
+use crate::perceval_token as perceval;
+use crate::terminal;
 
 /// `steps login`.
 ///
@@ -30,6 +32,10 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
         let token = read_stdin_line("token")?;
         app.warn_if_cleartext("login token");
         let session = app.client.session_from_token(token.as_str());
+        if app.api == Api::Quandela {
+            check_quandela_token(app, &session).await?;
+            return store_login(app, &store, session, None, remembers(app));
+        }
         let me = session
             .whoami()
             .await
@@ -52,9 +58,83 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
             .client
             .login(&email, Secret::new(password))
             .await
-            .map_err(|e| app.sdk_with(e, Source::Password))?;
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound if app.api == Api::Quandela => CliError::api(format!(
+                    "{} does not offer a login with an email and password (it answered 404 Not \
+                     Found): log in with a token instead, as {}",
+                    app.api_url,
+                    app.hints.command("login --api quandela --with-token")
+                )),
+                _ => app.sdk_with(e, Source::Password),
+            })?;
         (session, Some(email))
     };
+    store_login(app, &store, session, email, remembers(app))
+}
+
+/// Whether a login remembers the URL and API in use: when the user chose
+/// either, as gh remembers its host.
+fn remembers(app: &App) -> bool {
+    matches!(app.url_origin, Origin::Flag | Origin::Env)
+        || matches!(app.api_origin, Origin::Flag | Origin::Env)
+}
+
+/// `steps auth import --from perceval`: the token Perceval would use,
+/// checked and stored as the profile's login (its URL and API
+/// remembered), never printed.
+///
+/// # Errors
+///
+/// Perceval has no token for the URL (exit 3), the token is refused, or the
+/// credentials file cannot be updated.
+pub(crate) async fn import_perceval(app: &App) -> Result<(), CliError> {
+    let store = app.store()?;
+    store.load_all()?;
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+    let found = perceval::find(
+        |name| std::env::var_os(name),
+        home.as_deref().map(std::path::Path::new),
+        perceval::Platform::current(),
+        &app.api_url,
+        steps::quandela::DEFAULT_URL,
+    );
+    for warning in &found.warnings {
+        terminal::error_line(&format!("warning: {warning}"));
+    }
+    let Some((token, source)) = found.token else {
+        return Err(CliError::auth(format!(
+            "Perceval has no token for {}: set {} or save one in Perceval's config.json \
+             (remote.token)",
+            app.api_url,
+            perceval::TOKEN_VAR
+        )));
+    };
+    terminal::error_line(&format!("Importing the token Perceval uses, from {source}."));
+    app.warn_if_cleartext("token");
+    let session = app.client.session_from_token(token);
+    check_quandela_token(app, &session).await?;
+    store_login(app, &store, session, None, true)
+}
+
+/// Checks a token read for `--api quandela --with-token` with the cheapest
+/// authenticated call: a list of at most one job token.
+async fn check_quandela_token(app: &App, session: &steps::Session) -> Result<(), CliError> {
+    let mut pages = session.quandela().list().limit(1).pages();
+    match pages.next().await {
+        Some(Err(e)) => Err(app.sdk_with(e, Source::Stdin)),
+        _ => Ok(()),
+    }
+}
+
+/// Stores the login of `session` for the API URL and profile in use, and
+/// says so.
+fn store_login(
+    app: &App,
+    store: &Store,
+    session: steps::Session,
+    email: Option<String>,
+    remember: bool,
+) -> Result<(), CliError> {
     // A token given with --with-token is stored as it is: what the server
     // said of it at login is not known.
     let token = session
@@ -67,12 +147,12 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
     };
     // A URL the user chose for this login becomes the profile's
     // default, as gh remembers its host.
-    let remember = matches!(app.url_origin, Origin::Flag | Origin::Env);
     store.update(|credentials| {
         let profile = credentials.profiles.entry(app.profile.clone()).or_default();
         profile.logins.insert(app.api_url.clone(), stored);
         if remember {
             profile.api_url = Some(app.api_url.clone());
+            profile.api = Some(app.api.name().to_owned());
         }
     })?;
     let path = store.path();
@@ -83,7 +163,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
         ""
     };
     app.print(
-        json!({ "api_url": app.api_url, "profile": app.profile, "api_url_remembered": remember,
+        json!({ "api_url": app.api_url, "api": app.api.name(), "profile": app.profile, "api_url_remembered": remember,
                 "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
                 "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
         || {
@@ -106,7 +186,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
 }
 
 /// One line from standard input, without its line ending.
-fn read_stdin_line(what: &str) -> Result<String, CliError> {
+pub(crate) fn read_stdin_line(what: &str) -> Result<String, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

@@ -17,7 +17,9 @@ mod logout;
 mod man;
 mod meta;
 mod output;
+mod perceval_token;
 mod probe;
+mod quandela;
 mod terminal;
 mod trust;
 mod whoami;
@@ -101,6 +103,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => whoami::run(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Status) => auth::status(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Token) => auth::token(&App::new(cli.global)?),
+        Command::Auth(AuthCommand::Import { from: _ }) => {
+            let mut global = cli.global;
+            // A Perceval token is the Quandela cloud's.
+            global.api.get_or_insert(cli::Api::Quandela);
+            login::import_perceval(&App::new(global)?).await
+        }
         Command::Exec(args) => exec::run(&App::new(cli.global)?, args).await,
         Command::Meta => meta::run(&App::new(cli.global)?).await,
         Command::JobToken(command) => App::new(cli.global)?.job_tokens(command).await,

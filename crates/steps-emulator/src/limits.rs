@@ -16,6 +16,11 @@ pub(crate) fn is_valid_label(label: &str) -> bool {
     label.len() <= MAX_LABEL_BYTES && !label.chars().any(char::is_control)
 }
 
+/// The most quandela job tokens one user may hold, revoked and expired
+/// ones included (`docs/quandela.md` E26): the emulator keeps them all, so
+/// an account that generates in a loop must not grow it without end.
+pub(crate) const MAX_TOKENS_PER_USER: usize = 10_000;
+
 /// An account's priority when none is given (`docs/quandela.md` E2): a
 /// quandela job token's priority must be below its owner's.
 pub(crate) const DEFAULT_PRIORITY: i64 = 10;

@@ -242,7 +242,9 @@ pub(crate) fn find<'a>(
     if allowed.is_empty() {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            format!("no such path: {path}"),
+            // Redacted as the journal is: a client may put a secret in a
+            // path that names nothing.
+            format!("no such path: {}", crate::journal::redacted_path(path)),
         ));
     }
     let allow = allowed.join(", ");

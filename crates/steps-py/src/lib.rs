@@ -20,7 +20,6 @@ mod fields;
 mod identity;
 mod json;
 mod lock;
-mod perceval;
 mod perceval_py;
 mod preconditions;
 mod quandela;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyUserWarning;
 use pyo3::prelude::*;
 
-use crate::perceval::{find, Platform};
+use steps::perceval::{find, Platform};
 
 /// perceval_token(url=None)
 ///
@@ -55,5 +55,5 @@ pub(crate) fn perceval_token(py: Python<'_>, url: Option<&str>) -> PyResult<Opti
         .import("logging")?
         .call_method1("getLogger", ("steps_cloud",))?;
     logger.call_method1("debug", ("perceval_token: the token from %s", source.to_string()))?;
-    Ok(Some(token))
+    Ok(Some(token.expose().to_owned()))
 }

@@ -67,6 +67,7 @@ mod client;
 mod error;
 mod idempotency;
 mod pages;
+pub mod perceval;
 pub mod quandela;
 mod self_token;
 mod send;

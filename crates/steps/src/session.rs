@@ -112,6 +112,18 @@ impl Client {
         Session::new(self.clone(), SessionToken::Given(token.into()), None)
     }
 
+    /// A session for a login token got earlier (a user's, from a login:
+    /// the CLI's stored one), held as one: on the Quandela cloud its calls
+    /// go to the logged-in family (`/api/auth/tokens…`). It cannot log in
+    /// again by itself.
+    pub fn session_from_login_token(&self, token: impl Into<Secret>) -> Session {
+        Session::new(
+            self.clone(),
+            SessionToken::Login(LoginToken::from_secret(token.into())),
+            None,
+        )
+    }
+
     /// A session for the token in `STEPS_TOKEN`, if it is set.
     pub fn session_from_env(&self) -> Option<Session> {
         let token = std::env::var("STEPS_TOKEN").ok().filter(|t| !t.is_empty())?;

@@ -29,4 +29,20 @@ pub(crate) enum AuthCommand {
     /// Print the login token in use (the stored one, or STEPS_TOKEN), and
     /// nothing else, for scripts.
     Token,
+    /// Store, as the profile's login, the token another tool uses (never
+    /// printing it): --from perceval takes Perceval's (PCVL_CLOUD_TOKEN,
+    /// else remote.token in its config.json), for the Quandela cloud
+    /// (--api quandela is implied).
+    Import {
+        /// The tool whose token to take.
+        #[arg(long, value_enum)]
+        from: ImportFrom,
+    },
+}
+
+/// The tools `steps auth import` takes a token from.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum ImportFrom {
+    /// Perceval (Quandela's Python framework).
+    Perceval,
 }

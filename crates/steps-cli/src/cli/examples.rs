@@ -10,7 +10,8 @@ const EXAMPLES: &[(&str, &str)] = &[
         "steps login --email ada@example.com\n\
          printf '%s\\n' \"$PASSWORD\" | steps login --email ada@example.com --password-stdin\n\
          steps login --api-url https://steps.example.com --email ada@example.com  # remembers the URL\n\
-         steps login --profile admin --email root@example.com",
+         steps login --profile admin --email root@example.com\n\
+         printf '%s\\n' \"$PCVL_CLOUD_TOKEN\" | steps login --api quandela --with-token",
     ),
     (
         "logout",
@@ -26,6 +27,11 @@ const EXAMPLES: &[(&str, &str)] = &[
         "steps auth status\nsteps auth status --json | jq .expires_in\nsteps --profile admin auth status",
     ),
     (
+        "auth import",
+        "steps auth import --from perceval\n\
+         PCVL_CLOUD_TOKEN=... steps --profile cloud auth import --from perceval",
+    ),
+    (
         "auth token",
         "steps auth token\n\
          steps --profile admin auth token | docker secret create steps_token -\n\
@@ -35,7 +41,8 @@ const EXAMPLES: &[(&str, &str)] = &[
         "exec",
         "steps exec -- ./deploy.sh --fast\n\
          steps exec --duration 4h --label nightly -- make release\n\
-         steps exec --env PCVL_CLOUD_TOKEN -- python run_job.py",
+         steps exec --env PCVL_CLOUD_TOKEN -- python run_job.py\n\
+         steps exec --api quandela --env PCVL_CLOUD_TOKEN --duration 2h -- python run_job.py",
     ),
     (
         "job-token",
@@ -52,7 +59,31 @@ const EXAMPLES: &[(&str, &str)] = &[
         "job-token get",
         "steps job-token get 42\nsteps job-token get 42 --json",
     ),
-    ("job-token delete", "steps job-token delete 42"),
+    (
+        "job-token delete",
+        "steps job-token delete 42\nsteps --api quandela job-token delete 42 43",
+    ),
+    (
+        "job-token rename",
+        "steps --api quandela job-token rename 42 nightly-2",
+    ),
+    (
+        "job-token set-priority",
+        "steps --api quandela job-token set-priority 42 1",
+    ),
+    (
+        "job-token revoke",
+        "steps --api quandela job-token revoke 42",
+    ),
+    (
+        "job-token reopen",
+        "steps --api quandela job-token reopen 42",
+    ),
+    (
+        "job-token usage",
+        "steps --api quandela job-token usage\n\
+         steps --api quandela job-token usage 42 43 --since 2026-12-01T00:00:00Z --json",
+    ),
     (
         "job-token rotate",
         "steps job-token rotate 42\n\
@@ -64,7 +95,8 @@ const EXAMPLES: &[(&str, &str)] = &[
         "steps job-token list\n\
          steps job-token list --json | jq '.[].token_id'\n\
          steps job-token list --label nightly\n\
-         steps job-token list --user 2 --json",
+         steps job-token list --user 2 --json\n\
+         steps --api quandela job-token list --all",
     ),
     (
         "api-key",

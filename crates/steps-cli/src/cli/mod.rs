@@ -1,8 +1,9 @@
 //! The command line, as clap derives it: the global options, where each
 //! came from, and the top-level commands. Each group's arguments are in a
-//! file of their own: `auth.rs` (login, auth), `exec.rs`, `tokens.rs`
+//! file of their own: `api.rs` (`--api`), `auth.rs` (login, auth), `exec.rs`, `tokens.rs`
 //! (job-token, api-key), and `examples.rs` (each `--help`'s examples).
 
+mod api;
 mod auth;
 mod examples;
 mod exec;
@@ -16,6 +17,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, Parser, Subcommand};
 use steps::Secret;
 
+pub(crate) use self::api::Api;
 pub(crate) use self::auth::{AuthCommand, LoginArgs};
 pub(crate) use self::exec::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
 pub(crate) use self::tokens::{ApiKeyCommand, JobTokenCommand, TokenCommand};
@@ -64,6 +66,7 @@ Exit codes:
   `steps exec` exits with its command's status (128+N for a command killed by signal N).
 
 Environment:
+  STEPS_API        the API the server speaks, steps or quandela (as --api)
   STEPS_API_URL    the API URL (as --api-url)
   STEPS_PROFILE    the profile (as --profile)
   STEPS_TOKEN      a login token to use instead of the stored one (as --token)
@@ -135,6 +138,7 @@ impl Origin {
 /// from the parsed command line.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Origins {
+    pub(crate) api: Origin,
     pub(crate) api_url: Origin,
     pub(crate) profile: Origin,
     pub(crate) token: Origin,
@@ -145,6 +149,7 @@ impl Origins {
     /// Where each option of `matches` came from.
     pub(crate) fn of(matches: &ArgMatches) -> Origins {
         Origins {
+            api: Origin::of(matches, "client_api"),
             api_url: Origin::of(matches, "api_url"),
             profile: Origin::of(matches, "profile"),
             token: Origin::of(matches, "token"),
@@ -162,6 +167,14 @@ pub(crate) const CLIENT_OPTIONS: &str = "Client options";
 /// heading, and `-v`.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
+    /// Which API the server speaks: steps, or quandela (the Quandela
+    /// cloud's token API; default URL the production cloud's,
+    /// api.cloud.quandela.com over HTTPS).
+    /// Default: the one `steps login` remembered for the profile, else
+    /// quandela for api.cloud.quandela.com, else steps.
+    #[arg(id = "client_api", long = "api", global = true, env = "STEPS_API", value_name = "API",
+          help_heading = CLIENT_OPTIONS)]
+    pub(crate) api: Option<Api>,
     /// The STEPS API URL (default: the one `steps login --api-url`
     /// remembered for the profile, else http://127.0.0.1:8787).
     #[arg(long, global = true, env = "STEPS_API_URL", value_name = "URL", help_heading = CLIENT_OPTIONS)]
@@ -264,6 +277,15 @@ pub(crate) enum Command {
 /// `--help`, and without the client options in `steps emulator --help`.
 pub(crate) fn command() -> clap::Command {
     let command = examples::add(Cli::command());
+    let emulator_longs: Vec<String> = command
+        .find_subcommand("emulator")
+        .map(|emulator| {
+            emulator
+                .get_arguments()
+                .filter_map(|arg| arg.get_long().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     // Building copies each global option into every subcommand that has
     // none of that name: the emulator gets hidden copies of its own (the
     // same definitions), so that its help lists none, and
@@ -271,7 +293,23 @@ pub(crate) fn command() -> clap::Command {
     let client: Vec<clap::Arg> = command
         .get_arguments()
         .filter(|arg| arg.get_help_heading() == Some(CLIENT_OPTIONS))
-        .map(|arg| arg.clone().hide(true))
+        .map(|arg| {
+            // A client option whose flag the emulator has too (`--api`)
+            // is copied under another flag, so that the emulator's own is
+            // its own.
+            match arg
+                .get_long()
+                .filter(|long| emulator_longs.iter().any(|l| l == long))
+            {
+                Some(long) => {
+                    // Built once a run: the name lives as long as the
+                    // command line.
+                    let renamed: &'static str = Box::leak(format!("client-{long}").into_boxed_str());
+                    arg.clone().long(renamed).hide(true)
+                }
+                None => arg.clone().hide(true),
+            }
+        })
         .collect();
     command.mut_subcommand("emulator", |emulator| emulator.args(client))
 }
@@ -290,11 +328,10 @@ pub(crate) fn client_options_given(matches: &ArgMatches) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     #[test]
     fn the_command_line_is_consistent() {
-        super::Cli::command().debug_assert();
+        // `Cli::command()` alone is not the command line: `command()`
+        // gives the emulator its own `--api` (both have one).
         super::command().debug_assert();
     }
 

@@ -1,7 +1,7 @@
 //! The arguments of `steps job-token` and `steps api-key`: the four
 //! commands the two share, and each one's `list`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
 use steps::IdempotencyKey;
@@ -42,16 +42,20 @@ pub(crate) enum TokenCommand {
         /// again).
         #[arg(long, value_name = "KEY", value_parser = parse_idempotency_key)]
         idempotency_key: Option<IdempotencyKey>,
+        /// Its priority, below your own (--api quandela only).
+        #[arg(long, value_name = "N")]
+        priority: Option<i64>,
     },
     /// Show one (without its secret).
     Get {
         /// Its id.
         id: i64,
     },
-    /// Delete (revoke) one.
+    /// Delete (revoke) one (--api quandela: one or more).
     Delete {
-        /// Its id.
-        id: i64,
+        /// Its id (--api quandela: their ids).
+        #[arg(required = true, num_args = 1.., value_name = "ID")]
+        ids: Vec<i64>,
     },
     /// Give one a new secret, printed this once; its id, label and
     /// lifetime stay. The old secret keeps working for --grace, then is
@@ -88,7 +92,63 @@ pub(crate) enum JobTokenCommand {
         /// otherwise (protocol v2, feature "own_tokens").
         #[arg(long, value_name = "ID", value_parser = clap::value_parser!(i64).range(0..))]
         user: Option<i64>,
+        /// With --api quandela: list revoked and expired ones too (hidden
+        /// by default).
+        #[arg(long)]
+        all: bool,
     },
+    /// Give one a new label (--api quandela).
+    Rename {
+        /// Its id.
+        id: i64,
+        /// The new label (unique among your tokens).
+        label: String,
+    },
+    /// Change one's priority (--api quandela).
+    #[command(name = "set-priority")]
+    SetPriority {
+        /// Its id.
+        id: i64,
+        /// The new priority, below your own.
+        priority: i64,
+    },
+    /// Revoke one, which can be reopened (--api quandela; the cloud
+    /// addresses it by its secret, read by id where the server returns it).
+    Revoke {
+        /// Its id.
+        id: i64,
+        /// Read its secret from standard input, for a server that does
+        /// not return it by id.
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Reopen a revoked one (--api quandela; by its secret, as revoke).
+    Reopen {
+        /// Its id.
+        id: i64,
+        /// Read its secret from standard input, for a server that does
+        /// not return it by id.
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// Show the jobs and credits of your tokens, or of these, over a
+    /// period (--api quandela).
+    Usage {
+        /// The tokens' ids (default: all).
+        ids: Vec<i64>,
+        /// From this time (RFC 3339: 2026-12-01T00:00:00Z).
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        since: Option<SystemTime>,
+        /// Up to this time (RFC 3339).
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        until: Option<SystemTime>,
+    },
+}
+
+/// A `--since` or `--until`: an RFC 3339 time.
+fn parse_time(value: &str) -> Result<SystemTime, String> {
+    steps::steps_core::quandela::parse_time(value)
+        .ok_or_else(|| "not an RFC 3339 time (as 2026-12-01T00:00:00Z)".to_owned())
 }
 
 #[derive(Debug, Subcommand)]

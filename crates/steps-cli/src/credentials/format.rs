@@ -36,6 +36,10 @@ pub(crate) struct Profile {
     /// Remembered by `steps login --api-url URL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) api_url: Option<String>,
+    /// The API the remembered URL speaks (`steps` or `quandela`),
+    /// remembered with it; absent (older files) means `steps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) api: Option<String>,
     #[serde(default)]
     pub(crate) logins: BTreeMap<String, Stored>,
 }
@@ -55,6 +59,14 @@ impl Credentials {
             let (name, entry) = self.profiles.get_key_value(name)?;
             Some((entry.api_url.as_deref()?, name.as_str()))
         })
+    }
+
+    /// The API `profile` remembered with its URL (see
+    /// [`Credentials::remembered_url`]), by name; `None` for none or a
+    /// file from before APIs were remembered.
+    pub(crate) fn remembered_api(&self, profile: &str) -> Option<&str> {
+        let (_, by) = self.remembered_url(profile)?;
+        self.profiles.get(by)?.api.as_deref()
     }
 
     /// The login of `profile` for `api_url`, if any.
@@ -164,6 +176,17 @@ mod tests {
         assert_eq!(credentials.remembered_url("admin"), Some(("http://b", "admin")));
         assert_eq!(credentials.remembered_url("default"), None);
         assert_eq!(credentials.remembered_url("other"), None);
+        assert_eq!(credentials.remembered_api("admin"), None);
+    }
+
+    #[test]
+    fn the_api_is_remembered_with_the_url() {
+        let v2 = r#"{"version": 2, "profiles": {
+            "q": {"api_url": "http://q", "api": "quandela", "logins": {}}}}"#;
+        let credentials = decode(v2.as_bytes(), Path::new("c.json")).unwrap();
+        assert_eq!(credentials.remembered_api("q"), Some("quandela"));
+        let written: serde_json::Value = serde_json::from_slice(&encode(&credentials).unwrap()).unwrap();
+        assert_eq!(written["profiles"]["q"]["api"], "quandela");
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod fake_server;
 mod hostile;
 #[cfg(unix)]
 mod newcomer;
+#[cfg(unix)]
+mod quandela;
 mod v2;
 mod v2_tokens;
 
@@ -200,6 +202,7 @@ fn steps_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
     for name in [
         "STEPS_TOKEN",
+        "STEPS_API",
         "STEPS_API_URL",
         "STEPS_CONFIG_DIR",
         "NO_COLOR",

@@ -156,7 +156,16 @@ pub struct ListTokens {
     /// or ends the same is the same page again (a server, or a cache in
     /// front of it, that ignores `offset`), and walking on would never end.
     previous: Option<(i64, i64)>,
+    /// How many tokens the pages before this one held: a walk past
+    /// [`MAX_WALK`] is refused (a server that cycles through pages, or
+    /// makes them up, would otherwise be walked for ever).
+    walked: u64,
 }
+
+/// The most tokens one walk through the pages reads: a million, a hundred
+/// times the most a user can have on the emulator (`docs/quandela.md`
+/// E26).
+const MAX_WALK: u64 = 1_000_000;
 
 impl ListTokens {
     /// The first page, every token included (the cloud's defaults).
@@ -248,6 +257,11 @@ impl Operation for ListTokens {
             .into_iter()
             .map(|record| record.into_model(Self::NAME, status))
             .collect::<Result<Vec<_>, _>>()?;
+        if self.walked.saturating_add(items.len() as u64) > MAX_WALK {
+            return Err(broken(
+                "the pages hold more than a million tokens: the walk stops",
+            ));
+        }
         if let (Some((first, last)), Some(now_first), Some(now_last)) =
             (self.previous, items.first(), items.last())
         {
@@ -273,6 +287,7 @@ impl ListOperation for ListTokens {
         let next = u64::try_from(page.next_after?).ok()?;
         let mut op = self.clone().offset(next);
         op.previous = Some((page.items.first()?.id, page.items.last()?.id));
+        op.walked = self.walked.saturating_add(page.items.len() as u64);
         Some(op)
     }
 }

@@ -52,8 +52,10 @@ pub(crate) mod sealed {
 }
 
 /// A collection of issued tokens: [`JobToken`](crate::JobToken) or
-/// [`ApiKey`](crate::ApiKey). The four operations on either are the generic
-/// [`Create`], [`Read`], [`Delete`] and [`List`], named for each resource by
+/// [`ApiKey`](crate::ApiKey). The operations on either are the generic
+/// [`Create`](crate::Create), [`Read`](crate::Read),
+/// [`Delete`](crate::Delete), [`List`](crate::List) and
+/// [`Rotate`](crate::Rotate), named for each resource by
 /// type aliases ([`CreateJobToken`](crate::CreateJobToken),
 /// [`ListApiKeys`](crate::ListApiKeys), ...).
 ///

@@ -25,7 +25,7 @@
 use std::time::{Duration, SystemTime};
 
 use steps_core::quandela::{DeleteTokensByIds, GenerateToken, GeneratedToken, ListTokens, PathFamily};
-use steps_core::Operation;
+use steps_core::{Operation, ResponseErrorKind};
 
 use crate::{Error, ErrorKind, Pages, Result, Session};
 
@@ -209,6 +209,11 @@ async fn settle(session: &Session, sought: &Sought<'_>, error: Error) -> Error {
             Some(_) => made = Some(id),
             None => return error,
         }
+    }
+    if made.is_none() && error.response_kind() == Some(ResponseErrorKind::Unavailable) {
+        // A gateway's 502, 503 or 504: the cloud behind it may still be
+        // making the token, so not finding it yet says nothing.
+        return error;
     }
     Error::settled(<GenerateToken as Operation>::NAME, made, error)
 }

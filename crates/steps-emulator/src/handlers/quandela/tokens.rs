@@ -73,6 +73,11 @@ fn check_rules(
     label: Option<&str>,
     priority: Option<i64>,
 ) -> Result<(), Failure> {
+    if id.is_none() && store.quandela_tokens_of(owner).count() >= crate::limits::MAX_TOKENS_PER_USER {
+        return Err(Failure::bad_request(
+            "Too many tokens: delete some before generating another",
+        ));
+    }
     if priority.is_some_and(|p| p >= owner_priority) {
         return Err(Failure::bad_request(
             "Can't assign priority higher than user priority",

@@ -6,18 +6,19 @@
 //! fallbacks (its temporary-directory `config.json`, which anyone may
 //! plant, nor its deprecated `token` file).
 //!
-//! Self-contained so that the CLI can share it: [`find`] is a pure
-//! function of an environment, a home directory and a platform (and the
-//! files it reads); nothing here knows Python.
+//! Shared by the CLI (`steps auth import --from perceval`) and the Python
+//! package (`steps_cloud.perceval_token()`): [`find`] is a pure function
+//! of an environment, a home directory and a platform (and the files it
+//! reads).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Perceval's environment variable for the token.
-pub(crate) const TOKEN_VAR: &str = "PCVL_CLOUD_TOKEN";
+pub const TOKEN_VAR: &str = "PCVL_CLOUD_TOKEN";
 
 /// Perceval's environment variable for its data directory.
-pub(crate) const PERSISTENT_PATH_VAR: &str = "PCVL_PERSISTENT_PATH";
+pub const PERSISTENT_PATH_VAR: &str = "PCVL_PERSISTENT_PATH";
 
 /// Perceval's app name, as platformdirs takes it.
 const APP: &str = "perceval-quandela";
@@ -33,7 +34,7 @@ const MAX_CONFIG_BYTES: u64 = 64 * 1024;
 
 /// The platforms whose data directory differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Platform {
+pub enum Platform {
     /// Linux and the other Unixes: XDG.
     Unix,
     /// macOS.
@@ -44,7 +45,7 @@ pub(crate) enum Platform {
 
 impl Platform {
     /// The platform this was built for.
-    pub(crate) fn current() -> Platform {
+    pub fn current() -> Platform {
         if cfg!(target_os = "macos") {
             Platform::MacOs
         } else if cfg!(windows) {
@@ -57,7 +58,7 @@ impl Platform {
 
 /// Where a token was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
+pub enum Source {
     /// `PCVL_CLOUD_TOKEN`.
     Environment,
     /// `remote.token` of this `config.json`.
@@ -76,9 +77,12 @@ impl std::fmt::Display for Source {
 /// What a lookup found: the token and where, or nothing; and what to warn
 /// about (never the token itself).
 #[derive(Default)]
-pub(crate) struct Found {
-    pub(crate) token: Option<(String, Source)>,
-    pub(crate) warnings: Vec<String>,
+pub struct Found {
+    /// The token, a secret (its `Debug` is redacted), and where it was.
+    pub token: Option<(crate::Secret, Source)>,
+    /// What to tell the user (a file others may read, a token for
+    /// another server), never quoting the token.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Found {
@@ -96,7 +100,7 @@ impl std::fmt::Debug for Found {
 /// directory. The token of `config.json` is taken only when the file is
 /// for `url`: its `remote.url`, or, when that is absent or null,
 /// `production_url` (A18: a token must not go to another server).
-pub(crate) fn find(
+pub fn find(
     env: impl Fn(&str) -> Option<OsString>,
     home: Option<&Path>,
     platform: Platform,
@@ -108,7 +112,7 @@ pub(crate) fn find(
         match token.into_string() {
             Ok(token) => {
                 return Found {
-                    token: Some((token, Source::Environment)),
+                    token: Some((crate::Secret::new(token), Source::Environment)),
                     warnings: Vec::new(),
                 }
             }
@@ -205,7 +209,7 @@ fn from_config(path: &Path, url: &str, production_url: &str) -> Found {
              chmod 600 it"
         ));
     }
-    found.token = Some((token.to_owned(), Source::ConfigFile(path.to_owned())));
+    found.token = Some((crate::Secret::new(token), Source::ConfigFile(path.to_owned())));
     found
 }
 
