@@ -14,6 +14,7 @@ mod hostile;
 mod newcomer;
 #[cfg(unix)]
 mod quandela;
+mod readme_quandela;
 mod v2;
 mod v2_tokens;
 
