@@ -198,6 +198,8 @@ class JobToken:
     def reopen(self, context: CloudContext, user: User) -> None:
         """Beyond the reference (``api='quandela'``): reopens it after ``revoke``."""
     @classmethod
+    @classmethod
+    def delete_by_secrets(cls, context: CloudContext, user: User, secrets: Sequence[str]) -> None: ...
     def usage(
         cls,
         context: CloudContext,

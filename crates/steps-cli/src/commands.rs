@@ -33,6 +33,7 @@ impl App {
             JobTokenCommand::SetPriority { .. } => return only_quandela("job-token set-priority"),
             JobTokenCommand::Revoke { .. } => return only_quandela("job-token revoke"),
             JobTokenCommand::Reopen { .. } => return only_quandela("job-token reopen"),
+            JobTokenCommand::DeleteBySecret => return only_quandela("job-token delete-by-secret"),
             JobTokenCommand::Usage { .. } => return only_quandela("job-token usage"),
             _ => {}
         }

@@ -202,6 +202,13 @@ impl App {
                     format!("Reopened job token {id}.")
                 })
             }
+            JobTokenCommand::DeleteBySecret => {
+                let secret = Secret::new(login::read_stdin_line("secret")?);
+                tokens.delete_by_secrets(vec![secret]).send().await.map_err(sdk)?;
+                self.print(json!({ "deleted": true }), || {
+                    "Deleted the job token with that secret.".to_owned()
+                })
+            }
             JobTokenCommand::Usage { ids, since, until } => {
                 let mut usage = tokens.usage(ids);
                 if let Some(since) = since {

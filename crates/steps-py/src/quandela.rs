@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use steps::steps_core::quandela::{
-    DeleteTokensByIds, GenerateToken, ListTokens, ReadToken, ReopenToken, RevokeToken, UpdateToken,
-    UsageReport,
+    DeleteTokensByIds, DeleteTokensBySecrets, GenerateToken, ListTokens, ReadToken, ReopenToken, RevokeToken,
+    UpdateToken, UsageReport,
 };
 use steps::steps_core::{Operation, TokenType};
 use steps::{JobToken, Resource, Secret};
@@ -115,6 +115,21 @@ pub(crate) fn delete(
     let session = UserSession::to_send::<DeleteTokensByIds>(py, context, user)?;
     session.run(py, move |session| async move {
         session.quandela().delete(id).send().await
+    })
+}
+
+/// `delete_by_secrets(context, user, secrets)`: deletes the tokens with
+/// these secrets.
+pub(crate) fn delete_by_secrets(
+    py: Python<'_>,
+    context: &Bound<'_, CloudContext>,
+    user: Option<&Bound<'_, User>>,
+    secrets: Vec<String>,
+) -> PyResult<()> {
+    let session = UserSession::to_send::<DeleteTokensBySecrets>(py, context, user)?;
+    let secrets: Vec<Secret> = secrets.into_iter().map(Secret::new).collect();
+    session.run(py, move |session| async move {
+        session.quandela().delete_by_secrets(secrets).send().await
     })
 }
 

@@ -201,6 +201,25 @@ token_class! {
     ) -> PyResult<Bound<'py, PyList>> {
         quandela::usage(context.py(), context, user, token_ids, since, until)
     }
+
+    /// Deletes the tokens with these secrets (beyond the reference;
+    /// `api='quandela'`: the cloud's delete by secret, for tokens whose id
+    /// is not known). Never sent twice once it may have reached the
+    /// server: prefer `delete` by id where you can. The cloud answers this
+    /// to a job token only.
+    ///
+    /// Raises AssertionError if the user has no login token; CloudError if
+    /// it fails (`kind` 'outcome_unknown' if it may have been done,
+    /// 'unsupported' with `api='steps'`).
+    #[classmethod]
+    fn delete_by_secrets(
+        _cls: &Bound<'_, PyType>,
+        context: &Bound<'_, CloudContext>,
+        user: Option<&Bound<'_, User>>,
+        secrets: Vec<String>,
+    ) -> PyResult<()> {
+        quandela::delete_by_secrets(context.py(), context, user, secrets)
+    }
 }
 
 token_class! {

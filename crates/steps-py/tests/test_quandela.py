@@ -102,6 +102,21 @@ def test_a_user_from_a_token(quandela):
         User.from_token("")
 
 
+def test_delete_by_secrets(quandela):
+    context = context_of(quandela)
+    alice = User.from_token(minted(quandela, ALICE[0])["token"])
+    jobs = [JobToken(label=f"by secret {i}", duration=600) for i in range(2)]
+    for job in jobs:
+        job.create(context, alice)
+    JobToken.delete_by_secrets(context, alice, [job.token for job in jobs])
+    listed = {t.token_id for t in JobToken.list_all(context, alice)}
+    assert not listed & {job.token_id for job in jobs}
+    for job in jobs:
+        with pytest.raises(CloudError) as caught:
+            JobToken.list_all(context, User.from_token(job.token))
+        assert caught.value.status == 401 and job.token not in str(caught.value)
+
+
 def test_revoke_and_reopen(quandela):
     context = context_of(quandela)
     alice = User.from_token(minted(quandela, ALICE[0])["token"])

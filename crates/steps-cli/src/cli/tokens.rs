@@ -131,6 +131,10 @@ pub(crate) enum JobTokenCommand {
         #[arg(long)]
         secret_stdin: bool,
     },
+    /// Delete the token whose secret is read from standard input (--api
+    /// quandela; the cloud's delete by secret, for a token whose id you do
+    /// not know). Never sent twice: prefer `delete ID` where you can.
+    DeleteBySecret,
     /// Show the jobs and credits of your tokens, or of these, over a
     /// period (--api quandela).
     Usage {

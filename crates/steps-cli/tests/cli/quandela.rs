@@ -427,3 +427,34 @@ fn the_quandela_api_alone_means_the_production_url_and_its_host_means_the_api() 
     let by_env: serde_json::Value = serde_json::from_str(&by_env.stdout).unwrap();
     assert_eq!(by_env["api_source"], "env", "{by_env}");
 }
+
+#[test]
+fn delete_by_secret_deletes_the_token_of_a_secret_read_from_stdin() {
+    let q = Quandela::new("by-secret");
+    q.login();
+    let created = q.ok(&["job-token", "create", "--label", "throwaway", "--json"]);
+    let created: serde_json::Value = serde_json::from_str(&created.stdout).unwrap();
+    let id = created["id"].as_i64().expect("an id");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    let run = q.run(&["job-token", "delete-by-secret"], &format!("{secret}\n"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+        "{run:?}"
+    );
+    let listed = q.ok(&["job-token", "list", "--all", "--json"]).stdout;
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let ids: Vec<i64> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    assert!(!ids.contains(&id), "{ids:?}");
+    // Our protocol has no such call.
+    let steps = q.run(
+        &["--api", "steps", "job-token", "delete-by-secret"],
+        &format!("{secret}\n"),
+    );
+    assert_eq!(steps.code, 2, "{steps:?}");
+}
