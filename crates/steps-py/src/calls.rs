@@ -39,6 +39,22 @@ fn lifetime(py: Python<'_>, operation: &str, seconds: i64) -> PyResult<Duration>
     }
 }
 
+/// Whether a call goes to the Quandela cloud's API, which has job tokens
+/// only: a call on another resource there is refused before sending.
+fn quandela_for<K: BoundResource>(
+    py: Python<'_>,
+    context: &Bound<'_, CloudContext>,
+    operation: &'static str,
+) -> PyResult<bool> {
+    if !context.get().inner.is_quandela() {
+        return Ok(false);
+    }
+    if !has::<K>() {
+        return Err(lacks(py, operation, &format!("{}s", K::NOUN)));
+    }
+    Ok(true)
+}
+
 /// `create(context, user)`: sets the id, owner, secret and times.
 pub(crate) fn create<K: BoundResource>(
     py: Python<'_>,
@@ -46,10 +62,7 @@ pub(crate) fn create<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
-    if context.get().inner.is_quandela() {
-        if !has::<K>() {
-            return Err(lacks(py, Create::<K>::NAME, &format!("{}s", K::NOUN)));
-        }
+    if quandela_for::<K>(py, context, Create::<K>::NAME)? {
         return quandela::create(py, record, context, user);
     }
     let session = UserSession::to_send::<Create<K>>(py, context, user)?;
@@ -78,10 +91,7 @@ pub(crate) fn read<'py, K: BoundResource>(
     context: &Bound<'py, CloudContext>,
     user: Option<&Bound<'py, User>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    if context.get().inner.is_quandela() {
-        if !has::<K>() {
-            return Err(lacks(py, Read::<K>::NAME, &format!("{}s", K::NOUN)));
-        }
+    if quandela_for::<K>(py, context, Read::<K>::NAME)? {
         return quandela::read(py, record, context, user);
     }
     let id = created_id::<K>(record, Read::<K>::NAME)?;
@@ -102,10 +112,7 @@ pub(crate) fn delete<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     user: Option<&Bound<'_, User>>,
 ) -> PyResult<()> {
-    if context.get().inner.is_quandela() {
-        if !has::<K>() {
-            return Err(lacks(py, Delete::<K>::NAME, &format!("{}s", K::NOUN)));
-        }
+    if quandela_for::<K>(py, context, Delete::<K>::NAME)? {
         return quandela::delete(py, record, context, user);
     }
     let id = created_id::<K>(record, Delete::<K>::NAME)?;
@@ -122,10 +129,7 @@ pub(crate) fn list_all<K: BoundResource>(
     context: &Bound<'_, CloudContext>,
     admin: Option<&Bound<'_, User>>,
 ) -> PyResult<Vec<Attributes>> {
-    if context.get().inner.is_quandela() {
-        if !has::<K>() {
-            return Err(lacks(py, List::<K>::NAME, &format!("{}s", K::NOUN)));
-        }
+    if quandela_for::<K>(py, context, List::<K>::NAME)? {
         return quandela::list_all(py, context, admin);
     }
     let session = UserSession::to_send::<List<K>>(py, context, admin)?;

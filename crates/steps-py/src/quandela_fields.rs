@@ -102,10 +102,28 @@ pub(crate) fn details(token: &TokenDetails) -> Fields {
         (name::VALID.to_owned(), Value::from(token.valid)),
     ];
     extra.extend(unknown(&token.extra));
+    token_fields(
+        token.id,
+        token.user_id,
+        token.label.clone(),
+        (created_at, expires_at),
+        extra,
+    )
+}
+
+/// What a token read or listed gives, in the attributes every token has;
+/// what only the cloud knows goes into `extra`.
+fn token_fields(
+    id: i64,
+    user_id: Option<i64>,
+    label: Option<String>,
+    (created_at, expires_at): (Option<i64>, Option<i64>),
+    extra: Vec<(String, Value)>,
+) -> Fields {
     Fields {
-        id: token.id,
-        user_id: token.user_id,
-        label: token.label.clone(),
+        id,
+        user_id,
+        label,
         duration: lifetime(created_at, expires_at),
         created_at,
         expires_at,
@@ -129,17 +147,13 @@ pub(crate) fn summary(token: &TokenSummary) -> Fields {
         (name::IS_REVOKED.to_owned(), Value::from(token.is_revoked)),
     ];
     extra.extend(unknown(&token.extra));
-    Fields {
-        id: token.id,
-        user_id: token.user_id,
-        label: token.label.clone(),
-        duration: lifetime(created_at, expires_at),
-        created_at,
-        expires_at,
-        rotated_at: None,
-        secret: None,
+    token_fields(
+        token.id,
+        token.user_id,
+        token.label.clone(),
+        (created_at, expires_at),
         extra,
-    }
+    )
 }
 
 /// The name of the priority attribute an update sets.
