@@ -34,7 +34,7 @@ use crate::idempotency::{self, Step};
 use crate::protocol::{Feature, ProtocolVersion};
 use crate::render::{Failure, Handled, Outcome};
 use crate::routes::{self, Caller, Found, Handler, Idempotency};
-use crate::secret::TokenKind;
+use crate::secret::TokenType;
 use crate::state::State;
 use crate::store::identity::Identity;
 
@@ -307,7 +307,7 @@ fn authenticate(
 
 /// 403: whether the token may call the route in `protocol`.
 fn authorise(caller: Caller, identity: Option<&Identity>, protocol: ProtocolVersion) -> Result<(), Failure> {
-    let login_token = identity.is_some_and(|who| who.kind == TokenKind::Login);
+    let login_token = identity.is_some_and(|who| who.kind == TokenType::Login);
     let admin = identity.is_some_and(|who| who.is_admin);
     let forbidden = |message| Err(Failure::new(StatusCode::FORBIDDEN, message));
     let caller = match caller {

@@ -36,7 +36,7 @@ use crate::faults::FaultRule;
 use crate::journal;
 use crate::render::{self, Failure, Handled};
 use crate::state::State;
-use crate::store::entries::UsageRecord;
+use crate::store::entries::UsageEntry;
 use crate::store::saved::Document;
 
 /// The largest control request body: a saved state of a busy emulator.
@@ -325,7 +325,7 @@ fn record_usage(state: &State, _: &Parts, body: &[u8]) -> Handled {
             .filter(|c| *c >= 0.0)
             .ok_or_else(|| Failure::bad_request(format!("field `{name}` must be a number, at least 0")))
     };
-    let record = UsageRecord {
+    let record = UsageEntry {
         token_id: field("token_id")
             .and_then(Value::as_i64)
             .ok_or_else(|| Failure::bad_request("field `token_id` must be an integer"))?,

@@ -18,7 +18,7 @@ use crate::dialect::Api;
 use crate::faults::FaultRule;
 use crate::protocol::ProtocolVersion;
 use crate::quandela::{JobUsage, MintedToken};
-use crate::store::entries::UsageRecord;
+use crate::store::entries::UsageEntry;
 use crate::{clock, faults, persist, secret, server, state, store};
 
 /// A running emulator. Dropping it stops accepting connections; call
@@ -225,7 +225,7 @@ impl Emulator {
         self.minted.clone()
     }
 
-    /// Records jobs run with a quandela job token, for
+    /// Entries jobs run with a quandela job token, for
     /// `quandela.usage.report` to sum, as the control plane's `POST
     /// /_steps/usage` does.
     ///
@@ -234,7 +234,7 @@ impl Emulator {
     /// `token_id` names no token, `platform_name` is empty, or a credit
     /// is negative or not finite: nothing is recorded.
     pub fn record_usage(&self, usage: JobUsage) -> Result<(), String> {
-        let record = UsageRecord {
+        let record = UsageEntry {
             token_id: usage.token_id,
             platform_name: usage.platform_name,
             nb_jobs: usage.nb_jobs,
@@ -325,7 +325,7 @@ async fn save_periodically(state: Arc<state::State>, path: PathBuf, every: Durat
 /// One admin and one user with fresh random passwords.
 fn seeded_accounts() -> std::io::Result<Vec<Account>> {
     let password =
-        || secret::mint(secret::TokenKind::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
+        || secret::mint(secret::TokenType::Login).map(|t| t["stl_".len().."stl_".len() + 16].to_owned());
     Ok(vec![
         Account::admin("admin@steps.local", password()?),
         Account::new("user@steps.local", password()?),

@@ -11,7 +11,7 @@ use crate::dialect::Api;
 use crate::protocol::ProtocolVersion;
 use crate::store::accounts::LoginGrant;
 use crate::store::collection::Collection;
-use crate::store::entries::{Replay, TokenRecord};
+use crate::store::entries::{Replay, TokenEntry};
 use crate::store::identity::Identity;
 
 /// How a request ends.
@@ -185,7 +185,7 @@ pub(crate) fn login(grant: &LoginGrant) -> Value {
 
 /// The whoami response; with `token`, the job token or API key presented
 /// (protocol v2, feature `self`).
-pub(crate) fn whoami(identity: &Identity, token: Option<(Collection, &TokenRecord)>) -> Value {
+pub(crate) fn whoami(identity: &Identity, token: Option<(Collection, &TokenEntry)>) -> Value {
     let mut value = json!({
         "user_id": identity.user_id,
         "token_type": identity.kind as u8,
@@ -226,7 +226,7 @@ fn names(collection: Collection) -> Names {
 
 /// A JobToken or ApiKey object; with its secret only in the create and
 /// rotate responses, and `rotated_at` (protocol v2) once it was rotated.
-pub(crate) fn record(collection: Collection, record: &TokenRecord, secret: Option<String>) -> Value {
+pub(crate) fn record(collection: Collection, record: &TokenEntry, secret: Option<String>) -> Value {
     let names = names(collection);
     let mut value = json!({
         names.id: record.id,
@@ -249,7 +249,7 @@ pub(crate) fn record(collection: Collection, record: &TokenRecord, secret: Optio
 }
 
 /// One page of a list response.
-pub(crate) fn page(collection: Collection, records: &[TokenRecord], next_after: Option<i64>) -> Value {
+pub(crate) fn page(collection: Collection, records: &[TokenEntry], next_after: Option<i64>) -> Value {
     let items: Vec<Value> = records.iter().map(|r| record(collection, r, None)).collect();
     json!({ names(collection).list: items, "next_after": next_after })
 }

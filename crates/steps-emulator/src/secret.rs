@@ -4,28 +4,28 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-/// The kinds of token, with the protocol's `token_type` numbers.
+/// The types of token, with the protocol's `token_type` numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TokenKind {
+pub(crate) enum TokenType {
     Login = 0,
     Job = 1,
     ApiKey = 2,
 }
 
-impl TokenKind {
+impl TokenType {
     /// The prefix that makes a leaked token recognisable to secret scanners.
     fn prefix(self) -> &'static str {
         match self {
-            TokenKind::Login => "stl_",
-            TokenKind::Job => "stj_",
-            TokenKind::ApiKey => "stk_",
+            TokenType::Login => "stl_",
+            TokenType::Job => "stj_",
+            TokenType::ApiKey => "stk_",
         }
     }
 }
 
 /// A new token: the prefix, then 32 bytes from the OS's secure random
 /// source, base64url-encoded.
-pub(crate) fn mint(kind: TokenKind) -> std::io::Result<String> {
+pub(crate) fn mint(kind: TokenType) -> std::io::Result<String> {
     Ok(format!("{}{}", kind.prefix(), random_text()?))
 }
 
@@ -58,14 +58,14 @@ mod tests {
 
     #[test]
     fn tokens_are_prefixed_unique_and_url_safe() {
-        let a = mint(TokenKind::Job).unwrap();
-        let b = mint(TokenKind::Job).unwrap();
+        let a = mint(TokenType::Job).unwrap();
+        let b = mint(TokenType::Job).unwrap();
         assert!(a.starts_with("stj_") && a.len() == 4 + 43, "{}", a.len());
         assert_ne!(a, b);
         assert!(a[4..]
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-        assert!(mint(TokenKind::ApiKey).unwrap().starts_with("stk_"));
+        assert!(mint(TokenType::ApiKey).unwrap().starts_with("stk_"));
         let q = mint_quandela().unwrap();
         assert!(q.starts_with("_T_eyJ") && q.len() == 6 + 43, "{}", q.len());
         assert!(q[3..]

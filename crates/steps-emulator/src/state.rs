@@ -13,7 +13,7 @@ use crate::dialect::Api;
 use crate::faults::{Fault, FaultRule, FaultSet};
 use crate::journal::{Entry, Journal};
 use crate::protocol::ProtocolVersion;
-use crate::store::entries::UsageRecord;
+use crate::store::entries::UsageEntry;
 use crate::store::saved::quandela::QuandelaDoc;
 use crate::store::saved::{AccountDoc, Document};
 use crate::store::Store;
@@ -104,9 +104,9 @@ impl State {
         self.protocol
     }
 
-    /// Records jobs run with a quandela job token, for the usage report;
+    /// Entries jobs run with a quandela job token, for the usage report;
     /// the answer says why not when the record is refused.
-    pub(crate) fn record_usage(&self, record: UsageRecord) -> Result<(), &'static str> {
+    pub(crate) fn record_usage(&self, record: UsageEntry) -> Result<(), &'static str> {
         self.store().record_usage(record)
     }
 

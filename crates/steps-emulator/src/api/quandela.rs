@@ -14,7 +14,7 @@ use crate::faults::Struck;
 use crate::handlers::quandela::{invalid_credential, QuandelaCall};
 use crate::render::{Failure, Handled};
 use crate::routes::{Caller, Found, Handler};
-use crate::secret::TokenKind;
+use crate::secret::TokenType;
 use crate::state::State;
 
 /// Answers a request to a route of the dialect, which sent `bearer` (its
@@ -44,9 +44,9 @@ pub(crate) async fn checked(
                 .and_then(|token| state.store().authenticate_quandela(token, now, login_ok))
                 .ok_or_else(invalid_credential)?;
             let kind = if who.job.is_some() {
-                TokenKind::Job
+                TokenType::Job
             } else {
-                TokenKind::Login
+                TokenType::Login
             };
             noted(who.user_id, kind as u8);
             Some(who)

@@ -10,7 +10,7 @@ use crate::limits::{MAX_DURATION, MAX_LABEL_BYTES};
 use crate::protocol::Feature;
 use crate::render::{self, Failure, Handled};
 use crate::store::collection::Collection;
-use crate::store::entries::TokenRecord;
+use crate::store::entries::TokenEntry;
 use crate::store::identity::Identity;
 use crate::store::tokens::ListFilter;
 use crate::store::Store;
@@ -145,7 +145,7 @@ pub(super) fn visible(
     id: i64,
     caller: Identity,
     now: u64,
-) -> Result<&TokenRecord, Failure> {
+) -> Result<&TokenEntry, Failure> {
     store
         .get(collection, id, now)
         .filter(|r| caller.is_admin || r.user_id == caller.user_id)

@@ -3,8 +3,8 @@
 //! login token.
 
 use crate::limits::DEFAULT_PRIORITY;
-use crate::secret::{self, TokenKind};
-use crate::store::entries::{AccountRecord, Holder};
+use crate::secret::{self, TokenType};
+use crate::store::entries::{AccountEntry, Holder};
 use crate::store::Store;
 
 /// What a successful login gives.
@@ -41,7 +41,7 @@ impl Store {
             Some(last) => last.user_id.checked_add(1).ok_or("no user id is left")?,
             None => 1,
         };
-        self.accounts.push(AccountRecord {
+        self.accounts.push(AccountEntry {
             user_id,
             email: email.to_owned(),
             password: password.to_owned(),
@@ -90,7 +90,7 @@ impl Store {
         let Some((user_id, is_admin)) = found else {
             return Ok(None);
         };
-        let token = secret::mint(TokenKind::Login)?;
+        let token = secret::mint(TokenType::Login)?;
         let expires_at = now.saturating_add(self.login_ttl);
         self.insert_secret(&token, Holder::Login { user_id, expires_at }, expires_at);
         Ok(Some(LoginGrant {

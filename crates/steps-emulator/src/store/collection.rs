@@ -1,7 +1,7 @@
 //! `Collection`: the two collections of issued tokens, job tokens and API
 //! keys, by which routes, records and secrets name them.
 
-use crate::secret::TokenKind;
+use crate::secret::TokenType;
 
 /// The two collections of issued tokens. A login token belongs to none:
 /// it is never created, listed, read or deleted through a collection route.
@@ -23,10 +23,10 @@ impl Collection {
     }
 
     /// The kind of token the collection's secrets are.
-    pub(crate) fn token_kind(self) -> TokenKind {
+    pub(crate) fn token_kind(self) -> TokenType {
         match self {
-            Collection::JobTokens => TokenKind::Job,
-            Collection::ApiKeys => TokenKind::ApiKey,
+            Collection::JobTokens => TokenType::Job,
+            Collection::ApiKeys => TokenType::ApiKey,
         }
     }
 }

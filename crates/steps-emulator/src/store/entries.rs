@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crate::store::collection::Collection;
 
 /// An account as the store keeps it.
-pub(super) struct AccountRecord {
+pub(super) struct AccountEntry {
     pub(super) user_id: i64,
     pub(super) email: String,
     pub(super) password: String,
@@ -22,7 +22,7 @@ pub(super) struct AccountRecord {
 
 /// A job token or API key, without its secret.
 #[derive(Clone, Debug)]
-pub(crate) struct TokenRecord {
+pub(crate) struct TokenEntry {
     pub(crate) id: i64,
     pub(crate) user_id: i64,
     pub(crate) label: Option<String>,
@@ -58,8 +58,8 @@ pub(super) struct SecretRef {
 
 /// The records of one collection.
 #[derive(Default)]
-pub(super) struct Records {
-    pub(super) records: BTreeMap<i64, TokenRecord>,
+pub(super) struct Entries {
+    pub(super) records: BTreeMap<i64, TokenEntry>,
     pub(super) last_id: i64,
 }
 
@@ -165,13 +165,13 @@ pub(super) struct QuandelaTokens {
     /// Token ids by a keyed hash of their secret.
     pub(super) by_secret: HashMap<u64, Vec<i64>>,
     /// In the order recorded.
-    pub(super) usage: Vec<UsageRecord>,
+    pub(super) usage: Vec<UsageEntry>,
 }
 
 /// Jobs run with a quandela job token on one platform, as the control
 /// plane (or `Emulator::record_usage`) records them.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct UsageRecord {
+pub(crate) struct UsageEntry {
     pub(crate) token_id: i64,
     pub(crate) platform_name: String,
     pub(crate) nb_jobs: u64,

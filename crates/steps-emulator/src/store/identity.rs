@@ -4,7 +4,7 @@
 
 use std::hash::BuildHasher;
 
-use crate::secret::{self, TokenKind};
+use crate::secret::{self, TokenType};
 use crate::store::collection::Collection;
 use crate::store::entries::{Holder, SecretRef};
 use crate::store::Store;
@@ -14,7 +14,7 @@ use crate::store::Store;
 pub(crate) struct Identity {
     pub(crate) user_id: i64,
     pub(crate) is_admin: bool,
-    pub(crate) kind: TokenKind,
+    pub(crate) kind: TokenType,
     /// When the secret presented stops working: its token's expiry, or the
     /// end of its grace for a retiring secret.
     pub(crate) expires_at: u64,
@@ -61,7 +61,7 @@ impl Store {
         let entries = self.secrets.get(&self.hasher.hash_one(token))?;
         let entry = entries.iter().find(|e| secret::same(&e.secret, token))?;
         let (user_id, kind, expires_at, issued) = match entry.holder {
-            Holder::Login { user_id, expires_at } => (user_id, TokenKind::Login, expires_at, None),
+            Holder::Login { user_id, expires_at } => (user_id, TokenType::Login, expires_at, None),
             Holder::Issued { collection, id } => {
                 let record = self.records(collection).records.get(&id)?;
                 let retiring = record.secret.serial != entry.serial;

@@ -45,19 +45,19 @@ use crate::account::Account;
 use crate::limits::DEFAULT_PRIORITY;
 use crate::store::collection::Collection;
 use crate::store::entries::{
-    AccountRecord, Expiring, Holder, KeyEntry, QuandelaTokens, Records, SecretEntry, SecretRef,
+    AccountEntry, Entries, Expiring, Holder, KeyEntry, QuandelaTokens, SecretEntry, SecretRef,
 };
 
 /// The store of one emulator (see the module docs).
 pub(crate) struct Store {
-    accounts: Vec<AccountRecord>,
+    accounts: Vec<AccountEntry>,
     /// Secrets by a keyed hash, so that lookup never compares a presented
     /// token with a stored one byte by byte; the final comparison is
     /// constant-time.
     secrets: HashMap<u64, Vec<SecretEntry>>,
     hasher: RandomState,
-    job_tokens: Records,
-    api_keys: Records,
+    job_tokens: Entries,
+    api_keys: Entries,
     login_ttl: u64,
     /// Every secret, by `(expires_at, serial)`: what to purge first is
     /// first.
@@ -98,7 +98,7 @@ impl Store {
         let accounts = accounts
             .iter()
             .zip(1..)
-            .map(|(a, user_id)| AccountRecord {
+            .map(|(a, user_id)| AccountEntry {
                 user_id,
                 email: a.email.clone(),
                 password: a.password.clone(),
@@ -110,8 +110,8 @@ impl Store {
             accounts,
             secrets: HashMap::new(),
             hasher: RandomState::new(),
-            job_tokens: Records::default(),
-            api_keys: Records::default(),
+            job_tokens: Entries::default(),
+            api_keys: Entries::default(),
             login_ttl,
             expiring: BTreeMap::new(),
             last_serial: 0,
@@ -121,14 +121,14 @@ impl Store {
         }
     }
 
-    fn records(&self, collection: Collection) -> &Records {
+    fn records(&self, collection: Collection) -> &Entries {
         match collection {
             Collection::JobTokens => &self.job_tokens,
             Collection::ApiKeys => &self.api_keys,
         }
     }
 
-    fn records_mut(&mut self, collection: Collection) -> &mut Records {
+    fn records_mut(&mut self, collection: Collection) -> &mut Entries {
         match collection {
             Collection::JobTokens => &mut self.job_tokens,
             Collection::ApiKeys => &mut self.api_keys,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 use crate::limits::MAX_DURATION;
-use crate::secret::{self, TokenKind};
+use crate::secret::{self, TokenType};
 use crate::store::entries::QuandelaToken;
 use crate::store::Store;
 
@@ -76,7 +76,7 @@ impl Store {
         }
         let who = self
             .authenticate(token, now)
-            .filter(|who| who.kind == TokenKind::Login)?;
+            .filter(|who| who.kind == TokenType::Login)?;
         Some(QuandelaCaller {
             user_id: who.user_id,
             is_admin: who.is_admin,

@@ -4,7 +4,7 @@
 
 use crate::secret;
 use crate::store::collection::Collection;
-use crate::store::entries::{Expiring, Holder, Retiring, TokenRecord};
+use crate::store::entries::{Expiring, Holder, Retiring, TokenEntry};
 use crate::store::Store;
 
 /// The most old secrets in their grace a token keeps: a rotation past it
@@ -23,7 +23,7 @@ impl Store {
         id: i64,
         grace: u64,
         now: u64,
-    ) -> std::io::Result<Option<(TokenRecord, String)>> {
+    ) -> std::io::Result<Option<(TokenEntry, String)>> {
         if self.get(collection, id, now).is_none() {
             return Ok(None);
         }

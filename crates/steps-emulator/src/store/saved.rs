@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::clock::Reading;
 use crate::limits::{self, DEFAULT_PRIORITY};
 use crate::store::collection::Collection;
-use crate::store::entries::{AccountRecord, Expiring, Holder, Records, Retiring, TokenRecord};
+use crate::store::entries::{AccountEntry, Entries, Expiring, Holder, Retiring, TokenEntry};
 use crate::store::saved::quandela::QuandelaDoc;
 use crate::store::Store;
 
@@ -42,8 +42,8 @@ pub(crate) struct Document {
     pub(crate) login_ttl: u64,
     pub(crate) accounts: Vec<AccountDoc>,
     pub(crate) login_tokens: Vec<LoginDoc>,
-    pub(crate) job_tokens: RecordsDoc,
-    pub(crate) api_keys: RecordsDoc,
+    pub(crate) job_tokens: EntriesDoc,
+    pub(crate) api_keys: EntriesDoc,
     /// The quandela dialect's job tokens and usage, when there are any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) quandela: Option<QuandelaDoc>,
@@ -91,15 +91,15 @@ pub(crate) struct LoginDoc {
 /// handed out twice, deleted ones included).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RecordsDoc {
+pub(crate) struct EntriesDoc {
     pub(crate) last_id: i64,
-    pub(crate) records: Vec<RecordDoc>,
+    pub(crate) records: Vec<EntryDoc>,
 }
 
 /// A job token or API key, with its secrets.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RecordDoc {
+pub(crate) struct EntryDoc {
     pub(crate) id: i64,
     pub(crate) user_id: i64,
     pub(crate) label: Option<String>,
@@ -194,12 +194,12 @@ impl Store {
             })
             .collect();
         login_tokens.sort_by(|a, b| a.token.cmp(&b.token));
-        let records = |records: &Records| RecordsDoc {
+        let records = |records: &Entries| EntriesDoc {
             last_id: records.last_id,
             records: records
                 .records
                 .values()
-                .map(|r| RecordDoc {
+                .map(|r| EntryDoc {
                     id: r.id,
                     user_id: r.user_id,
                     label: r.label.clone(),
@@ -267,7 +267,7 @@ impl Store {
                 return Err(format!("account {}: the email is used twice", account.user_id));
             }
             last = account.user_id;
-            store.accounts.push(AccountRecord {
+            store.accounts.push(AccountEntry {
                 user_id: account.user_id,
                 email: account.email.clone(),
                 password: account.password.clone(),
@@ -358,7 +358,7 @@ impl Store {
                 }
                 store.records_mut(collection).records.insert(
                     r.id,
-                    TokenRecord {
+                    TokenEntry {
                         id: r.id,
                         user_id: r.user_id,
                         label: r.label.clone(),

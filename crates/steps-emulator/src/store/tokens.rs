@@ -3,7 +3,7 @@
 
 use crate::secret;
 use crate::store::collection::Collection;
-use crate::store::entries::{Holder, Records, TokenRecord};
+use crate::store::entries::{Entries, Holder, TokenEntry};
 use crate::store::Store;
 
 /// Which records a list keeps (protocol v2, feature `own_tokens`): all of
@@ -17,7 +17,7 @@ pub(crate) struct ListFilter {
 }
 
 impl ListFilter {
-    fn keeps(&self, record: &TokenRecord) -> bool {
+    fn keeps(&self, record: &TokenEntry) -> bool {
         self.user_id.is_none_or(|user_id| record.user_id == user_id)
             && self
                 .label
@@ -35,7 +35,7 @@ impl Store {
         label: Option<String>,
         duration: u64,
         now: u64,
-    ) -> std::io::Result<(TokenRecord, String)> {
+    ) -> std::io::Result<(TokenEntry, String)> {
         let id = self
             .records(collection)
             .last_id
@@ -44,7 +44,7 @@ impl Store {
         let token = secret::mint(collection.token_kind())?;
         let expires_at = now.saturating_add(duration);
         let secret = self.insert_secret(&token, Holder::Issued { collection, id }, expires_at);
-        let record = TokenRecord {
+        let record = TokenEntry {
             id,
             user_id,
             label,
@@ -62,7 +62,7 @@ impl Store {
     }
 
     /// A live (unexpired, undeleted) record.
-    pub(crate) fn get(&self, collection: Collection, id: i64, now: u64) -> Option<&TokenRecord> {
+    pub(crate) fn get(&self, collection: Collection, id: i64, now: u64) -> Option<&TokenEntry> {
         self.records(collection)
             .records
             .get(&id)
@@ -84,14 +84,14 @@ impl Store {
         limit: usize,
         filter: &ListFilter,
         now: u64,
-    ) -> (Vec<TokenRecord>, Option<i64>) {
+    ) -> (Vec<TokenEntry>, Option<i64>) {
         let mut live = self
             .records(collection)
             .records
             .range(after.saturating_add(1)..)
             .map(|(_, r)| r)
             .filter(|r| now < r.expires_at && filter.keeps(r));
-        let page: Vec<TokenRecord> = live.by_ref().take(limit).cloned().collect();
+        let page: Vec<TokenEntry> = live.by_ref().take(limit).cloned().collect();
         let more = live.next().is_some();
         let next_after = if more { page.last().map(|r| r.id) } else { None };
         (page, next_after)
@@ -100,7 +100,7 @@ impl Store {
     /// How many live (unexpired, undeleted) job tokens and API keys there
     /// are at `now` (for tests that check nothing changed).
     pub(crate) fn counts(&self, now: u64) -> (usize, usize) {
-        let live = |records: &Records| records.records.values().filter(|r| now < r.expires_at).count();
+        let live = |records: &Entries| records.records.values().filter(|r| now < r.expires_at).count();
         (live(&self.job_tokens), live(&self.api_keys))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::store::entries::UsageRecord;
+use crate::store::entries::UsageEntry;
 use crate::store::Store;
 
 /// The usage of one token on one platform within a window.
@@ -17,11 +17,11 @@ pub(crate) struct PlatformUsage {
 }
 
 impl Store {
-    /// Records jobs run with a token: `token_id` must name an existing
+    /// Entries jobs run with a token: `token_id` must name an existing
     /// token, `platform_name` must not be empty, the credits must be
     /// finite and not negative. Otherwise nothing changes, and the answer
     /// says why.
-    pub(crate) fn record_usage(&mut self, record: UsageRecord) -> Result<(), &'static str> {
+    pub(crate) fn record_usage(&mut self, record: UsageEntry) -> Result<(), &'static str> {
         if !self.quandela.tokens.contains_key(&record.token_id) {
             return Err("field `token_id` names no token");
         }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::limits;
-use crate::store::entries::{QuandelaToken, UsageRecord};
+use crate::store::entries::{QuandelaToken, UsageEntry};
 use crate::store::Store;
 
 /// The quandela dialect's job tokens and usage.
@@ -162,7 +162,7 @@ impl Store {
         }
         self.quandela.last_id = doc.last_id.max(0);
         for u in &doc.usage {
-            let record = UsageRecord {
+            let record = UsageEntry {
                 token_id: u.token_id,
                 platform_name: u.platform_name.clone(),
                 nb_jobs: u.nb_jobs,
