@@ -80,6 +80,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         "steps --api quandela job-token reopen 42",
     ),
     (
+        "job-token delete-by-secret",
+        "printf '%s\\n' \"$SECRET\" | steps --api quandela job-token delete-by-secret",
+    ),
+    (
         "job-token usage",
         "steps --api quandela job-token usage\n\
          steps --api quandela job-token usage 42 43 --since 2026-12-01T00:00:00Z --json",
