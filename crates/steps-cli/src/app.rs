@@ -325,13 +325,18 @@ impl App {
 
     /// A session with the login token in use.
     pub(crate) async fn session(&self) -> Result<Session, CliError> {
-        // A login stored by `steps login --email` holds a user's login
-        // token: on the Quandela cloud its calls go to the logged-in
-        // family, where a job token's would be refused.
-        let from_email =
-            matches!(self.credential()?, Some(Credential::Stored(ref stored)) if stored.email.is_some());
         let token = self.login_token()?;
         self.warn_if_cleartext("login token");
+        self.session_with(token)
+    }
+
+    /// A session with `token`, the login in use: a login stored by `steps
+    /// login --email` holds a user's login token, whose calls on the
+    /// Quandela cloud go to the logged-in family (where a job token's
+    /// would be refused).
+    pub(crate) fn session_with(&self, token: Secret) -> Result<Session, CliError> {
+        let from_email =
+            matches!(self.credential()?, Some(Credential::Stored(ref stored)) if stored.email.is_some());
         Ok(if from_email && self.api == Api::Quandela {
             self.client.session_from_login_token(token)
         } else {

@@ -77,7 +77,7 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
         Some(Err(expired)) => (State::Expired, None, Some(expired)),
         Some(Ok(token)) => {
             app.warn_if_cleartext("login token");
-            let session = app.client.session_from_token(token);
+            let session = app.session_with(token)?;
             let checked = if app.api == Api::Quandela {
                 // The Quandela cloud has no whoami: the cheapest call that
                 // needs the token is a list of one.

@@ -143,8 +143,11 @@ async fn run_command(
         .ok_or((CANNOT_RUN, "no command to run".to_owned()))?;
     let mut command = tokio::process::Command::new(program);
     command.args(rest);
-    // The login token stays with `steps`: the command gets the job token.
+    // The login token stays with `steps`: the command gets the job token
+    // (and not the long-lived one Perceval reads, unless that is where the
+    // job token goes).
     command.env_remove("STEPS_TOKEN");
+    command.env_remove(crate::perceval_token::TOKEN_VAR);
     // Handed to the command it was made for: the one place a job token
     // leaves `steps` other than a create's output.
     command.env(&args.env, secret.expose());
@@ -191,8 +194,18 @@ fn exit_code(status: ExitStatus) -> Status {
 /// deleted.
 async fn delete(app: &App, session: &Session, token_id: i64, secret: &Secret) -> Result<(), CliError> {
     if app.api == Api::Quandela {
-        return match session.quandela().delete(token_id).send().await {
-            Err(error) if error.kind() != ErrorKind::NotFound => Err(app.sdk(error)),
+        let error = match session.quandela().delete(token_id).send().await {
+            Err(error) if error.kind() != ErrorKind::NotFound => error,
+            _ => return Ok(()),
+        };
+        // The login expired while the command ran, say: the job token
+        // deletes itself (the cloud takes a job token on its own paths).
+        let itself = app.client.session_from_token(secret.clone());
+        return match itself.quandela().delete(token_id).send().await {
+            Err(again) if again.kind() != ErrorKind::NotFound => {
+                tracing::debug!(error = %again, "the job token could not delete itself either");
+                Err(app.sdk(error))
+            }
             _ => Ok(()),
         };
     }

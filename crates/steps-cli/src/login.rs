@@ -110,6 +110,17 @@ pub(crate) async fn import_perceval(app: &App) -> Result<(), CliError> {
         )));
     };
     terminal::error_line(&format!("Importing the token Perceval uses, from {source}."));
+    let production = app.api_url.trim_end_matches('/') == steps::quandela::DEFAULT_URL;
+    if matches!(source, steps::perceval::Source::Environment) && !production {
+        // Perceval sends PCVL_CLOUD_TOKEN to the production cloud; this
+        // sends it to another server (an emulator, a staging cloud).
+        terminal::error_line(&format!(
+            "warning: {} is Perceval's token for the production cloud, and goes to {} here: \
+             make sure it is meant for that server",
+            perceval::TOKEN_VAR,
+            app.api_url
+        ));
+    }
     app.warn_if_cleartext("token");
     let session = app.client.session_from_token(token);
     check_quandela_token(app, &session).await?;

@@ -128,7 +128,8 @@ pub(crate) fn quandela_login_error(py: Python<'_>, error: Error, known: &[&str])
         "{}: this server offers no login with email and password (the Quandela cloud's \
          published API has none). Create a token on the Quandela cloud's website \
          (cloud.quandela.com) and use it with steps_cloud.User.from_token(token) (or \
-         User.from_token(steps_cloud.perceval_token()) for the token Perceval uses)",
+         User.from_token(steps_cloud.perceval_token(url)) for the token Perceval uses for \
+         this server's url)",
         error.operation().unwrap_or("login")
     );
     to_py_saying(py, error, known, text)

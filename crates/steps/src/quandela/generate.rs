@@ -160,7 +160,11 @@ impl Generate<'_, Session> {
                     token_id = lost,
                     "a generate's answer was lost; replacing its token"
                 );
-                session.send(DeleteTokensByIds::new(family, vec![lost])).await?;
+                if let Err(error) = session.send(DeleteTokensByIds::new(family, vec![lost])).await {
+                    // The caller must still learn which token is left.
+                    tracing::debug!(%error, "replacing a lost generate's token: the delete failed");
+                    return Err(settled);
+                }
                 sought.sent_at = session.client().clock.now();
                 match session.send(op.clone()).await {
                     Err(error) if error.kind() == ErrorKind::OutcomeUnknown && !error.is_timeout() => {
