@@ -257,7 +257,8 @@ async fn client(kind: &str, create: bool, n: usize, concurrency: usize, url: &st
 }
 
 /// The blocking facade: CONCURRENCY threads sharing one
-/// `steps::blocking` client, each call run on its caller's thread.
+/// `steps::blocking` client, each call run on the client's runtime while its
+/// caller's thread waits.
 fn blocking_client(create: bool, n: usize, concurrency: usize, url: &str) -> Result<(), BoxError> {
     let session = steps::blocking::Client::builder()
         .base_url(url)

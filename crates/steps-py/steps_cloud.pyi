@@ -8,6 +8,7 @@ it waits, all calls share one runtime per process, and every object may be
 used from several threads.
 """
 
+import enum
 from datetime import datetime
 from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 from types import TracebackType
@@ -71,18 +72,13 @@ class Api:
     @property
     def url(self) -> str: ...
 
-class TokenType:
-    """The kinds of token, numbered as the protocol numbers them."""
+class TokenType(enum.IntEnum):
+    """The kinds of token, numbered as the protocol numbers them: an
+    ``enum.IntEnum`` (``list(TokenType)``, ``TokenType.Job == 1``)."""
 
-    Login: ClassVar[TokenType]
-    Job: ClassVar[TokenType]
-    API_Key: ClassVar[TokenType]
-    def __init__(self, value: int) -> None: ...
-    @property
-    def value(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    def __int__(self) -> int: ...
+    Login = 0
+    Job = 1
+    API_Key = 2
 
 class User:
     """An account. The password is kept to renew the login token, and never shown."""
@@ -303,8 +299,12 @@ class Emulator:
     def running(self) -> bool: ...
     def set_latency(self, operation: Optional[str], ms: int) -> None:
         """Test helper: requests to ``operation`` (None: all) wait ``ms`` ms; 0 clears."""
-    def set_faults(self, rules: str) -> None:
-        """Test helper: fault rules as JSON, in the emulator's ``--faults`` format."""
+    def set_faults(self, rules: Union[str, Sequence[Dict[str, Any]]]) -> None:
+        """Test helper: fault rules in the emulator's ``--faults`` format, a list
+        of dicts or that list as a JSON string; ``[]`` clears them."""
+    def reset(self) -> None:
+        """Back to the start: the accounts it started with, no other token, the clock
+        where it started, no faults."""
     def advance_clock(self, seconds: int) -> None:
         """Test helper: moves the emulator's clock forward."""
     def requests_seen(self, operation: str) -> int: ...

@@ -237,3 +237,45 @@ fn a_blocking_call_inside_an_async_runtime_is_an_error_not_a_deadlock() {
     drop(session);
     runtime.block_on(async move { drop(moved) });
 }
+
+/// Issue 24, item 4: `spawn_blocking` is where async code may block, and
+/// `Handle::try_current()` is `Ok` there too: the blocking client works
+/// there (its calls run on its own runtime), while the async code around
+/// it is still refused. The emulator runs on the test's own one-thread
+/// runtime, which goes on serving while the blocking thread waits.
+#[tokio::test]
+async fn a_blocking_client_works_inside_spawn_blocking() {
+    let emulator = Emulator::start(config()).await.expect("the emulator starts");
+    let url = emulator.base_url().to_owned();
+    let client = tokio::task::spawn_blocking(move || {
+        let client = client(&url);
+        let session = client.login(USER.0, USER.1).expect("login inside spawn_blocking");
+        let job = session
+            .job_tokens()
+            .create()
+            .label("from spawn_blocking")
+            .send()
+            .expect("create inside spawn_blocking");
+        let listed = session
+            .job_tokens()
+            .list()
+            .send()
+            .expect("list inside spawn_blocking");
+        assert!(listed.iter().any(|t| t.token_id == job.token_id), "{listed:?}");
+        assert!(session.job_tokens().list().pages().all(|page| page.is_ok()));
+        session
+            .job_tokens()
+            .delete(job.token_id)
+            .send()
+            .expect("delete inside spawn_blocking");
+        session.whoami().expect("whoami inside spawn_blocking");
+        client
+    })
+    .await
+    .expect("the blocking closure ends");
+    // In the async code itself, it is still refused.
+    let error = client.capabilities().expect_err("refused inside async");
+    assert_eq!(error.kind(), ErrorKind::BlockingInAsync);
+    drop(client);
+    emulator.shutdown().await;
+}

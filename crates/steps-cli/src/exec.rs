@@ -1,6 +1,8 @@
 //! `steps exec`: runs a command with a new job token in its environment,
-//! forwards the signals that would stop it, deletes the token when it ends
-//! (whatever way it ends), and exits with its status.
+//! forwards the signals that would stop it (not a Ctrl-C the terminal sent
+//! it already: see `signals`), deletes the token when it ends (whatever way
+//! it ends), and exits with its status, or 128 + N if it exits 0 after
+//! `steps` was sent signal N.
 //!
 //! The token lives at most `--duration` (1 h by default): if its delete
 //! fails, or `steps` itself is killed with SIGKILL, it expires on its own.
@@ -159,14 +161,25 @@ async fn run_command(
         };
         (status, format!("cannot run {}: {e}", program.to_string_lossy()))
     })?;
+    // The first signal caught: a command that then exits 0 (it caught the
+    // signal and cleaned up) still ends `steps` with 128 + N, as a run
+    // that was interrupted.
+    let mut interrupted = None;
     loop {
         tokio::select! {
             status = child.wait() => {
-                return status
-                    .map(exit_code)
-                    .map_err(|e| (1, format!("cannot wait for {}: {e}", program.to_string_lossy())));
+                // A signal that came with the command's end counts too.
+                let interrupted = interrupted.or_else(|| signals.pending());
+                return match (status.map(exit_code), interrupted) {
+                    (Ok(0), Some(signal)) => Ok(128u8.saturating_add(signals::number(signal))),
+                    (status, _) => status
+                        .map_err(|e| (1, format!("cannot wait for {}: {e}", program.to_string_lossy()))),
+                };
             }
-            signal = signals.recv() => signals::forward(&child, signal),
+            signal = signals.recv() => {
+                interrupted.get_or_insert(signal);
+                signals::forward(&child, signal);
+            }
         }
     }
 }
@@ -225,80 +238,100 @@ async fn delete(app: &App, session: &Session, token_id: i64, secret: &Secret) ->
 mod signals {
     //! The signals that would stop `steps exec`, caught so that the token
     //! is deleted, and passed on to the command.
+    //!
+    //! Ctrl-C and Ctrl-\ reach the whole foreground process group, the
+    //! command included: passing them on would interrupt the command's own
+    //! clean-up. A SIGINT or SIGQUIT is therefore kept from the command
+    //! only when it came from the terminal: `si_code` says so (SI_KERNEL;
+    //! kill(2) and sigqueue(3) give SI_USER and SI_QUEUE), read by
+    //! signal-hook (tokio's signals do not give it, and the workspace
+    //! denies unsafe code), and `steps` is in its terminal's foreground
+    //! group. Where the system gives no `si_code` (not Linux), it is only
+    //! the latter, as before: a kill(2) SIGINT to a `steps` in the
+    //! foreground is then not passed on.
 
     use std::io::IsTerminal;
     use std::os::fd::AsFd;
-    use std::task::{Context, Poll, Waker};
 
     use rustix::process::{kill_process, Pid, Signal};
-    use tokio::signal::unix::{signal, SignalKind};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use signal_hook::iterator::exfiltrator::WithOrigin;
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::low_level::siginfo::{Cause, Sent};
+    use tokio::sync::mpsc;
 
     use crate::error::CliError;
 
-    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT, caught from [`Signals::install`] on.
+    /// A signal caught, and whether it may have come from the terminal.
+    #[derive(Clone, Copy)]
+    pub(super) struct Caught {
+        pub(super) signal: Signal,
+        from_terminal: bool,
+    }
+
+    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT, caught from [`Signals::install`]
+    /// on (by a thread of their own, which lives as long as `steps`).
     pub(super) struct Signals {
-        caught: [(Signal, tokio::signal::unix::Signal); 4],
+        caught: mpsc::UnboundedReceiver<Caught>,
     }
 
     impl Signals {
         /// Catches the signals: from now on they no longer stop `steps`.
         pub(super) fn install() -> Result<Signals, CliError> {
-            let catch = |kind: SignalKind, signal_: Signal| {
-                signal(kind)
-                    .map(|stream| (signal_, stream))
-                    .map_err(|e| CliError::local(format!("cannot handle signals: {e}")))
-            };
-            Ok(Signals {
-                caught: [
-                    catch(SignalKind::interrupt(), Signal::INT)?,
-                    catch(SignalKind::terminate(), Signal::TERM)?,
-                    catch(SignalKind::hangup(), Signal::HUP)?,
-                    catch(SignalKind::quit(), Signal::QUIT)?,
-                ],
-            })
+            let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+                .map_err(|e| CliError::local(format!("cannot handle signals: {e}")))?;
+            let (sender, caught) = mpsc::unbounded_channel();
+            std::thread::Builder::new()
+                .name("steps-signals".to_owned())
+                .spawn(move || {
+                    for origin in signals.forever() {
+                        let from_terminal =
+                            !matches!(origin.cause, Cause::Sent(Sent::User | Sent::Queue | Sent::TKill));
+                        let signal = Signal::from_named_raw(origin.signal).unwrap_or(Signal::TERM);
+                        let _ = sender.send(Caught {
+                            signal,
+                            from_terminal,
+                        });
+                    }
+                })
+                .map_err(|e| CliError::local(format!("cannot handle signals: {e}")))?;
+            Ok(Signals { caught })
         }
 
         /// The next signal caught.
-        pub(super) async fn recv(&mut self) -> Signal {
-            std::future::poll_fn(|cx| self.poll(cx)).await
+        pub(super) async fn recv(&mut self) -> Caught {
+            match self.caught.recv().await {
+                Some(caught) => caught,
+                // The thread never ends while it can catch a signal.
+                None => std::future::pending().await,
+            }
         }
 
         /// A signal caught and not yet received, if any.
-        pub(super) fn pending(&mut self) -> Option<Signal> {
-            match self.poll(&mut Context::from_waker(Waker::noop())) {
-                Poll::Ready(signal) => Some(signal),
-                Poll::Pending => None,
-            }
-        }
-
-        fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Signal> {
-            for (signal, stream) in &mut self.caught {
-                if let Poll::Ready(Some(())) = stream.poll_recv(cx) {
-                    return Poll::Ready(*signal);
-                }
-            }
-            Poll::Pending
+        pub(super) fn pending(&mut self) -> Option<Caught> {
+            self.caught.try_recv().ok()
         }
     }
 
     /// The signal's number.
-    pub(super) fn number(signal: Signal) -> u8 {
-        u8::try_from(signal.as_raw()).unwrap_or(0)
+    pub(super) fn number(caught: Caught) -> u8 {
+        u8::try_from(caught.signal.as_raw()).unwrap_or(0)
     }
 
-    /// Passes `signal` on to the command, unless the terminal has already
-    /// sent it there: Ctrl-C and Ctrl-\ go to the whole foreground process
-    /// group, the command included, and a second SIGINT would interrupt
-    /// its own clean-up.
-    pub(super) fn forward(child: &tokio::process::Child, signal: Signal) {
-        if matches!(signal, Signal::INT | Signal::QUIT) && terminal_sends_to_our_group() {
+    /// Passes the signal on to the command, unless the terminal has
+    /// already sent it there (see the module's docs).
+    pub(super) fn forward(child: &tokio::process::Child, caught: Caught) {
+        if matches!(caught.signal, Signal::INT | Signal::QUIT)
+            && caught.from_terminal
+            && terminal_sends_to_our_group()
+        {
             return;
         }
         // None once the command has been reaped: its id may be reused.
         let Some(pid) = child.id().and_then(|id| Pid::from_raw(id as i32)) else {
             return;
         };
-        let _ = kill_process(pid, signal);
+        let _ = kill_process(pid, caught.signal);
     }
 
     /// Whether `steps` (and so the command, which shares its process
@@ -324,29 +357,29 @@ mod signals {
     /// No signals to catch.
     pub(super) struct Signals;
 
-    /// A signal's stand-in: none is ever caught.
+    /// A caught signal's stand-in: none is ever caught.
     #[derive(Clone, Copy)]
-    pub(super) enum Signal {}
+    pub(super) enum Caught {}
 
     impl Signals {
         pub(super) fn install() -> Result<Signals, CliError> {
             Ok(Signals)
         }
 
-        pub(super) async fn recv(&mut self) -> Signal {
+        pub(super) async fn recv(&mut self) -> Caught {
             std::future::pending().await
         }
 
-        pub(super) fn pending(&mut self) -> Option<Signal> {
+        pub(super) fn pending(&mut self) -> Option<Caught> {
             None
         }
     }
 
-    pub(super) fn number(signal: Signal) -> u8 {
+    pub(super) fn number(signal: Caught) -> u8 {
         match signal {}
     }
 
-    pub(super) fn forward(_child: &tokio::process::Child, signal: Signal) {
+    pub(super) fn forward(_child: &tokio::process::Child, signal: Caught) {
         match signal {}
     }
 }

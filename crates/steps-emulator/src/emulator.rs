@@ -252,6 +252,15 @@ impl Emulator {
         self.state.advance_clock(by);
     }
 
+    /// Goes back to the start, as the control plane's `POST /_steps/reset`
+    /// does (`docs/emulator.md`): the accounts it started with (and, in
+    /// quandela mode, the tokens minted then), no other token, the clock
+    /// where it started, no faults, an empty journal. A request in flight
+    /// from before gets 401.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
     /// Replaces the fault rules in force (their counts start again).
     pub fn set_faults(&self, rules: Vec<FaultRule>) {
         self.state.set_faults(rules);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 use steps_emulator::{Api, Config, Fault, FaultRule, JobUsage, ProtocolVersion, When};
 
 use crate::lock::lock;
@@ -136,15 +136,31 @@ impl Emulator {
         self.with(|emulator| emulator.set_faults(rules))
     }
 
-    /// Test helper: replaces the fault rules in force with `rules`, a JSON
-    /// array in the emulator's faults format (`steps-emulator --faults
-    /// FILE`), such as
-    /// '[{"operation": "job_token.create", "fault": {"kind": "close_after_handled"}}]'.
-    /// '[]' clears them. Raises ValueError for rules it cannot read.
-    fn set_faults(&self, rules: &str) -> PyResult<()> {
-        let rules: Vec<FaultRule> = serde_json::from_str(rules)
+    /// Test helper: replaces the fault rules in force with `rules`, in the
+    /// emulator's faults format (`steps-emulator --faults FILE`): a list
+    /// of dicts, such as
+    /// `[{"operation": "job_token.create", "fault": {"kind": "close_after_handled"}}]`,
+    /// or that list as a JSON string. `[]` clears them. Raises ValueError
+    /// for rules it cannot read.
+    fn set_faults(&self, py: Python<'_>, rules: &Bound<'_, PyAny>) -> PyResult<()> {
+        let text = match rules.cast::<PyString>() {
+            Ok(text) => text.to_cow()?.into_owned(),
+            Err(_) => py
+                .import("json")?
+                .call_method1("dumps", (rules,))
+                .and_then(|text| text.extract::<String>())
+                .map_err(|e| PyValueError::new_err(format!("not a list of fault rules: {e}")))?,
+        };
+        let rules: Vec<FaultRule> = serde_json::from_str(&text)
             .map_err(|e| PyValueError::new_err(format!("not a list of fault rules: {e}")))?;
         self.with(|emulator| emulator.set_faults(rules))
+    }
+
+    /// Test helper: back to the start, as between tests: the accounts it
+    /// started with (and the tokens minted then, with `api='quandela'`), no
+    /// other token, the clock where it started, no faults.
+    fn reset(&self) -> PyResult<()> {
+        self.with(|emulator| emulator.reset())
     }
 
     /// Test helper: moves the emulator's clock forward `seconds` (at most

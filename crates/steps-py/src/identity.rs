@@ -1,70 +1,59 @@
 //! `TokenType` and what `whoami` returns.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use steps::{ApiKey, Identity, JobToken, Resource};
 
 use crate::bound::field;
 
-/// TokenType: the three kinds of token, numbered as the protocol and the
-/// Python client number them: Login = 0, Job = 1, API_Key = 2.
-/// `TokenType(1)` is `TokenType.Job`; `int(TokenType.Job)` is 1, and a
-/// member compares equal to its number.
-#[pyclass(frozen, eq, eq_int, hash, module = "steps_cloud")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum TokenType {
-    /// A login token, from `POST /api/login`.
-    Login = 0,
-    /// A job token, made by a user for a job.
-    Job = 1,
-    /// An API key, made by an admin for a worker.
-    #[pyo3(name = "API_Key")]
-    ApiKey = 2,
+/// The class `TokenType`, an `enum.IntEnum` made when the module is.
+static TOKEN_TYPE_CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The members of `TokenType`, numbered as the protocol and the Python
+/// client number them.
+const MEMBERS: [(&str, steps::TokenType); 3] = [
+    ("Login", steps::TokenType::Login),
+    ("Job", steps::TokenType::Job),
+    ("API_Key", steps::TokenType::ApiKey),
+];
+
+const TOKEN_TYPE_DOC: &str = "TokenType: the three kinds of token, an enum.IntEnum numbered as the \
+protocol and the Python client number them: Login = 0, Job = 1, API_Key = 2. \
+`TokenType(1)` is `TokenType.Job`, a member is the int it is numbered, and \
+`list(TokenType)` lists them.";
+
+/// Makes `TokenType`, an `enum.IntEnum` (so that `list(TokenType)` works
+/// and `TokenType.Job == 1`), and adds it to the module.
+pub(crate) fn add_token_type(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let members = MEMBERS
+        .iter()
+        .map(|(name, kind)| (*name, kind.code()))
+        .collect::<Vec<_>>();
+    let options = PyDict::new(py);
+    options.set_item("module", "steps_cloud")?;
+    options.set_item("qualname", "TokenType")?;
+    let class = py
+        .import("enum")?
+        .getattr("IntEnum")?
+        .call(("TokenType", members), Some(&options))?;
+    class.setattr("__doc__", TOKEN_TYPE_DOC)?;
+    // A second init of the module (a sub-interpreter) keeps the first class.
+    let _ = TOKEN_TYPE_CLASS.set(py, class.clone().unbind());
+    m.add("TokenType", class)
 }
 
-#[pymethods]
-impl TokenType {
-    #[new]
-    fn new(value: i64) -> PyResult<Self> {
-        TokenType::from_code(value).ok_or_else(|| {
-            pyo3::exceptions::PyValueError::new_err(format!("{value} is not a valid TokenType"))
-        })
+/// The member of `TokenType` for the core's type, or None for a kind
+/// this version does not name.
+fn member<'py>(py: Python<'py>, kind: steps::TokenType) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if !MEMBERS.iter().any(|(_, known)| *known == kind) {
+        return Ok(None);
     }
-
-    /// The member's number.
-    #[getter]
-    fn value(&self) -> i64 {
-        *self as i64
-    }
-
-    /// The member's name: 'Login', 'Job' or 'API_Key'.
-    #[getter]
-    fn name(&self) -> &'static str {
-        match self {
-            TokenType::Login => "Login",
-            TokenType::Job => "Job",
-            TokenType::ApiKey => "API_Key",
-        }
-    }
-}
-
-impl TokenType {
-    /// The member for the core's type, if this version has one.
-    fn of(core: steps::TokenType) -> Option<TokenType> {
-        match core {
-            steps::TokenType::Login => Some(TokenType::Login),
-            steps::TokenType::Job => Some(TokenType::Job),
-            steps::TokenType::ApiKey => Some(TokenType::ApiKey),
-            _ => None,
-        }
-    }
-
-    /// The member numbered `code` as the protocol numbers them (the
-    /// core's numbering).
-    fn from_code(code: i64) -> Option<TokenType> {
-        let code = u64::try_from(code).ok()?;
-        steps::TokenType::from_code(code).and_then(TokenType::of)
-    }
+    let class = TOKEN_TYPE_CLASS
+        .get(py)
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("steps_cloud.TokenType is not made yet"))?;
+    class.bind(py).call1((kind.code(),)).map(Some)
 }
 
 /// The kind of token, in `whoami`'s answer.
@@ -81,7 +70,11 @@ const IS_ADMIN: &str = "is_admin";
 pub(crate) fn identity_dict<'py>(py: Python<'py>, identity: &Identity) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item(field::USER_ID, identity.user_id)?;
-    match identity.token_type.and_then(TokenType::of) {
+    let known = match identity.token_type {
+        Some(kind) => member(py, kind)?,
+        None => None,
+    };
+    match known {
         Some(known) => dict.set_item(TOKEN_TYPE, known)?,
         None => dict.set_item(TOKEN_TYPE, identity.token_type_code)?,
     }
@@ -97,6 +90,18 @@ pub(crate) fn identity_dict<'py>(py: Python<'py>, identity: &Identity) -> PyResu
         dict.set_item(field::LABEL, label)?;
     }
     Ok(dict)
+}
+
+/// The user id and admin flag of who logged in: the login answer's, else
+/// those `whoami` gave (`asked`), else unknown.
+pub(crate) fn who_logged_in(
+    token: &steps::SessionToken,
+    asked: Option<&Identity>,
+) -> (Option<i64>, Option<bool>) {
+    let login = token.login_token();
+    let user_id = login.and_then(|l| l.user_id).or(asked.map(|i| i.user_id));
+    let is_admin = login.and_then(|l| l.is_admin).or(asked.map(|i| i.is_admin));
+    (user_id, is_admin)
 }
 
 /// A time as Unix seconds.

@@ -41,7 +41,7 @@ fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<context::Api>()?;
     m.add_class::<user::User>()?;
     m.add_class::<user::LoginToken>()?;
-    m.add_class::<identity::TokenType>()?;
+    identity::add_token_type(m)?;
     m.add_class::<tokens::JobToken>()?;
     m.add_class::<tokens::ApiKey>()?;
     m.add_class::<emulator::Emulator>()?;

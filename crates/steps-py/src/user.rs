@@ -13,7 +13,7 @@ use steps::Secret;
 
 use crate::context::{CloudContext, Context};
 use crate::errors::{assertion, quandela_login_error, to_py};
-use crate::identity::{identity_dict, unix_seconds};
+use crate::identity::{identity_dict, unix_seconds, who_logged_in};
 use crate::lock::lock;
 use crate::redact::{masked, py_bool, quoted_or_none};
 use crate::runtime::wait;
@@ -216,7 +216,9 @@ impl LoginToken {
     }
 
     /// Logs `user` in on `context`: sets `self.token`, and `user.login_token`
-    /// (to this object), `user.user_id` and `user.is_admin` from the answer.
+    /// (to this object), `user.user_id` and `user.is_admin` from the answer
+    /// (from one `whoami` when the answer, which needs only the token, does
+    /// not say them).
     /// With `api='quandela'`, where the server offers a login with email and
     /// password (the emulator does; the production cloud's published API
     /// does not), its login token is used on the cloud's logged-in paths.
@@ -243,12 +245,24 @@ impl LoginToken {
         })?;
         let client = ctx.client.clone();
         let known = password.clone();
+        let may_ask = !ctx.is_quandela();
         let login = wait(py, async move {
             let session = client.login(email, password).await?;
             let token = session.token();
-            Ok::<_, steps::Error>((session, token))
+            // The spec requires only `token` in the answer: what it leaves
+            // out of who logged in, one whoami says (best effort: when it
+            // fails, they stay unknown and the server judges).
+            let told = token
+                .login_token()
+                .is_some_and(|l| l.user_id.is_some() && l.is_admin.is_some());
+            let asked = if may_ask && !told {
+                session.whoami().await.ok()
+            } else {
+                None
+            };
+            Ok::<_, steps::Error>((session, token, asked))
         })?;
-        let (session, token) = login.map_err(|e| {
+        let (session, token, asked) = login.map_err(|e| {
             if ctx.is_quandela() {
                 quandela_login_error(py, e, &[known.expose()])
             } else {
@@ -267,13 +281,12 @@ impl LoginToken {
         }
         let replaced = {
             let mut user_state = lock(&user.get().state);
-            if let Some(login) = token.login_token() {
-                if let Some(user_id) = login.user_id {
-                    user_state.user_id = user_id;
-                }
-                if login.is_admin.is_some() {
-                    user_state.is_admin = login.is_admin;
-                }
+            let (user_id, is_admin) = who_logged_in(&token, asked.as_ref());
+            if let Some(user_id) = user_id {
+                user_state.user_id = user_id;
+            }
+            if is_admin.is_some() {
+                user_state.is_admin = is_admin;
             }
             user_state.login_token.replace(slf.clone().unbind())
         };

@@ -8,7 +8,8 @@ client must follow ``next_after``), and it answers 200 to creates where 201
 is specified. Options make it speak parts of v2 (``features``: 'self' and
 'rotation'), echo secrets in its error messages (``echo_secrets``, a hostile
 server), or close the connection after handling a create without answering
-(``close_after_create``).
+(``close_after_create``), or answer a login with the token alone, which
+the spec allows (``token_only_login``).
 
 Run it alone with ``python fake_server.py``: it prints its URL and accounts.
 """
@@ -38,6 +39,7 @@ class FakeCloud:
         max_page=2,
         echo_secrets=False,
         close_after_create=False,
+        token_only_login=False,
     ):
         # accounts: [(email, password, is_admin)], user ids from 1.
         self.accounts = [
@@ -49,6 +51,7 @@ class FakeCloud:
         self.max_page = max_page
         self.echo_secrets = echo_secrets
         self.close_after_create = close_after_create
+        self.token_only_login = token_only_login
         self.lock = threading.Lock()
         self.tokens = {}  # secret -> {"type", "user_id", "id", "expires_at", "grace_until"}
         self.records = {"job_token": {}, "api_key": {}}  # id -> record with "secret"
@@ -215,6 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
                         "user_id": account["user_id"],
                         "expires_at": expires_at,
                     }
+                if cloud.token_only_login:
+                    # The spec requires `token` alone.
+                    return self.send_json(200, {"token": secret})
                 return self.send_json(
                     200,
                     {

@@ -130,6 +130,20 @@ def test_token_types_are_numbered_as_the_reference():
         TokenType(3)
 
 
+def test_token_type_is_an_int_enum():
+    # Issue 24, item 17.
+    import enum
+
+    assert issubclass(TokenType, enum.IntEnum)
+    assert list(TokenType) == [TokenType.Login, TokenType.Job, TokenType.API_Key]
+    assert [int(t) for t in TokenType] == [0, 1, 2] and TokenType.Job == 1
+    assert TokenType["API_Key"] is TokenType(2) and repr(TokenType.Job) == "<TokenType.Job: 1>"
+    assert TokenType.__module__ == "steps_cloud"
+    import pickle
+
+    assert pickle.loads(pickle.dumps(TokenType.API_Key)) is TokenType.API_Key
+
+
 # -- JobToken -----------------------------------------------------------------
 
 
@@ -366,6 +380,26 @@ def test_the_emulator_checks_its_arguments():
         emulator.set_latency(None, 10)
 
 
+def test_set_faults_takes_a_list_of_dicts_or_a_json_string(emulator):
+    # Issue 24, item 17.
+    context = CloudContext(emulator.url)
+    alice = User(*ALICE)
+    LoginToken().create(context, alice)
+    emulator.set_faults([{"operation": "job_token.create", "fault": {"kind": "status", "status": 500}}])
+    with pytest.raises(CloudError) as caught:
+        JobToken(label="x").create(context, alice)
+    assert caught.value.status == 500
+    emulator.set_faults([])
+    JobToken(label="x").create(context, alice)
+    emulator.set_faults('[{"operation": "job_token.create", "fault": {"kind": "status", "status": 500}}]')
+    with pytest.raises(CloudError):
+        JobToken(label="x").create(context, alice)
+    emulator.set_faults("[]")
+    for bad in ([{"operation": "job_token.create"}], [1], {"not": "a list"}, 3):
+        with pytest.raises(ValueError):
+            emulator.set_faults(bad)
+
+
 def test_server_errors_carry_status_and_retry_after(emulator):
     context = CloudContext(emulator.url)
     alice = User("alice@steps.test", "alice-pw")
@@ -475,3 +509,20 @@ def test_api_keys_need_an_admin(cloud):
     for call in (ApiKey().read, ApiKey().delete):
         with pytest.raises(AssertionError):
             call(context, admin)
+
+
+def test_an_emulator_resets_to_its_start():
+    # Issue 24, item 17: a fresh state between tests without a restart.
+    with Emulator(admin=ADMIN, users=[ALICE]) as emu:
+        context = CloudContext(emu.url)
+        alice = User(*ALICE)
+        LoginToken().create(context, alice)
+        job = JobToken(label="before the reset", duration=600)
+        job.create(context, alice)
+        job.read(context, alice)
+        emu.reset()
+        # The session logs in again (the account is still there); the job
+        # token is gone with the reset.
+        with pytest.raises(CloudError) as caught:
+            job.read(context, alice)
+        assert caught.value.status == 404

@@ -36,6 +36,14 @@ def test_stubs_and_module_name_the_same_things():
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
             or (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name))
         }
+        # An enum's members: `Job = 1`.
+        in_stub |= {
+            target.id
+            for item in node.body
+            if isinstance(item, ast.Assign)
+            for target in item.targets
+            if isinstance(target, ast.Name)
+        }
         cls = getattr(steps_cloud, name)
         missing = {attr for attr in in_stub if not attr.startswith("__") and not hasattr(cls, attr)}
         if issubclass(cls, BaseException):

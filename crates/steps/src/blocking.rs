@@ -22,10 +22,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Calling it from inside an async runtime (a `#[tokio::main]` function, a
-//! task) would block that runtime's thread, or deadlock it: every call
-//! checks first and fails with [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync)
-//! instead. Use the async facade there.
+//! Each call is a task of the client's runtime; the calling thread waits
+//! for its result on a channel. So it works from any thread that may
+//! block: a plain thread, or one inside `tokio::task::spawn_blocking` or
+//! `tokio::task::block_in_place`. Calling it from async code (a
+//! `#[tokio::main]` function, a task) would block that runtime's thread:
+//! every call checks first and fails with
+//! [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync)
+//! instead; use the async facade there. The check reads tokio's
+//! cooperative budget, which async code has and a thread that may block
+//! has not. Async code wrapped in `tokio::task::coop::unconstrained` has
+//! none either, and neither has another executor's thread: there the call
+//! is not refused, it blocks that thread until it is done. It cannot
+//! deadlock, since the call runs on the client's own runtime.
 //!
 //! Behind the default feature `blocking` (it adds tokio's multi-threaded
 //! runtime): `default-features = false` leaves it out.
@@ -165,7 +174,10 @@ impl Client {
     /// As [`crate::Client::login`], or
     /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
     pub fn login(&self, email: impl Into<String>, password: impl Into<Secret>) -> Result<Session> {
-        let session = self.runtime.run(self.inner.login(email, password))?;
+        let (inner, email, password) = (self.inner.clone(), email.into(), password.into());
+        let session = self
+            .runtime
+            .run(async move { inner.login(email, password).await })?;
         Ok(self.session(session))
     }
 
@@ -186,7 +198,8 @@ impl Client {
     /// As [`crate::Client::capabilities`], or
     /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
     pub fn capabilities(&self) -> Result<Capabilities> {
-        self.runtime.run(self.inner.capabilities())
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.capabilities().await })
     }
 
     fn session(&self, inner: crate::Session) -> Session {
@@ -217,8 +230,13 @@ impl Session {
     ///
     /// As [`crate::Session::send`], or
     /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
-    pub fn send<O: Operation>(&self, op: O) -> Result<O::Output> {
-        self.runtime.run(self.inner.send(op))
+    pub fn send<O>(&self, op: O) -> Result<O::Output>
+    where
+        O: Operation + Send + Sync + 'static,
+        O::Output: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.send(op).await })
     }
 
     /// See [`crate::Session::whoami`].
@@ -227,7 +245,8 @@ impl Session {
     ///
     /// As [`crate::Session::whoami`].
     pub fn whoami(&self) -> Result<Identity> {
-        self.runtime.run(self.inner.whoami())
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.whoami().await })
     }
 
     /// See [`crate::Session::login_token`].
@@ -251,7 +270,8 @@ impl Session {
     ///
     /// As [`crate::Session::logout`].
     pub fn logout(&self) -> Result<bool> {
-        self.runtime.run(self.inner.logout())
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.logout().await })
     }
 
     /// See [`crate::Session::revoke_self`].
@@ -260,7 +280,8 @@ impl Session {
     ///
     /// As [`crate::Session::revoke_self`].
     pub fn revoke_self(&self) -> Result<()> {
-        self.runtime.run(self.inner.revoke_self())
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.revoke_self().await })
     }
 
     /// See [`crate::Session::rotate_self`].
@@ -269,7 +290,8 @@ impl Session {
     ///
     /// As [`crate::Session::rotate_self`].
     pub fn rotate_self(&self, grace: Option<Duration>) -> Result<steps_core::RotatedSelf> {
-        self.runtime.run(self.inner.rotate_self(grace))
+        let inner = self.inner.clone();
+        self.runtime.run(async move { inner.rotate_self(grace).await })
     }
 
     /// The async session underneath, for code that has a runtime of its own.
@@ -288,7 +310,11 @@ impl Session {
     }
 }
 
-impl<O: Operation> Call<'_, O, Session> {
+impl<O> Call<'_, O, Session>
+where
+    O: Operation + Send + Sync + 'static,
+    O::Output: Send + 'static,
+{
     /// Sends the call, blocking until it is done ([`Session::send`]).
     ///
     /// # Errors
@@ -300,7 +326,7 @@ impl<O: Operation> Call<'_, O, Session> {
     }
 }
 
-impl<R: Resource> Listing<'_, R, Session> {
+impl<R: Resource + Send + Sync + 'static> Listing<'_, R, Session> {
     /// Every page, collected.
     ///
     /// # Errors

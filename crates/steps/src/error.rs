@@ -61,9 +61,13 @@ pub enum ErrorKind {
     /// generate whose label the cloud does not hold). Making it again is
     /// safe.
     NotApplied,
-    /// A `steps::blocking` call was made from inside an async runtime,
-    /// where it would block the runtime's thread or deadlock: nothing was
-    /// sent. Use the async facade there.
+    /// A `steps::blocking` call was made from async code on a tokio
+    /// runtime (a task, a `block_on`'s future), where it would block the
+    /// runtime's thread: nothing was sent. Use the async facade there, or
+    /// `tokio::task::spawn_blocking`, where blocking calls work. (Async
+    /// code inside `tokio::task::coop::unconstrained`, or on another
+    /// executor, cannot be told apart: there the call blocks the thread
+    /// instead; see `steps::blocking`.)
     BlockingInAsync,
 }
 

@@ -223,3 +223,120 @@ fn a_failed_delete_is_said_with_the_token_id() {
         run.stderr
     );
 }
+
+/// `steps exec -- sh -c SAVE_TOKEN file COMMAND...` under `setsid --ctty`
+/// on a pseudo-terminal of its own, so that it is that terminal's
+/// foreground group (`setsid` becomes `steps`: same process). Returns it
+/// once the command has saved its token, with the terminal's master side
+/// (kept open until `steps` has ended).
+#[cfg(target_os = "linux")]
+fn exec_on_a_terminal(
+    f: &Fixture,
+    file: &Path,
+    command: &[&str],
+) -> (std::process::Child, std::os::fd::OwnedFd, Instant) {
+    use rustix::fs::{open, Mode, OFlags};
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let terminal = open(name.as_c_str(), OFlags::RDWR | OFlags::NOCTTY, Mode::empty()).unwrap();
+    let steps = f.command("user");
+    let mut setsid = std::process::Command::new("setsid");
+    setsid
+        .arg("--ctty")
+        .arg(steps.get_program())
+        .args(steps.get_args())
+        .args(["exec", "--", "sh", "-c", SAVE_TOKEN])
+        .arg(file)
+        .args(command)
+        .stdin(Stdio::from(terminal))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in steps.get_envs() {
+        match value {
+            Some(value) => setsid.env(key, value),
+            None => setsid.env_remove(key),
+        };
+    }
+    let started = Instant::now();
+    let child = setsid.spawn().unwrap();
+    while !file.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, master, started)
+}
+
+/// Issue 24, item 5: a SIGINT sent with kill(2) to a `steps exec` that is
+/// its terminal's foreground group reaches the command (only the
+/// terminal's own Ctrl-C, which reached the command already, is kept
+/// back); `steps` exits 130 and deletes the token.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_sigint_sent_with_kill_reaches_the_command_in_the_foreground() {
+    let f = Fixture::new("exec-int");
+    f.login("user", USER);
+    let file = token_file(&f, "token-int");
+    let (child, master, started) = exec_on_a_terminal(&f, &file, &["sleep", "30"]);
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(master);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    f.stderrs.lock().unwrap().push(stderr.clone());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the command was not stopped: {stderr}"
+    );
+    // `sleep` died of the SIGINT that steps passed on.
+    assert_eq!(output.status.code(), Some(128 + 2), "{stderr}");
+    let token = saved_token(&f, &file);
+    assert!(!stderr.contains(&token));
+    assert_eq!(
+        whoami_with(&f, &token).code,
+        3,
+        "the job token outlived the command"
+    );
+
+    // A Ctrl-C typed at the terminal reaches the command from the
+    // terminal; a command that then cleans up and exits 0 still ends
+    // `steps` with 130, and the token is deleted.
+    let file = token_file(&f, "token-ctrl-c");
+    let seen = f.dir.join("interrupted");
+    let (child, master, started) = exec_on_a_terminal(
+        &f,
+        &file,
+        &[
+            "sh",
+            "-c",
+            r#"trap 'echo INT >> "$0"; exit 0' INT; while :; do sleep 0.1; done"#,
+            &seen.display().to_string(),
+        ],
+    );
+    rustix::io::write(&master, b"\x03").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(master);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    f.stderrs.lock().unwrap().push(stderr.clone());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the command was not stopped: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(128 + 2), "{stderr}");
+    assert!(
+        std::fs::read_to_string(&seen).is_ok_and(|s| s.starts_with("INT")),
+        "the command never saw the Ctrl-C"
+    );
+    let token = saved_token(&f, &file);
+    assert_eq!(
+        whoami_with(&f, &token).code,
+        3,
+        "the job token outlived the command"
+    );
+}

@@ -11,7 +11,8 @@ use crate::Result;
 /// The pages of a list, fetched as the iterator is advanced; it ends after
 /// the last page or the first error.
 pub struct Pages<O: ListOperation> {
-    inner: crate::Pages<O>,
+    /// Moved into the task that fetches a page, and back.
+    inner: Option<crate::Pages<O>>,
     runtime: Arc<Runtime>,
     failed: bool,
 }
@@ -22,16 +23,28 @@ impl<O: ListOperation + std::fmt::Debug> std::fmt::Debug for Pages<O> {
     }
 }
 
-impl<O: ListOperation> Iterator for Pages<O> {
+impl<O> Iterator for Pages<O>
+where
+    O: ListOperation + Send + Sync + 'static,
+    O::Item: Send + 'static,
+{
     type Item = Result<Page<O::Item>>;
 
     fn next(&mut self) -> Option<Result<Page<O::Item>>> {
         if self.failed {
             return None;
         }
-        let runtime = self.runtime.clone();
-        let page = match runtime.run(async { Ok(self.inner.next().await) }) {
-            Ok(page) => page,
+        let mut inner = self.inner.take()?;
+        let page = match self.runtime.run(async move {
+            let page = inner.next().await;
+            Ok((inner, page))
+        }) {
+            Ok((inner, page)) => {
+                self.inner = Some(inner);
+                page
+            }
+            // Refused before it started (`BlockingInAsync`) or the runtime
+            // stopped: the pages are lost with the task.
             Err(error) => Some(Err(error)),
         };
         self.failed = matches!(page, Some(Err(_)));
@@ -42,7 +55,7 @@ impl<O: ListOperation> Iterator for Pages<O> {
 impl<O: ListOperation> Pages<O> {
     pub(super) fn new(session: crate::Session, runtime: Arc<Runtime>, first: O) -> Self {
         Pages {
-            inner: crate::Pages::new(session, first),
+            inner: Some(crate::Pages::new(session, first)),
             runtime,
             failed: false,
         }

@@ -23,13 +23,17 @@ impl Generate<'_, Session> {
     /// As the async `send`, or
     /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync).
     pub fn send(self) -> Result<GeneratedToken> {
-        let generate = Generate {
-            session: &self.session.inner,
-            family: self.family,
-            op: self.op,
-            replace_if_lost: self.replace_if_lost,
-        };
-        self.session.runtime.run(generate.send())
+        let inner = self.session.inner.clone();
+        let (family, op, replace_if_lost) = (self.family, self.op, self.replace_if_lost);
+        self.session.runtime.run(async move {
+            let generate = Generate {
+                session: &inner,
+                family,
+                op,
+                replace_if_lost,
+            };
+            generate.send().await
+        })
     }
 }
 
