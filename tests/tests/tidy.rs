@@ -18,11 +18,12 @@
 //!   over `crates/*/src`, `xtask/src` and `tests/src`).
 //! - Only the core knows the API's paths and operation names
 //!   (`no_crate_above_the_core_knows_paths_or_operation_names`, over
-//!   `crates/steps`, `steps-transport`, `steps-cli` and `steps-py`): no
-//!   string literal starts with `/api/`, and none written like an operation
-//!   name (`job_token.list`, `.create`, or a bare `rotate` given to
-//!   `ends_with`) is compared with `==`, `!=`, `ends_with`, `starts_with`,
-//!   `strip_suffix` or `strip_prefix`.
+//!   `crates/steps`, `steps-transport`, `steps-cli` and `steps-py`, their
+//!   test modules included): no string literal starts with `/api/`; none is
+//!   written like an operation name (`job_token.list`, `.create`), nor a
+//!   bare verb (`rotate`) given to `ends_with` and the like; and no
+//!   `operation:` field is given a string of its own (`"login"`): read
+//!   `Operation::NAME`.
 //! - Only the core writes the field names its resources declare
 //!   (`no_crate_above_the_core_writes_a_declared_field_name`, over
 //!   `crates/steps`, `steps-transport` and `steps-cli`): no string literal
@@ -943,11 +944,16 @@ fn core_knowledge(text: &str, verbs: &BTreeSet<String>) -> Vec<(usize, String)> 
         let equals = ["==", "!="]
             .iter()
             .any(|op| before.ends_with(op) || after.starts_with(op));
-        let verb = dotted_name(&literal.text)
-            .or(Some(literal.text.as_str()).filter(|_| affix))
-            .is_some_and(|verb| verbs.contains(verb));
-        if (affix || equals) && verb {
+        let dotted = dotted_name(&literal.text).is_some_and(|verb| verbs.contains(verb));
+        let bare = affix && verbs.contains(literal.text.as_str());
+        if dotted && !(affix || equals) {
+            // Written at all: the core declares it (`Operation::NAME`).
+            found.push((line, format!("the operation name \"{}\"", literal.text)));
+        } else if dotted || bare {
             found.push((line, format!("the operation name \"{}\" matched", literal.text)));
+        } else if before.ends_with("operation:") || before.ends_with("operation =") {
+            // An operation's name given as a string of its own (`login`).
+            found.push((line, format!("the operation \"{}\" named by hand", literal.text)));
         }
     }
     found
@@ -970,6 +976,9 @@ fn the_core_knowledge_check_sees_what_it_must() {
         ("if name == \"job_token.list\" {", 1),
         ("\"token.rotate_self\" != op", 1),
         ("op.strip_suffix(\".list\")", 1),
+        ("println!(\"job_token.list\");", 1),
+        ("let op = \"job_token.create\";", 1),
+        ("BuildError::NotLoggedIn { operation: \"whoami\" }", 1),
     ] {
         assert_eq!(core_knowledge(line, &verbs).len(), found, "{line}");
     }
@@ -979,8 +988,7 @@ fn the_core_knowledge_check_sees_what_it_must() {
         "scheme == \"socks5\"",
         "let url = format!(\"{url}/api/job_token/1\");",
         "// if op == \"job_token.list\" and \"/api/x\"",
-        "println!(\"job_token.list\");",
-        "let op = \"job_token.create\";",
+        "operation: NAME,",
         "s.ends_with(\"json\")",
         "kind == \"rotate\"",
     ] {

@@ -177,7 +177,14 @@ impl TransportError {
 mod tests {
     use std::error::Error as _;
 
+    use steps_core::{Login, Meta, Operation, Whoami};
+
     use super::*;
+
+    // The operations' names, from the core.
+    const LOGIN: &str = <Login as Operation>::NAME;
+    const META: &str = <Meta as Operation>::NAME;
+    const WHOAMI: &str = <Whoami as Operation>::NAME;
 
     /// The messages and sources the thiserror derive gave, kept by the
     /// written-out impls.
@@ -187,36 +194,36 @@ mod tests {
         for (error, message) in [
             (
                 TransportError::Connect {
-                    operation: "login",
+                    operation: LOGIN,
                     source: refused(),
                 },
-                "login: could not connect to the server",
+                format!("{LOGIN}: could not connect to the server"),
             ),
             (
                 TransportError::Tls {
-                    operation: "login",
+                    operation: LOGIN,
                     source: refused(),
                 },
-                "login: TLS handshake failed",
+                format!("{LOGIN}: TLS handshake failed"),
             ),
         ] {
             assert_eq!(error.to_string(), message);
             assert_eq!(error.source().expect("a source").to_string(), "refused");
         }
         let refused = TransportError::Tls {
-            operation: "meta",
+            operation: META,
             source: Box::new(std::io::Error::other(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
             ))),
         };
         assert_eq!(
             refused.to_string(),
-            "meta: TLS handshake failed: unknown issuer: the server's certificate is not signed by a trusted CA"
+            format!("{META}: TLS handshake failed: unknown issuer: the server's certificate is not signed by a trusted CA")
         );
-        let build = TransportError::from(BuildError::NotLoggedIn { operation: "whoami" });
+        let build = TransportError::from(BuildError::NotLoggedIn { operation: WHOAMI });
         assert_eq!(
             build.to_string(),
-            BuildError::NotLoggedIn { operation: "whoami" }.to_string()
+            BuildError::NotLoggedIn { operation: WHOAMI }.to_string()
         );
         assert!(build.source().is_none());
     }

@@ -3,7 +3,17 @@ use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use steps_core::{CreateJobToken, ListJobTokens, Login, Operation, RotateSelf, Whoami};
+
 use super::*;
+
+// The operations' names, from the core: the messages say them, and no name
+// is written here twice.
+const CREATE: &str = <CreateJobToken as Operation>::NAME;
+const ROTATE_SELF: &str = <RotateSelf as Operation>::NAME;
+const WHOAMI: &str = <Whoami as Operation>::NAME;
+const LOGIN: &str = <Login as Operation>::NAME;
+const LIST: &str = <ListJobTokens as Operation>::NAME;
 
 fn io(operation: &'static str) -> TransportError {
     TransportError::Io {
@@ -18,20 +28,20 @@ fn io(operation: &'static str) -> TransportError {
 #[test]
 fn messages_and_sources_are_those_of_the_derive() {
     let unknown = Error::from(TransportError::OutcomeUnknown {
-        operation: "job_token.create",
+        operation: CREATE,
         effect: steps_core::Effect::Create,
-        cause: Box::new(io("job_token.create")),
+        cause: Box::new(io(CREATE)),
     });
     assert_eq!(
         unknown.to_string(),
-        "job_token.create: outcome unknown: the token may have been created"
+        format!("{CREATE}: outcome unknown: the token may have been created")
     );
     let cause = unknown.source().expect("the transport's error");
     // The cause itself, not its box (the derive gave the box).
     assert!(cause.is::<TransportError>());
     assert_eq!(
         cause.to_string(),
-        "job_token.create: the connection failed during the request"
+        format!("{CREATE}: the connection failed during the request")
     );
     assert_eq!(
         cause.source().expect("the I/O error").to_string(),
@@ -39,33 +49,33 @@ fn messages_and_sources_are_those_of_the_derive() {
     );
 
     let rotated = Error::from(TransportError::OutcomeUnknown {
-        operation: "token.rotate_self",
+        operation: ROTATE_SELF,
         effect: steps_core::Effect::Rotate,
         cause: Box::new(TransportError::Timeout {
-            operation: "token.rotate_self",
+            operation: ROTATE_SELF,
             after: Duration::from_secs(30),
         }),
     });
     assert_eq!(
         rotated.to_string(),
-        "token.rotate_self: outcome unknown: the token may have been rotated"
+        format!("{ROTATE_SELF}: outcome unknown: the token may have been rotated")
     );
     assert_eq!(
         rotated.source().expect("a cause").to_string(),
-        "token.rotate_self: timed out after 30s"
+        format!("{ROTATE_SELF}: timed out after 30s")
     );
 
     // Transparent: the transport's message, and its source directly.
-    let lost = Error::from(io("whoami"));
+    let lost = Error::from(io(WHOAMI));
     assert_eq!(
         lost.to_string(),
-        "whoami: the connection failed during the request"
+        format!("{WHOAMI}: the connection failed during the request")
     );
     assert_eq!(lost.source().expect("the I/O error").to_string(), "reset by peer");
-    let shared = Error::shared(Arc::new(Error::from(io("login"))));
+    let shared = Error::shared(Arc::new(Error::from(io(LOGIN))));
     assert_eq!(
         shared.to_string(),
-        "login: the connection failed during the request"
+        format!("{LOGIN}: the connection failed during the request")
     );
     assert_eq!(
         shared.source().expect("the I/O error").to_string(),
@@ -73,12 +83,12 @@ fn messages_and_sources_are_those_of_the_derive() {
     );
 
     let too_large = Error::from(TransportError::BodyTooLarge {
-        operation: "job_token.list",
+        operation: LIST,
         limit: 4096,
     });
     assert_eq!(
         too_large.to_string(),
-        "job_token.list: the response body is larger than 4096 bytes"
+        format!("{LIST}: the response body is larger than 4096 bytes")
     );
     assert!(too_large.source().is_none());
 
