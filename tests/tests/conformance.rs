@@ -5,6 +5,7 @@
 //! advertises (and then sleeps through short grace periods); and the v2
 //! profile fails against a v1 server.
 
+use steps_core::{CreateJobToken, Meta, Operation};
 use steps_emulator::{Emulator, Fault, FaultRule, ProtocolVersion, When};
 use steps_tests::conformance::{run, run_with, Accounts, Options, Profile, Report, HOLD};
 use steps_tests::{config, ADMIN, OTHER, USER};
@@ -29,7 +30,7 @@ async fn emulator(protocol: ProtocolVersion) -> Emulator {
 fn hold_next_create(emulator: &Emulator) -> impl Fn() + Send + Sync + '_ {
     move || {
         emulator.set_faults(vec![FaultRule::new(
-            Some("job_token.create"),
+            Some(CreateJobToken::NAME),
             When::First(1),
             Fault::SlowHandler {
                 ms: HOLD.as_millis() as u64,
@@ -96,7 +97,11 @@ async fn the_v1_profile_passes_against_the_emulator_in_v2_mode() {
     )
     .await;
     assert_passes(&report, Profile::V1, V1_CHECKS);
-    assert_eq!(emulator.requests_seen("meta"), 0, "the v1 profile does not ask");
+    assert_eq!(
+        emulator.requests_seen(Meta::NAME),
+        0,
+        "the v1 profile does not ask"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,10 @@
 use std::time::Duration;
 
 use steps::{ErrorKind, Session};
+use steps_core::{
+    CreateApiKey, CreateJobToken, DeleteApiKey, DeleteJobToken, ListApiKeys, ListJobTokens, Login, Meta,
+    Operation, ReadApiKey, ReadJobToken, RotateApiKey, RotateJobToken, Whoami,
+};
 use steps_emulator::{Emulator, Fault, ProtocolVersion};
 use steps_tests::fault_cases::{self, client_builder, faults, quiet_injected_panics, Call, Outcome, Report};
 use steps_tests::{config, ADMIN, USER};
@@ -16,21 +20,21 @@ use steps_tests::{config, ADMIN, USER};
 /// The twelve operations, by protocol name, each made through the facade.
 fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64) -> Call<'a> {
     match op {
-        "login" => Box::pin(async move { user.client().login(USER.0, USER.1).await.map(drop) }),
-        "whoami" => Box::pin(async move { user.whoami().await.map(drop) }),
-        "job_token.create" => Box::pin(async move { user.job_tokens().create().send().await.map(drop) }),
-        "job_token.read" => Box::pin(async move { user.job_tokens().get(job).send().await.map(drop) }),
-        "job_token.delete" => Box::pin(async move { user.job_tokens().delete(job).send().await }),
-        "job_token.list" => Box::pin(async move { admin.job_tokens().list().send().await.map(drop) }),
-        "api_key.create" => Box::pin(async move { admin.api_keys().create().send().await.map(drop) }),
-        "api_key.read" => Box::pin(async move { admin.api_keys().get(key).send().await.map(drop) }),
-        "api_key.delete" => Box::pin(async move { admin.api_keys().delete(key).send().await }),
-        "api_key.list" => Box::pin(async move { admin.api_keys().list().send().await.map(drop) }),
-        "job_token.rotate" => Box::pin(async move {
+        Login::NAME => Box::pin(async move { user.client().login(USER.0, USER.1).await.map(drop) }),
+        Whoami::NAME => Box::pin(async move { user.whoami().await.map(drop) }),
+        CreateJobToken::NAME => Box::pin(async move { user.job_tokens().create().send().await.map(drop) }),
+        ReadJobToken::NAME => Box::pin(async move { user.job_tokens().get(job).send().await.map(drop) }),
+        DeleteJobToken::NAME => Box::pin(async move { user.job_tokens().delete(job).send().await }),
+        ListJobTokens::NAME => Box::pin(async move { admin.job_tokens().list().send().await.map(drop) }),
+        CreateApiKey::NAME => Box::pin(async move { admin.api_keys().create().send().await.map(drop) }),
+        ReadApiKey::NAME => Box::pin(async move { admin.api_keys().get(key).send().await.map(drop) }),
+        DeleteApiKey::NAME => Box::pin(async move { admin.api_keys().delete(key).send().await }),
+        ListApiKeys::NAME => Box::pin(async move { admin.api_keys().list().send().await.map(drop) }),
+        RotateJobToken::NAME => Box::pin(async move {
             let grace = Duration::from_secs(5);
             user.job_tokens().rotate(job).grace(grace).send().await.map(drop)
         }),
-        "api_key.rotate" => Box::pin(async move { admin.api_keys().rotate(key).send().await.map(drop) }),
+        RotateApiKey::NAME => Box::pin(async move { admin.api_keys().rotate(key).send().await.map(drop) }),
         other => panic!("unknown operation {other}"),
     }
 }
@@ -38,16 +42,16 @@ fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64)
 const OPERATIONS: [&str; 12] = [
     "login",
     "whoami",
-    "job_token.create",
-    "job_token.read",
-    "job_token.delete",
-    "job_token.list",
-    "api_key.create",
-    "api_key.read",
-    "api_key.delete",
-    "api_key.list",
-    "job_token.rotate",
-    "api_key.rotate",
+    CreateJobToken::NAME,
+    ReadJobToken::NAME,
+    DeleteJobToken::NAME,
+    ListJobTokens::NAME,
+    CreateApiKey::NAME,
+    ReadApiKey::NAME,
+    DeleteApiKey::NAME,
+    ListApiKeys::NAME,
+    RotateJobToken::NAME,
+    RotateApiKey::NAME,
 ];
 
 /// The outcome specified for `fault` on `op` against an emulator serving
@@ -221,7 +225,7 @@ async fn suite(protocol: ProtocolVersion) {
         // The client asked what the server offers once, before its first
         // create; no rule above matched it (its operation is `meta`), and
         // no count above includes it. A v1 server has no such operation.
-        let asked = emulator.requests_seen("meta");
+        let asked = emulator.requests_seen(Meta::NAME);
         let once = u64::from(protocol == ProtocolVersion::V2);
         if asked != once {
             report.fail_run(&fault, format_args!("GET /api/meta was asked {asked} times"));

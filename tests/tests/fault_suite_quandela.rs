@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use steps::{Dialect, ErrorKind, Session};
+use steps_core::{quandela, Operation};
 use steps_emulator::{Api, Emulator, Fault};
 use steps_tests::fault_cases::{
     self, client_builder, faults, quiet_injected_panics, Call, Outcome, Ran, Report,
@@ -58,15 +59,15 @@ impl Op {
     /// emulator's count go by.
     fn name(self) -> &'static str {
         match self {
-            Op::Generate | Op::GenerateLabelled => "quandela.token.generate",
-            Op::List => "quandela.token.list",
-            Op::Read => "quandela.token.read",
-            Op::Update => "quandela.token.update",
-            Op::Revoke => "quandela.token.revoke",
-            Op::Reopen => "quandela.token.reopen",
-            Op::DeleteByIds => "quandela.token.delete_by_ids",
-            Op::DeleteBySecrets => "quandela.token.delete_by_secrets",
-            Op::Usage => "quandela.usage.report",
+            Op::Generate | Op::GenerateLabelled => quandela::GenerateToken::NAME,
+            Op::List => quandela::ListTokens::NAME,
+            Op::Read => quandela::ReadToken::NAME,
+            Op::Update => quandela::UpdateToken::NAME,
+            Op::Revoke => quandela::RevokeToken::NAME,
+            Op::Reopen => quandela::ReopenToken::NAME,
+            Op::DeleteByIds => quandela::DeleteTokensByIds::NAME,
+            Op::DeleteBySecrets => quandela::DeleteTokensBySecrets::NAME,
+            Op::Usage => quandela::UsageReport::NAME,
         }
     }
 

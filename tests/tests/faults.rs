@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use steps::ErrorKind;
+use steps_core::{CreateJobToken, Operation, ReadJobToken, Whoami};
 use steps_emulator::{Emulator, Fault, FaultRule, ProtocolVersion, When};
 use steps_tests::{client, client_builder, config, emulator, USER};
 
@@ -28,7 +29,7 @@ async fn latency_past_the_request_timeout_fails_within_a_second_of_it() {
         .build()
         .expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");
-    emulator.set_faults(rule("whoami", When::Always, Fault::Latency { ms: 5_000 }));
+    emulator.set_faults(rule(Whoami::NAME, When::Always, Fault::Latency { ms: 5_000 }));
     let started = Instant::now();
     let error = user.whoami().await.expect_err("times out");
     assert_eq!(error.kind(), ErrorKind::Timeout);
@@ -50,16 +51,16 @@ async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
         retry_after: Some(0),
     };
 
-    emulator.set_faults(rule("job_token.read", When::First(2), unavailable.clone()));
+    emulator.set_faults(rule(ReadJobToken::NAME, When::First(2), unavailable.clone()));
     user.job_tokens()
         .get(token.token_id)
         .send()
         .await
         .expect("the third attempt succeeds");
-    assert_eq!(emulator.requests_seen("job_token.read"), 3);
+    assert_eq!(emulator.requests_seen(ReadJobToken::NAME), 3);
 
-    let creates_before = emulator.requests_seen("job_token.create");
-    emulator.set_faults(rule("job_token.create", When::First(2), unavailable));
+    let creates_before = emulator.requests_seen(CreateJobToken::NAME);
+    emulator.set_faults(rule(CreateJobToken::NAME, When::First(2), unavailable));
     let error = user
         .job_tokens()
         .create()
@@ -67,7 +68,7 @@ async fn two_503s_are_retried_for_a_read_and_reported_for_a_create() {
         .await
         .expect_err("a create is not retried");
     assert_eq!(
-        emulator.requests_seen("job_token.create") - creates_before,
+        emulator.requests_seen(CreateJobToken::NAME) - creates_before,
         1,
         "exactly one attempt"
     );
@@ -81,7 +82,7 @@ async fn a_create_whose_connection_closes_after_sending_has_an_unknown_outcome()
     let emulator = emulator_v1().await;
     let client = client(emulator.base_url());
     let user = client.login(USER.0, USER.1).await.expect("login");
-    emulator.set_faults(rule("job_token.create", When::Always, Fault::Close));
+    emulator.set_faults(rule(CreateJobToken::NAME, When::Always, Fault::Close));
     let error = user
         .job_tokens()
         .create()
@@ -97,12 +98,12 @@ async fn a_create_whose_connection_closes_after_sending_has_an_unknown_outcome()
             .contains("outcome unknown: the token may have been created"),
         "{error}"
     );
-    assert_eq!(emulator.requests_seen("job_token.create"), 1);
+    assert_eq!(emulator.requests_seen(CreateJobToken::NAME), 1);
 
     // The same fault on a read is retried, then reported as a network error.
-    emulator.set_faults(rule("whoami", When::Always, Fault::Close));
+    emulator.set_faults(rule(Whoami::NAME, When::Always, Fault::Close));
     assert_eq!(user.whoami().await.expect_err("closed").kind(), ErrorKind::Io);
-    assert_eq!(emulator.requests_seen("whoami"), 3);
+    assert_eq!(emulator.requests_seen(Whoami::NAME), 3);
 }
 
 #[tokio::test]
@@ -114,33 +115,37 @@ async fn bad_bodies_surface_as_typed_errors() {
         .expect("client");
     let user = client.login(USER.0, USER.1).await.expect("login");
 
-    emulator.set_faults(rule("whoami", When::Always, Fault::Truncate));
+    emulator.set_faults(rule(Whoami::NAME, When::Always, Fault::Truncate));
     assert_eq!(user.whoami().await.expect_err("truncated").kind(), ErrorKind::Io);
 
-    emulator.set_faults(rule("whoami", When::Always, Fault::InvalidJson));
+    emulator.set_faults(rule(Whoami::NAME, When::Always, Fault::InvalidJson));
     let error = user.whoami().await.expect_err("invalid JSON");
     assert_eq!(error.kind(), ErrorKind::Protocol);
     assert!(error.to_string().contains("malformed JSON"), "{error}");
 
-    emulator.set_faults(rule("whoami", When::Always, Fault::Html { status: 502 }));
+    emulator.set_faults(rule(Whoami::NAME, When::Always, Fault::Html { status: 502 }));
     let error = user.whoami().await.expect_err("HTML 502");
     assert_eq!(error.kind(), ErrorKind::Protocol);
     assert_eq!(error.status(), Some(502));
     assert!(error.to_string().contains("Bad Gateway"), "{error}");
     assert_eq!(
-        emulator.requests_seen("whoami"),
+        emulator.requests_seen(Whoami::NAME),
         3 + 1 + 3,
         "truncated and 502 are retried; bad JSON is not"
     );
 
-    emulator.set_faults(rule("whoami", When::Always, Fault::LargeBody { bytes: 1 << 20 }));
+    emulator.set_faults(rule(
+        Whoami::NAME,
+        When::Always,
+        Fault::LargeBody { bytes: 1 << 20 },
+    ));
     assert_eq!(
         user.whoami().await.expect_err("too large").kind(),
         ErrorKind::BodyTooLarge
     );
 
     emulator.set_faults(rule(
-        "whoami",
+        Whoami::NAME,
         When::Always,
         Fault::Status {
             status: 429,

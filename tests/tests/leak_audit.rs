@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use steps::RetryPolicy;
+use steps_core::{CreateJobToken, Operation, RevokeSelf, RotateJobToken};
 use steps_emulator::{Emulator, Fault, FaultRule, When};
 use steps_tests::leak::{Buffer, Seen};
 use steps_tests::{client_builder, config, control_get, ADMIN, OTHER, USER};
@@ -179,7 +180,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         seen.result(&bare.whoami().await);
         let journal = control_get(&emulator, "/_steps/requests?limit=1000").await;
         assert!(
-            journal.contains("job_token.rotate") && journal.contains("token.revoke_self"),
+            journal.contains(RotateJobToken::NAME) && journal.contains(RevokeSelf::NAME),
             "{journal}"
         );
         seen.texts.push(journal);
@@ -192,7 +193,7 @@ fn no_secret_reaches_tracing_debug_display_or_errors() {
         "tracing captured nothing at TRACE"
     );
     assert!(
-        trace.contains("job_token.create") && trace.contains("status"),
+        trace.contains(CreateJobToken::NAME) && trace.contains("status"),
         "{trace}"
     );
     assert!(

@@ -15,6 +15,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use steps::{Client, Dialect, ErrorKind, RetryPolicy, Secret, Session};
+use steps_core::{quandela, Operation};
 use steps_emulator::{Api, Emulator, Fault, FaultRule, JobUsage, When};
 use steps_tests::leak::{Buffer, Seen};
 use steps_tests::{client_builder, config, control_get, fault_cases, ADMIN, OTHER, USER};
@@ -271,7 +272,7 @@ fn no_quandela_secret_reaches_tracing_debug_display_or_errors() {
             (Fault::Latency { ms: 1_000 }, Some("lost-in-flight"), None),
             (Fault::CloseAfterHandled, None, Some(ErrorKind::OutcomeUnknown)),
         ] {
-            let rule = FaultRule::new(Some("quandela.token.generate"), When::First(1), fault);
+            let rule = FaultRule::new(Some(quandela::GenerateToken::NAME), When::First(1), fault);
             emulator.set_faults(vec![rule]);
             let generate = user.quandela().generate();
             let lost = match label {
@@ -285,7 +286,7 @@ fn no_quandela_secret_reaches_tracing_debug_display_or_errors() {
             seen.result(&lost);
         }
         let rule = FaultRule::new(
-            Some("quandela.token.generate"),
+            Some(quandela::GenerateToken::NAME),
             When::First(1),
             Fault::CloseAfterHandled,
         );
@@ -305,8 +306,8 @@ fn no_quandela_secret_reaches_tracing_debug_display_or_errors() {
         let journal = control_get(&emulator, "/_steps/requests?limit=1000").await;
         for op in [
             "quandela.login",
-            "quandela.token.reopen",
-            "quandela.token.delete_by_secrets",
+            quandela::ReopenToken::NAME,
+            quandela::DeleteTokensBySecrets::NAME,
         ] {
             assert!(journal.contains(op), "{journal}");
         }
@@ -333,7 +334,7 @@ fn no_quandela_secret_reaches_tracing_debug_display_or_errors() {
     let trace = buffer.text();
     assert!(
         trace.contains("steps.operation")
-            && trace.contains("quandela.token.generate")
+            && trace.contains(quandela::GenerateToken::NAME)
             && trace.contains("status"),
         "tracing captured nothing at TRACE: {trace}"
     );

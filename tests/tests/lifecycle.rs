@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use steps::ErrorKind;
+use steps_core::{Login, Operation};
 use steps_tests::{client, emulator, ADMIN, OTHER, USER};
 
 #[tokio::test]
@@ -234,7 +235,7 @@ async fn a_session_with_credentials_logs_in_again_when_its_token_expired() {
     let read = user.job_tokens().get(token.token_id).send().await;
     // The job token itself expired too (99,999 s > 86,401 s, so it lives).
     assert_eq!(read.expect("renewed and repeated").token_id, token.token_id);
-    assert_eq!(emulator.requests_seen("login"), 2);
+    assert_eq!(emulator.requests_seen(Login::NAME), 2);
 
     // A token-only session cannot renew: the 401 surfaces.
     emulator.advance_clock(Duration::from_secs(86_401));

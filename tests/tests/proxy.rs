@@ -5,6 +5,7 @@
 //! the CLI, which reads the environment in a process of its own.)
 
 use steps::{ErrorKind, Proxy};
+use steps_core::{Login, Operation};
 use steps_tests::proxy::{ProxyMode, TestProxy};
 use steps_tests::{client_builder, contains, emulator, ADMIN, USER};
 
@@ -223,5 +224,5 @@ async fn a_proxy_of_a_scheme_it_cannot_speak_fails_closed_instead_of_going_direc
         let error = client.login(USER.0, USER.1).await.expect_err("refused");
         assert_eq!(error.kind(), ErrorKind::Connect, "{url}: {error:?}");
     }
-    assert_eq!(emulator.requests_seen("login"), 0, "nothing went direct");
+    assert_eq!(emulator.requests_seen(Login::NAME), 0, "nothing went direct");
 }

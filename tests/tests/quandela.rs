@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use steps::{Client, Dialect, ErrorKind, Session};
+use steps_core::{quandela, Operation};
 use steps_emulator::{Api, Emulator, Fault, FaultRule, JobUsage, MintedToken, When};
 use steps_tests::{config, USER};
 
@@ -280,7 +281,7 @@ async fn a_lost_generate_is_settled_by_its_label() {
     let session = user_session(&emulator);
     let lose_one = || {
         emulator.set_faults(vec![FaultRule::new(
-            Some("quandela.token.generate"),
+            Some(quandela::GenerateToken::NAME),
             When::First(1),
             Fault::CloseAfterHandled,
         )]);
@@ -301,7 +302,7 @@ async fn a_lost_generate_is_settled_by_its_label() {
         .iter()
         .any(|t| t.id == lost && t.label.as_deref() == Some("lost-1")));
     assert_eq!(
-        emulator.requests_seen("quandela.token.generate"),
+        emulator.requests_seen(quandela::GenerateToken::NAME),
         1,
         "never sent twice"
     );
@@ -326,7 +327,7 @@ async fn a_lost_generate_is_settled_by_its_label() {
 
     // Refused before anything was made: nothing to settle, safe to retry.
     emulator.set_faults(vec![FaultRule::new(
-        Some("quandela.token.generate"),
+        Some(quandela::GenerateToken::NAME),
         When::First(1),
         Fault::Close,
     )]);
@@ -350,7 +351,7 @@ async fn a_logged_in_user_uses_the_auth_family() {
         .send()
         .await
         .expect("generate");
-    assert!(emulator.requests_seen("quandela.token.generate") >= 1);
+    assert!(emulator.requests_seen(quandela::GenerateToken::NAME) >= 1);
     let listed = session.quandela().list().send().await.expect("list");
     assert!(listed.iter().any(|t| t.id == made.token_id));
     let refused = session
@@ -379,6 +380,10 @@ async fn a_quandela_operation_is_refused_by_a_client_of_our_protocol() {
         .await
         .expect_err("the wrong dialect");
     assert_eq!(error.kind(), ErrorKind::Config, "{error}");
-    assert_eq!(emulator.requests_seen("quandela.token.list"), 0, "nothing sent");
+    assert_eq!(
+        emulator.requests_seen(quandela::ListTokens::NAME),
+        0,
+        "nothing sent"
+    );
     emulator.shutdown().await;
 }

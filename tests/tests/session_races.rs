@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use steps::{ErrorKind, RotatedSelf};
+use steps_core::{Login, Operation, RotateSelf, Whoami};
 use steps_emulator::{Emulator, Fault, FaultRule, When};
 use steps_tests::{client, config, control_get, USER};
 
@@ -37,14 +38,14 @@ async fn a_logout_during_a_renewal_revokes_the_token_the_renewal_installs() {
     // login is held long enough for the logout to start meanwhile.
     emulator.set_faults(vec![
         FaultRule::new(
-            Some("whoami"),
+            Some(Whoami::NAME),
             When::First(1),
             Fault::Status {
                 status: 401,
                 retry_after: None,
             },
         ),
-        FaultRule::new(Some("login"), When::Always, Fault::SlowHandler { ms: 600 }),
+        FaultRule::new(Some(Login::NAME), When::Always, Fault::SlowHandler { ms: 600 }),
     ]);
     let renewing = tokio::spawn({
         let session = session.clone();
@@ -52,7 +53,7 @@ async fn a_logout_during_a_renewal_revokes_the_token_the_renewal_installs() {
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        emulator.requests_seen("login"),
+        emulator.requests_seen(Login::NAME),
         2,
         "the renewal's login is under way"
     );
@@ -101,7 +102,7 @@ async fn a_lost_self_rotation_is_recovered_with_the_default_grace() {
     let (client, session) = job_token_session(&emulator).await;
     // The rotation happens, and its answer is lost.
     emulator.set_faults(vec![FaultRule::new(
-        Some("token.rotate_self"),
+        Some(RotateSelf::NAME),
         When::First(1),
         Fault::CloseAfterHandled,
     )]);
@@ -110,7 +111,7 @@ async fn a_lost_self_rotation_is_recovered_with_the_default_grace() {
         .await
         .expect("the re-send, with the old secret still in its grace, returns the new secret");
     assert_eq!(
-        emulator.requests_seen("token.rotate_self"),
+        emulator.requests_seen(RotateSelf::NAME),
         2,
         "sent again once, answered from the idempotency key"
     );
@@ -139,7 +140,7 @@ async fn a_self_rotation_with_a_short_grace_is_sent_once_and_reported_unknown() 
     let emulator = emulator().await;
     let (_client, session) = job_token_session(&emulator).await;
     emulator.set_faults(vec![FaultRule::new(
-        Some("token.rotate_self"),
+        Some(RotateSelf::NAME),
         When::First(1),
         Fault::CloseAfterHandled,
     )]);
@@ -150,7 +151,7 @@ async fn a_self_rotation_with_a_short_grace_is_sent_once_and_reported_unknown() 
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error}");
     assert_eq!(error.idempotency_key(), None, "sent without a key");
     assert_eq!(
-        emulator.requests_seen("token.rotate_self"),
+        emulator.requests_seen(RotateSelf::NAME),
         1,
         "never sent again: a re-send could only be refused"
     );

@@ -130,7 +130,9 @@ pub(crate) fn quandela_login_error(py: Python<'_>, error: Error, known: &[&str])
          (cloud.quandela.com) and use it with steps_cloud.User.from_token(token) (or \
          User.from_token(steps_cloud.perceval_token(url)) for the token Perceval uses for \
          this server's url)",
-        error.operation().unwrap_or(<steps::steps_core::Login as steps::steps_core::Operation>::NAME)
+        error
+            .operation()
+            .unwrap_or(<steps::steps_core::Login as steps::steps_core::Operation>::NAME)
     );
     to_py_saying(py, error, known, text)
 }

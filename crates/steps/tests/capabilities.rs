@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
+use steps::steps_core::{Meta, Operation};
 use steps::{Capabilities, Client, ErrorKind, Feature, IdempotencyKey};
 use steps_transport::{BoxError, BoxFuture, SendError, SendRequest};
 
@@ -343,7 +344,7 @@ async fn no_answer_to_meta_is_an_error_that_breaks_no_safe_operation_and_is_aske
         let error = client.capabilities().await.expect_err("no answer is not v1");
         assert_eq!(error.kind(), kind, "{meta:?}: {error:?}");
         assert!(error.is_retryable(), "{meta:?}: {error:?}");
-        assert_eq!(error.operation(), Some("meta"), "{meta:?}: {error:?}");
+        assert_eq!(error.operation(), Some(Meta::NAME), "{meta:?}: {error:?}");
         assert_eq!(server.metas.load(Ordering::SeqCst), 1, "{meta:?}");
 
         // A call that needs a feature fails with that error, not with

@@ -9,6 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::{Fixture, Run, USER};
+use steps::steps_core::{DeleteJobToken, Operation, RevokeSelf};
 
 /// A shell command that saves the job token to the file `$0` (whole: moved
 /// into place) and then becomes `$@` (exec: signals reach it directly).
@@ -188,8 +189,8 @@ fn a_failed_delete_is_said_with_the_token_id() {
     f.login("user", USER);
     // A refused delete alone is made up for: the token revokes itself
     // (protocol v2, feature `self`).
-    let rules = serde_json::from_str(
-        r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}}]"#,
+    let rules = serde_json::from_value(
+        serde_json::json!([{"operation": DeleteJobToken::NAME, "fault": {"kind": "status", "status": 403}}]),
     )
     .unwrap();
     f.emulator.set_faults(rules);
@@ -197,9 +198,9 @@ fn a_failed_delete_is_said_with_the_token_id() {
     assert_eq!(run.code, 0, "the token revoked itself: {}", run.stderr);
     assert_eq!(f.emulator.token_counts(), (0, 0), "no token outlived the command");
     // Both refused: said, with the id.
-    let rules = serde_json::from_str(
-        r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}},
-            {"operation": "token.revoke_self", "fault": {"kind": "status", "status": 503}}]"#,
+    let rules = serde_json::from_value(
+        serde_json::json!([{"operation": DeleteJobToken::NAME, "fault": {"kind": "status", "status": 403}},
+            {"operation": RevokeSelf::NAME, "fault": {"kind": "status", "status": 503}}]),
     )
     .unwrap();
     f.emulator.set_faults(rules);

@@ -15,6 +15,7 @@ use steps_emulator::{Config, Emulator};
 use unicode_width::UnicodeWidthStr;
 
 use crate::{login_entry, run_command, steps_command, Fixture, Run, ADMIN, USER};
+use steps::steps_core::{DeleteJobToken, Operation, RevokeSelf};
 
 /// A CA made at test time.
 struct Ca {
@@ -249,9 +250,9 @@ fn every_hint_repeats_the_options_that_chose_the_server_and_the_identity() {
     f.secrets.lock().unwrap().push(token);
 
     // `steps exec`'s clean-up hint, when its delete fails.
-    let rules = serde_json::from_str(
-        r#"[{"operation": "job_token.delete", "fault": {"kind": "status", "status": 403}},
-            {"operation": "token.revoke_self", "fault": {"kind": "status", "status": 503}}]"#,
+    let rules = serde_json::from_value(
+        serde_json::json!([{"operation": DeleteJobToken::NAME, "fault": {"kind": "status", "status": 403}},
+            {"operation": RevokeSelf::NAME, "fault": {"kind": "status", "status": 503}}]),
     )
     .unwrap();
     f.emulator.set_faults(rules);

@@ -8,6 +8,7 @@ use std::process::Command;
 use steps_emulator::{Api, Config, Emulator};
 
 use super::{run_command, steps_command, Run, USER};
+use steps::steps_core::{quandela, Operation};
 
 struct Quandela {
     emulator: Emulator,
@@ -364,7 +365,7 @@ fn a_create_whose_answer_is_lost_says_what_was_settled() {
     let q = Quandela::new("lost");
     q.login();
     q.emulator.set_faults(vec![FaultRule::new(
-        Some("quandela.token.generate"),
+        Some(quandela::GenerateToken::NAME),
         When::First(1),
         Fault::CloseAfterHandled,
     )]);
@@ -385,7 +386,7 @@ fn a_create_whose_answer_is_lost_says_what_was_settled() {
     );
 
     q.emulator.set_faults(vec![FaultRule::new(
-        Some("quandela.token.generate"),
+        Some(quandela::GenerateToken::NAME),
         When::First(1),
         Fault::Close,
     )]);
