@@ -23,7 +23,9 @@
 //!   written like an operation name (`job_token.list`, `.create`), nor a
 //!   bare verb (`rotate`) given to `ends_with` and the like; and no
 //!   `operation:` field is given a string of its own (`"login"`): read
-//!   `Operation::NAME`.
+//!   `Operation::NAME`. Their tests, and the end-to-end tests, name
+//!   operations the same way (`no_test_above_the_core_names_an_operation_by_hand`;
+//!   the conformance kit, which reads only the spec, aside).
 //! - Only the core writes the field names its resources declare
 //!   (`no_crate_above_the_core_writes_a_declared_field_name`, over
 //!   `crates/steps`, `steps-transport` and `steps-cli`): no string literal
@@ -1021,6 +1023,106 @@ fn no_crate_above_the_core_knows_paths_or_operation_names() {
     assert!(
         found.is_empty(),
         "ask the core (its operations' paths, Idempotency, Error::operation's kind) instead:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The operation names `core_knowledge` finds in a test's source, and
+/// an operation of the emulator's asked for by a one-word name
+/// (`requests_seen("login")`, a fault rule's `Some("whoami")`): a test
+/// names an operation by its `Operation::NAME` too. Paths are not
+/// checked here: a test may well assert the URL a request went to.
+fn operation_names_in_a_test(
+    text: &str,
+    verbs: &BTreeSet<String>,
+    names: &BTreeSet<String>,
+) -> Vec<(usize, String)> {
+    let lexed = lex(text);
+    let mut found: Vec<(usize, String)> = core_knowledge(text, verbs)
+        .into_iter()
+        .filter(|(_, what)| !what.starts_with("the path"))
+        .collect();
+    for literal in &lexed.literals {
+        let before = lexed.code[..literal.at].trim_end();
+        let rule = before
+            .strip_suffix("Some(")
+            .is_some_and(|b| b.trim_end().ends_with("FaultRule::new("));
+        let asked = ["requests_seen(", "rule("]
+            .iter()
+            .any(|call| before.ends_with(call));
+        if (rule || asked) && names.contains(&literal.text) && dotted_name(&literal.text).is_none() {
+            found.push((
+                literal.line,
+                format!("the operation \"{}\" named by hand", literal.text),
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_test_operation_name_check_sees_what_it_must() {
+    let verbs = ["create", "delete"].map(String::from).into();
+    let names = ["login", "whoami"].map(String::from).into();
+    for (line, found) in [
+        ("emulator.requests_seen(\"job_token.create\");", 1),
+        ("emulator.requests_seen(\"login\");", 1),
+        ("FaultRule::new(\n    Some(\"whoami\"),\n    When::Always,", 1),
+        ("emulator.set_faults(rule(\"whoami\", When::Always, fault));", 1),
+        ("let url = \"/api/job_token\";", 0),
+        ("emulator.requests_seen(Login::NAME);", 0),
+        ("f.run(\"user\", &[\"login\", \"--with-token\"], \"\");", 0),
+        ("assert_eq!(read.label.as_deref(), Some(\"login\"));", 0),
+    ] {
+        assert_eq!(
+            operation_names_in_a_test(line, &verbs, &names).len(),
+            found,
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn no_test_above_the_core_names_an_operation_by_hand() {
+    let core: Vec<String> = rust_files(&workspace().join("crates/steps-core/src"))
+        .iter()
+        .map(|file| std::fs::read_to_string(file).expect("readable source"))
+        .collect();
+    let verbs = operation_verbs(core.iter().map(String::as_str));
+    let names: BTreeSet<String> = core
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter(|line| line.trim_start().starts_with("const NAME: &'static str = \""))
+        .flat_map(|line| lex(line).literals.into_iter().map(|literal| literal.text))
+        .collect();
+    assert!(names.contains("login") && names.contains("whoami"), "{names:?}");
+    // The conformance kit checks any server against the spec, and so reads
+    // the spec rather than the core; this file lists the names it looks for.
+    let exempt = [
+        workspace().join("tests/src/conformance"),
+        workspace().join("tests/tests/tidy.rs"),
+    ];
+    let mut found = Vec::new();
+    for dir in [
+        "crates/steps/tests",
+        "crates/steps-transport/tests",
+        "crates/steps-cli/tests",
+        "tests/tests",
+        "tests/src",
+    ] {
+        for file in rust_files(&workspace().join(dir)) {
+            if exempt.iter().any(|e| file.starts_with(e)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            for (line, what) in operation_names_in_a_test(&text, &verbs, &names) {
+                found.push(format!("{}:{line}: {what}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "name it by its Operation::NAME instead:\n{}",
         found.join("\n")
     );
 }
