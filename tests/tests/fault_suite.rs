@@ -40,8 +40,8 @@ fn call<'a>(op: &str, user: &'a Session, admin: &'a Session, job: i64, key: i64)
 }
 
 const OPERATIONS: [&str; 12] = [
-    "login",
-    "whoami",
+    Login::NAME,
+    Whoami::NAME,
     CreateJobToken::NAME,
     ReadJobToken::NAME,
     DeleteJobToken::NAME,
@@ -187,10 +187,10 @@ async fn sessions(emulator: &Emulator) -> (Session, Session) {
     (user, admin)
 }
 
-/// How many job tokens or API keys (`op`'s collection) exist, by the
-/// admin's list.
+/// How many job tokens or API keys (the collection of `op`, a create)
+/// exist, by the admin's list.
 async fn count(admin: &Session, op: &str) -> usize {
-    let counted = if op.starts_with("job_token.") {
+    let counted = if op == CreateJobToken::NAME {
         admin.job_tokens().list().send().await.map(|all| all.len())
     } else {
         admin.api_keys().list().send().await.map(|all| all.len())

@@ -23,9 +23,11 @@
 //!   written like an operation name (`job_token.list`, `.create`), nor a
 //!   bare verb (`rotate`) given to `ends_with` and the like; and no
 //!   `operation:` field is given a string of its own (`"login"`): read
-//!   `Operation::NAME`. Their tests, and the end-to-end tests, name
-//!   operations the same way (`no_test_above_the_core_names_an_operation_by_hand`;
-//!   the conformance kit, which reads only the spec, aside).
+//!   `Operation::NAME`. Their tests and the end-to-end tests write no
+//!   operation name (`no_test_above_the_core_names_an_operation_by_hand`;
+//!   the conformance kit, which reads only the spec, aside): no dotted
+//!   name or name's prefix, and no one-word name (`login`) where an
+//!   operation is asked for (`requests_seen`, fault rules, JSON rules).
 //! - Only the core writes the field names its resources declare
 //!   (`no_crate_above_the_core_writes_a_declared_field_name`, over
 //!   `crates/steps`, `steps-transport` and `steps-cli`): no string literal
@@ -1028,10 +1030,14 @@ fn no_crate_above_the_core_knows_paths_or_operation_names() {
 }
 
 /// The operation names `core_knowledge` finds in a test's source, and
-/// an operation of the emulator's asked for by a one-word name
-/// (`requests_seen("login")`, a fault rule's `Some("whoami")`): a test
-/// names an operation by its `Operation::NAME` too. Paths are not
-/// checked here: a test may well assert the URL a request went to.
+/// what a test writes by hand besides: a name's prefix given to
+/// `starts_with` and the like (`"job_token."`), an emulator operation
+/// asked for by a one-word name (`requests_seen("login")`, `rule("whoami"`,
+/// a fault rule's `Some("meta")`, an `operation()` compared with
+/// `Some("meta")`), and any name as a JSON rule's `"operation"`, in a
+/// `json!` or inside a string. A one-word name elsewhere (a const array,
+/// a match arm) is not seen: `login` is also the CLI's command. Paths are
+/// not checked here: a test may well assert the URL a request went to.
 fn operation_names_in_a_test(
     text: &str,
     verbs: &BTreeSet<String>,
@@ -1042,19 +1048,53 @@ fn operation_names_in_a_test(
         .into_iter()
         .filter(|(_, what)| !what.starts_with("the path"))
         .collect();
-    for literal in &lexed.literals {
+    let named =
+        |word: &str| names.contains(word) || dotted_name(word).is_some_and(|verb| verbs.contains(verb));
+    for (index, literal) in lexed.literals.iter().enumerate() {
         let before = lexed.code[..literal.at].trim_end();
-        let rule = before
-            .strip_suffix("Some(")
-            .is_some_and(|b| b.trim_end().ends_with("FaultRule::new("));
+        let affix = ["starts_with(", "strip_prefix("]
+            .iter()
+            .any(|call| before.ends_with(call));
+        let prefix = literal.text.strip_suffix('.').is_some_and(|stem| {
+            stem.split('.').all(|segment| {
+                !segment.is_empty() && segment.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            })
+        });
+        let rule = before.strip_suffix("Some(").is_some_and(|b| {
+            ["FaultRule::new(", "operation(),"]
+                .iter()
+                .any(|call| b.trim_end().ends_with(call))
+        });
         let asked = ["requests_seen(", "rule("]
             .iter()
             .any(|call| before.ends_with(call));
-        if (rule || asked) && names.contains(&literal.text) && dotted_name(&literal.text).is_none() {
+        // `"operation": "login"` in a `json!`: the key is the literal
+        // before, and only a colon lies between them.
+        let keyed = index.checked_sub(1).is_some_and(|previous| {
+            let key = &lexed.literals[previous];
+            key.text == "operation" && lexed.code[key.at + 2..literal.at].trim() == ":"
+        });
+        let in_json = literal
+            .text
+            .split("\"operation\"")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix(':'))
+            .filter_map(|rest| rest.trim_start().strip_prefix('"'))
+            .filter_map(|rest| rest.split('"').next())
+            .find(|name| named(name));
+        if affix && prefix {
+            found.push((literal.line, format!("the operation prefix \"{}\"", literal.text)));
+        } else if (rule || asked || keyed)
+            && names.contains(&literal.text)
+            && dotted_name(&literal.text).is_none()
+        {
             found.push((
                 literal.line,
                 format!("the operation \"{}\" named by hand", literal.text),
             ));
+        }
+        if let Some(name) = in_json {
+            found.push((literal.line, format!("the operation \"{name}\" in a JSON string")));
         }
     }
     found
@@ -1063,16 +1103,24 @@ fn operation_names_in_a_test(
 #[test]
 fn the_test_operation_name_check_sees_what_it_must() {
     let verbs = ["create", "delete"].map(String::from).into();
-    let names = ["login", "whoami"].map(String::from).into();
+    let names = ["login", "whoami", "meta"].map(String::from).into();
     for (line, found) in [
         ("emulator.requests_seen(\"job_token.create\");", 1),
         ("emulator.requests_seen(\"login\");", 1),
         ("FaultRule::new(\n    Some(\"whoami\"),\n    When::Always,", 1),
         ("emulator.set_faults(rule(\"whoami\", When::Always, fault));", 1),
+        ("assert_eq!(error.operation(), Some(\"meta\"));", 1),
+        ("if op.starts_with(\"job_token.\") {", 1),
+        ("json!([{\"operation\": \"login\", \"fault\": {}}])", 1),
+        ("json!([{\"operation\": \"job_token.delete\"}])", 1),
+        ("r#\"[{\"operation\": \"job_token.delete\", \"fault\": {}}]\"#", 1),
+        ("r#\"[{\"operation\": \"whoami\"}]\"#", 1),
         ("let url = \"/api/job_token\";", 0),
         ("emulator.requests_seen(Login::NAME);", 0),
+        ("json!([{\"operation\": Login::NAME, \"fault\": {}}])", 0),
         ("f.run(\"user\", &[\"login\", \"--with-token\"], \"\");", 0),
         ("assert_eq!(read.label.as_deref(), Some(\"login\"));", 0),
+        ("if url.starts_with(\"https://\") {", 0),
     ] {
         assert_eq!(
             operation_names_in_a_test(line, &verbs, &names).len(),
