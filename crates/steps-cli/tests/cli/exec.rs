@@ -316,10 +316,19 @@ fn a_sigint_sent_with_kill_reaches_the_command_in_the_foreground() {
         &[
             "sh",
             "-c",
-            r#"trap 'echo INT >> "$0"; exit 0' INT; while :; do sleep 0.1; done"#,
+            r#"trap 'echo INT >> "$0"; exit 0' INT; echo READY > "$0"; while :; do sleep 0.1; done"#,
             &seen.display().to_string(),
         ],
     );
+    // The token file exists before `sh` has set its trap: a Ctrl-C typed
+    // before then kills it without the trap (CI saw that once).
+    while !std::fs::read_to_string(&seen).is_ok_and(|s| s.starts_with("READY")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the trap was never set"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     rustix::io::write(&master, b"\x03").unwrap();
     let output = child.wait_with_output().unwrap();
     drop(master);
@@ -331,7 +340,7 @@ fn a_sigint_sent_with_kill_reaches_the_command_in_the_foreground() {
     );
     assert_eq!(output.status.code(), Some(128 + 2), "{stderr}");
     assert!(
-        std::fs::read_to_string(&seen).is_ok_and(|s| s.starts_with("INT")),
+        std::fs::read_to_string(&seen).is_ok_and(|s| s.lines().any(|line| line == "INT")),
         "the command never saw the Ctrl-C"
     );
     let token = saved_token(&f, &file);
