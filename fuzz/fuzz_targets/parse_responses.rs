@@ -1,6 +1,7 @@
-//! Every steps-core response parser on an arbitrary status, headers and
-//! body: `Ok` or a typed error, never a panic; a 2xx decode error never
-//! quotes the body.
+//! Every steps-core response parser, of our protocol's v1 and v2 and of
+//! the quandela dialect, on an arbitrary status, headers and body, both as
+//! a first answer and as the answer to a re-sent request: `Ok` or a typed
+//! error, never a panic; a 2xx decode error never quotes the body.
 //!
 //! Input: 2 bytes of status, 1 byte of header count, then per header 1 byte
 //! naming it and its value up to a 0 byte; the rest is the body.
@@ -8,9 +9,14 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
+use steps_core::quandela::{
+    DeleteTokensByIds, DeleteTokensBySecrets, GenerateToken, ListTokens, PathFamily, ReadToken, ReopenToken,
+    RevokeToken, UpdateToken, UsageReport,
+};
 use steps_core::{
-    CreateApiKey, CreateJobToken, DeleteApiKey, DeleteJobToken, ListApiKeys, ListJobTokens, Login,
-    Operation, ReadApiKey, ReadJobToken, Secret, Whoami,
+    CreateApiKey, CreateJobToken, DeleteApiKey, DeleteJobToken, ListApiKeys, ListJobTokens, Login, Meta,
+    Operation, ReadApiKey, ReadJobToken, RevokeSelf, RotateApiKey, RotateJobToken, RotateSelf, Secret,
+    Whoami,
 };
 
 const NAMES: [&str; 6] = [
@@ -38,7 +44,9 @@ fn response(data: &[u8]) -> Option<http::Response<Bytes>> {
 }
 
 fn check<O: Operation>(op: O, response: &http::Response<Bytes>) {
-    if let Err(error) = op.parse_response(response.clone()) {
+    let first = op.parse_response(response.clone()).err();
+    let resent = op.parse_resent_response(response.clone()).err();
+    for error in first.into_iter().chain(resent) {
         let text = format!("{error} {error:?}");
         if response.status().is_success() && response.body().len() >= 12 {
             // Decode errors name fields, never values: a long run of the
@@ -55,6 +63,7 @@ fn check<O: Operation>(op: O, response: &http::Response<Bytes>) {
 
 fuzz_target!(|data: &[u8]| {
     let Some(response) = response(data) else { return };
+    // Our protocol, v1.
     check(Login::new("a@b", Secret::new("pw")), &response);
     check(Whoami, &response);
     check(CreateJobToken::new(), &response);
@@ -65,4 +74,25 @@ fuzz_target!(|data: &[u8]| {
     check(ReadApiKey::new(1), &response);
     check(DeleteApiKey::new(1), &response);
     check(ListApiKeys::new(), &response);
+    // v2.
+    check(Meta, &response);
+    check(RotateJobToken::new(1), &response);
+    check(RotateApiKey::new(1), &response);
+    check(RotateSelf::new(), &response);
+    check(RevokeSelf, &response);
+    // The quandela dialect, on both path families.
+    for family in [PathFamily::JobToken, PathFamily::LoginToken] {
+        check(GenerateToken::new(family), &response);
+        check(ListTokens::new(family), &response);
+        check(ReadToken::new(family, 1), &response);
+        check(UpdateToken::new(family, 1), &response);
+        check(RevokeToken::new(family, Secret::new("tok")), &response);
+        check(ReopenToken::new(family, Secret::new("tok")), &response);
+        check(DeleteTokensByIds::new(family, [1, 2]), &response);
+        check(
+            DeleteTokensBySecrets::new(family, [Secret::new("tok")]),
+            &response,
+        );
+        check(UsageReport::new(family), &response);
+    }
 });

@@ -103,4 +103,9 @@ pub(crate) struct Python {
 }
 
 /// The cargo-fuzz targets in `fuzz/fuzz_targets`, the values `TARGET` may take.
-pub(crate) const FUZZ_TARGETS: [&str; 3] = ["parse_responses", "emulator_request", "quandela_time"];
+pub(crate) const FUZZ_TARGETS: [&str; 4] = [
+    "parse_responses",
+    "emulator_request",
+    "state_import",
+    "quandela_time",
+];
