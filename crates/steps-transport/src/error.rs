@@ -46,6 +46,16 @@ pub enum TransportError {
         /// The underlying error.
         source: BoxError,
     },
+    /// The connection failed before the request was sent (a request
+    /// waiting for an HTTP/2 stream when its connection closed, say): no
+    /// connection took its body, and none will, so it cannot have taken
+    /// effect, and sending it again is safe.
+    NotSent {
+        /// The operation's name.
+        operation: &'static str,
+        /// The underlying error.
+        source: BoxError,
+    },
     /// The response body is larger than the configured limit.
     BodyTooLarge {
         /// The operation's name.
@@ -92,6 +102,10 @@ impl std::fmt::Display for TransportError {
             TransportError::Io { operation, .. } => {
                 write!(f, "{operation}: the connection failed during the request")
             }
+            TransportError::NotSent { operation, .. } => write!(
+                f,
+                "{operation}: the connection failed before the request was sent (not sent: it had no effect)"
+            ),
             TransportError::BodyTooLarge { operation, limit } => {
                 write!(f, "{operation}: the response body is larger than {limit} bytes")
             }
@@ -113,7 +127,8 @@ impl StdError for TransportError {
             TransportError::Response(e) => e.source(),
             TransportError::Connect { source, .. }
             | TransportError::Tls { source, .. }
-            | TransportError::Io { source, .. } => Some(&**source),
+            | TransportError::Io { source, .. }
+            | TransportError::NotSent { source, .. } => Some(&**source),
             TransportError::OutcomeUnknown { cause, .. } => Some(&**cause),
             TransportError::Timeout { .. } | TransportError::BodyTooLarge { .. } => None,
         }
@@ -148,6 +163,7 @@ impl TransportError {
             | TransportError::Connect { operation, .. }
             | TransportError::Tls { operation, .. }
             | TransportError::Io { operation, .. }
+            | TransportError::NotSent { operation, .. }
             | TransportError::BodyTooLarge { operation, .. }
             | TransportError::OutcomeUnknown { operation, .. } => Some(operation),
         }
@@ -171,6 +187,23 @@ impl TransportError {
             _ => false,
         }
     }
+}
+
+/// The first error of type `T` in `error`'s chain of sources, looking
+/// inside `std::io::Error`s too (hyper and rustls wrap their errors in
+/// them, and an `io::Error`'s `source()` skips what it wraps).
+pub(crate) fn find_cause<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@
 
 mod builder;
 mod error;
+mod handoff;
 mod hyper_client;
 mod proxy;
 mod retry;

@@ -15,7 +15,8 @@ use steps_core::{Idempotency, ResponseErrorKind};
 /// How one attempt failed, as far as the retry decision cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// No connection was made: the request was not sent.
+    /// The request was not sent: no connection was made, or none took the
+    /// request (its body) before the connection failed.
     NotConnected,
     /// The TLS handshake failed: not sent, and sending again will not help.
     TlsFailed,

@@ -24,6 +24,12 @@ pub enum SendError {
     Tls(BoxError),
     /// The connection failed after the request may have been sent.
     Io(BoxError),
+    /// The connection failed before the request was sent: it has a body,
+    /// and no connection took it, nor will one (an HTTP/2 request waiting
+    /// for a stream when the connection closed, say). Sending again is
+    /// safe. Only a sender that watches its bodies knows this (the default
+    /// one does); others report [`SendError::Io`].
+    NotSent(BoxError),
     /// The response body exceeded the limit.
     BodyTooLarge,
     /// The deadline passed before the response was complete.
@@ -44,6 +50,7 @@ impl std::fmt::Display for SendError {
             SendError::Connect(_) => "could not connect",
             SendError::Tls(_) => "the TLS handshake failed",
             SendError::Io(_) => "the connection failed during the request",
+            SendError::NotSent(_) => "the connection failed before the request was sent",
             SendError::BodyTooLarge => "the response body is over the limit",
             SendError::TimedOut { .. } => "the deadline passed",
         })
@@ -53,7 +60,10 @@ impl std::fmt::Display for SendError {
 impl std::error::Error for SendError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            SendError::Connect(source) | SendError::Tls(source) | SendError::Io(source) => Some(&**source),
+            SendError::Connect(source)
+            | SendError::Tls(source)
+            | SendError::Io(source)
+            | SendError::NotSent(source) => Some(&**source),
             SendError::BodyTooLarge | SendError::TimedOut { .. } => None,
         }
     }
@@ -109,6 +119,10 @@ mod tests {
             (
                 SendError::Io(refused()),
                 "the connection failed during the request",
+            ),
+            (
+                SendError::NotSent(refused()),
+                "the connection failed before the request was sent",
             ),
         ] {
             assert_eq!(error.to_string(), message);

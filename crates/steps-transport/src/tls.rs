@@ -102,17 +102,7 @@ pub(crate) fn client_config(
 /// `io::Error::source()` skips the error it wraps, so the walk steps into
 /// it.
 pub(crate) fn rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    let mut next: Option<&(dyn StdError + 'static)> = Some(error);
-    while let Some(e) = next {
-        if let Some(found) = e.downcast_ref::<rustls::Error>() {
-            return Some(found);
-        }
-        next = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
-            Some(inner) => Some(inner as &(dyn StdError + 'static)),
-            None => e.source(),
-        };
-    }
-    None
+    crate::error::find_cause(error)
 }
 
 /// Why the handshake whose error is `error` failed, in words, when rustls

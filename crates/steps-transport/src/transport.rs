@@ -250,6 +250,10 @@ impl Transport {
             ),
             SendError::Tls(source) => (TransportError::Tls { operation, source }, Outcome::TlsFailed),
             SendError::Io(source) => (TransportError::Io { operation, source }, Outcome::ConnectionLost),
+            SendError::NotSent(source) => (
+                TransportError::NotSent { operation, source },
+                Outcome::NotConnected,
+            ),
             SendError::BodyTooLarge => (
                 TransportError::BodyTooLarge {
                     operation,

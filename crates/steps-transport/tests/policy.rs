@@ -16,6 +16,8 @@ enum Step {
     Ok(&'static str),
     Connect,
     Io,
+    /// The connection failed before it took the request.
+    NotSent,
     Tls,
     Hang,
     /// A gateway's HTML page with this status.
@@ -71,6 +73,7 @@ impl SendRequest for Script {
                     .unwrap()),
                 Step::Connect => Err(SendError::Connect(error())),
                 Step::Io => Err(SendError::Io(error())),
+                Step::NotSent => Err(SendError::NotSent(error())),
                 Step::Tls => Err(SendError::Tls(error())),
                 Step::Hang => {
                     std::future::pending::<()>().await;
@@ -233,6 +236,24 @@ async fn a_create_that_never_connected_is_retried() {
     assert_eq!(token.token.as_ref().map(Secret::expose), Some("stj_x"));
     assert_eq!(sent(&script), 2);
     attempts_are_identical(&script);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_create_the_connection_failed_before_taking_is_retried() {
+    let (t, script) = transport(vec![Step::NotSent, Step::Ok(RECORD)]);
+    t.execute(&create(), &user())
+        .await
+        .expect("the second attempt is answered");
+    assert_eq!(sent(&script), 2);
+    attempts_are_identical(&script);
+    // Without retries, the error says it was not sent.
+    let (t, _) = transport(vec![Step::NotSent]);
+    let error = t
+        .execute_with(&create(), &user(), &RetryPolicy::never())
+        .await
+        .expect_err("not retried");
+    assert!(matches!(error, TransportError::NotSent { .. }), "{error:?}");
+    assert!(error.to_string().contains("not sent"), "{error}");
 }
 
 #[tokio::test(start_paused = true)]

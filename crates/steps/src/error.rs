@@ -250,7 +250,9 @@ impl Error {
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Connect { .. } => ErrorKind::Connect,
             TransportError::Tls { .. } => ErrorKind::Tls,
-            TransportError::Io { .. } => ErrorKind::Io,
+            // Not sent, so no outcome is unknown: an I/O failure that is
+            // safe to retry, whatever the operation.
+            TransportError::Io { .. } | TransportError::NotSent { .. } => ErrorKind::Io,
             TransportError::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
             TransportError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             _ => ErrorKind::Api,
