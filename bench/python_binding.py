@@ -1,17 +1,16 @@
-"""The Python binding (`steps_cloud`, built by `cargo xtask python`), the
+"""The Python binding (`steps_cloud`, the release build `cargo xtask bench`
+installs in its own virtual environment), the
 same workload as steps-bench client, through the reference's API:
 `JobToken(token_id=7).read(ctx, user)` and `JobToken(label=..).create(ctx, user)`.
 
 python bench/python_binding.py get|create N CONCURRENCY URL
-Prints: result req_per_s=.. elapsed_ms=.. cpu_us=.. peak_rss_kib=.. errors=..
-(cpu_us: user and system CPU time of the process while the N requests ran)
+Prints the result line of `harness.py` (a plain loop at concurrency 1).
 """
-import resource
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import steps_cloud
+
+from harness import run
 
 TOKEN = "stl_YmVuY2htYXJrYmVuY2htYXJrYmVuY2htYXJrYmVuY2g"
 
@@ -34,24 +33,7 @@ def main():
         except RuntimeError:
             return 1
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(concurrency)))  # warm up the pool
-        cpu = cpu_seconds()
-        started = time.perf_counter()
-        errors = sum(pool.map(one, range(n)))
-        elapsed = time.perf_counter() - started
-        cpu = cpu_seconds() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"result req_per_s={n / elapsed:.1f} elapsed_ms={int(elapsed * 1000)} cpu_us={int(cpu * 1e6)} "
-        f"peak_rss_kib={rss} errors={errors}"
-    )
-
-
-def cpu_seconds():
-    """User and system CPU time of this process so far, every thread."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    run(one, n, concurrency)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,14 @@
 """Python `requests` with a Session, the same workload as steps-bench client.
 
 python3 bench/python_requests.py get|create N CONCURRENCY URL
-Prints: result req_per_s=.. elapsed_ms=.. cpu_us=.. peak_rss_kib=.. errors=..
-(cpu_us: user and system CPU time of the process while the N requests ran)
+Prints the result line of `harness.py` (a plain loop at concurrency 1).
 """
-import resource
 import sys
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from harness import run
 
 TOKEN = "stl_YmVuY2htYXJrYmVuY2htYXJrYmVuY2htYXJrYmVuY2g"
 HEADERS = {"Accept": "application/json", "Authorization": "Bearer " + TOKEN}
@@ -37,24 +35,7 @@ def main():
         r.json()
         return 0
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(concurrency)))  # warm up one session per thread
-        cpu = cpu_seconds()
-        started = time.perf_counter()
-        errors = sum(pool.map(one, range(n)))
-        elapsed = time.perf_counter() - started
-        cpu = cpu_seconds() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"result req_per_s={n / elapsed:.1f} elapsed_ms={int(elapsed * 1000)} cpu_us={int(cpu * 1e6)} "
-        f"peak_rss_kib={rss} errors={errors}"
-    )
-
-
-def cpu_seconds():
-    """User and system CPU time of this process so far, every thread."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    run(one, n, concurrency)
 
 
 if __name__ == "__main__":

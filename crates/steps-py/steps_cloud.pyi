@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, U
 from types import TracebackType
 
 __version__: str
+__build__: str
+"""`"release"` for a wheel, `"debug"` for the build `cargo xtask python` makes for the tests."""
 
 class CloudError(RuntimeError):
     """A call to the STEPS cloud failed. Attributes are None when they do not apply."""

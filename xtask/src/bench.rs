@@ -1,6 +1,7 @@
 //! `cargo xtask bench [--quick] [--build-cost]`: the core against a
-//! hand-written baseline, the stack against raw hyper-util, reqwest and
-//! Python requests (throughput, CPU time per request, peak RSS), the CLI
+//! hand-written baseline, the stack against raw hyper-util, reqwest, ureq
+//! and Python requests (throughput, CPU time and instructions per request,
+//! peak RSS), the Python package as a release wheel, the CLI
 //! against curl (wall and CPU time), and the build cost of the core and of an
 //! application on the facade against the same on hyper-util. Prints a table
 //! and one `target <name>: <ratio> (goal <goal>) ok|short` line per goal;
@@ -18,8 +19,10 @@ mod cli_latency;
 mod codec;
 mod end_to_end;
 mod environment;
+mod instructions;
 mod measure;
 mod plan;
+mod python_env;
 mod report;
 
 use std::time::Instant;
@@ -31,7 +34,7 @@ use plan::Plan;
 /// Plans, measures, then prints (and for the full run writes) the report.
 pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
     let started = Instant::now();
-    let environment = environment::environment();
+    let mut environment = environment::environment();
     let plan = if flags.build_cost {
         Plan::build_cost()
     } else if flags.quick {
@@ -39,15 +42,19 @@ pub(crate) fn run(flags: flags::Bench) -> Result<(), String> {
     } else {
         Plan::full()
     };
-    let plan = match environment.python_requests {
-        Some(_) => plan,
-        None => plan.without_python(),
-    };
-    let plan = if plan.clients.is_empty() || environment::has_binding() {
-        plan
+    let plan = if plan.has_python() {
+        match python_env::prepare() {
+            Ok(python) => {
+                environment.python = Some(python);
+                plan
+            }
+            Err(why) => {
+                eprintln!("xtask bench: no Python environment ({why}); skipping the Python clients");
+                plan.without_python()
+            }
+        }
     } else {
-        eprintln!("xtask bench: the Python binding is not built (run cargo xtask python first); skipping it");
-        plan.without_binding()
+        plan
     };
 
     let measured = measure::run(&plan)?;

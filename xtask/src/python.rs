@@ -11,8 +11,11 @@ use std::process::Command;
 use crate::flags;
 use crate::shell::{cargo, cargo_bin, root, run as run_command, target_dir};
 
+/// maturin, as the package index gives it.
+pub(crate) const MATURIN: &str = "maturin>=1.9.4,<2";
+
 /// What the virtual environment gets from the package index.
-const TOOLS: [&str; 2] = ["maturin>=1.9.4,<2", "pytest>=7"];
+const TOOLS: [&str; 2] = [MATURIN, "pytest>=7"];
 
 /// Creates `<target dir>/python-venv` (once), installs maturin and pytest
 /// there, checks the crate's format and lints, builds the package into
@@ -100,7 +103,7 @@ pub(crate) fn run(flags: flags::Python) -> Result<(), String> {
 }
 
 /// Echoes `command`, then runs it; fails on a non-zero exit.
-fn step(command: &mut Command) -> Result<(), String> {
+pub(crate) fn step(command: &mut Command) -> Result<(), String> {
     let mut line = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         line.push(' ');
@@ -124,7 +127,7 @@ fn cargo_env(target: &Path, args: &[&str], env: &[(&str, OsString)]) -> Result<(
 
 /// The target directory as an absolute path: a relative `CARGO_TARGET_DIR`
 /// is relative to where cargo was run, and the commands here run elsewhere.
-fn absolute_target_dir() -> Result<PathBuf, String> {
+pub(crate) fn absolute_target_dir() -> Result<PathBuf, String> {
     let target = target_dir();
     if target.is_absolute() {
         return Ok(target);
@@ -134,7 +137,7 @@ fn absolute_target_dir() -> Result<PathBuf, String> {
 }
 
 /// `PATH` with the environment's `bin` first, as `activate` makes it.
-fn with_venv_path(venv: &Path) -> OsString {
+pub(crate) fn with_venv_path(venv: &Path) -> OsString {
     let mut paths = vec![venv.join("bin")];
     if let Some(path) = std::env::var_os("PATH") {
         paths.extend(std::env::split_paths(&path).collect::<Vec<PathBuf>>());

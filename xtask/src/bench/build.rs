@@ -192,6 +192,16 @@ fn crates_of(subject: &Subject) -> Result<Crates, String> {
     Ok(Crates { linked, build_time })
 }
 
+/// A `cargo tree` line without the checkout's path that a path dependency
+/// shows (`steps v0.1.0 (/home/me/steps/crates/steps)` → `steps v0.1.0`):
+/// the report names crates, not the machine that ran it.
+fn without_path(line: &str) -> &str {
+    match line.find(" (/") {
+        Some(at) => &line[..at],
+        None => line,
+    }
+}
+
 /// `cargo tree -e EDGES --prefix none`, deduplicated and sorted: offline
 /// first (every crate is usually in the local registry already), then
 /// online.
@@ -210,7 +220,7 @@ fn tree(subject: &Subject, edges: &str) -> Result<Vec<String>, String> {
         }
         let mut crates: Vec<String> = String::from_utf8_lossy(&output.stdout)
             .lines()
-            .map(|l| l.trim_end_matches(" (*)").to_owned())
+            .map(|l| without_path(l.trim_end_matches(" (*)")).to_owned())
             .filter(|l| !l.is_empty())
             .collect();
         crates.sort();
@@ -218,4 +228,22 @@ fn tree(subject: &Subject, edges: &str) -> Result<Vec<String>, String> {
         return Ok(crates);
     }
     Err(format!("cargo tree of {}: {last_error}", subject.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_path;
+
+    #[test]
+    fn crate_names_leave_the_checkout_path_out() {
+        assert_eq!(
+            without_path("steps v0.1.0 (/work/main/crates/steps)"),
+            "steps v0.1.0"
+        );
+        assert_eq!(
+            without_path("serde_derive v1.0.229 (proc-macro)"),
+            "serde_derive v1.0.229 (proc-macro)"
+        );
+        assert_eq!(without_path("bytes v1.12.2"), "bytes v1.12.2");
+    }
 }

@@ -13,6 +13,10 @@ pub(crate) struct CodecCase {
     pub(crate) steps_ns: f64,
     /// Criterion's median for the hand-written baseline, in ns.
     pub(crate) baseline_ns: f64,
+    /// The 95% confidence interval of steps-core's median, ns.
+    pub(crate) steps_interval: (f64, f64),
+    /// The same for the baseline.
+    pub(crate) baseline_interval: (f64, f64),
     /// Allocations per call, steps-core.
     pub(crate) steps_allocs: f64,
     /// Allocations per call, baseline.
@@ -23,6 +27,16 @@ impl CodecCase {
     /// steps-core's time over the baseline's.
     pub(crate) fn ratio(&self) -> f64 {
         self.steps_ns / self.baseline_ns
+    }
+
+    /// How far the ratio may move within both medians' 95% confidence
+    /// intervals: its highest value less its lowest. Over 0.1, a second
+    /// run may well move the ratio by more than 0.1, and the goal line
+    /// says `[noisy]`.
+    pub(crate) fn ratio_play(&self) -> f64 {
+        let (steps_low, steps_high) = self.steps_interval;
+        let (baseline_low, baseline_high) = self.baseline_interval;
+        steps_high / baseline_low - steps_low / baseline_high
     }
 }
 
@@ -45,10 +59,14 @@ pub(crate) fn measure(criterion_args: &[&str]) -> Result<Vec<CodecCase>, String>
                 .map_err(|_| format!("bad allocation count {text:?} in allocs.txt"))
         };
         let group = op.replace('.', "_");
+        let steps = criterion_median(&group, "steps")?;
+        let baseline = criterion_median(&group, "baseline")?;
         cases.push(CodecCase {
             op: op.to_owned(),
-            steps_ns: criterion_median(&group, "steps")?,
-            baseline_ns: criterion_median(&group, "baseline")?,
+            steps_ns: steps.point,
+            baseline_ns: baseline.point,
+            steps_interval: steps.interval,
+            baseline_interval: baseline.interval,
             steps_allocs: count(steps_allocs)?,
             baseline_allocs: count(baseline_allocs)?,
         });
@@ -56,8 +74,15 @@ pub(crate) fn measure(criterion_args: &[&str]) -> Result<Vec<CodecCase>, String>
     Ok(cases)
 }
 
-/// Criterion's median estimate (ns) for `group/function`.
-fn criterion_median(group: &str, function: &str) -> Result<f64, String> {
+/// Criterion's median estimate for one function: the point and its 95%
+/// confidence interval, in ns.
+struct Median {
+    point: f64,
+    interval: (f64, f64),
+}
+
+/// Criterion's median estimate for `group/function`.
+fn criterion_median(group: &str, function: &str) -> Result<Median, String> {
     let path = target_dir()
         .join("criterion")
         .join(group)
@@ -65,13 +90,24 @@ fn criterion_median(group: &str, function: &str) -> Result<f64, String> {
         .join("new/estimates.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let at = text.find("\"median\"").ok_or("no median in estimates")?;
-    let rest = &text[at..];
-    let at = rest.find("\"point_estimate\":").ok_or("no point estimate")? + "\"point_estimate\":".len();
-    let number: String = rest[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
-        .collect();
-    number
-        .parse()
-        .map_err(|_| format!("bad estimate in {}", path.display()))
+    let median = &text[at..];
+    let number = |name: &str| -> Result<f64, String> {
+        let key = format!("\"{name}\":");
+        let at = median
+            .find(&key)
+            .ok_or_else(|| format!("no {name} in {}", path.display()))?
+            + key.len();
+        let digits: String = median[at..]
+            .chars()
+            .skip_while(|c| c.is_whitespace())
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+            .collect();
+        digits
+            .parse()
+            .map_err(|_| format!("bad {name} in {}", path.display()))
+    };
+    Ok(Median {
+        point: number("point_estimate")?,
+        interval: (number("lower_bound")?, number("upper_bound")?),
+    })
 }

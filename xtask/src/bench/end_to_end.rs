@@ -4,9 +4,8 @@
 
 use std::process::Command;
 
-use super::environment::binding_python;
 use super::plan::{Client, Plan, Workload};
-use crate::shell::{children_cpu_us, field, release, result_fields, root, Server};
+use crate::shell::{children_cpu_us, field, release, result_fields, Server};
 
 /// One end-to-end workload and every client's samples.
 pub(crate) struct WorkloadRun {
@@ -98,23 +97,11 @@ struct Sample {
 fn one_client(client: Client, workload: &Workload, url: &str) -> Result<Sample, String> {
     let Workload { op, concurrency, .. } = *workload;
     let requests = client.requests(workload.requests);
-    let n = requests.to_string();
-    let concurrency = concurrency.to_string();
     let cpu = children_cpu_us();
-    let output = match client {
-        Client::PythonRequests => Command::new("python3")
-            .arg(root().join("bench/python_requests.py"))
-            .args([op, &n, &concurrency, url])
-            .output(),
-        Client::PythonBinding => Command::new(binding_python())
-            .arg(root().join("bench/python_binding.py"))
-            .args([op, &n, &concurrency, url])
-            .output(),
-        _ => Command::new(release("steps-bench"))
-            .args(["client", client.name(), op, &n, &concurrency, url])
-            .output(),
-    }
-    .map_err(|e| e.to_string())?;
+    let output = client
+        .command(op, requests, concurrency, url)
+        .output()
+        .map_err(|e| e.to_string())?;
     let process_cpu_ms = (children_cpu_us() - cpu) / 1000.0;
     let name = client.name();
     let text = String::from_utf8_lossy(&output.stdout);

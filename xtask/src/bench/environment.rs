@@ -1,11 +1,12 @@
 //! The machine a benchmark runs on and what it has: CPU, cores, memory,
-//! kernel, toolchain, the versions of the crates the results depend on,
-//! Python requests, and the Python binding `cargo xtask python` builds.
+//! kernel, its load when the run began, the toolchain, the versions of the
+//! crates the results depend on, and the Python environment
+//! ([`python_env`](super::python_env)).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::shell::{root, target_dir};
+use super::python_env::PythonEnv;
+use crate::shell::root;
 
 /// The machine, toolchain and crate versions a run used.
 pub(crate) struct Environment {
@@ -21,8 +22,11 @@ pub(crate) struct Environment {
     pub(crate) rustc: String,
     /// The versions in Cargo.lock of the crates the results depend on.
     pub(crate) crates: Vec<(&'static str, String)>,
-    /// The version of Python requests, if python3 has it.
-    pub(crate) python_requests: Option<String>,
+    /// The load averages (1, 5, 15 minutes) when the run began, as
+    /// `/proc/loadavg` gives them: a run on a busy machine says so.
+    pub(crate) load: String,
+    /// The Python clients' environment, when they run.
+    pub(crate) python: Option<PythonEnv>,
 }
 
 /// Available parallelism.
@@ -69,12 +73,19 @@ pub(crate) fn environment() -> Environment {
         "tokio",
         "rustls",
         "reqwest",
+        "ureq",
         "serde_json",
         "criterion",
     ]
     .into_iter()
     .filter_map(|name| version_in_lock(&lock, name).map(|v| (name, v)))
     .collect();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     Environment {
         cpu,
         cores: cores(),
@@ -82,20 +93,9 @@ pub(crate) fn environment() -> Environment {
         kernel,
         rustc,
         crates,
-        python_requests: python_requests(),
+        load,
+        python: None,
     }
-}
-
-/// The version of Python requests, if python3 has it.
-fn python_requests() -> Option<String> {
-    let output = Command::new("python3")
-        .args(["-c", "import requests; print(requests.__version__)"])
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// The version of `name` in the text of Cargo.lock (its first entry).
@@ -103,17 +103,4 @@ fn version_in_lock(lock: &str, name: &str) -> Option<String> {
     let marker = format!("name = \"{name}\"\nversion = \"");
     let at = lock.find(&marker)? + marker.len();
     Some(lock[at..].split('"').next()?.to_owned())
-}
-
-/// The interpreter of the virtual environment `cargo xtask python` makes.
-pub(crate) fn binding_python() -> PathBuf {
-    target_dir().join("python-venv/bin/python")
-}
-
-/// Whether the Python binding is built: its interpreter imports it.
-pub(crate) fn has_binding() -> bool {
-    Command::new(binding_python())
-        .args(["-c", "import steps_cloud"])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }

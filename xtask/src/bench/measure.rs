@@ -1,13 +1,15 @@
 //! Runs the benchmark's parts and returns what they measured as plain data,
 //! each part in a module of its own: criterion medians and allocation counts
 //! ([`codec`]), request rates, CPU time and peak RSS per client
-//! ([`end_to_end`]), process wall and CPU times ([`cli_latency`]), and build
-//! costs ([`build`]). Nothing here formats a report.
+//! ([`end_to_end`]), instructions per request ([`instructions`]), process
+//! wall and CPU times ([`cli_latency`]), and build costs ([`build`]).
+//! Nothing here formats a report.
 
 use super::build::{self, BuildCost};
 use super::cli_latency::{self, CliLatency};
 use super::codec::{self, CodecCase};
 use super::end_to_end::{self, WorkloadRun};
+use super::instructions::{self, Instructions};
 use super::plan::Plan;
 use crate::shell::cargo;
 
@@ -18,6 +20,8 @@ pub(crate) struct Measurements {
     pub(crate) codec: Vec<CodecCase>,
     /// The end-to-end workloads, in the plan's order.
     pub(crate) end_to_end: Vec<WorkloadRun>,
+    /// Instructions per request.
+    pub(crate) instructions: Instructions,
     /// The CLI against curl.
     pub(crate) cli: Option<CliLatency>,
     /// The clean builds.
@@ -45,6 +49,7 @@ pub(crate) fn run(plan: &Plan) -> Result<Measurements, String> {
             None => Vec::new(),
         },
         end_to_end: end_to_end::measure(plan)?,
+        instructions: instructions::measure(plan)?,
         cli: if plan.cli_runs > 0 {
             Some(cli_latency::measure(plan)?)
         } else {

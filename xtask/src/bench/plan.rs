@@ -1,6 +1,11 @@
 //! What `cargo xtask bench` runs: which clients, workloads, concurrencies
 //! and rounds, for the quick run and for the full one.
 
+use std::process::Command;
+
+use super::python_env::bench_python;
+use crate::shell::{release, root};
+
 /// A client of the end-to-end benchmark, each run in its own process.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Client {
@@ -9,14 +14,18 @@ pub(crate) enum Client {
     /// The blocking facade, `steps::blocking`, one thread per concurrent
     /// call (`steps-bench client blocking`).
     Blocking,
+    /// `reqwest::blocking`, the same way (`steps-bench client reqwest-blocking`).
+    ReqwestBlocking,
+    /// ureq, blocking all the way down (`steps-bench client ureq`).
+    Ureq,
     /// Raw hyper-util, the baseline (`steps-bench client hyper`).
     Hyper,
     /// reqwest (`steps-bench client reqwest`).
     Reqwest,
     /// Python requests (`python3 bench/python_requests.py`).
     PythonRequests,
-    /// The Python binding `steps_cloud` (`bench/python_binding.py` in the
-    /// virtual environment `cargo xtask python` makes), when it was built.
+    /// The Python binding `steps_cloud` (`bench/python_binding.py`), a
+    /// release build installed in the bench's own virtual environment.
     PythonBinding,
 }
 
@@ -26,6 +35,8 @@ impl Client {
         match self {
             Client::Facade => "facade",
             Client::Blocking => "blocking",
+            Client::ReqwestBlocking => "reqwest-blocking",
+            Client::Ureq => "ureq",
             Client::Hyper => "hyper",
             Client::Reqwest => "reqwest",
             Client::PythonRequests => "python-requests",
@@ -33,12 +44,41 @@ impl Client {
         }
     }
 
+    /// Whether it is a Python client.
+    pub(crate) fn is_python(self) -> bool {
+        matches!(self, Client::PythonRequests | Client::PythonBinding)
+    }
+
+    /// The process that makes `n` requests of `op` from `concurrency`
+    /// tasks or threads against `url`.
+    pub(crate) fn command(self, op: &str, n: usize, concurrency: usize, url: &str) -> Command {
+        let (n, concurrency) = (n.to_string(), concurrency.to_string());
+        let mut command = match self {
+            Client::PythonRequests | Client::PythonBinding => {
+                let script = match self {
+                    Client::PythonRequests => "bench/python_requests.py",
+                    _ => "bench/python_binding.py",
+                };
+                let mut command = Command::new(bench_python());
+                command.arg(root().join(script));
+                command
+            }
+            _ => {
+                let mut command = Command::new(release("steps-bench"));
+                command.args(["client", self.name()]);
+                command
+            }
+        };
+        command.args([op, &n, &concurrency, url]);
+        command
+    }
+
     /// How many requests it makes in a workload of `n`: Python is an order
     /// of magnitude slower, so a tenth of the work (at least 200), at the
     /// same rate.
     pub(crate) fn requests(self, n: usize) -> usize {
         match self {
-            Client::PythonRequests | Client::PythonBinding => (n / 10).max(200),
+            _ if self.is_python() => (n / 10).max(200),
             _ => n,
         }
     }
@@ -81,6 +121,9 @@ pub(crate) struct Plan {
     pub(crate) workloads: Vec<Workload>,
     /// Rounds of every client per workload, interleaved.
     pub(crate) rounds: usize,
+    /// Whether instructions per request are counted (callgrind), and at
+    /// which concurrencies.
+    pub(crate) instruction_concurrencies: &'static [usize],
     /// Runs of `steps` and of `curl` each, interleaved.
     pub(crate) cli_runs: usize,
     /// Clean builds of each build-cost subject (steps-core, the facade app,
@@ -97,6 +140,7 @@ impl Plan {
             clients: all_clients(),
             workloads: workloads(4_000, 4_000),
             rounds: 3,
+            instruction_concurrencies: &[1],
             cli_runs: 10,
             build_rounds: 1,
         }
@@ -113,6 +157,7 @@ impl Plan {
             // move a round's CPU per request by 40% (bench/findings.md).
             workloads: workloads(20_000, 20_000),
             rounds: 5,
+            instruction_concurrencies: &[1, 64],
             cli_runs: 20,
             build_rounds: 3,
         }
@@ -126,28 +171,22 @@ impl Plan {
             clients: Vec::new(),
             workloads: Vec::new(),
             rounds: 0,
+            instruction_concurrencies: &[],
             cli_runs: 0,
             build_rounds: 2,
         }
     }
 
-    /// The same plan without Python requests (python3 or the package is
-    /// not installed).
+    /// The same plan without the Python clients (no python3, or the
+    /// bench's environment could not be made).
     pub(crate) fn without_python(mut self) -> Plan {
-        self.clients.retain(|c| *c != Client::PythonRequests);
+        self.clients.retain(|c| !c.is_python());
         self
     }
 
-    /// The same plan without the Python binding (`cargo xtask python` has
-    /// not built it).
-    pub(crate) fn without_binding(mut self) -> Plan {
-        self.clients.retain(|c| *c != Client::PythonBinding);
-        self
-    }
-
-    /// Whether Python requests is among the clients.
+    /// Whether the Python clients are among the clients.
     pub(crate) fn has_python(&self) -> bool {
-        self.clients.contains(&Client::PythonRequests)
+        self.clients.iter().any(|c| c.is_python())
     }
 }
 
@@ -158,6 +197,8 @@ fn all_clients() -> Vec<Client> {
         Client::Blocking,
         Client::Hyper,
         Client::Reqwest,
+        Client::ReqwestBlocking,
+        Client::Ureq,
         Client::PythonRequests,
         Client::PythonBinding,
     ]

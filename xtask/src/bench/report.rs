@@ -45,19 +45,25 @@ fn header(environment: &Environment, took: Duration) -> String {
         kernel,
         rustc,
         crates,
-        python_requests,
+        load,
+        python,
     } = environment;
     let crates: Vec<String> = crates
         .iter()
         .map(|(name, version)| format!("{name} {version}"))
         .collect();
-    let python = python_requests
+    let python = python
         .as_ref()
-        .map(|v| format!(", Python requests {v}"))
+        .map(|p| {
+            format!(
+                "\n- Python {}: requests {}, steps_cloud {}, in the bench's own environment",
+                p.python, p.requests, p.binding
+            )
+        })
         .unwrap_or_default();
     format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (the full run; `cargo xtask bench --quick` prints a shorter run without writing this file). \
-         Release builds. Took {:.0} s.\n\n- Machine: {cpu}, {cores} cores, {memory}, Linux {kernel}\n- Toolchain: {rustc}\n- Crates: {}{python}\n",
+         Release builds. Took {:.0} s.\n\n- Machine: {cpu}, {cores} cores, {memory}, Linux {kernel}\n- Load when the run began (1, 5, 15 min): {load}\n- Toolchain: {rustc}\n- Crates: {}{python}\n",
         took.as_secs_f64(),
         crates.join(", "),
     )

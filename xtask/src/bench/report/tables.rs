@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::stats::{median, range};
 use crate::bench::build::{BuildCost, Crates};
 use crate::bench::cli_latency::CliLatency;
+use crate::bench::instructions::Instructions;
 use crate::bench::measure::Measurements;
 use crate::bench::plan::{Client, Plan};
 
@@ -19,6 +20,7 @@ pub(crate) fn tables(plan: &Plan, measured: &Measurements) -> String {
     if !measured.end_to_end.is_empty() {
         end_to_end(&mut report, plan, measured);
     }
+    instructions(&mut report, measured);
     if let Some(cli) = &measured.cli {
         cli_latency(&mut report, plan, cli);
     }
@@ -41,21 +43,28 @@ fn codec(report: &mut String, criterion_args: &[&str], measured: &Measurements) 
     );
     let _ = writeln!(
         report,
-        "| operation | steps-core ns | baseline ns | ratio | allocs steps | allocs baseline |"
+        "| operation | steps-core ns | baseline ns | ratio | ratio's play | allocs steps | allocs baseline |"
     );
-    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|");
     for case in &measured.codec {
+        let noisy = if case.ratio_play() > 0.1 { " noisy" } else { "" };
         let _ = writeln!(
             report,
-            "| {} | {:.0} | {:.0} | {:.2} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {:.2} | {:.2}{noisy} | {} | {} |",
             case.op,
             case.steps_ns,
             case.baseline_ns,
             case.ratio(),
+            case.ratio_play(),
             case.steps_allocs,
             case.baseline_allocs
         );
     }
+    let _ = writeln!(
+        report,
+        "\nThe ratio's play is how far the ratio may move within both medians' 95% confidence intervals; \
+         over 0.1 it is marked noisy (another run may move the ratio by more than 0.1)."
+    );
 }
 
 /// The end-to-end section.
@@ -64,9 +73,11 @@ fn end_to_end(report: &mut String, plan: &Plan, measured: &Measurements) {
     let _ = writeln!(
         report,
         "Server: `steps-bench server`, a minimal fixed-response hyper server in its own process (the emulator's own cost would hide the clients' differences). \
-         Each client runs in its own process (`steps-bench client KIND OP N CONCURRENCY URL`, `python3 bench/python_requests.py OP N CONCURRENCY URL`, \
+         Each client runs in its own process (`steps-bench client KIND OP N CONCURRENCY URL`, `bench/python_requests.py OP N CONCURRENCY URL`, \
          `bench/python_binding.py` with the same arguments), interleaved A B C D A B C D ..., {} rounds; concurrency 1 is one keep-alive connection, \
-         64 is 64 tasks (threads for `blocking` and Python) sharing one client. Python makes a tenth of the requests.\n",
+         64 is 64 tasks (threads for `blocking`, `reqwest-blocking`, `ureq` and Python) sharing one client. Both Python clients run in the bench's own \
+         environment on one interpreter, the binding as a release wheel, with one harness (`bench/harness.py`): a plain loop at concurrency 1, \
+         a thread pool at 64. Python makes a tenth of the requests.\n",
         plan.rounds
     );
     let _ = writeln!(
@@ -78,7 +89,7 @@ fn end_to_end(report: &mut String, plan: &Plan, measured: &Measurements) {
     if !plan.has_python() {
         let _ = writeln!(
             report,
-            "Python requests: skipped (python3 or the requests package is not installed).\n"
+            "Python clients: skipped (no python3, or the bench's Python environment could not be made).\n"
         );
     }
     let _ = writeln!(
@@ -106,6 +117,45 @@ fn end_to_end(report: &mut String, plan: &Plan, measured: &Measurements) {
                 client.peak_rss_kib
             );
         }
+    }
+}
+
+/// The instructions section.
+fn instructions(report: &mut String, measured: &Measurements) {
+    let counts = match &measured.instructions {
+        Instructions::Skipped(why) => {
+            let _ = writeln!(report, "\n## Instructions per request\n\nSkipped: {why}.");
+            return;
+        }
+        Instructions::Counted(counts) if counts.is_empty() => return,
+        Instructions::Counted(counts) => counts,
+    };
+    let _ = writeln!(report, "\n## Instructions per request\n");
+    let _ = writeln!(
+        report,
+        "Each client process under valgrind's callgrind against `steps-bench server`, twice, with a small and a large request count; \
+         the difference of the totals over the difference of the counts, so that start-up and warm-up cancel out. \
+         User-space instructions of every thread of the client process: the same for the same binary and inputs whatever else the machine does \
+         (the kernel's work is not in them). Python clients at concurrency 1 only.\n"
+    );
+    let _ = writeln!(
+        report,
+        "| workload | client | instructions/req | ratio to hyper-util |\n|---|---|---:|---:|"
+    );
+    for count in counts {
+        let hyper = measured
+            .instructions
+            .get(Client::Hyper, count.workload.op, count.workload.concurrency)
+            .unwrap_or(f64::NAN);
+        let _ = writeln!(
+            report,
+            "| {} c{} | {} | {:.0} | {:.2} |",
+            count.workload.op,
+            count.workload.concurrency,
+            count.client.name(),
+            count.per_request,
+            count.per_request / hyper
+        );
     }
 }
 
