@@ -51,6 +51,7 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
+pub mod background;
 pub mod conformance;
 pub mod fault_cases;
 pub mod leak;

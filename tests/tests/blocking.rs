@@ -11,42 +11,8 @@ use std::time::Duration;
 use steps::blocking::Client;
 use steps::ErrorKind;
 use steps_emulator::Emulator;
+use steps_tests::background::Background;
 use steps_tests::{config, ADMIN, OTHER, USER};
-
-/// An emulator on a background runtime, stopped when dropped.
-struct Background {
-    runtime: tokio::runtime::Runtime,
-    emulator: Option<Emulator>,
-}
-
-impl Background {
-    fn start() -> Background {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let emulator = runtime
-            .block_on(Emulator::start(config()))
-            .expect("the emulator starts");
-        Background {
-            runtime,
-            emulator: Some(emulator),
-        }
-    }
-
-    fn url(&self) -> String {
-        self.emulator.as_ref().expect("running").base_url().to_owned()
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-    }
-}
 
 fn client(url: &str) -> Client {
     Client::builder()

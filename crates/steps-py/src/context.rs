@@ -11,7 +11,6 @@ use steps::Dialect;
 
 use crate::errors::unsupported;
 use crate::redact::quoted;
-use crate::runtime::runtime;
 
 /// The longest `timeout` accepted: a day.
 const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
@@ -128,14 +127,12 @@ impl CloudContext {
             .transport(|t| {
                 t.request_timeout(request_timeout)
                     .connect_timeout(request_timeout.min(Duration::from_secs(10)))
+                    // Each call runs on its Python thread (`runtime::wait`).
+                    .pool_per_thread(true)
             });
-        // The client's pool spawns its tasks on the shared runtime.
-        let runtime = runtime()?;
-        let client = {
-            let _entered = runtime.enter();
-            builder.build()
-        }
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let client = builder
+            .build()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(CloudContext {
             inner: Arc::new(Context { url, timeout, client }),
         })

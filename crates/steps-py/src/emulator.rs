@@ -11,7 +11,7 @@ use steps_emulator::{Api, Config, Fault, FaultRule, JobUsage, ProtocolVersion, W
 
 use crate::lock::lock;
 use crate::redact::quoted;
-use crate::runtime::wait;
+use crate::runtime::wait_shared;
 
 /// The most `advance_clock` moves the clock at once: a hundred years, far
 /// past any token's lifetime and far from any overflow.
@@ -76,7 +76,7 @@ impl Emulator {
         for (email, password) in &users {
             config = config.user(email, password);
         }
-        let emulator = wait(py, async move { steps_emulator::Emulator::start(config).await })?
+        let emulator = wait_shared(py, async move { steps_emulator::Emulator::start(config).await })?
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start the emulator: {e}")))?;
         let accounts = emulator
             .accounts()
@@ -230,7 +230,7 @@ impl Emulator {
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
         let running = lock(&self.running).take();
         if let Some(emulator) = running {
-            wait(py, async move { emulator.shutdown().await })?;
+            wait_shared(py, async move { emulator.shutdown().await })?;
         }
         Ok(())
     }

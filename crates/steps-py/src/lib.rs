@@ -40,7 +40,14 @@ fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Which build this is: `cargo xtask python` builds a debug one for the
     // tests, a wheel is a release one, and `cargo xtask bench` measures
     // only the latter.
-    m.add("__build__", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    m.add(
+        "__build__",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    )?;
     m.add_class::<context::CloudContext>()?;
     m.add_class::<context::Api>()?;
     m.add_class::<user::User>()?;

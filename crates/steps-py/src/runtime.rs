@@ -1,5 +1,15 @@
-//! The one tokio runtime of the process, and `wait`: run a future on it
-//! with the GIL released.
+//! Where calls run: `wait` runs a call to completion on the calling
+//! Python thread, on that thread's own current-thread runtime
+//! (`steps::blocking::block_on`), with the GIL released; the clients keep
+//! a connection pool per thread for it. `wait_shared` runs on the one
+//! multi-thread runtime of the process, for what must go on between calls
+//! (an in-process emulator's server).
+//!
+//! Why not every call on the shared runtime: a call's connection task then
+//! ran on a worker thread, and each call cost two thread hand-offs (the
+//! request to the worker, the answer back) and 5 to 6 context switches;
+//! about 2.2 to 2.6 times the Rust facade's CPU per call
+//! (`bench/findings.md`).
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -7,14 +17,13 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-/// The runtime every call and every in-process emulator runs on, and the
-/// process it was made in: a child made by `os.fork()` has none of its
-/// threads, so it makes its own.
+/// The runtime every in-process emulator runs on, and the process it was
+/// made in: a child made by `os.fork()` has none of its threads, so it
+/// makes its own.
 static RUNTIME: Mutex<Option<(u32, Arc<tokio::runtime::Runtime>)>> = Mutex::new(None);
 
 /// The process's runtime, made on first use: two worker threads for the
-/// connection pools' background tasks and the emulators; each call itself
-/// runs on the thread that makes it.
+/// emulators.
 pub(crate) fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
     let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
     let pid = std::process::id();
@@ -39,9 +48,20 @@ pub(crate) fn runtime() -> PyResult<Arc<tokio::runtime::Runtime>> {
     Ok(runtime)
 }
 
-/// Runs `future` to completion on the shared runtime, on this thread, with
-/// the GIL released: other Python threads run while it waits.
+/// Runs a call to completion on this thread's own runtime, with the GIL
+/// released: other Python threads run while it waits.
 pub(crate) fn wait<T, F>(py: Python<'_>, future: F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    py.detach(move || steps::blocking::block_on(future))
+        .map_err(|e| PyRuntimeError::new_err(format!("steps_cloud: {e}")))
+}
+
+/// Runs `future` to completion on the shared runtime, on this thread, with
+/// the GIL released; what it spawns keeps running after it returns.
+pub(crate) fn wait_shared<T, F>(py: Python<'_>, future: F) -> PyResult<T>
 where
     F: Future<Output = T> + Send,
     T: Send,

@@ -131,3 +131,29 @@ def test_the_gil_is_released_with_the_binary_emulator(tmp_path):
         stop_binary(process)
     assert ended - started >= 0.9
     assert len([t for t in ticks if started + 0.1 < t < ended - 0.1]) >= 20
+
+
+def test_a_child_made_by_fork_makes_its_own_calls(emulator):
+    """Calls run on the calling thread's own runtime and connection pool;
+    a child made by fork inherits the parent thread's, whose connection
+    belongs to the parent, and must make its own instead of hanging."""
+    import os
+
+    context = CloudContext(emulator.url)
+    alice = User(*ALICE)
+    LoginToken().create(context, alice)
+    job = JobToken(label="before fork", duration=300)
+    job.create(context, alice)  # the thread now has a runtime and a connection
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            again = JobToken(token_id=job.token_id)
+            again.read(context, alice)
+            status = 0 if again.label == "before fork" else 2
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    # And the parent's own pool still works.
+    assert job.read(context, alice)["label"] == "before fork"

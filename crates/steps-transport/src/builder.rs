@@ -40,6 +40,7 @@ pub struct TransportBuilder {
     webpki_roots: bool,
     native_roots: bool,
     proxy: Proxy,
+    pool_per_thread: bool,
     sender: Option<Arc<dyn SendRequest>>,
 }
 
@@ -98,6 +99,18 @@ impl TransportBuilder {
         self
     }
 
+    /// Keeps one connection pool per thread instead of one shared (default
+    /// `false`): for a caller that runs each call to completion on its own
+    /// thread with a current-thread runtime of that thread, where a
+    /// connection made on one thread can only make progress on that
+    /// thread (the blocking facade and the Python package do so; see
+    /// `per_thread.rs` for why and what it changes). On a multi-thread
+    /// runtime it works too, with a pool per worker thread.
+    pub fn pool_per_thread(mut self, per_thread: bool) -> Self {
+        self.pool_per_thread = per_thread;
+        self
+    }
+
     /// Sends through `sender` instead of hyper-util: for another HTTP client
     /// under this transport's timeouts and retries, or a script in tests.
     pub fn sender(mut self, sender: Arc<dyn SendRequest>) -> Self {
@@ -119,6 +132,7 @@ impl TransportBuilder {
                 webpki_roots: self.webpki_roots,
                 native_roots: self.native_roots,
                 proxy: &self.proxy,
+                pool_per_thread: self.pool_per_thread,
             })?),
         };
         Ok(Transport {
@@ -144,6 +158,7 @@ impl std::fmt::Debug for TransportBuilder {
             .field("webpki_roots", &self.webpki_roots)
             .field("native_roots", &self.native_roots)
             .field("proxy", &self.proxy)
+            .field("pool_per_thread", &self.pool_per_thread)
             .field("custom_sender", &self.sender.is_some())
             .finish()
     }
@@ -160,6 +175,7 @@ impl Default for TransportBuilder {
             webpki_roots: true,
             native_roots: cfg!(feature = "native-roots"),
             proxy: Proxy::default(),
+            pool_per_thread: false,
             sender: None,
         }
     }

@@ -16,6 +16,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::error::BoxError;
 use crate::handoff::{Handoff, SendBody, Watch};
+use crate::per_thread::PerThread;
 use crate::proxy::{Proxy, ProxyConnector};
 use crate::send::{BoxFuture, SendError, SendRequest};
 use crate::tls::{self, TlsConfigError};
@@ -26,7 +27,10 @@ use crate::tls::{self, TlsConfigError};
 /// closes it under a request just sent on it.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
-type HttpsConnector = ConnectDeadline<hyper_rustls::HttpsConnector<ProxyConnector>>;
+pub(crate) type HttpsConnector = ConnectDeadline<hyper_rustls::HttpsConnector<ProxyConnector>>;
+
+/// hyper-util's pooled client, as built here.
+pub(crate) type HyperClient = Client<HttpsConnector, SendBody>;
 
 /// What the hyper-util client is built from.
 pub(crate) struct HyperSettings<'a> {
@@ -35,12 +39,26 @@ pub(crate) struct HyperSettings<'a> {
     pub(crate) webpki_roots: bool,
     pub(crate) native_roots: bool,
     pub(crate) proxy: &'a Proxy,
+    /// One pool per thread ([`PerThread`]) rather than one shared.
+    pub(crate) pool_per_thread: bool,
 }
 
 /// hyper-util's pooled client behind the seam.
-#[derive(Clone)]
 pub(crate) struct HyperSend {
-    client: Client<HttpsConnector, SendBody>,
+    pool: Pool,
+}
+
+/// Where a request's connection comes from.
+// One per transport, so the variants' sizes do not matter; boxing the
+// shared client would add a load to every request.
+#[allow(clippy::large_enum_variant)]
+enum Pool {
+    /// One pool for every thread: its connections' tasks run on whichever
+    /// runtime made them, which must keep running (a multi-thread one).
+    Shared(HyperClient),
+    /// A pool per thread, for callers that drive each call on their own
+    /// thread's current-thread runtime ([`crate::per_thread`]).
+    PerThread(PerThread),
 }
 
 impl HyperSend {
@@ -65,38 +83,49 @@ impl HyperSend {
             inner: connector,
             timeout: settings.connect_timeout,
         };
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(connector);
-        Ok(HyperSend { client })
+        let pool = if settings.pool_per_thread {
+            Pool::PerThread(PerThread::new(connector))
+        } else {
+            Pool::Shared(pooled_client(connector))
+        };
+        Ok(HyperSend { pool })
     }
 }
 
-impl HyperSend {
-    /// Sends and collects the body under `limit`.
-    async fn exchange(&self, request: Request<SendBody>, limit: usize) -> Result<Response<Bytes>, SendError> {
-        let response = self.client.request(request).await.map_err(classify)?;
-        let (parts, body) = response.into_parts();
-        // A declared length over the limit is refused before reading: hyper
-        // has parsed `Content-Length` into the body's size hint already
-        // (parsing the header again cost a GET 1% of its instructions). A
-        // body that has ended (a 204, or over HTTP/2 a stream that ended
-        // with its headers) is never refused for what its header declares.
-        if !http_body::Body::is_end_stream(&body) && http_body::Body::size_hint(&body).lower() > limit as u64
-        {
-            return Err(SendError::BodyTooLarge);
-        }
-        let body = Limited::new(body, limit).collect().await.map_err(|error| {
-            if error.is::<http_body_util::LengthLimitError>() {
-                SendError::BodyTooLarge
-            } else {
-                SendError::Io(error)
-            }
-        })?;
-        Ok(Response::from_parts(parts, body.to_bytes()))
+/// A pooled client over `connector`; its connections' tasks go to the
+/// runtime that is current when they are made.
+pub(crate) fn pooled_client(connector: HttpsConnector) -> HyperClient {
+    Client::builder(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build(connector)
+}
+
+/// Sends and collects the body under `limit`.
+async fn exchange(
+    client: &HyperClient,
+    request: Request<SendBody>,
+    limit: usize,
+) -> Result<Response<Bytes>, SendError> {
+    let response = client.request(request).await.map_err(classify)?;
+    let (parts, body) = response.into_parts();
+    // A declared length over the limit is refused before reading: hyper
+    // has parsed `Content-Length` into the body's size hint already
+    // (parsing the header again cost a GET 1% of its instructions). A
+    // body that has ended (a 204, or over HTTP/2 a stream that ended
+    // with its headers) is never refused for what its header declares.
+    if !http_body::Body::is_end_stream(&body) && http_body::Body::size_hint(&body).lower() > limit as u64 {
+        return Err(SendError::BodyTooLarge);
     }
+    let body = Limited::new(body, limit).collect().await.map_err(|error| {
+        if error.is::<http_body_util::LengthLimitError>() {
+            SendError::BodyTooLarge
+        } else {
+            SendError::Io(error)
+        }
+    })?;
+    Ok(Response::from_parts(parts, body.to_bytes()))
 }
 
 impl SendRequest for HyperSend {
@@ -105,7 +134,14 @@ impl SendRequest for HyperSend {
         request: Request<Bytes>,
         limit: usize,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        Box::pin(self.exchange(request.map(SendBody::plain), limit))
+        let request = request.map(SendBody::plain);
+        match &self.pool {
+            Pool::Shared(client) => Box::pin(exchange(client, request, limit)),
+            Pool::PerThread(pools) => {
+                let client = pools.client();
+                Box::pin(async move { exchange(&client, request, limit).await })
+            }
+        }
     }
 
     /// Knows whether the request could have reached the server when the
@@ -121,30 +157,44 @@ impl SendRequest for HyperSend {
     /// later behind the caller's back.
     fn send_by(
         &self,
-        mut request: Request<Bytes>,
+        request: Request<Bytes>,
         limit: usize,
         deadline: tokio::time::Instant,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        let watch = if request.body().is_empty() {
-            Watch::Connection(capture_connection(&mut request))
-        } else {
-            Watch::Body(Arc::new(Handoff::default()))
-        };
-        let request = match &watch {
-            Watch::Body(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
-            Watch::Connection(_) => request.map(SendBody::plain),
-        };
-        Box::pin(async move {
-            match tokio::time::timeout_at(deadline, self.exchange(request, limit)).await {
-                // A connection that failed before it took the body: the
-                // request never left, so it had no effect.
-                Ok(Err(SendError::Io(source))) if watch.not_sent() => Err(SendError::NotSent(source)),
-                Ok(result) => result,
-                Err(_) => Err(SendError::TimedOut {
-                    connected: !watch.not_sent(),
-                }),
+        match &self.pool {
+            Pool::Shared(client) => Box::pin(send_watched(client, request, limit, deadline)),
+            Pool::PerThread(pools) => {
+                let client = pools.client();
+                Box::pin(async move { send_watched(&client, request, limit, deadline).await })
             }
-        })
+        }
+    }
+}
+
+/// [`SendRequest::send_by`] on `client`: see there.
+async fn send_watched(
+    client: &HyperClient,
+    mut request: Request<Bytes>,
+    limit: usize,
+    deadline: tokio::time::Instant,
+) -> Result<Response<Bytes>, SendError> {
+    let watch = if request.body().is_empty() {
+        Watch::Connection(capture_connection(&mut request))
+    } else {
+        Watch::Body(Arc::new(Handoff::default()))
+    };
+    let request = match &watch {
+        Watch::Body(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
+        Watch::Connection(_) => request.map(SendBody::plain),
+    };
+    match tokio::time::timeout_at(deadline, exchange(client, request, limit)).await {
+        // A connection that failed before it took the body: the
+        // request never left, so it had no effect.
+        Ok(Err(SendError::Io(source))) if watch.not_sent() => Err(SendError::NotSent(source)),
+        Ok(result) => result,
+        Err(_) => Err(SendError::TimedOut {
+            connected: !watch.not_sent(),
+        }),
     }
 }
 

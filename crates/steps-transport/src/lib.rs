@@ -29,6 +29,7 @@ mod builder;
 mod error;
 mod handoff;
 mod hyper_client;
+mod per_thread;
 mod proxy;
 mod retry;
 mod send;

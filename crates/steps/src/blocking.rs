@@ -51,6 +51,7 @@ mod quandela;
 mod runtime;
 
 pub use pages::Pages;
+pub use runtime::block_on;
 use runtime::Runtime;
 
 /// A blocking client for one STEPS cloud: [`crate::Client`] for programs
@@ -128,7 +129,9 @@ impl ClientBuilder {
     /// As [`crate::ClientBuilder::build`], or the runtime cannot start.
     pub fn build(self) -> Result<Client> {
         let runtime = Runtime::new()?;
-        let inner = runtime.entered(|| self.inner.build())?;
+        // Calls run on their caller's thread (`blocking/runtime.rs`), so each
+        // thread keeps its own connections.
+        let inner = runtime.entered(|| self.inner.transport(|t| t.pool_per_thread(true)).build())?;
         Ok(Client {
             inner,
             runtime: Arc::new(runtime),
@@ -162,7 +165,10 @@ impl Client {
         self.inner.base_url()
     }
 
-    /// The async client underneath, to share its pool with async code.
+    /// The async client underneath, to use the same settings, login and
+    /// transport from async code. Its connections are kept per thread (a
+    /// blocking call runs on its caller's thread), so async code on a
+    /// multi-thread runtime has a pool per worker thread.
     pub fn as_async(&self) -> &crate::Client {
         &self.inner
     }

@@ -196,6 +196,7 @@ fn sender(server: &H2Server) -> Arc<HyperSend> {
         webpki_roots: false,
         native_roots: false,
         proxy: &Proxy::None,
+        pool_per_thread: false,
     })
     .expect("a client");
     Arc::new(send)
@@ -379,6 +380,7 @@ async fn a_create_whose_stream_the_server_refused_says_not_sent() {
         webpki_roots: false,
         native_roots: false,
         proxy: &Proxy::None,
+        pool_per_thread: false,
     })
     .expect("a client");
     let request = Request::post(format!("{url}/api/job_token"))

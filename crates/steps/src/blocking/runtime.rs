@@ -1,6 +1,19 @@
-//! The runtime a blocking client runs its calls on, and the check that
-//! refuses to block a thread that is running async code.
+//! Where a blocking client runs its calls, and the check that refuses to
+//! block a thread that is running async code.
+//!
+//! On a plain thread (the common case), a call runs to completion on the
+//! calling thread, on a current-thread runtime of that thread: the call,
+//! its connection's task and the wait for the socket, with no hand-off to
+//! another thread (two hand-offs and several context switches a call
+//! cost the blocking facade 1.7 to 2.3 times hyper-util's CPU;
+//! `bench/findings.md`). The transport keeps a connection pool per thread
+//! for it (`steps-transport`'s `pool_per_thread`). On a thread inside a
+//! runtime where blocking is allowed (`spawn_blocking`, `block_in_place`),
+//! where a second runtime cannot be started, the call runs on the
+//! client's own one-worker runtime and the caller waits on a channel, as
+//! `reqwest::blocking` does.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
@@ -8,10 +21,84 @@ use std::task::{Context, Poll, Waker};
 
 use crate::{Error, Result};
 
-/// The runtime a blocking client runs its calls on: one worker thread,
-/// which runs every call (and the connection pool's background tasks);
-/// the calling thread waits for the answer on a channel.
+/// The client's own runtime, for calls made where a runtime is already
+/// current: one worker thread, which runs the call while the calling
+/// thread waits for its answer on a channel.
 pub(crate) struct Runtime(Option<tokio::runtime::Runtime>);
+
+thread_local! {
+    /// This thread's current-thread runtime, made on its first call, with
+    /// the process it was made in.
+    static LOCAL: RefCell<Option<(u32, Local)>> = const { RefCell::new(None) };
+}
+
+/// A thread's own runtime, shut down without waiting when the thread ends.
+struct Local(Option<tokio::runtime::Runtime>);
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Runs `future` to completion on this thread, on a current-thread tokio
+/// runtime that the thread keeps for its calls (made on its first call,
+/// dropped when the thread ends, made anew in a child process after
+/// `fork`): what every call of a [`Client`](super::Client) does on a plain
+/// thread, for a binding that drives the async facade itself (the Python
+/// package does).
+///
+/// A client whose calls run here must keep a connection pool per thread
+/// (`TransportBuilder::pool_per_thread`, which the blocking client sets):
+/// a connection made on this thread makes progress only while this thread
+/// is inside `block_on`. Nothing `future` spawns outlives the call's use of
+/// the runtime: a task left behind runs only during the thread's later
+/// calls.
+///
+/// # Errors
+///
+/// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync) where
+/// a tokio runtime is current (a task, a `block_on`, `spawn_blocking`),
+/// which cannot start another; or the runtime cannot be made.
+pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
+    on_this_thread(future).unwrap_or_else(|_| Err(Error::blocking_in_async()))
+}
+
+/// Runs `future` to completion on this thread's own runtime, or gives it
+/// back when this thread is inside a runtime already.
+fn on_this_thread<F: Future>(future: F) -> std::result::Result<Result<F::Output>, F> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(future);
+    }
+    Ok(LOCAL.with(|local| {
+        // A call inside a call cannot happen: the runtime is current during
+        // `block_on`, so a nested call takes the other path.
+        let Ok(mut local) = local.try_borrow_mut() else {
+            return Err(Error::blocking_in_async());
+        };
+        let pid = std::process::id();
+        if local.as_ref().is_some_and(|(owner, _)| *owner != pid) {
+            // Inherited across fork, without its threads: never dropped.
+            std::mem::forget(local.take());
+        }
+        if local.is_none() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))?;
+            *local = Some((pid, Local(Some(runtime))));
+        }
+        let Some((_, Local(Some(runtime)))) = local.as_ref() else {
+            return Err(Error::config("the blocking client's runtime has shut down"));
+        };
+        // The connection goes back to the thread's pool as the answer's
+        // body is read, inside the call (`tests/tests/blocking_threads.rs`
+        // counts one connection per thread).
+        Ok(runtime.block_on(future))
+    }))
+}
 
 impl Runtime {
     pub(crate) fn new() -> Result<Runtime> {
@@ -24,11 +111,12 @@ impl Runtime {
             .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))
     }
 
-    /// Runs `future` as a task of this runtime and waits for its result on
-    /// a std channel (as `reqwest::blocking` does), from any thread that
-    /// is not running async code: a plain thread, a thread inside
-    /// `tokio::task::spawn_blocking` or `block_in_place`. On a thread that
-    /// is polling async code it fails at once with
+    /// Runs `future` to completion from any thread that is not running
+    /// async code: on a plain thread, on that thread ([`on_this_thread`]);
+    /// inside `tokio::task::spawn_blocking` or `block_in_place`, as a task
+    /// of this runtime whose result it waits for on a std channel (as
+    /// `reqwest::blocking` does). On a thread that is polling async code it
+    /// fails at once with
     /// [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync)
     /// (see [`in_async_code`]). A panic in the call is resumed on the
     /// calling thread.
@@ -36,6 +124,13 @@ impl Runtime {
         &self,
         future: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
+        // Boxed once here: the call's future is large, and each move on the
+        // way into `block_on` copied it whole (a sixth of a GET's
+        // instructions went to memcpy; `bench/findings.md`).
+        let future = match on_this_thread(Box::pin(future)) {
+            Ok(result) => return result?,
+            Err(future) => future,
+        };
         if in_async_code() {
             return Err(Error::blocking_in_async());
         }
