@@ -157,3 +157,38 @@ fn calls_from_many_threads_at_once_all_complete() {
     });
     assert_eq!(done.load(Ordering::SeqCst), 160);
 }
+
+#[test]
+fn a_thread_that_drives_two_runtimes_in_turn_keeps_a_pool_for_each() {
+    // A connection made during a blocking call has its task on the
+    // thread's own runtime; one made inside the caller's runtime, on that
+    // one. Neither may be handed to the other: its call would wait for a
+    // runtime that is not running, until the deadline. A short deadline and
+    // no retry make such a wait an error.
+    let server = Background::start();
+    let client = Client::builder()
+        .base_url(server.url())
+        .transport(|t| {
+            t.proxy(steps::Proxy::None)
+                .request_timeout(Duration::from_secs(2))
+                .retry_policy(steps::RetryPolicy::never())
+        })
+        .build()
+        .expect("a client");
+    let session = client.login(USER.0, USER.1).expect("a blocking call");
+    let mine = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime of the caller's");
+    for _ in 0..3 {
+        session.whoami().expect("a blocking call after the runtime's");
+        let token = session.login_token().expect("logged in").token;
+        mine.block_on(async {
+            let again = client.as_async().session_from_token(token);
+            again
+                .whoami()
+                .await
+                .expect("the same client inside the caller's runtime");
+        });
+    }
+}

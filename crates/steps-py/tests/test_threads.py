@@ -157,3 +157,40 @@ def test_a_child_made_by_fork_makes_its_own_calls(emulator):
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     # And the parent's own pool still works.
     assert job.read(context, alice)["label"] == "before fork"
+
+
+FORK_AND_EXIT = r"""
+import os, sys
+from steps_cloud import CloudContext, JobToken, LoginToken, User
+url, email, password = sys.argv[1:4]
+context = CloudContext(url, timeout=3)
+user = User(email, password)
+LoginToken().create(context, user)
+job = JobToken(label="parent", duration=300)
+job.create(context, user)  # this thread now has a runtime and a connection
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)  # a normal exit: the thread's destructors run in the child
+_, status = os.waitpid(pid, 0)
+assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+for _ in range(3):
+    assert job.read(context, user)["label"] == "parent"
+print("ok")
+"""
+
+
+def test_a_child_that_exits_without_a_call_leaves_the_parent_s_connections(emulator):
+    """A child made by fork that only exits must not shut down the runtime
+    and pool it inherited: they share the parent's epoll instance, and
+    shutting them down deregistered the parent's sockets from it, so the
+    parent's next call waited until its deadline."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_AND_EXIT, emulator.url, *ALICE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

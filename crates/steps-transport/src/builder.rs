@@ -12,7 +12,7 @@ use crate::proxy::Proxy;
 use crate::retry::RetryPolicy;
 use crate::send::SendRequest;
 use crate::tls::TlsConfigError;
-use crate::transport::{Inner, Transport};
+use crate::transport::{Inner, Sender, Transport};
 
 /// The default connect timeout: 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -124,9 +124,9 @@ impl TransportBuilder {
     ///
     /// An extra CA certificate is invalid.
     pub fn build(self, ctx: CloudContext) -> Result<Transport, TlsConfigError> {
-        let sender: Arc<dyn SendRequest> = match self.sender {
-            Some(sender) => sender,
-            None => Arc::new(HyperSend::new(HyperSettings {
+        let sender = match self.sender {
+            Some(sender) => Sender::Custom(sender),
+            None => Sender::Hyper(HyperSend::new(HyperSettings {
                 connect_timeout: self.connect_timeout,
                 extra_ca_pem: &self.extra_ca_pem,
                 webpki_roots: self.webpki_roots,

@@ -102,13 +102,23 @@ pub(crate) fn pooled_client(connector: HttpsConnector) -> HyperClient {
         .build(connector)
 }
 
-/// Sends and collects the body under `limit`.
+/// Sends and collects the body under `limit`. A request that is `watch`ed
+/// and failed before any connection took it was not sent (only the
+/// request's failures: once an answer has come, a failure to read its body
+/// is the answer's).
 async fn exchange(
     client: &HyperClient,
     request: Request<SendBody>,
     limit: usize,
+    watch: Option<&Watch>,
 ) -> Result<Response<Bytes>, SendError> {
-    let response = client.request(request).await.map_err(classify)?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|error| match classify(error) {
+            SendError::Io(source) if watch.is_some_and(Watch::not_sent) => SendError::NotSent(source),
+            error => error,
+        })?;
     let (parts, body) = response.into_parts();
     // A declared length over the limit is refused before reading: hyper
     // has parsed `Content-Length` into the body's size hint already
@@ -128,20 +138,42 @@ async fn exchange(
     Ok(Response::from_parts(parts, body.to_bytes()))
 }
 
+impl HyperSend {
+    /// [`SendRequest::send`], as a future of its own type: the transport
+    /// calls it directly (no box, no dynamic call).
+    pub(crate) async fn send_plain(
+        &self,
+        request: Request<Bytes>,
+        limit: usize,
+    ) -> Result<Response<Bytes>, SendError> {
+        let request = request.map(SendBody::plain);
+        match &self.pool {
+            Pool::Shared(client) => exchange(client, request, limit, None).await,
+            Pool::PerThread(pools) => exchange(&pools.client(), request, limit, None).await,
+        }
+    }
+
+    /// [`SendRequest::send_by`], the same way.
+    pub(crate) async fn send_watched(
+        &self,
+        request: Request<Bytes>,
+        limit: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<Response<Bytes>, SendError> {
+        match &self.pool {
+            Pool::Shared(client) => send_watched(client, request, limit, deadline).await,
+            Pool::PerThread(pools) => send_watched(&pools.client(), request, limit, deadline).await,
+        }
+    }
+}
+
 impl SendRequest for HyperSend {
     fn send(
         &self,
         request: Request<Bytes>,
         limit: usize,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        let request = request.map(SendBody::plain);
-        match &self.pool {
-            Pool::Shared(client) => Box::pin(exchange(client, request, limit)),
-            Pool::PerThread(pools) => {
-                let client = pools.client();
-                Box::pin(async move { exchange(&client, request, limit).await })
-            }
-        }
+        Box::pin(self.send_plain(request, limit))
     }
 
     /// Knows whether the request could have reached the server when the
@@ -161,13 +193,7 @@ impl SendRequest for HyperSend {
         limit: usize,
         deadline: tokio::time::Instant,
     ) -> BoxFuture<'_, Result<Response<Bytes>, SendError>> {
-        match &self.pool {
-            Pool::Shared(client) => Box::pin(send_watched(client, request, limit, deadline)),
-            Pool::PerThread(pools) => {
-                let client = pools.client();
-                Box::pin(async move { send_watched(&client, request, limit, deadline).await })
-            }
-        }
+        Box::pin(self.send_watched(request, limit, deadline))
     }
 }
 
@@ -187,10 +213,7 @@ async fn send_watched(
         Watch::Body(handoff) => request.map(|body| SendBody::watched(body, handoff.clone())),
         Watch::Connection(_) => request.map(SendBody::plain),
     };
-    match tokio::time::timeout_at(deadline, exchange(client, request, limit)).await {
-        // A connection that failed before it took the body: the
-        // request never left, so it had no effect.
-        Ok(Err(SendError::Io(source))) if watch.not_sent() => Err(SendError::NotSent(source)),
+    match tokio::time::timeout_at(deadline, exchange(client, request, limit, Some(&watch))).await {
         Ok(result) => result,
         Err(_) => Err(SendError::TimedOut {
             connected: !watch.not_sent(),

@@ -20,16 +20,25 @@
 //! before it writes, and hyper-util retries a request that was never sent
 //! on a fresh connection).
 //!
-//! A child process made by `fork` inherits the parent thread's pool, whose
-//! connections' tasks belong to a runtime it does not run: the pools are
-//! kept with the process id, and a child leaks the inherited ones (dropping
-//! them could touch the parent's sockets) and makes its own.
+//! Pools are kept per thread *and* per runtime: a thread that drives two
+//! runtimes in turn (a blocking call, then the same client's `as_async()`
+//! inside a runtime of the caller's) gets a pool for each, never a
+//! connection whose task waits on the runtime that is not running.
+//!
+//! A child process made by `fork` inherits the parent thread's pools, whose
+//! connections' tasks belong to a runtime it does not run, and whose
+//! sockets are registered with an epoll instance it shares with the parent:
+//! the pools are kept with the process id, and a child leaks the inherited
+//! ones rather than drop them (which would deregister the parent's sockets
+//! from the shared epoll instance), whether it makes a call or only exits.
 //!
 //! [`TransportBuilder::pool_per_thread`]: crate::TransportBuilder::pool_per_thread
 
 use std::cell::RefCell;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
+use tokio::runtime::{Handle, Id};
 
 use crate::hyper_client::{pooled_client, HttpsConnector, HyperClient};
 
@@ -48,9 +57,21 @@ struct ThreadPool {
     /// Whether its transport is still alive (its pools are dropped once it
     /// is not, at the thread's next new pool).
     alive: Weak<()>,
+    /// The runtime its connections' tasks run on.
+    runtime: Option<Id>,
     /// The process it was made in.
     pid: u32,
-    client: HyperClient,
+    /// Taken (and leaked) when dropped in another process.
+    client: Option<HyperClient>,
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        if self.pid != std::process::id() {
+            // Inherited across fork: see the module's docs.
+            std::mem::forget(self.client.take());
+        }
+    }
 }
 
 /// A transport's pools, one per thread it sends from.
@@ -70,28 +91,35 @@ impl PerThread {
         }
     }
 
-    /// This thread's pool (a handle to it), made on its first call.
+    /// This thread's pool for the current runtime (a handle to it), made
+    /// on its first call. During the thread's teardown, when its pools are
+    /// gone, a pool of the call's own.
     pub(crate) fn client(&self) -> HyperClient {
         let pid = std::process::id();
-        POOLS.with_borrow_mut(|pools| {
-            if let Some(pool) = pools.iter().find(|p| p.id == self.id && p.pid == pid) {
-                return pool.client.clone();
-            }
-            if pools.iter().any(|p| p.pid != pid) {
-                // Inherited across fork: never dropped here.
-                for inherited in pools.drain(..) {
-                    std::mem::forget(inherited);
+        let runtime = Handle::try_current().ok().map(|h| h.id());
+        POOLS
+            .try_with(|pools| {
+                let mut pools = pools.borrow_mut();
+                let found = pools
+                    .iter()
+                    .find(|p| p.id == self.id && p.runtime == runtime && p.pid == pid)
+                    .and_then(|p| p.client.clone());
+                if let Some(client) = found {
+                    return client;
                 }
-            }
-            pools.retain(|p| p.alive.strong_count() > 0);
-            let client = pooled_client(self.connector.clone());
-            pools.push(ThreadPool {
-                id: self.id,
-                alive: Arc::downgrade(&self.alive),
-                pid,
-                client: client.clone(),
-            });
-            client
-        })
+                // Pools of transports that are gone, and any inherited
+                // across fork (leaked as they are dropped).
+                pools.retain(|p| p.alive.strong_count() > 0 && p.pid == pid);
+                let client = pooled_client(self.connector.clone());
+                pools.push(ThreadPool {
+                    id: self.id,
+                    alive: Arc::downgrade(&self.alive),
+                    runtime,
+                    pid,
+                    client: Some(client.clone()),
+                });
+                client
+            })
+            .unwrap_or_else(|_| pooled_client(self.connector.clone()))
     }
 }

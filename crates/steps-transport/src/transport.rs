@@ -11,6 +11,7 @@ use steps_core::{CloudContext, Credential, Idempotency, Operation, ResponseError
 use tracing::Instrument;
 
 use crate::error::TransportError;
+use crate::hyper_client::HyperSend;
 use crate::retry::{decide, Decision, History, Outcome, RetryPolicy};
 use crate::send::{SendError, SendRequest};
 
@@ -23,10 +24,20 @@ pub struct Transport {
 
 pub(crate) struct Inner {
     pub(crate) ctx: CloudContext,
-    pub(crate) sender: Arc<dyn SendRequest>,
+    pub(crate) sender: Sender,
     pub(crate) request_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_body: usize,
+}
+
+/// What sends a transport's requests: hyper-util's pooled client, the
+/// default, called directly; or a [`SendRequest`] of the caller's, behind
+/// the seam.
+pub(crate) enum Sender {
+    /// hyper-util.
+    Hyper(HyperSend),
+    /// The caller's (`TransportBuilder::sender`).
+    Custom(Arc<dyn SendRequest>),
 }
 
 impl std::fmt::Debug for Transport {
@@ -187,17 +198,28 @@ impl Transport {
                 None => op.build_request(&self.inner.ctx, credential)?,
             };
             let started = Instant::now();
-            let sender = &self.inner.sender;
-            let sent = if op.idempotency() == Idempotency::Idempotent {
-                // Whether a timed-out attempt reached the server changes
-                // nothing for a request that may be sent again, so it is
-                // not tracked (tracking costs an allocation per request).
-                match tokio::time::timeout_at(deadline, sender.send(request, self.inner.max_body)).await {
-                    Ok(sent) => sent,
-                    Err(_) => Err(SendError::TimedOut { connected: true }),
+            let max_body = self.inner.max_body;
+            // Whether a timed-out attempt reached the server changes nothing
+            // for a request that may be sent again, so it is not tracked
+            // (tracking costs an allocation per request).
+            let idempotent = op.idempotency() == Idempotency::Idempotent;
+            let sent = match &self.inner.sender {
+                // hyper-util's client is called directly, its future part
+                // of this one: no box and no dynamic call per request.
+                Sender::Hyper(hyper) if idempotent => {
+                    match tokio::time::timeout_at(deadline, hyper.send_plain(request, max_body)).await {
+                        Ok(sent) => sent,
+                        Err(_) => Err(SendError::TimedOut { connected: true }),
+                    }
                 }
-            } else {
-                sender.send_by(request, self.inner.max_body, deadline).await
+                Sender::Hyper(hyper) => hyper.send_watched(request, max_body, deadline).await,
+                Sender::Custom(sender) if idempotent => {
+                    match tokio::time::timeout_at(deadline, sender.send(request, max_body)).await {
+                        Ok(sent) => sent,
+                        Err(_) => Err(SendError::TimedOut { connected: true }),
+                    }
+                }
+                Sender::Custom(sender) => sender.send_by(request, max_body, deadline).await,
             };
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let (error, outcome) = match sent {

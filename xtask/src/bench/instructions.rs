@@ -91,6 +91,13 @@ pub(crate) fn measure(plan: &Plan) -> Result<Instructions, String> {
             };
             let total = |n| instructions(client, &workload, n, &server.url, &out);
             let per_request = (total(large)? - total(small)?) / (large - small) as f64;
+            if !(per_request.is_finite() && per_request > 0.0) {
+                return Err(format!(
+                    "{} {}: {per_request} instructions per request",
+                    client.name(),
+                    workload.goal_suffix()
+                ));
+            }
             eprintln!(
                 "instructions {} {}: {per_request:.0} per request",
                 workload.goal_suffix(),
@@ -110,6 +117,8 @@ pub(crate) fn measure(plan: &Plan) -> Result<Instructions, String> {
 /// The total instructions of one client process making `n` requests.
 fn instructions(client: Client, workload: &Workload, n: usize, url: &str, out: &Path) -> Result<f64, String> {
     let inner = client.command(workload.op, n, workload.concurrency, url);
+    // Never an earlier run's totals.
+    let _ = std::fs::remove_file(out);
     let output = Command::new("valgrind")
         .args(["--tool=callgrind", "--quiet"])
         .arg(format!("--callgrind-out-file={}", out.display()))
@@ -117,6 +126,14 @@ fn instructions(client: Client, workload: &Workload, n: usize, url: &str, out: &
         .args(inner.get_args())
         .output()
         .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} under callgrind failed ({}): {}",
+            client.name(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
     let text = String::from_utf8_lossy(&output.stdout);
     let result = result_fields(&text).map_err(|e| {
         format!(
@@ -125,7 +142,7 @@ fn instructions(client: Client, workload: &Workload, n: usize, url: &str, out: &
             String::from_utf8_lossy(&output.stderr)
         )
     })?;
-    if result.get("errors").copied().unwrap_or(0.0) > 0.0 {
+    if result.get("errors").copied() != Some(0.0) {
         return Err(format!("{} under callgrind: requests failed", client.name()));
     }
     let profile = std::fs::read_to_string(out).map_err(|e| format!("{}: {e}", out.display()))?;

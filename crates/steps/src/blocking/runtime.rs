@@ -27,18 +27,27 @@ use crate::{Error, Result};
 pub(crate) struct Runtime(Option<tokio::runtime::Runtime>);
 
 thread_local! {
-    /// This thread's current-thread runtime, made on its first call, with
-    /// the process it was made in.
-    static LOCAL: RefCell<Option<(u32, Local)>> = const { RefCell::new(None) };
+    /// This thread's current-thread runtime, made on its first call.
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
 }
 
-/// A thread's own runtime, shut down without waiting when the thread ends.
-struct Local(Option<tokio::runtime::Runtime>);
+/// A thread's own runtime and the process it was made in; shut down
+/// without waiting when the thread ends, and leaked in a child process
+/// made by `fork`: its I/O driver's epoll instance is the parent's too,
+/// and shutting it down would deregister the parent's sockets from it.
+struct Local {
+    pid: u32,
+    runtime: Option<tokio::runtime::Runtime>,
+}
 
 impl Drop for Local {
     fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
+        if let Some(runtime) = self.runtime.take() {
+            if self.pid == std::process::id() {
+                runtime.shutdown_background();
+            } else {
+                std::mem::forget(runtime);
+            }
         }
     }
 }
@@ -72,32 +81,37 @@ fn on_this_thread<F: Future>(future: F) -> std::result::Result<Result<F::Output>
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(future);
     }
-    Ok(LOCAL.with(|local| {
+    let ran = LOCAL.try_with(|local| {
         // A call inside a call cannot happen: the runtime is current during
         // `block_on`, so a nested call takes the other path.
         let Ok(mut local) = local.try_borrow_mut() else {
             return Err(Error::blocking_in_async());
         };
         let pid = std::process::id();
-        if local.as_ref().is_some_and(|(owner, _)| *owner != pid) {
-            // Inherited across fork, without its threads: never dropped.
-            std::mem::forget(local.take());
+        if local.as_ref().is_some_and(|l| l.pid != pid) {
+            // Inherited across fork: leaked as it is dropped.
+            *local = None;
         }
         if local.is_none() {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))?;
-            *local = Some((pid, Local(Some(runtime))));
+            *local = Some(Local {
+                pid,
+                runtime: Some(runtime),
+            });
         }
-        let Some((_, Local(Some(runtime)))) = local.as_ref() else {
+        let Some(runtime) = local.as_ref().and_then(|l| l.runtime.as_ref()) else {
             return Err(Error::config("the blocking client's runtime has shut down"));
         };
         // The connection goes back to the thread's pool as the answer's
         // body is read, inside the call (`tests/tests/blocking_threads.rs`
         // counts one connection per thread).
         Ok(runtime.block_on(future))
-    }))
+    });
+    // During the thread's teardown its runtime is gone.
+    Ok(ran.unwrap_or_else(|_| Err(Error::config("a blocking call while its thread is ending"))))
 }
 
 impl Runtime {
