@@ -33,6 +33,8 @@ pub(crate) struct Inner {
 /// What sends a transport's requests: hyper-util's pooled client, the
 /// default, called directly; or a [`SendRequest`] of the caller's, behind
 /// the seam.
+// One per transport, behind its `Arc`: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Sender {
     /// hyper-util.
     Hyper(HyperSend),
