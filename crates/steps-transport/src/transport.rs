@@ -161,9 +161,16 @@ impl Transport {
             method = %request.method(),
             path = request.uri().path(),
         );
-        self.attempts(op, credential, request, policy, earlier)
-            .instrument(span)
-            .await
+        // Without a subscriber that wants it, the span is disabled, and
+        // entering and leaving it on every poll is a cost with no reader
+        // (about 290 instructions a call; `bench/findings.md`).
+        if span.is_disabled() {
+            self.attempts(op, credential, request, policy, earlier).await
+        } else {
+            self.attempts(op, credential, request, policy, earlier)
+                .instrument(span)
+                .await
+        }
     }
 
     /// Sends, sleeps and logs; [`decide`] says what follows a failure.
