@@ -3,7 +3,7 @@
 //! facade's own, `crate::Call` and `crate::Listing` over this `Session`,
 //! which gives them a blocking `send`), with the same behaviour (retries,
 //! renewal, timeouts, redaction, protocol v2), each call run to completion
-//! on a runtime the client owns, as `reqwest::blocking` does.
+//! on the calling thread, as a blocking client such as ureq does.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -22,10 +22,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each call is a task of the client's runtime; the calling thread waits
-//! for its result on a channel. So it works from any thread that may
-//! block: a plain thread, or one inside `tokio::task::spawn_blocking` or
-//! `tokio::task::block_in_place`. Calling it from async code (a
+//! On a plain thread a call runs on a current-thread runtime that the
+//! thread keeps ([`block_on`]), and the client keeps one connection per
+//! thread (made on its first call, reused by the next): no hand-off to
+//! another thread, and nothing running between calls. Inside
+//! `tokio::task::spawn_blocking` or `tokio::task::block_in_place`, where a
+//! runtime is already current, the call is a task of a runtime the client
+//! owns and the calling thread waits for its result on a channel, as
+//! `reqwest::blocking` does. Calling it from async code (a
 //! `#[tokio::main]` function, a task) would block that runtime's thread:
 //! every call checks first and fails with
 //! [`ErrorKind::BlockingInAsync`](crate::ErrorKind::BlockingInAsync)
@@ -34,7 +38,7 @@
 //! has not. Async code wrapped in `tokio::task::coop::unconstrained` has
 //! none either, and neither has another executor's thread: there the call
 //! is not refused, it blocks that thread until it is done. It cannot
-//! deadlock, since the call runs on the client's own runtime.
+//! deadlock, since the call then runs on the client's own runtime.
 //!
 //! Behind the default feature `blocking` (it adds tokio's multi-threaded
 //! runtime): `default-features = false` leaves it out.
