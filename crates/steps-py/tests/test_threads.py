@@ -160,7 +160,8 @@ def test_a_child_made_by_fork_makes_its_own_calls(emulator):
 
 
 FORK_AND_EXIT = r"""
-import os, sys
+import os, signal, sys
+signal.alarm(30)  # a hang ends this process, and the child (alarms are not inherited: its own below)
 from steps_cloud import CloudContext, JobToken, LoginToken, User
 url, email, password = sys.argv[1:4]
 context = CloudContext(url, timeout=3)
@@ -170,6 +171,7 @@ job = JobToken(label="parent", duration=300)
 job.create(context, user)  # this thread now has a runtime and a connection
 pid = os.fork()
 if pid == 0:
+    signal.alarm(30)
     sys.exit(0)  # a normal exit: the thread's destructors run in the child
 _, status = os.waitpid(pid, 0)
 assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

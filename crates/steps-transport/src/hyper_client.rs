@@ -282,10 +282,12 @@ fn classify(error: hyper_util::client::legacy::Error) -> SendError {
     }
 }
 
-/// Whether an HTTP/2 reset with `REFUSED_STREAM` is in `error`'s chain.
+/// Whether `error`'s chain holds the server's reset of the request's
+/// HTTP/2 stream with `REFUSED_STREAM` (not a GOAWAY, nor a reset of the
+/// library's own, whose reasons h2 reports the same way).
 fn refused_stream(error: &(dyn std::error::Error + 'static)) -> bool {
     crate::error::find_cause::<h2::Error>(error)
-        .is_some_and(|h2| h2.reason() == Some(h2::Reason::REFUSED_STREAM))
+        .is_some_and(|h2| h2.is_reset() && h2.is_remote() && h2.reason() == Some(h2::Reason::REFUSED_STREAM))
 }
 
 #[cfg(test)]

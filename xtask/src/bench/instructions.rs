@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::plan::{Client, Plan, Workload};
-use crate::shell::{release, result_fields, Server};
+use crate::shell::{release, result_fields, target_dir, Server};
 
 /// Requests in the small and the large run of a Rust client.
 const RUST_COUNTS: (usize, usize) = (200, 1_200);
@@ -77,7 +77,9 @@ pub(crate) fn measure(plan: &Plan) -> Result<Instructions, String> {
         c.arg("server");
         c
     })?;
-    let out = std::env::temp_dir().join(format!("steps-bench-callgrind-{}", std::process::id()));
+    // In the project's target directory, not a shared /tmp where another
+    // user could put a link at a name known in advance.
+    let out = target_dir().join("bench-callgrind.out");
     let mut counts = Vec::new();
     for workload in workloads {
         for &client in &plan.clients {

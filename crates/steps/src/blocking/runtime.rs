@@ -23,8 +23,9 @@ use crate::{Error, Result};
 
 /// The client's own runtime, for calls made where a runtime is already
 /// current: one worker thread, which runs the call while the calling
-/// thread waits for its answer on a channel.
-pub(crate) struct Runtime(Option<tokio::runtime::Runtime>);
+/// thread waits for its answer on a channel; and the process it was made
+/// in.
+pub(crate) struct Runtime(Option<tokio::runtime::Runtime>, u32);
 
 thread_local! {
     /// This thread's current-thread runtime, made on its first call.
@@ -62,9 +63,10 @@ impl Drop for Local {
 /// A client whose calls run here must keep a connection pool per thread
 /// (`TransportBuilder::pool_per_thread`, which the blocking client sets):
 /// a connection made on this thread makes progress only while this thread
-/// is inside `block_on`. Nothing `future` spawns outlives the call's use of
-/// the runtime: a task left behind runs only during the thread's later
-/// calls.
+/// is inside `block_on`: a client with one shared pool, driven here from
+/// several threads, would hand a thread a connection it cannot drive, and
+/// that call would wait until its deadline. A task `future` spawns and
+/// leaves behind runs only during the thread's later calls.
 ///
 /// # Errors
 ///
@@ -121,7 +123,7 @@ impl Runtime {
             .thread_name("steps-blocking")
             .enable_all()
             .build()
-            .map(|runtime| Runtime(Some(runtime)))
+            .map(|runtime| Runtime(Some(runtime), std::process::id()))
             .map_err(|e| Error::config(format!("cannot start the blocking client's runtime: {e}")))
     }
 
@@ -223,7 +225,14 @@ impl Drop for Runtime {
     /// the ordinary way panics).
     fn drop(&mut self) {
         if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
+            if self.1 == std::process::id() {
+                runtime.shutdown_background();
+            } else {
+                // In a child made by `fork`: its worker does not exist, and
+                // shutting down takes locks a parent thread may have held at
+                // the fork, and writes to an eventfd shared with the parent.
+                std::mem::forget(runtime);
+            }
         }
     }
 }

@@ -61,7 +61,7 @@ impl Goal {
 /// the rounds; CPU is user and system time per request as each client
 /// process reports it for its timed requests; instructions are callgrind's
 /// per request). Time and throughput drift on this 2-core VM, so their
-/// lines say `[noisy]`; instruction counts do not.
+/// lines say `[noisy]`; instruction counts at concurrency 1 do not.
 ///
 /// | goal | measured | comparison | value | noisy |
 /// |---|---|---|---|---|
@@ -115,13 +115,16 @@ pub(crate) fn goals(measured: &Measurements) -> Vec<Goal> {
                 .instructions
                 .get(client, workload.op, workload.concurrency)
         };
+        // At concurrency 64 how tokio's workers take turns moves the count
+        // a little even under callgrind, which runs one thread at a time.
+        let instr_noisy = !at_c1;
         if let (Some(facade), Some(hyper)) = (instr(Client::Facade), instr(Client::Hyper)) {
             goals.push(goal(
                 format!("facade_instr_vs_hyper.{suffix}"),
                 facade / hyper,
                 AtMost,
                 1.05,
-                false,
+                instr_noisy,
             ));
         }
         if let (Some(binding), Some(facade)) = (instr(Client::PythonBinding), instr(Client::Facade)) {
