@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use http::header;
 
+use crate::common::{print_result, split, BoxError};
 use crate::wire::{create_body, Record, TOKEN};
-use crate::{print_result, split, BoxError};
 
 /// One blocking client, ready to send one request.
 enum Blocking {
@@ -111,7 +111,7 @@ pub(crate) fn client(
             scope.spawn(|| one(false).is_ok());
         }
     });
-    let cpu = crate::cpu_us();
+    let cpu = crate::common::cpu_us();
     let started = Instant::now();
     let errors = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..concurrency)

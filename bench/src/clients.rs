@@ -10,8 +10,8 @@ use http::{header, Method, Request};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioExecutor;
 
+use crate::common::{cpu_us, print_result, split, BoxError};
 use crate::wire::{create_body, Record, TOKEN};
-use crate::{cpu_us, print_result, split, BoxError};
 
 /// One kind of client, ready to send one request.
 enum Stack {

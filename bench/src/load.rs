@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::{peak_rss_kib, BoxError};
+use crate::common::{peak_rss_kib, BoxError};
 
 /// The load test: mixed requests from many tasks through one facade client.
 pub(crate) async fn load(

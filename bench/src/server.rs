@@ -7,8 +7,8 @@ use http::{header, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
+use crate::common::BoxError;
 use crate::wire::{CREATED, RECORD};
-use crate::BoxError;
 
 pub(crate) async fn server() -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

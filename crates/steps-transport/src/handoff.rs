@@ -59,7 +59,7 @@ impl Watch {
 /// resets it before sending the body, since nobody waits for its answer
 /// (the same for a call whose future was dropped); and should a later
 /// poll come, [`Handoff::withhold`] makes it an error. The first is
-/// hyper's, shown by `hyper_client/h2_tests.rs` over TLS and HTTP/2 with
+/// hyper's, shown by `tests/support/h2_handoff.rs` over TLS and HTTP/2 with
 /// one stream at a time (it holds with the second switched off); the
 /// second is ours, tested below.
 pub(crate) struct SendBody {

@@ -4,33 +4,19 @@
 //! sent" and "may have been sent".
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper_util::client::legacy::connect::{capture_connection, HttpConnector};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use crate::error::BoxError;
+use crate::connector::{pooled_client, ConnectDeadline, HyperClient};
 use crate::handoff::{Handoff, SendBody, Watch};
 use crate::per_thread::PerThread;
 use crate::proxy::{Proxy, ProxyConnector};
 use crate::send::{BoxFuture, SendError, SendRequest};
 use crate::tls::{self, TlsConfigError};
-
-/// How long an idle pooled connection is kept: shorter than the servers'
-/// keep-alive timeouts (the emulator's 30 s, a load balancer's 60 s,
-/// nginx's 75 s), so an idle connection is dropped here before the server
-/// closes it under a request just sent on it.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
-
-pub(crate) type HttpsConnector = ConnectDeadline<hyper_rustls::HttpsConnector<ProxyConnector>>;
-
-/// hyper-util's pooled client, as built here.
-pub(crate) type HyperClient = Client<HttpsConnector, SendBody>;
 
 /// What the hyper-util client is built from.
 pub(crate) struct HyperSettings<'a> {
@@ -90,16 +76,6 @@ impl HyperSend {
         };
         Ok(HyperSend { pool })
     }
-}
-
-/// A pooled client over `connector`; its connections' tasks go to the
-/// runtime that is current when they are made.
-pub(crate) fn pooled_client(connector: HttpsConnector) -> HyperClient {
-    Client::builder(TokioExecutor::new())
-        .timer(TokioTimer::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .build(connector)
 }
 
 /// Sends and collects the body under `limit`. A request that is `watch`ed
@@ -221,46 +197,6 @@ async fn send_watched(
     }
 }
 
-/// One deadline for everything connecting takes: DNS, TCP, the proxy's
-/// `CONNECT` or SOCKS handshake, and TLS. (hyper-util's own connect timeout
-/// covers TCP alone, so a server that accepts and never finishes a TLS
-/// handshake held an attempt until the whole call timed out.) A connection
-/// that times out here sent nothing, so even a create is tried again.
-#[derive(Clone)]
-pub(crate) struct ConnectDeadline<C> {
-    inner: C,
-    timeout: Duration,
-}
-
-impl<C> tower_service::Service<http::Uri> for ConnectDeadline<C>
-where
-    C: tower_service::Service<http::Uri>,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError>,
-{
-    type Response = C::Response;
-    type Error = BoxError;
-    type Future = BoxFuture<'static, Result<C::Response, BoxError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, dst: http::Uri) -> Self::Future {
-        let connecting = self.inner.call(dst);
-        let timeout = self.timeout;
-        Box::pin(async move {
-            match tokio::time::timeout(timeout, connecting).await {
-                Ok(result) => result.map_err(Into::into),
-                Err(_) => Err(Box::new(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("connecting took longer than the connect timeout ({timeout:?})"),
-                )) as BoxError),
-            }
-        })
-    }
-}
-
 /// Sorts a hyper-util error: a failed connect (TLS or not) sent nothing,
 /// nor did a request whose HTTP/2 stream the server refused before any
 /// processing (`REFUSED_STREAM`: "can be safely retried", RFC 9113 §8.7;
@@ -286,9 +222,13 @@ fn classify(error: hyper_util::client::legacy::Error) -> SendError {
 /// HTTP/2 stream with `REFUSED_STREAM` (not a GOAWAY, nor a reset of the
 /// library's own, whose reasons h2 reports the same way).
 fn refused_stream(error: &(dyn std::error::Error + 'static)) -> bool {
-    crate::error::find_cause::<h2::Error>(error)
+    crate::cause::find_cause::<h2::Error>(error)
         .is_some_and(|h2| h2.is_reset() && h2.is_remote() && h2.reason() == Some(h2::Reason::REFUSED_STREAM))
 }
 
+// The HTTP/2 handoff tests drive this module's sender against test
+// servers of their own; they live with the crate's other tests, outside
+// `src/`, where a server may answer with statuses and paths of its own.
 #[cfg(test)]
+#[path = "../tests/support/h2_handoff.rs"]
 mod h2_tests;

@@ -26,6 +26,8 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cause;
+mod connector;
 mod error;
 mod handoff;
 mod hyper_client;

@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use tokio::runtime::{Handle, Id};
 
-use crate::hyper_client::{pooled_client, HttpsConnector, HyperClient};
+use crate::connector::{pooled_client, HttpsConnector, HyperClient};
 
 /// Each transport's pools, told apart by a number of their own.
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);

@@ -102,7 +102,7 @@ pub(crate) fn client_config(
 /// `io::Error::source()` skips the error it wraps, so the walk steps into
 /// it.
 pub(crate) fn rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    crate::error::find_cause(error)
+    crate::cause::find_cause(error)
 }
 
 /// Why the handshake whose error is `error` failed, in words, when rustls

@@ -277,7 +277,7 @@ async fn a_create_that_timed_out_waiting_for_a_stream_is_not_sent_even_when_the_
         )
         .await
         .expect("a create sent now is answered");
-    assert_eq!(created.status(), StatusCode::CREATED);
+    assert!(created.status().is_success(), "{}", created.status());
     assert!(create_arrived(&server), "{:?}", server.seen());
 }
 
