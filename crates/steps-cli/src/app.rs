@@ -146,7 +146,10 @@ impl App {
                 if https {
                     trust.configure(t, pem)
                 } else {
-                    t
+                    // No TLS to trust anything for: without this the
+                    // `native-roots` feature's default read the whole OS
+                    // store (146 files) on every run (`bench/findings.md`).
+                    t.native_roots(false)
                 }
             })
             .build()
