@@ -43,6 +43,18 @@ impl Background {
     }
 }
 
+/// A blocking client of `url`, without a proxy, with a 10 s timeout.
+pub fn blocking_client(url: &str) -> steps::blocking::Client {
+    steps::blocking::Client::builder()
+        .base_url(url)
+        .transport(|t| {
+            t.proxy(steps::Proxy::None)
+                .request_timeout(std::time::Duration::from_secs(10))
+        })
+        .build()
+        .expect("a client")
+}
+
 impl std::fmt::Debug for Background {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Background")

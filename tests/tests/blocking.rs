@@ -8,22 +8,10 @@
 
 use std::time::Duration;
 
-use steps::blocking::Client;
 use steps::ErrorKind;
 use steps_emulator::Emulator;
-use steps_tests::background::Background;
+use steps_tests::background::{blocking_client as client, Background};
 use steps_tests::{config, ADMIN, OTHER, USER};
-
-fn client(url: &str) -> Client {
-    Client::builder()
-        .base_url(url)
-        .transport(|t| {
-            t.proxy(steps::Proxy::None)
-                .request_timeout(Duration::from_secs(10))
-        })
-        .build()
-        .expect("a client")
-}
 
 #[test]
 fn a_user_and_an_admin_go_through_the_whole_lifecycle() {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use steps::blocking::Client;
-use steps_tests::background::Background;
+use steps_tests::background::{blocking_client as client, Background};
 use steps_tests::{config, USER};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -46,17 +46,6 @@ fn relay(server: &Background) -> Relay {
         });
     });
     Relay { url, accepted }
-}
-
-fn client(url: &str) -> Client {
-    Client::builder()
-        .base_url(url)
-        .transport(|t| {
-            t.proxy(steps::Proxy::None)
-                .request_timeout(Duration::from_secs(10))
-        })
-        .build()
-        .expect("a client")
 }
 
 #[test]

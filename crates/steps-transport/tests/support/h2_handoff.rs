@@ -58,19 +58,7 @@ struct H2Server {
 
 impl H2Server {
     async fn start() -> H2Server {
-        let (ca_pem, cert_pem, key_pem) = certificates();
-        let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .expect("certificate PEM");
-        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
-        let mut config = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .expect("server config");
-        config.alpn_protocols = vec![b"h2".to_vec()];
-        let tls = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let url = format!("https://{}", listener.local_addr().expect("an address"));
+        let (tls, listener, url, ca_pem) = tls_listener().await;
         let heads = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let release = Arc::new(Notify::new());
@@ -173,6 +161,25 @@ async fn answer(
     Ok(response)
 }
 
+/// A loopback listener for TLS with ALPN `h2`, under a CA made for it:
+/// the acceptor, the listener, its `https://` URL and the CA's PEM.
+async fn tls_listener() -> (TlsAcceptor, TcpListener, String, String) {
+    let (ca_pem, cert_pem, key_pem) = certificates();
+    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .expect("certificate PEM");
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tls = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let url = format!("https://{}", listener.local_addr().expect("an address"));
+    (tls, listener, url, ca_pem)
+}
+
 /// A CA, and a certificate for 127.0.0.1 it signed: (CA PEM, certificate
 /// PEM, key PEM).
 fn certificates() -> (String, String, String) {
@@ -189,8 +196,13 @@ fn certificates() -> (String, String, String) {
 }
 
 fn sender(server: &H2Server) -> Arc<HyperSend> {
-    let extra = [server.ca_pem.as_bytes().to_vec()];
-    let send = HyperSend::new(HyperSettings {
+    Arc::new(sender_trusting(&server.ca_pem))
+}
+
+/// hyper-util's client as the transport builds it, trusting `ca_pem` alone.
+fn sender_trusting(ca_pem: &str) -> HyperSend {
+    let extra = [ca_pem.as_bytes().to_vec()];
+    HyperSend::new(HyperSettings {
         connect_timeout: Duration::from_secs(5),
         extra_ca_pem: &extra,
         webpki_roots: false,
@@ -198,8 +210,7 @@ fn sender(server: &H2Server) -> Arc<HyperSend> {
         proxy: &Proxy::None,
         pool_per_thread: false,
     })
-    .expect("a client");
-    Arc::new(send)
+    .expect("a client")
 }
 
 fn get(server: &H2Server) -> Request<Bytes> {
@@ -339,19 +350,7 @@ async fn a_create_waiting_for_a_stream_when_the_connection_fails_says_not_sent()
 /// which hyper's server does not let a test drive so. Returns its URL, its
 /// CA, and how many requests it refused.
 async fn refusing_server() -> (String, String, Arc<Mutex<usize>>) {
-    let (ca_pem, cert_pem, key_pem) = certificates();
-    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .expect("certificate PEM");
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
-    let mut config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let tls = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-    let url = format!("https://{}", listener.local_addr().expect("an address"));
+    let (tls, listener, url, ca_pem) = tls_listener().await;
     let refused = Arc::new(Mutex::new(0));
     let counted = refused.clone();
     tokio::spawn(async move {
@@ -373,16 +372,7 @@ async fn refusing_server() -> (String, String, Arc<Mutex<usize>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_whose_stream_the_server_refused_says_not_sent() {
     let (url, ca_pem, refused) = refusing_server().await;
-    let extra = [ca_pem.into_bytes()];
-    let send = HyperSend::new(HyperSettings {
-        connect_timeout: Duration::from_secs(5),
-        extra_ca_pem: &extra,
-        webpki_roots: false,
-        native_roots: false,
-        proxy: &Proxy::None,
-        pool_per_thread: false,
-    })
-    .expect("a client");
+    let send = sender_trusting(&ca_pem);
     let request = Request::post(format!("{url}/api/job_token"))
         .body(Bytes::from_static(CREATE_BODY))
         .expect("a request");
