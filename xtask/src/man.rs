@@ -1,6 +1,6 @@
 //! `cargo xtask man`: the `steps` man pages, one per command, into
 //! `target/man`. The `steps` binary renders them from its own command line
-//! (its hidden `__man` command, with clap_mangen), so that xtask keeps no
+//! (its `man` command, with clap_mangen), so that xtask keeps no
 //! dependencies.
 
 use crate::shell::{cargo, target_dir};
@@ -20,7 +20,7 @@ pub(crate) fn run() -> Result<(), String> {
         "--bin",
         "steps",
         "--",
-        "__man",
+        "man",
         "--out-dir",
         out_dir,
     ])

@@ -2,30 +2,26 @@
 //! why. It resolves the API URL (`--api-url`, `STEPS_API_URL`, the
 //! profile's remembered URL, the default), the profile, and the login token
 //! (`--token`, `STEPS_TOKEN`, the profile's stored login for that URL), and
-//! says, once, when the token would cross a network in clear or is about to
-//! expire. What TLS trusts is `trust.rs`'s; the commands a message
+//! says, once, when the token would cross a network in clear (the login in
+//! use, and its expiry warning, are `login_in_use.rs`'s). What TLS trusts is `trust.rs`'s; the commands a message
 //! suggests are rendered by `hint.rs`, from the [`Hints`] made here. The
 //! commands are in their own files, and what they print is rendered by
 //! `output.rs`: [`App::print`] only chooses between JSON and text, as
 //! `--json` says. `probe.rs` adds what becomes of an `--idempotency-key`,
 //! from what the server offers.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use steps::{Client, Expiry, LoginToken, Secret, Session};
+use steps::Client;
 
 use crate::cleartext;
 use crate::cli::{Api, Global, Origin};
 use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
-use crate::duration::format_duration;
 use crate::error::CliError;
-use crate::hint::{self, Hints, Source};
+use crate::hint::{Hints, Source};
 use crate::terminal;
 use crate::trust::Trust;
-
-/// How close to its expiry a stored login token makes every command warn.
-const EXPIRY_WARNING: Duration = Duration::from_secs(600);
 
 /// What every API command needs: the options, a client, the profile, and
 /// where the API URL came from.
@@ -39,24 +35,22 @@ pub(crate) struct App {
     pub(crate) api_url: String,
     /// Why this API URL: a flag, the environment, the profile, the default.
     pub(crate) url_origin: Origin,
-    /// The profile in use (`default` unless one is named).
+    /// The profile in use (`default` unless one is named, or `steps auth
+    /// switch` chose another).
     pub(crate) profile: String,
+    /// Whether the profile is the one `steps auth switch` chose.
+    pub(crate) profile_switched: bool,
     /// For a remembered API URL, the profile that remembered it.
     pub(crate) remembered_by: Option<String>,
     /// What messages need to suggest commands that run where this one did.
     pub(crate) hints: Hints,
     /// Whether the plain-`http://` warning has been printed.
     warned: Cell<bool>,
-    /// Whether the expiring-login warning has been printed.
-    warned_expiry: Cell<bool>,
-}
-
-/// The login token a command uses, and where it comes from.
-pub(crate) enum Credential {
-    /// `--token` or `STEPS_TOKEN` (the origin says which).
-    Given { token: Secret, origin: Origin },
-    /// The profile's login for the API URL, from the credentials file.
-    Stored(Stored),
+    /// Whether the expiring-login warning has been printed
+    /// (`login_in_use.rs`).
+    pub(crate) warned_expiry: Cell<bool>,
+    /// The stored login, once read (`login_in_use.rs`).
+    pub(crate) stored_login: OnceCell<Option<Stored>>,
 }
 
 /// What to do with a credentials file that others can read while looking
@@ -87,10 +81,14 @@ impl App {
     }
 
     fn build(global: Global, exposed: Exposed) -> Result<App, CliError> {
-        let profile = global
-            .profile
-            .clone()
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        // `--profile` and `STEPS_PROFILE` win over `steps auth switch`.
+        let (profile, profile_switched) = match &global.profile {
+            Some(profile) => (profile.clone(), false),
+            None => match switched_profile(&global, exposed) {
+                Some(profile) => (profile, true),
+                None => (DEFAULT_PROFILE.to_owned(), false),
+            },
+        };
         let mut remembered_by = None;
         let given_url = global.api_url.clone().filter(|url| !url.is_empty());
         let remembered = match (&given_url, global.api) {
@@ -182,10 +180,12 @@ impl App {
             api_url,
             url_origin,
             profile,
+            profile_switched,
             remembered_by,
             hints,
             warned: Cell::new(false),
             warned_expiry: Cell::new(false),
+            stored_login: OnceCell::new(),
         })
     }
 
@@ -239,118 +239,22 @@ impl App {
     pub(crate) fn profile_note(&self) -> String {
         self.hints.profile_note.clone()
     }
-
-    /// The error for a command that needs a login and has none.
-    pub(crate) fn not_logged_in(&self) -> CliError {
-        CliError::auth(format!(
-            "not logged in to {}{}: run {}",
-            self.api_url,
-            self.profile_note(),
-            self.hints.command(self.hints.login)
-        ))
-    }
-
-    /// The login token in use: `--token` / `STEPS_TOKEN`, else the
-    /// profile's stored login for the API URL; `None` when there is none.
-    ///
-    /// # Errors
-    ///
-    /// No config directory, an unsafe or invalid credentials file.
-    pub(crate) fn credential(&self) -> Result<Option<Credential>, CliError> {
-        if let Some(token) = self.global.token.clone().filter(|t| !t.is_empty()) {
-            return Ok(Some(Credential::Given {
-                token,
-                origin: self.global.origins.token,
-            }));
-        }
-        Ok(self
-            .store()?
-            .load(&self.profile, &self.api_url)?
-            .map(Credential::Stored))
-    }
-
-    /// The token of a stored login, unless it has expired; warns, once,
-    /// when it expires within [`EXPIRY_WARNING`].
-    ///
-    /// # Errors
-    ///
-    /// The login has expired (exit 3).
-    pub(crate) fn check_stored(&self, stored: &Stored) -> Result<Secret, CliError> {
-        let mut token = LoginToken::from_secret(Secret::new(stored.token.as_str()));
-        token.expires_at = stored.expires_at.and_then(from_unix);
-        if self.client.expiry_of(&token) == Expiry::Expired {
-            return Err(CliError::auth(format!(
-                "the stored login for {}{} has expired: run {}",
-                self.api_url,
-                self.profile_note(),
-                self.hints.command(&self.login_args(stored))
-            )));
-        }
-        if let Some(left) = token
-            .expires_at
-            .and_then(|at| at.duration_since(SystemTime::now()).ok())
-        {
-            if left < EXPIRY_WARNING && !self.warned_expiry.replace(true) {
-                terminal::error_line(&format!(
-                    "warning: the login for {}{} expires in {}: run {} to renew it",
-                    self.api_url,
-                    self.profile_note(),
-                    format_duration(Duration::from_secs(left.as_secs())),
-                    self.hints.command(&self.login_args(stored))
-                ));
-            }
-        }
-        Ok(token.token)
-    }
-
-    /// How `stored` was logged in, to do it again: `login --email EMAIL`,
-    /// or `login --with-token` for a login made from a token.
-    fn login_args(&self, stored: &Stored) -> String {
-        match &stored.email {
-            Some(email) => format!("login --email {}", hint::quoted(email)),
-            None => "login --with-token".to_owned(),
-        }
-    }
-
-    /// The login token in use, checked: see [`App::credential`] and
-    /// [`App::check_stored`].
-    ///
-    /// # Errors
-    ///
-    /// Not logged in or expired (exit 3), and as [`App::credential`].
-    pub(crate) fn login_token(&self) -> Result<Secret, CliError> {
-        match self.credential()? {
-            None => Err(self.not_logged_in()),
-            Some(Credential::Given { token, .. }) => Ok(token),
-            Some(Credential::Stored(stored)) => self.check_stored(&stored),
-        }
-    }
-
-    /// A session with the login token in use.
-    pub(crate) async fn session(&self) -> Result<Session, CliError> {
-        let token = self.login_token()?;
-        self.warn_if_cleartext("login token");
-        self.session_with(token)
-    }
-
-    /// A session with `token`, the login in use: a login stored by `steps
-    /// login --email` holds a user's login token, whose calls on the
-    /// Quandela cloud go to the logged-in family (where a job token's
-    /// would be refused).
-    pub(crate) fn session_with(&self, token: Secret) -> Result<Session, CliError> {
-        let from_email =
-            matches!(self.credential()?, Some(Credential::Stored(ref stored)) if stored.email.is_some());
-        Ok(if from_email && self.api == Api::Quandela {
-            self.client.session_from_login_token(token)
-        } else {
-            self.client.session_from_token(token)
-        })
-    }
 }
 
 /// A Unix time as a `SystemTime`, when it is one.
 pub(crate) fn from_unix(seconds: u64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// The profile `steps auth switch` chose, if the credentials file can be
+/// found, read, and names one (a file that cannot be read is refused where
+/// a login is read).
+fn switched_profile(global: &Global, exposed: Exposed) -> Option<String> {
+    let store = Store::locate(global.config_dir.as_deref()).ok()?;
+    if exposed == Exposed::PassOver && store.others_may_read() {
+        return None;
+    }
+    store.load_all().ok()?.switched_to
 }
 
 /// The URL an API is at when none is given, and why.

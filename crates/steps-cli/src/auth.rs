@@ -2,16 +2,17 @@
 //! is, how long it has left, and the stored profiles) and `steps auth
 //! token` (the login token, for scripts).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{json, Value};
 use steps::{ErrorKind, Identity};
 
-use crate::app::{from_unix, App, Credential};
-use crate::cli::{Api, Origin};
-use crate::credentials::{Credentials, Stored, DEFAULT_PROFILE};
-use crate::duration::format_duration;
+use crate::app::{from_unix, App};
+use crate::cli::{Api, Global, Origin};
+use crate::credentials::{Credentials, Store, Stored, DEFAULT_PROFILE};
 use crate::error::CliError;
+use crate::hint;
+use crate::login_in_use::Credential;
 use crate::output;
 use crate::terminal;
 
@@ -68,8 +69,13 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
         Some(Credential::Given { token, origin }) => (origin.code().into(), Some(Ok(token))),
         Some(Credential::Stored(stored)) => {
             let token = app.check_stored(&stored);
+            let source = if stored.keyring.is_some() {
+                "os_store"
+            } else {
+                "credentials_file"
+            };
             stored_login = Some(stored);
-            ("credentials_file".into(), Some(token))
+            (source.into(), Some(token))
         }
     };
     let (state, identity, failure) = match token {
@@ -116,6 +122,17 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
         Err(past) => -(past.duration().as_secs() as i64),
     });
     let email = stored_login.as_ref().and_then(|s| s.email.clone());
+    let os_store = store
+        .as_ref()
+        .map_or("the OS credential store", Store::os_store_name);
+    let token_in = stored_login.as_ref().map(|s| match &s.keyring {
+        Some(account) => format!("{os_store} (entry steps-cli / {account})"),
+        None => format!(
+            "the credentials file {}",
+            path.as_deref()
+                .map_or_else(String::new, |p| p.display().to_string())
+        ),
+    });
     let profiles = profiles(app, &stored_all);
     let report = json!({
         "api_url": app.api_url,
@@ -123,9 +140,10 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
         "api": app.api.name(),
         "api_source": app.api_origin.code(),
         "profile": app.profile,
-        "profile_source": app.global.origins.profile.code(),
+        "profile_source": if app.profile_switched { "switch" } else { app.global.origins.profile.code() },
         "credential_source": source,
         "credentials_file": path,
+        "os_store": os_store,
         "status": state.code(),
         "usable": matches!(state, State::Usable),
         "error": failure.as_ref().map(|f| f.message.clone()),
@@ -143,12 +161,49 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
             email.as_deref(),
             expires_at,
             &profiles,
-            path.as_deref(),
+            Kept {
+                file: path.as_deref(),
+                token_in: token_in.as_deref(),
+            },
         )
     })?;
     match failure {
         Some(error) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// `steps auth switch PROFILE`: makes `profile` the one used when neither
+/// `--profile` nor `STEPS_PROFILE` names one, as `gh auth switch` does. A
+/// profile with nothing stored is refused (a typo would otherwise log the
+/// next command out).
+pub(crate) fn switch(global: &Global, profile: &str) -> Result<(), CliError> {
+    let store = Store::locate(global.config_dir.as_deref())?;
+    let known = store.load_all()?.profiles.contains_key(profile);
+    if !known && profile != DEFAULT_PROFILE {
+        return Err(CliError::usage(format!(
+            "no profile {profile} in {}: log in to it first with {}",
+            store.path().display(),
+            hint::command(
+                &hint::options(None, Some(profile), global.config_dir.as_deref()),
+                "login --email EMAIL"
+            )
+        )));
+    }
+    store.update(|credentials| {
+        credentials.switched_to = (profile != DEFAULT_PROFILE).then(|| profile.to_owned());
+    })?;
+    let overridden = global.origins.profile == Origin::Env;
+    if overridden {
+        terminal::error_line("note: STEPS_PROFILE is set, and wins over the switched profile while it is");
+    }
+    let report = json!({ "profile": profile, "credentials_file": store.path() });
+    if global.json {
+        terminal::json_line(&report)
+    } else {
+        terminal::human(&format!(
+            "Switched to profile {profile}: commands use it when no --profile or STEPS_PROFILE is given."
+        ))
     }
 }
 
@@ -185,6 +240,7 @@ fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
             "logged_in": login.is_some(),
             "email": login.and_then(|l| l.email.clone()),
             "expires_at": login.and_then(|l| l.expires_at),
+            "token_storage": login.map(|l| if l.keyring.is_some() { "os_store" } else { "file" }),
         })
     };
     let mut rows = Vec::new();
@@ -202,6 +258,13 @@ fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
     rows
 }
 
+/// Where the logins are kept: the credentials file, and the token in use
+/// (the file, or the OS credential store's entry), when there is one.
+struct Kept<'a> {
+    file: Option<&'a std::path::Path>,
+    token_in: Option<&'a str>,
+}
+
 /// The human form of the report.
 fn human(
     app: &App,
@@ -210,8 +273,9 @@ fn human(
     email: Option<&str>,
     expires_at: Option<SystemTime>,
     profiles: &[Value],
-    path: Option<&std::path::Path>,
+    kept: Kept<'_>,
 ) -> String {
+    let Kept { file: path, token_in } = kept;
     let file = path.map_or_else(|| "(no config directory)".to_owned(), |p| p.display().to_string());
     let url_why = match app.url_origin {
         Origin::Flag => "from --api-url".to_owned(),
@@ -225,6 +289,7 @@ fn human(
     let profile_why = match app.global.origins.profile {
         Origin::Flag => "from --profile",
         Origin::Env => "from STEPS_PROFILE",
+        _ if app.profile_switched => "chosen by `steps auth switch`",
         _ if app.profile == DEFAULT_PROFILE => "the default",
         _ => "",
     };
@@ -232,7 +297,7 @@ fn human(
         (Some(t), Origin::Flag) if !t.is_empty() => "--token".to_owned(),
         (Some(t), _) if !t.is_empty() => "STEPS_TOKEN".to_owned(),
         _ if matches!(state, State::NotLoggedIn) => "none".to_owned(),
-        _ => format!("the credentials file {file}"),
+        _ => token_in.map_or_else(|| format!("the credentials file {file}"), str::to_owned),
     };
     let status = match state {
         State::Usable => "usable".to_owned(),
@@ -263,11 +328,7 @@ fn human(
         fields.extend(identity);
     }
     if let Some(at) = expires_at {
-        let left = match at.duration_since(SystemTime::now()) {
-            Ok(left) => format!("in {}", format_duration(Duration::from_secs(left.as_secs()))),
-            Err(_) => "expired".to_owned(),
-        };
-        fields.push(("expires", format!("{} ({left})", output::timestamp(at))));
+        fields.push(("expires", output::expiry(at)));
     }
     let mut text = output::fields(&fields);
     let rows: Vec<Vec<String>> = profiles
@@ -287,13 +348,18 @@ fn human(
                 p["expires_at"]
                     .as_u64()
                     .and_then(from_unix)
-                    .map_or_else(|| "-".to_owned(), output::timestamp),
+                    .map_or_else(|| "-".to_owned(), output::expiry),
+                match p["token_storage"].as_str() {
+                    Some("os_store") => "os store".to_owned(),
+                    Some(other) => other.to_owned(),
+                    None => "-".to_owned(),
+                },
             ]
         })
         .collect();
     text.push_str(&format!("\n\nProfiles in {file} (* the one in use):\n"));
     text.push_str(&output::table(
-        &["", "PROFILE", "API URL", "LOGIN", "EXPIRES"],
+        &["", "PROFILE", "API URL", "LOGIN", "EXPIRES", "TOKEN IN"],
         &rows,
     ));
     text

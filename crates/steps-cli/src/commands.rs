@@ -3,10 +3,10 @@
 //! new secret. `App` (what they start from) is `app.rs`; the other commands
 //! that talk to an API have a file each.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::json;
-use steps::{Resource, Tokens};
+use steps::{Resource, Secret, Tokens};
 
 use crate::app::App;
 use crate::cli::{Api, ApiKeyCommand, JobTokenCommand, TokenCommand};
@@ -41,7 +41,12 @@ impl App {
         let tokens = session.job_tokens();
         match command {
             JobTokenCommand::Common(command) => self.tokens_of(tokens, command).await,
-            JobTokenCommand::List { label, user, .. } => {
+            JobTokenCommand::List {
+                label,
+                user,
+                expiring_within,
+                ..
+            } => {
                 // Not refused here for a user: the SDK lists a user's own
                 // where the server offers that, and the server decides.
                 let mut list = tokens.list();
@@ -52,7 +57,7 @@ impl App {
                     list = list.user_id(user);
                 }
                 let all = list.send().await.map_err(|e| self.sdk(e))?;
-                self.list(&all)
+                self.list(&all, expiring_within)
             }
             // Refused above.
             _ => Ok(()),
@@ -71,9 +76,9 @@ impl App {
         let keys = session.api_keys();
         match command {
             ApiKeyCommand::Common(command) => self.tokens_of(keys, command).await,
-            ApiKeyCommand::List => {
+            ApiKeyCommand::List { expiring_within } => {
                 let all = keys.list().send().await.map_err(|e| self.sdk(e))?;
-                self.list(&all)
+                self.list(&all, expiring_within)
             }
         }
     }
@@ -148,6 +153,9 @@ impl App {
     /// A replay (protocol v2: the same idempotency key again) shows the
     /// same token, and says that it is not a new one.
     fn created<R: Resource>(&self, token: &R) -> Result<(), CliError> {
+        if terminal::quiet() {
+            return secret_only(token.secret());
+        }
         let shown = Shown(token);
         let mut json = shown.json_with_secret();
         if let serde_json::Value::Object(map) = &mut json {
@@ -180,6 +188,9 @@ impl App {
     /// it, in the shape of [`Self::created`] with `rotated_at`, and when
     /// the old secret stops working.
     fn rotated<R: Resource>(&self, token: &R, grace: Duration) -> Result<(), CliError> {
+        if terminal::quiet() {
+            return secret_only(token.secret());
+        }
         let shown = Shown(token);
         let old_until = token.rotated_at().and_then(|at| at.checked_add(grace));
         let mut json = shown.json_with_secret();
@@ -235,18 +246,40 @@ impl App {
         })
     }
 
-    /// The table or JSON on stdout; the count on stderr, so that stdout
-    /// holds only the table.
-    fn list<R: Resource>(&self, all: &[R]) -> Result<(), CliError> {
-        let json = all.iter().map(|token| Shown(token).json()).collect();
+    /// The table or JSON on stdout, of those that expire `within` the
+    /// window if one is given; the count on stderr, so that stdout holds
+    /// only the table.
+    fn list<R: Resource>(&self, all: &[R], within: Option<Duration>) -> Result<(), CliError> {
+        let now = SystemTime::now();
+        let shown: Vec<&R> = all
+            .iter()
+            .filter(|token| {
+                within.is_none_or(|window| output::expires_within(token.expires_at(), window, now))
+            })
+            .collect();
+        let json = shown.iter().map(|token| Shown(*token).json()).collect();
         self.print(serde_json::Value::Array(json), || {
-            let rows: Vec<Vec<String>> = all.iter().map(|token| Shown(token).row()).collect();
+            let rows: Vec<Vec<String>> = shown.iter().map(|token| Shown(*token).row()).collect();
             output::table(&LIST_HEADERS, &rows)
         })?;
         if !self.global.json {
-            terminal::note(&format!("{} {}(s)", all.len(), R::NOUN));
+            let window = within.map_or_else(String::new, |w| {
+                format!(" expiring within {}", format_duration(w))
+            });
+            terminal::note(&format!("{} {}(s){window}", shown.len(), R::NOUN));
         }
         Ok(())
+    }
+}
+
+/// `--quiet`'s create and rotate: the new secret alone on stdout, so that
+/// `TOKEN=$(steps job-token create -q)` holds it and nothing else.
+pub(crate) fn secret_only(secret: Option<&Secret>) -> Result<(), CliError> {
+    match secret {
+        Some(secret) => terminal::line(secret.expose()),
+        // The core refuses a create or rotate answer without its secret;
+        // this is only a guard.
+        None => Err(CliError::api("the server's answer has no secret")),
     }
 }
 

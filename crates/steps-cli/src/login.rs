@@ -10,7 +10,7 @@ use steps::{ErrorKind, LoginToken, Secret};
 
 use crate::app::App;
 use crate::cli::{Api, LoginArgs, Origin};
-use crate::credentials::{Store, Stored};
+use crate::credentials::{Kept, Store, Stored};
 use crate::error::CliError;
 use crate::hint::Source;
 use crate::output;
@@ -34,7 +34,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
         let session = app.client.session_from_token(token.as_str());
         if app.api == Api::Quandela {
             check_quandela_token(app, &session).await?;
-            return store_login(app, &store, session, None, remembers(app));
+            return store_login(app, &store, session, None, remembers(app), args.insecure_storage);
         }
         let me = session
             .whoami()
@@ -69,7 +69,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
             })?;
         (session, Some(email))
     };
-    store_login(app, &store, session, email, remembers(app))
+    store_login(app, &store, session, email, remembers(app), args.insecure_storage)
 }
 
 /// Whether a login remembers the URL and API in use: when the user chose
@@ -87,7 +87,7 @@ fn remembers(app: &App) -> bool {
 ///
 /// Perceval has no token for the URL (exit 3), the token is refused, or the
 /// credentials file cannot be updated.
-pub(crate) async fn import_perceval(app: &App) -> Result<(), CliError> {
+pub(crate) async fn import_perceval(app: &App, insecure_storage: bool) -> Result<(), CliError> {
     let store = app.store()?;
     store.load_all()?;
     let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
@@ -124,7 +124,7 @@ pub(crate) async fn import_perceval(app: &App) -> Result<(), CliError> {
     app.warn_if_cleartext("token");
     let session = app.client.session_from_token(token);
     check_quandela_token(app, &session).await?;
-    store_login(app, &store, session, None, true)
+    store_login(app, &store, session, None, true, insecure_storage)
 }
 
 /// Checks a token read for `--api quandela --with-token` with the cheapest
@@ -137,14 +137,16 @@ async fn check_quandela_token(app: &App, session: &steps::Session) -> Result<(),
     }
 }
 
-/// Stores the login of `session` for the API URL and profile in use, and
-/// says so.
+/// Stores the login of `session` for the API URL and profile in use (its
+/// token in the OS credential store, unless `insecure_storage` or none
+/// works), and says so, and where.
 fn store_login(
     app: &App,
     store: &Store,
     session: steps::Session,
     email: Option<String>,
     remember: bool,
+    insecure_storage: bool,
 ) -> Result<(), CliError> {
     // A token given with --with-token is stored as it is: what the server
     // said of it at login is not known.
@@ -153,20 +155,31 @@ fn store_login(
         .unwrap_or_else(|| LoginToken::from_secret(session.token().secret().clone()));
     let stored = Stored {
         token: token.token.expose().to_owned(),
+        keyring: None,
         email: email.clone(),
         expires_at: token.expires_at.map(output::unix),
+        logged_in_at: Some(output::unix(std::time::SystemTime::now())),
     };
     // A URL the user chose for this login becomes the profile's
     // default, as gh remembers its host.
-    store.update(|credentials| {
-        let profile = credentials.profiles.entry(app.profile.clone()).or_default();
-        profile.logins.insert(app.api_url.clone(), stored);
+    let kept = store.save_login(&app.profile, &app.api_url, stored, insecure_storage, |profile| {
         if remember {
             profile.api_url = Some(app.api_url.clone());
             profile.api = Some(app.api.name().to_owned());
         }
     })?;
     let path = store.path();
+    if let Kept::FellBack(why) = &kept {
+        terminal::error_line(&format!(
+            "warning: no OS credential store is usable here ({why}): the login token is kept in {} \
+             instead, readable only by you (mode 0600); --insecure-storage chooses this without trying",
+            path.display()
+        ));
+    }
+    let (storage, kept_in) = match &kept {
+        Kept::OsStore(name) => ("os_store", (*name).to_owned()),
+        Kept::File | Kept::FellBack(_) => ("file", path.display().to_string()),
+    };
     let who = email.clone().unwrap_or_else(|| "the given token".to_owned());
     let admin = if token.is_admin == Some(true) {
         " (admin)"
@@ -176,13 +189,13 @@ fn store_login(
     app.print(
         json!({ "api_url": app.api_url, "api": app.api.name(), "profile": app.profile, "api_url_remembered": remember,
                 "email": email, "user_id": token.user_id, "is_admin": token.is_admin,
-                "expires_at": token.expires_at.map(output::unix), "credentials_file": path }),
+                "expires_at": token.expires_at.map(output::unix), "credentials_file": path,
+                "token_storage": storage }),
         || {
             let mut text = format!(
-                "Logged in to {} as {who}{admin}{}. Token stored in {}.",
+                "Logged in to {} as {who}{admin}{}. Token stored in {kept_in}.",
                 app.api_url,
                 app.profile_note(),
-                path.display()
             );
             if remember {
                 text.push_str(&format!(

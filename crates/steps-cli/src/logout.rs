@@ -71,7 +71,13 @@ pub(crate) async fn run(app: &App) -> Result<(), CliError> {
         None => Revocation::None,
     };
     let removed = store.remove(&app.profile, &app.api_url)?;
-    if let Removed::UnsafeFile(mode) = removed {
+    if let Removed::Login(Some(left)) = &removed {
+        terminal::error_line(&format!(
+            "warning: the login is forgotten, but its token could not be removed from the OS \
+             credential store: {left}; remove that entry by hand"
+        ));
+    }
+    if let Removed::UnsafeFile(mode) = &removed {
         terminal::error_line(&format!(
             "warning: removed {}: other users could read it (mode {mode:o}), so every login in it \
              is forgotten; the tokens in it may have been read, and were not revoked: log in again, \

@@ -5,14 +5,17 @@ mod auth;
 mod cleartext;
 mod cli;
 mod commands;
+mod completion;
 mod credentials;
 mod demo;
 mod duration;
+mod emulator_ctl;
 mod error;
 mod exec;
 mod hint;
 mod logging;
 mod login;
+mod login_in_use;
 mod logout;
 mod man;
 mod meta;
@@ -29,25 +32,21 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use crate::app::App;
-use crate::cli::{AuthCommand, Cli, Command, Origin, Origins};
+use crate::cli::{AuthCommand, Cli, Command, EmulatorCommand, EmulatorSubcommand, Origin, Origins};
 use crate::error::CliError;
 
 fn main() -> ExitCode {
-    // Not a clap subcommand, so that no help, completion or man page
-    // shows it.
-    if let Some(result) = man::run_if_asked(std::env::args_os()) {
-        return match result {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => fail(error),
-        };
-    }
+    // `COMPLETE=bash steps`, and the shell's requests for completions
+    // (`completion.rs`): answered before anything else is read or printed.
+    clap_complete::CompleteEnv::with_factory(cli::command).complete();
     let matches = cli::command().get_matches();
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
     cli.global.origins = Origins::of(&matches);
-    if let Command::Emulator(_) = cli.command {
+    terminal::set_quiet(cli.global.quiet);
+    if let Command::Emulator(EmulatorCommand { ctl: None, .. }) = cli.command {
         // Hidden from its --help; refused rather than ignored.
         let given = cli::client_options_given(&matches);
         if !given.is_empty() {
@@ -97,17 +96,37 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             terminal::write(&script)
         }
         Command::Demo => demo::run(cli.global.json).await,
-        Command::Emulator(args) => args.run().await.map_err(CliError::local),
+        Command::Man { out_dir } => man::write(&out_dir),
+        Command::Emulator(EmulatorCommand {
+            ctl: Some(EmulatorSubcommand::Ctl(command)),
+            ..
+        }) => {
+            let url = cli.global.api_url.as_deref().filter(|url| !url.is_empty());
+            emulator_ctl::run(
+                url.unwrap_or(emulator_ctl::DEFAULT_URL),
+                cli.global.timeout,
+                command,
+            )
+            .await
+        }
+        Command::Emulator(EmulatorCommand { args, ctl: None }) => {
+            args.check().map_err(CliError::usage)?;
+            args.run().await.map_err(CliError::local)
+        }
         Command::Login(args) => login::run(&App::new(cli.global)?, args).await,
         Command::Logout => logout::run(&App::for_logout(cli.global)?).await,
         Command::Whoami => whoami::run(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Status) => auth::status(&App::new(cli.global)?).await,
         Command::Auth(AuthCommand::Token) => auth::token(&App::new(cli.global)?),
-        Command::Auth(AuthCommand::Import { from: _ }) => {
+        Command::Auth(AuthCommand::Switch { profile }) => auth::switch(&cli.global, &profile),
+        Command::Auth(AuthCommand::Import {
+            from: _,
+            insecure_storage,
+        }) => {
             let mut global = cli.global;
             // A Perceval token is the Quandela cloud's.
             global.api.get_or_insert(cli::Api::Quandela);
-            login::import_perceval(&App::new(global)?).await
+            login::import_perceval(&App::new(global)?, insecure_storage).await
         }
         Command::Exec(args) => exec::run(&App::new(cli.global)?, args).await,
         Command::Meta => meta::run(&App::new(cli.global)?).await,

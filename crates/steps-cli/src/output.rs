@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use steps::{ApiKey, Identity, JobToken, Resource, Secret, TokenType};
 use unicode_width::UnicodeWidthStr;
 
-use crate::duration::format_duration;
+pub(crate) use crate::duration::timestamp;
+use crate::duration::{format_duration, relative};
 use crate::terminal::printable;
 
 /// Rows under headers, columns padded to align on a terminal (by display
@@ -59,26 +60,17 @@ pub(crate) fn unix(time: SystemTime) -> u64 {
         .as_secs()
 }
 
-/// RFC 3339 in UTC, to the second.
-pub(crate) fn timestamp(time: SystemTime) -> String {
-    let secs = unix(time);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+/// An expiry as tables show it: RFC 3339, and how far it is (`in 59m`,
+/// `3h ago`).
+pub(crate) fn expiry(at: SystemTime) -> String {
+    format!("{} ({})", timestamp(at), relative(at, SystemTime::now()))
+}
+
+/// Whether a token that expires at `at` is still valid at `now` and
+/// expires within `window` of it (`--expiring-within`).
+pub(crate) fn expires_within(at: SystemTime, window: Duration, now: SystemTime) -> bool {
+    at.duration_since(now)
+        .is_ok_and(|left| !left.is_zero() && left <= window)
 }
 
 fn label(label: Option<&str>) -> String {
@@ -134,7 +126,7 @@ impl<R: Resource> Shown<'_, R> {
             ("label", label(token.label())),
             ("duration", format_duration(token.duration())),
             ("created", timestamp(token.created_at())),
-            ("expires", timestamp(token.expires_at())),
+            ("expires", expiry(token.expires_at())),
         ];
         // Protocol v2: only for a token rotated at least once.
         if let Some(at) = token.rotated_at() {
@@ -150,7 +142,7 @@ impl<R: Resource> Shown<'_, R> {
             token.user_id().to_string(),
             label(token.label()),
             format_duration(token.duration()),
-            timestamp(token.expires_at()),
+            expiry(token.expires_at()),
         ]
     }
 }
@@ -204,7 +196,7 @@ pub(crate) fn identity_fields(me: &Identity) -> Vec<(&'static str, String)> {
     fields.push(("admin", if me.is_admin { "yes" } else { "no" }.to_owned()));
     fields.push((
         "expires",
-        me.expires_at.map(timestamp).unwrap_or_else(|| "-".to_owned()),
+        me.expires_at.map(expiry).unwrap_or_else(|| "-".to_owned()),
     ));
     fields
 }
@@ -214,16 +206,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            timestamp(UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
-            "2023-11-14T22:13:20Z"
-        );
-        assert_eq!(
-            timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
+    fn expiring_within_takes_valid_tokens_inside_the_window() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let day = Duration::from_secs(86_400);
+        assert!(expires_within(now + day, day, now));
+        assert!(expires_within(now + Duration::from_secs(1), day, now));
+        assert!(!expires_within(now + day + Duration::from_secs(1), day, now));
+        assert!(!expires_within(now, day, now), "expired now");
+        assert!(!expires_within(now - day, day, now), "expired");
     }
 
     #[test]

@@ -13,10 +13,12 @@ use steps::{ErrorKind, Secret};
 
 use crate::app::App;
 use crate::cli::{JobTokenCommand, TokenCommand};
+use crate::commands::secret_only;
 use crate::duration::format_duration;
 use crate::error::CliError;
 use crate::login;
 use crate::output;
+use crate::terminal;
 
 /// What a token's state is, from what the cloud says of it.
 fn state(revoked: Option<bool>, expires_at: Option<SystemTime>) -> &'static str {
@@ -135,7 +137,12 @@ impl App {
             JobTokenCommand::Common(TokenCommand::Rotate { .. }) => Err(CliError::usage(
                 "the Quandela cloud cannot rotate a token: create another and delete this one",
             )),
-            JobTokenCommand::List { label, user, all } => {
+            JobTokenCommand::List {
+                label,
+                user,
+                all,
+                expiring_within,
+            } => {
                 if label.is_some() {
                     return Err(CliError::usage(
                         "--label is not a filter of the Quandela cloud: list them all and look",
@@ -149,9 +156,17 @@ impl App {
                     list = list.include_revoked(false).include_expired(false);
                 }
                 let found = list.send().await.map_err(sdk)?;
+                let now = SystemTime::now();
                 let shown: Vec<&TokenSummary> = found
                     .iter()
                     .filter(|t| all || state(t.is_revoked, t.expires_at) == "active")
+                    .filter(|t| {
+                        expiring_within.is_none_or(|window| {
+                            t.is_revoked != Some(true)
+                                && t.expires_at
+                                    .is_some_and(|at| output::expires_within(at, window, now))
+                        })
+                    })
                     .collect();
                 self.print(
                     Value::Array(shown.iter().map(|t| summary_json(t)).collect()),
@@ -166,10 +181,14 @@ impl App {
                                     or_dash(t.count),
                                     or_dash(t.priority),
                                     state(t.is_revoked, t.expires_at).to_owned(),
+                                    t.expires_at.map_or_else(|| "-".to_owned(), output::expiry),
                                 ]
                             })
                             .collect();
-                        output::table(&["ID", "LABEL", "LAST USED", "USES", "PRIORITY", "STATE"], &rows)
+                        output::table(
+                            &["ID", "LABEL", "LAST USED", "USES", "PRIORITY", "STATE", "EXPIRES"],
+                            &rows,
+                        )
                     },
                 )
             }
@@ -248,6 +267,9 @@ impl App {
 
     /// The one place a new secret is printed: right after its creation.
     fn generated(&self, token: &GeneratedToken) -> Result<(), CliError> {
+        if terminal::quiet() {
+            return secret_only(Some(&token.token));
+        }
         let secret = token.token.expose().to_owned();
         let duration = token.duration.map(format_duration);
         self.print(

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{ErrorKind, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::CliError;
 
@@ -107,17 +108,37 @@ pub(crate) fn write(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
-/// Writes `text` (a count, say) and a line break to stderr, made
-/// [`printable`]: what a person reads beside the output, kept out of
-/// stdout so that stdout holds only the table or JSON.
-pub(crate) fn note(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
+/// `-q/--quiet`: notes are left out (warnings and errors are not). Set
+/// once, before any command runs.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Leaves notes out from now on (`-q/--quiet`).
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
 }
 
-/// Writes `steps: MESSAGE` to stderr, with the message made [`printable`].
+/// Whether `-q/--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Writes `text` (a count, say) and a line break to stderr, made
+/// [`printable`]: what a person reads beside the output, kept out of
+/// stdout so that stdout holds only the table or JSON. Not with `--quiet`.
+pub(crate) fn note(text: &str) {
+    if !quiet() {
+        let _ = writeln!(std::io::stderr().lock(), "{}", printable(text));
+    }
+}
+
+/// Writes `steps: MESSAGE` to stderr, with the message made [`printable`];
+/// with `--quiet`, not a message that is only a note (`note: ...`).
 /// Nothing more can be done when stderr itself is closed, so that is
 /// ignored.
 pub(crate) fn error_line(message: &str) {
+    if quiet() && message.starts_with("note:") {
+        return;
+    }
     let _ = writeln!(std::io::stderr().lock(), "steps: {}", printable(message));
 }
 

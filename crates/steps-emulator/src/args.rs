@@ -1,8 +1,9 @@
 //! Command-line options, shared by the `steps-emulator` binary and the
-//! `steps emulator` command, and the foreground run they both use.
+//! `steps emulator` command: what they mean ([`EmulatorArgs::to_config`])
+//! and the rules between them that clap cannot state
+//! ([`EmulatorArgs::check`]). The foreground run they both use is in
+//! `run.rs`, what it prints in `banner.rs`.
 
-use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,9 +14,21 @@ use crate::config::{
     DEFAULT_MAX_CONNECTIONS,
 };
 use crate::dialect::Api;
-use crate::emulator::Emulator;
 use crate::faults::FaultRule;
 use crate::protocol::ProtocolVersion;
+
+/// `--dev`'s accounts, as (email, password, is admin): the emails of the
+/// accounts seeded without it, with passwords everyone knows, so that a
+/// quickstart can name them instead of asking people to copy random ones.
+pub(crate) const DEV_ACCOUNTS: [(&str, &str, bool); 2] = [
+    ("admin@steps.local", "admin-password", true),
+    ("user@steps.local", "user-password", false),
+];
+
+/// Whether `email` is one of `--dev`'s accounts.
+fn dev_email(email: &str) -> bool {
+    DEV_ACCOUNTS.iter().any(|(dev, _, _)| *dev == email)
+}
 
 /// Options of a local STEPS cloud.
 #[derive(Clone, Debug, clap::Args)]
@@ -23,6 +36,23 @@ pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
+    /// Start with two accounts of well-known passwords, for local
+    /// development only: admin@steps.local / admin-password (an admin) and
+    /// user@steps.local / user-password.
+    ///
+    /// They come first (user ids 1 and 2), then those of --admin, --user
+    /// and --accounts, which may not reuse their emails. It listens on
+    /// loopback only: a --listen address that is not a loopback one is
+    /// refused before anything is bound. A warning on stderr says that the
+    /// passwords are well known. With --api quandela a job token is minted
+    /// for each account, these two included, and printed at start as
+    /// without --dev (the tokens are random, not well known). With --state,
+    /// an account of one of these emails that the file already holds keeps
+    /// its saved password, so a file whose password for one of them is
+    /// another is refused at start, and left as it is. The control plane
+    /// is on, as with --control (`steps emulator ctl` drives it).
+    #[arg(long)]
+    pub dev: bool,
     /// An admin account, as EMAIL:PASSWORD (repeatable).
     #[arg(long, value_name = "EMAIL:PASSWORD", value_parser = parse_account)]
     pub admin: Vec<(String, String)>,
@@ -91,6 +121,21 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "SECONDS", requires = "state",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub save_every: Option<u64>,
+    /// Print one JSON line on stdout at start, before anything else, for
+    /// a test harness to read, instead of the banner.
+    ///
+    /// The line is an object: "url", "api", "protocol" (null with --api
+    /// quandela), "control_url" (null without --control), "accounts" (each
+    /// with "email", "is_admin", and "password" only where the person who
+    /// started the emulator knows it already: --dev's, --admin's and
+    /// --user's, and the seeded ones the banner prints too; never a state
+    /// file's or an --accounts file's), and "tokens" (with --api quandela,
+    /// the job tokens minted at start: "email", "user_id", "token_id",
+    /// "token"; empty otherwise). Nothing else is printed on stdout.
+    // Not the id `json`: `steps emulator` has a global --json of its own,
+    // which its command line copies into this command under that id.
+    #[arg(id = "emulator_json", long = "json")]
+    pub json: bool,
 }
 
 fn at_least_one(value: &str) -> Result<usize, String> {
@@ -114,12 +159,51 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
 }
 
 impl EmulatorArgs {
+    /// The rules between options that clap cannot state: with `--dev`,
+    /// `--listen` is a loopback address (its passwords are well known, so
+    /// nobody else may reach it), and no `--admin` or `--user` reuses one
+    /// of its emails. [`EmulatorArgs::to_config`] and
+    /// [`EmulatorArgs::run`] check them too; a front end calls this first,
+    /// before anything is bound, to report a usage error.
+    ///
+    /// # Errors
+    ///
+    /// Which rule is broken, and how to mend it.
+    pub fn check(&self) -> Result<(), String> {
+        if !self.dev {
+            return Ok(());
+        }
+        // An IPv4 address mapped into IPv6 (`[::ffff:127.0.0.1]`) is
+        // loopback too, as the control plane reads a peer.
+        if !self.listen.ip().to_canonical().is_loopback() {
+            return Err(format!(
+                "--dev listens on loopback only, since its passwords are well known: {} is not a \
+                 loopback address (use --listen 127.0.0.1:PORT or --listen [::1]:PORT)",
+                self.listen
+            ));
+        }
+        let taken = self
+            .admin
+            .iter()
+            .chain(&self.user)
+            .find(|(email, _)| dev_email(email));
+        if let Some((email, _)) = taken {
+            return Err(format!(
+                "--dev already makes the account {email}: give --admin and --user other emails"
+            ));
+        }
+        Ok(())
+    }
+
     /// The emulator configuration these options describe.
     ///
     /// # Errors
     ///
-    /// A file cannot be read or parsed.
+    /// A rule of [`EmulatorArgs::check`] is broken, or a file cannot be
+    /// read or parsed (or, with `--dev`, its accounts file reuses one of
+    /// `--dev`'s emails).
     pub fn to_config(&self) -> Result<Config, String> {
+        self.check()?;
         let mut config = Config::new()
             .listen(self.listen)
             .login_ttl(Duration::from_secs(self.login_ttl))
@@ -129,7 +213,9 @@ impl EmulatorArgs {
             .body_read_timeout(Duration::from_secs(self.body_read_timeout))
             .http2_keep_alive(Duration::from_secs(self.http2_keep_alive))
             .max_connections(self.max_connections)
-            .control(self.control);
+            // A test service on loopback: its control plane (reset,
+            // clock, faults, journal, state) is on, as with --control.
+            .control(self.control || self.dev);
         if let Some(path) = &self.state {
             config = config.state_file(path);
         }
@@ -138,6 +224,16 @@ impl EmulatorArgs {
         }
         if self.frozen_clock {
             config = config.frozen_clock();
+        }
+        if self.dev {
+            // First, so that their user ids (1 and 2) are known too.
+            for (email, password, is_admin) in DEV_ACCOUNTS {
+                config = if is_admin {
+                    config.admin(email, password)
+                } else {
+                    config.user(email, password)
+                };
+            }
         }
         for (email, password) in &self.admin {
             config = config.admin(email, password);
@@ -148,6 +244,13 @@ impl EmulatorArgs {
         if let Some(path) = &self.accounts {
             let accounts: Vec<Account> = serde_json::from_slice(&read(path, "accounts")?)
                 .map_err(|e| format!("the accounts file {} is not valid: {e}", path.display()))?;
+            if let Some(taken) = accounts.iter().find(|a| self.dev && dev_email(&a.email)) {
+                return Err(format!(
+                    "the accounts file {} has the account {}, which --dev already makes",
+                    path.display(),
+                    taken.email
+                ));
+            }
             config.accounts.extend(accounts);
         }
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
@@ -160,184 +263,7 @@ impl EmulatorArgs {
         }
         Ok(config)
     }
-
-    /// Runs an emulator in the foreground: prints its base URL (and the
-    /// seeded accounts when none were given), then serves until Ctrl-C or
-    /// SIGTERM, letting in-flight requests finish. The first line printed
-    /// ends with the base URL, for scripts that read it.
-    ///
-    /// When standard output is a pipe whose reader has gone (`steps
-    /// emulator | head -1`), it stops at once, quietly and successfully,
-    /// as a command line tool does.
-    ///
-    /// # Errors
-    ///
-    /// The configuration is invalid, the address cannot be bound, or
-    /// standard output cannot be written (but for a closed pipe).
-    pub async fn run(&self) -> Result<(), String> {
-        let config = self.to_config()?;
-        let listing = match &config.state_file {
-            // Their passwords are in the file, not shown again.
-            Some(path) if path.exists() => {
-                Some(("accounts (from the state file; passwords not shown):", false))
-            }
-            _ if config.accounts.is_empty() => {
-                Some(("seeded accounts (passwords are new each start):", true))
-            }
-            _ => None,
-        };
-        let emulator = Emulator::start(config)
-            .await
-            .map_err(|e| format!("cannot start the emulator on {}: {e}", self.listen))?;
-        match print_banner(&emulator, listing) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-                emulator.shutdown().await;
-                return Ok(());
-            }
-            Err(error) => {
-                emulator.shutdown().await;
-                return Err(format!("cannot write to standard output: {error}"));
-            }
-        }
-        wait_for_stop_signal().await;
-        // Nothing more can be done when stderr itself is closed.
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "stopping: waiting for in-flight requests"
-        );
-        emulator.shutdown_and_save().await.map_err(|e| e.to_string())
-    }
-}
-
-/// Prints the base URL, the API (or protocol) served, the control
-/// plane's URL, the accounts under the heading `listing` (seeded ones, or
-/// a state file's), and in quandela mode the job tokens minted at start,
-/// in one write to a locked stdout, flushed, so that a reader sees it at
-/// once.
-fn print_banner(emulator: &Emulator, listing: Option<(&str, bool)>) -> std::io::Result<()> {
-    let protocol = emulator.protocol();
-    let features: Vec<&str> = protocol.features().iter().map(|f| f.name()).collect();
-    let served = match emulator.api() {
-        Api::Steps if features.is_empty() => format!("protocol {protocol}"),
-        Api::Steps => format!("protocol {protocol}, features: {}", features.join(", ")),
-        api => format!("api {api}"),
-    };
-    let mut text = format!("steps-emulator listening on {}\n{served}\n", emulator.base_url());
-    if let Some(control) = emulator.control_url() {
-        let _ = writeln!(text, "control plane at {control}/ (loopback only)");
-    }
-    if let Some((heading, with_passwords)) = listing {
-        text.push_str(heading);
-        text.push('\n');
-        for account in emulator.accounts() {
-            let role = if account.is_admin { "admin" } else { "user" };
-            if with_passwords {
-                let _ = writeln!(text, "  {role:<5}  {}  {}", account.email, account.password);
-            } else {
-                let _ = writeln!(text, "  {role:<5}  {}", account.email);
-            }
-        }
-    }
-    let minted = emulator.minted_tokens();
-    if !minted.is_empty() {
-        text.push_str("job tokens (minted at start; secrets, for /api/tokens):\n");
-        for token in &minted {
-            let _ = writeln!(text, "  {}  {}  {}", token.token_id, token.email, token.token);
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
-}
-
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: EmulatorArgs,
-    }
-
-    fn config(args: &[&str]) -> Result<Config, String> {
-        let line = std::iter::once("steps-emulator").chain(args.iter().copied());
-        Cli::try_parse_from(line)
-            .map_err(|e| e.to_string())?
-            .args
-            .to_config()
-    }
-
-    #[test]
-    fn every_setting_of_config_is_a_flag() {
-        let defaults = config(&[]).expect("the defaults parse");
-        assert_eq!(defaults.protocol, ProtocolVersion::V2);
-        assert_eq!(defaults.api, Api::Steps);
-        assert_eq!(config(&["--api", "quandela"]).map(|c| c.api), Ok(Api::Quandela));
-        assert_eq!(defaults.header_read_timeout, DEFAULT_HEADER_READ_TIMEOUT);
-        assert_eq!(defaults.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
-        assert_eq!(defaults.http2_keep_alive, DEFAULT_HTTP2_KEEP_ALIVE);
-        assert_eq!(defaults.max_connections, DEFAULT_MAX_CONNECTIONS);
-
-        let set = config(&[
-            "--protocol",
-            "1",
-            "--header-read-timeout",
-            "5",
-            "--body-read-timeout",
-            "6",
-            "--http2-keep-alive",
-            "7",
-            "--max-connections",
-            "8",
-        ])
-        .expect("valid flags");
-        assert_eq!(set.protocol, ProtocolVersion::V1);
-        assert_eq!(set.header_read_timeout, Duration::from_secs(5));
-        assert_eq!(set.body_read_timeout, Duration::from_secs(6));
-        assert_eq!(set.http2_keep_alive, Duration::from_secs(7));
-        assert_eq!(set.max_connections, 8);
-        assert!(!defaults.control && defaults.state_file.is_none() && defaults.save_every.is_none());
-        let kept = config(&["--control", "--state", "s.json", "--save-every", "9"]).expect("valid flags");
-        assert!(kept.control);
-        assert_eq!(kept.state_file, Some(PathBuf::from("s.json")));
-        assert_eq!(kept.save_every, Some(Duration::from_secs(9)));
-        assert_eq!(
-            config(&["--protocol", "2"]).map(|c| c.protocol),
-            Ok(ProtocolVersion::V2)
-        );
-
-        for bad in [
-            ["--protocol", "3"],
-            ["--protocol", "v2"],
-            ["--protocol", ""],
-            ["--api", "perceval"],
-            ["--api", ""],
-            ["--max-connections", "0"],
-            ["--body-read-timeout", "0"],
-            ["--http2-keep-alive", "-1"],
-            ["--header-read-timeout", "1.5"],
-            ["--save-every", "10"],
-        ] {
-            assert!(config(&bad).is_err(), "{bad:?} was accepted");
-        }
-    }
-}
+mod tests;

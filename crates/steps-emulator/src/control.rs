@@ -7,9 +7,11 @@
 //! Loopback alone does not keep web pages out (they can send requests to
 //! 127.0.0.1, and read the answers after DNS rebinding): a request with
 //! an `Origin`, a cross-site `Sec-Fetch-Site` or a `Host` that is not
-//! `localhost` or a loopback address is refused (403), and every POST and
-//! PUT must say `Content-Type: application/json`, which a page cannot send
-//! to another site without asking it first.
+//! `localhost` or a loopback address is refused (403), and a POST or PUT
+//! with a body must say `Content-Type: application/json`, which a page
+//! cannot send to another site without asking it first. A bodyless one
+//! (`curl -X POST .../_steps/reset`) needs no `Content-Type`: a browser
+//! sends an `Origin` with every POST and PUT, so a page's is refused above.
 //!
 //! | method and path | does |
 //! |---|---|
@@ -80,12 +82,16 @@ pub(crate) fn answer(state: &State, parts: &Parts, body: &[u8]) -> Handled {
         if let Some(why) = from_a_browser(parts) {
             return Err(Failure::new(StatusCode::FORBIDDEN, why));
         }
-        // Always, body or not: a browser cannot send this content type to
+        // A body must be JSON: a browser cannot send this content type to
         // another site without asking it first (CORS), which no page gets.
-        if (parts.method == Method::POST || parts.method == Method::PUT) && !is_json(parts) {
+        // A bodyless request (no length, or a length of 0: the same empty
+        // bytes here) needs none, so that `curl -X POST .../reset` works;
+        // a page's bodyless POST carries an Origin, refused above.
+        let writes = parts.method == Method::POST || parts.method == Method::PUT;
+        if writes && !body.is_empty() && !is_json(parts) {
             return Err(Failure::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send Content-Type: application/json (with or without a body)",
+                "a request body must be JSON: send Content-Type: application/json, or no body",
             ));
         }
         return endpoint(state, parts, body);

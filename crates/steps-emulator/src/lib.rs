@@ -25,7 +25,9 @@
 //! filters) and `rotation` (new secrets with a grace period, on the
 //! emulator's clock). In v1 mode every v2 path is 404, the header and the
 //! filters are ignored, and a user's list is 403, as on a server that has
-//! never heard of v2.
+//! never heard of v2. In either version `GET /health` answers 200
+//! `{"status": "ok"}` to anyone, without a token or the control plane, so
+//! that a test harness can wait for it.
 //!
 //! With [`Config::api`]`(`[`Api::Quandela`]`)` it serves the Quandela
 //! cloud's token API instead, as `docs/quandela.md` reads it: the job-token
@@ -33,7 +35,8 @@
 //! `POST /api/login` and `GET /health`, with one job token minted per
 //! account at start ([`Emulator::minted_tokens`]) and the usage its report
 //! sums recorded by tests ([`Emulator::record_usage`]). The protocol's
-//! paths are then unknown (404), as the dialect's are in the default mode.
+//! paths are then unknown (404), as the dialect's are in the default mode
+//! (but `/api/login` and `/health`, which both have, each its own way).
 //!
 //! For tests: [`Emulator::advance_clock`] moves time forward so tokens
 //! (and remembered idempotency keys) expire without sleeping, [`Config::frozen_clock`] stops time so that
@@ -64,6 +67,8 @@ mod account;
 mod api;
 #[cfg(feature = "cli")]
 mod args;
+#[cfg(feature = "cli")]
+mod banner;
 mod body;
 mod clock;
 mod config;
@@ -82,6 +87,8 @@ mod protocol;
 mod quandela;
 mod render;
 mod routes;
+#[cfg(feature = "cli")]
+mod run;
 mod secret;
 mod server;
 mod state;

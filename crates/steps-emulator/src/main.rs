@@ -1,6 +1,6 @@
 //! The `steps-emulator` binary: a local STEPS cloud in the foreground.
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 /// A local, in-memory STEPS cloud implementing docs/protocol.md.
 #[derive(Parser)]
@@ -13,6 +13,13 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Err(message) = cli.args.check() {
+        // A usage error like clap's own (exit 2, with the usage line),
+        // before anything is bound.
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;

@@ -4,7 +4,8 @@
 //! lookup that answers 404 and 405. A line says which server serves it: a
 //! v1 server has never heard of a v2 path, so a route newer than the
 //! version served is not there, and a server of one API has never heard of
-//! the other's paths.
+//! the other's paths (but `/api/login` and `/health`, which both have, each
+//! with its own operation).
 
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
@@ -152,7 +153,7 @@ use crate::handlers::quandela::revoke as q_revoke;
 use crate::handlers::quandela::tokens as q_tokens;
 use crate::handlers::quandela::usage as q_usage;
 use crate::handlers::rotation::{rotate, rotate_self};
-use crate::handlers::server::meta;
+use crate::handlers::server::{health, meta};
 use crate::handlers::tokens::{create, delete, list, read};
 use Caller::{Admin, AdminUnless, AnyToken, Anyone, IssuedToken, JobFamily, LoggedInFamily, LoginToken};
 use Handler::{Account, Quandela, Server, Tokens};
@@ -174,7 +175,9 @@ const Q: Served = Served::Quandela;
 /// fields, list filters). The quandela dialect has two families of the
 /// same operations, one line per path, both lines with the operation's one
 /// name; no usage report in the logged-in family, and its deprecated
-/// delete by secrets served as the job family's (E1).
+/// delete by secrets served as the job family's (E1). `/health` is in both
+/// APIs, each answering as its spec says (a harness waits on it whatever
+/// the API), and is in protocol v1 too: it is no v2 feature.
 #[rustfmt::skip]
 static ROUTES: &[Route] = &[
     route(M::POST,   "/api/login",                 "login",             V1, Anyone,      Plain, Account(login)),
@@ -187,6 +190,7 @@ static ROUTES: &[Route] = &[
     route(M::POST,   "/api/api_key",               "api_key.create",    V1, Admin,       Keyed, Tokens(ApiKeys, create)),
     route(M::GET,    "/api/api_key/{id}",          "api_key.read",      V1, Admin,       Plain, Tokens(ApiKeys, read)),
     route(M::DELETE, "/api/api_key/{id}",          "api_key.delete",    V1, Admin,       Plain, Tokens(ApiKeys, delete)),
+    route(M::GET,    "/health",                    "health",            V1, Anyone,      Plain, Server(health)),
     route(M::GET,    "/api/meta",                  "meta",              V2, Anyone,      Plain, Server(meta)),
     route(M::DELETE, "/api/token/self",            "token.revoke_self", V2, AnyToken,    Plain, Account(revoke_self)),
     route(M::POST,   "/api/token/self/rotate",     "token.rotate_self", V2, IssuedToken, Keyed, Account(rotate_self)),

@@ -1,10 +1,13 @@
-//! The exceptions: `CloudError` (a `RuntimeError`), `OutcomeUnknownError`,
-//! and how a `steps::Error` becomes one of them or an `AssertionError`.
+//! The exceptions: `CloudError` (a `RuntimeError`), its subclasses per
+//! kind of failure (`NotFoundError`, `UnauthorizedError`, `ForbiddenError`,
+//! `RateLimitedError`, `UnavailableError`, `OutcomeUnknownError`), and how
+//! a `steps::Error` becomes the most specific of them or an
+//! `AssertionError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyAssertionError, PyRuntimeError};
 use pyo3::prelude::*;
-use steps::{Error, ErrorKind};
+use steps::{Error, ErrorKind, ResponseErrorKind};
 
 create_exception!(
     steps_cloud,
@@ -30,9 +33,56 @@ create_exception!(
      list by label to find out."
 );
 
+// One subclass per answer a caller handles on its own (`except
+// NotFoundError:` rather than testing `kind`); each keeps every attribute of
+// `CloudError`, and `kind` still says the same. Their `__module__` is
+// `steps_cloud`, where the package re-exports them.
+
+create_exception!(
+    steps_cloud,
+    NotFoundError,
+    CloudError,
+    "A CloudError for a 404: no such token, or not the caller's (kind 'not_found')."
+);
+
+create_exception!(
+    steps_cloud,
+    UnauthorizedError,
+    CloudError,
+    "A CloudError for a 401: the token, or the email and password of a login, was refused \
+     (kind 'unauthorized')."
+);
+
+create_exception!(
+    steps_cloud,
+    ForbiddenError,
+    CloudError,
+    "A CloudError for a 403: authenticated, but not allowed, such as a user who is not an \
+     admin, or a job token where a login token is needed (kind 'forbidden')."
+);
+
+create_exception!(
+    steps_cloud,
+    RateLimitedError,
+    CloudError,
+    "A CloudError for a 429: too many requests (kind 'rate_limited'); retry_after is how \
+     long the server asked to wait, in seconds, when it said. What was safe to send again \
+     has already been retried."
+);
+
+create_exception!(
+    steps_cloud,
+    UnavailableError,
+    CloudError,
+    "A CloudError for a 502, 503 or 504: the server, or a gateway in front of it, cannot \
+     answer for now (kind 'api', or 'protocol' when a gateway answered with its own page); \
+     retry_after when the server said. What was safe to send again has already been \
+     retried: try again later."
+);
+
 /// The attributes every `CloudError` has, `None` on the class so that one
 /// raised by hand has them too.
-pub(crate) const ATTRIBUTES: [&str; 7] = [
+const ATTRIBUTES: [&str; 7] = [
     "status",
     "message",
     "request_id",
@@ -41,6 +91,25 @@ pub(crate) const ATTRIBUTES: [&str; 7] = [
     "operation",
     "token_id",
 ];
+
+/// Adds the exceptions to the module `m`: `CloudError`, with its
+/// attributes set to `None` on the class (its subclasses inherit them),
+/// then every subclass.
+pub(crate) fn add_exceptions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let cloud_error = py.get_type::<CloudError>();
+    for attribute in ATTRIBUTES {
+        cloud_error.setattr(attribute, py.None())?;
+    }
+    m.add("CloudError", cloud_error)?;
+    m.add("OutcomeUnknownError", py.get_type::<OutcomeUnknownError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("UnauthorizedError", py.get_type::<UnauthorizedError>())?;
+    m.add("ForbiddenError", py.get_type::<ForbiddenError>())?;
+    m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("UnavailableError", py.get_type::<UnavailableError>())?;
+    Ok(())
+}
 
 /// `kind` as Python sees it: the facade's `ErrorKind` in snake case.
 fn kind_name(kind: ErrorKind) -> &'static str {
@@ -73,7 +142,8 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 
 /// The Python exception for a failed call. The client-side preconditions
 /// of the Python client (a login token, an admin, a created token) are
-/// `AssertionError`s, as there; everything else is a `CloudError`.
+/// `AssertionError`s, as there; everything else is a `CloudError`, of the
+/// most specific subclass that fits.
 ///
 /// `known` are secrets the caller holds (the password of a login, the
 /// token a call was made with): the core already scrubs what looks like a
@@ -94,11 +164,7 @@ fn to_py_saying(py: Python<'_>, error: Error, known: &[&str], text: String) -> P
     ) {
         return PyAssertionError::new_err(text);
     }
-    let err = if kind == ErrorKind::OutcomeUnknown {
-        OutcomeUnknownError::new_err(text)
-    } else {
-        CloudError::new_err(text)
-    };
+    let err = most_specific(&error, kind, text);
     let value = err.value(py);
     let set = || -> PyResult<()> {
         value.setattr("status", error.status())?;
@@ -113,6 +179,26 @@ fn to_py_saying(py: Python<'_>, error: Error, known: &[&str], text: String) -> P
     match set() {
         Ok(()) => err,
         Err(failed) => failed,
+    }
+}
+
+/// A new exception of the most specific class for `error` (of `kind`),
+/// saying `text`; a plain `CloudError` when no subclass fits.
+fn most_specific(error: &Error, kind: ErrorKind, text: String) -> PyErr {
+    // The facade has no kind of its own for a 502, 503 or 504 (one with the
+    // protocol's error body is `Api`, a gateway's HTML page `Protocol`), so
+    // ask the core's reading of the answer.
+    let unavailable = error.response_kind() == Some(ResponseErrorKind::Unavailable);
+    match kind {
+        ErrorKind::OutcomeUnknown => OutcomeUnknownError::new_err(text),
+        ErrorKind::NotFound => NotFoundError::new_err(text),
+        ErrorKind::Unauthorized => UnauthorizedError::new_err(text),
+        ErrorKind::Forbidden => ForbiddenError::new_err(text),
+        ErrorKind::RateLimited => RateLimitedError::new_err(text),
+        // After the kinds above: an unknown outcome stays an
+        // `OutcomeUnknownError` whatever its last answer was.
+        _ if unavailable => UnavailableError::new_err(text),
+        _ => CloudError::new_err(text),
     }
 }
 

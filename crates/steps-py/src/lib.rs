@@ -6,9 +6,15 @@
 //! in-process, for tests. A `CloudContext` speaks the STEPS protocol or,
 //! with `api='quandela'`, the Quandela cloud's token API.
 //!
+//! This crate is the native module `steps_cloud.steps_cloud`; the package
+//! around it is Python, in `python/steps_cloud/`: `__init__.py` re-exports
+//! every name the module adds (its `__all__`), `__init__.pyi` is the type
+//! stubs, and `pytest_plugin.py` the pytest fixtures (`steps_emulator`,
+//! `steps_context`), registered through the `pytest11` entry point.
+//!
 //! Built by maturin only (`cargo xtask python`); outside the main
-//! workspace, so that no workspace build links pyo3. The stubs are
-//! `steps_cloud.pyi`; `docs/python.md` describes the package.
+//! workspace, so that no workspace build links pyo3. `docs/python.md`
+//! describes the package.
 
 mod attributes;
 mod bound;
@@ -33,9 +39,10 @@ mod user;
 
 use pyo3::prelude::*;
 
+/// The native part of steps_cloud: every class, function and exception,
+/// which the package `steps_cloud` re-exports.
 #[pymodule]
 fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Which build this is: `cargo xtask python` builds a debug one for the
     // tests, a wheel is a release one, and `cargo xtask bench` measures
@@ -57,14 +64,6 @@ fn steps_cloud(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tokens::ApiKey>()?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(perceval_py::perceval_token, m)?)?;
-    let cloud_error = py.get_type::<errors::CloudError>();
-    for attribute in errors::ATTRIBUTES {
-        cloud_error.setattr(attribute, py.None())?;
-    }
-    m.add("CloudError", cloud_error)?;
-    m.add(
-        "OutcomeUnknownError",
-        py.get_type::<errors::OutcomeUnknownError>(),
-    )?;
+    errors::add_exceptions(m)?;
     Ok(())
 }

@@ -225,10 +225,10 @@ impl LoginToken {
     ///
     /// Raises AssertionError without a user or for a user made by
     /// `User.from_token` (no password); CloudError (a RuntimeError) if the
-    /// login fails (a wrong password is `status` 401). With
-    /// `api='quandela'`, a server without a login (404) raises a CloudError
-    /// saying to create a token on the Quandela cloud's website and use
-    /// `User.from_token(token)`.
+    /// login fails (a wrong password is UnauthorizedError, `status` 401).
+    /// With `api='quandela'`, a server without a login (404) raises a
+    /// NotFoundError saying to create a token on the Quandela cloud's
+    /// website and use `User.from_token(token)`.
     #[pyo3(signature = (context, user = None))]
     fn create(
         slf: &Bound<'_, Self>,

@@ -1,5 +1,6 @@
-"""The type stubs (steps_cloud.pyi, installed as __init__.pyi with
-py.typed) name what the module has, and the module what they name."""
+"""The package: the type stubs (python/steps_cloud/__init__.pyi, with
+py.typed) name what the module has, and the module what they name; the
+package re-exports everything of the native module."""
 
 import ast
 import inspect
@@ -18,6 +19,23 @@ def stub_tree():
 def test_the_package_is_typed():
     assert os.path.exists(os.path.join(PACKAGE, "py.typed"))
     assert os.path.exists(os.path.join(PACKAGE, "__init__.pyi"))
+
+
+def test_the_package_re_exports_the_native_module():
+    native = steps_cloud.steps_cloud
+    assert steps_cloud.__all__ == native.__all__
+    assert "__build__" in native.__all__ and "CloudError" in native.__all__
+    for name in native.__all__:
+        assert getattr(steps_cloud, name) is getattr(native, name), name
+    assert steps_cloud.__build__ in ("debug", "release") and steps_cloud.__version__
+    assert steps_cloud.__doc__
+
+
+def test_stub_exceptions_have_the_module_s_bases():
+    for node in stub_tree().body:
+        if isinstance(node, ast.ClassDef) and issubclass(getattr(steps_cloud, node.name), BaseException):
+            bases = [base.__name__ for base in getattr(steps_cloud, node.name).__bases__]
+            assert [ast.unparse(base) for base in node.bases] == bases, node.name
 
 
 def test_stubs_and_module_name_the_same_things():

@@ -21,6 +21,11 @@ pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8787";
 /// argument.
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
+/// How long before its token expires a session that cannot renew it warns
+/// (one tracing event at warn level), unless the client is told otherwise
+/// ([`ClientBuilder::expiry_warning`]): a day, as the CLI warns.
+pub const DEFAULT_EXPIRY_WARNING: Duration = Duration::from_secs(86_400);
+
 /// How long a client that could not learn a server's capabilities (no
 /// answer in time, the network failed, a 429 or a 5xx) waits before asking
 /// again: 60 s. Until then [`Client::capabilities`] gives the same error
@@ -102,6 +107,8 @@ pub struct Client {
     pub(crate) dialect: Dialect,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) expiry_margin: Duration,
+    /// How long before expiry a session that cannot renew its token warns.
+    pub(crate) expiry_warning: Duration,
     /// Learned once per client (clones share it), on first use.
     capabilities: Arc<CapabilityCache>,
 }
@@ -136,6 +143,7 @@ pub struct ClientBuilder {
     transport: TransportBuilder,
     clock: Arc<dyn Clock>,
     expiry_margin: Duration,
+    expiry_warning: Duration,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -189,6 +197,16 @@ impl ClientBuilder {
         self
     }
 
+    /// How long before its token expires a session that cannot renew it
+    /// (one given a token rather than a password) emits one tracing event
+    /// at warn level (default [`DEFAULT_EXPIRY_WARNING`],
+    /// a day; zero for none). [`Session::expires_in`](crate::Session::expires_in)
+    /// says the same at any time.
+    pub fn expiry_warning(mut self, window: Duration) -> Self {
+        self.expiry_warning = window;
+        self
+    }
+
     /// The clock used for expiry decisions (default: the system clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -221,6 +239,7 @@ impl ClientBuilder {
             dialect: self.dialect,
             clock: self.clock,
             expiry_margin: self.expiry_margin,
+            expiry_warning: self.expiry_warning,
             capabilities: Arc::default(),
         })
     }
@@ -236,6 +255,7 @@ impl Client {
             transport: TransportBuilder::default(),
             clock: Arc::new(SystemClock),
             expiry_margin: DEFAULT_EXPIRY_MARGIN,
+            expiry_warning: DEFAULT_EXPIRY_WARNING,
         }
     }
 

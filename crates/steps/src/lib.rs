@@ -65,6 +65,7 @@
 pub mod blocking;
 mod client;
 mod error;
+mod expiry;
 mod idempotency;
 mod pages;
 pub mod perceval;
@@ -76,8 +77,8 @@ mod session_token;
 mod tokens;
 
 pub use client::{
-    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN, META_RETRY_AFTER,
-    META_TIMEOUT,
+    Client, ClientBuilder, Clock, SystemClock, DEFAULT_API_URL, DEFAULT_EXPIRY_MARGIN,
+    DEFAULT_EXPIRY_WARNING, META_RETRY_AFTER, META_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use pages::Pages;

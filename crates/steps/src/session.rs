@@ -6,6 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use steps_core::{BuildError, Credential, Expiry, Identity, Login, LoginToken, Operation, Secret, Whoami};
+
+use crate::expiry::{left, needs_renewal, renewal_margin};
 use tokio::sync::Mutex;
 
 use crate::{Client, Error, Result, SessionToken};
@@ -42,6 +44,8 @@ pub(crate) struct Inner {
     /// Set by a logout or a revocation: calls fail from then on instead of
     /// logging in again.
     pub(crate) ended: std::sync::atomic::AtomicBool,
+    /// Whether the expiry warning was given (`expiry.rs`): once a session.
+    pub(crate) expiry_warned: std::sync::atomic::AtomicBool,
     /// Logins finished, successful or not. A call reads it before waiting
     /// for `renewing`: if it moved while the call waited and the token did
     /// not change, the login it waited for failed, and it shares the error.
@@ -124,6 +128,17 @@ impl Client {
         )
     }
 
+    /// A session for a login token saved earlier with what the server said
+    /// of it at login (its expiry, user and role: the CLI stores them). Like
+    /// [`Client::session_from_login_token`], it cannot log in again by
+    /// itself; unlike it, it knows when its token expires:
+    /// [`Session::expires_in`] says, and a tracing event at warn level is
+    /// emitted once when the token enters the client's warning window
+    /// ([`ClientBuilder::expiry_warning`](crate::ClientBuilder::expiry_warning)).
+    pub fn session_from_saved_login(&self, token: LoginToken) -> Session {
+        Session::new(self.clone(), SessionToken::Login(token), None)
+    }
+
     /// A session for the token in `STEPS_TOKEN`, if it is set.
     pub fn session_from_env(&self) -> Option<Session> {
         let token = std::env::var("STEPS_TOKEN").ok().filter(|t| !t.is_empty())?;
@@ -177,28 +192,6 @@ impl Renewal {
     }
 }
 
-/// Whether a session should log in again before a call: only a session
-/// that can (it holds credentials), and only when the token is expired or
-/// expires within the margin. A token of unknown expiry is used until the
-/// server refuses it.
-pub(crate) fn needs_renewal(expiry: Expiry, can_log_in: bool) -> bool {
-    can_log_in && matches!(expiry, Expiry::Expired | Expiry::ExpiringSoon)
-}
-
-/// The renewal margin for a token obtained at `obtained_at`: the client's
-/// margin, but at most half the token's lifetime, so that a token that
-/// lives 20 s is used for 10 s rather than renewed before every call.
-pub(crate) fn renewal_margin(
-    margin: Duration,
-    expires_at: Option<SystemTime>,
-    obtained_at: SystemTime,
-) -> Duration {
-    match expires_at.and_then(|at| at.duration_since(obtained_at).ok()) {
-        Some(lifetime) => margin.min(lifetime / 2),
-        None => margin,
-    }
-}
-
 impl Session {
     pub(crate) fn new(client: Client, token: SessionToken, credentials: Option<(String, Secret)>) -> Session {
         Session {
@@ -208,6 +201,7 @@ impl Session {
                 renewing: Mutex::new(Renewal::default()),
                 logins: AtomicU64::new(0),
                 ended: std::sync::atomic::AtomicBool::new(false),
+                expiry_warned: std::sync::atomic::AtomicBool::new(false),
                 client,
             }),
         }
@@ -259,7 +253,9 @@ impl Session {
                 current.token.expires_at(),
                 current.obtained_at,
             );
-            let expiry = current.token.expiry(client.clock.now(), margin);
+            let now = client.clock.now();
+            let expiry = current.token.expiry(now, margin);
+            self.warn_if_expiring(current.token.expires_at(), now);
             let credential = current.credential.clone();
             if !needs_renewal(expiry, self.inner.credentials.is_some()) {
                 return Ok((credential, current.generation));
@@ -353,45 +349,41 @@ impl Session {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use steps_core::{LoginToken, Secret};
-
-    use super::{needs_renewal, renewal_margin};
-    use crate::DEFAULT_EXPIRY_MARGIN;
-
-    #[test]
-    fn the_margin_is_at_most_half_the_token_lifetime() {
-        let at = |s| UNIX_EPOCH + Duration::from_secs(s);
-        let margin = Duration::from_secs(30);
-        assert_eq!(
-            renewal_margin(margin, Some(at(1_000 + 20)), at(1_000)),
-            Duration::from_secs(10)
-        );
-        assert_eq!(renewal_margin(margin, Some(at(1_000 + 3_600)), at(1_000)), margin);
-        assert_eq!(renewal_margin(margin, None, at(1_000)), margin);
-        // Obtained after its expiry (a skewed clock): no lifetime to halve.
-        assert_eq!(renewal_margin(margin, Some(at(900)), at(1_000)), margin);
+impl Session {
+    /// How long the token in use has left, by the client's clock:
+    /// `Some(Duration::ZERO)` once it has expired, `None` when its expiry
+    /// is not known (a token given to [`Client::session_from_token`], which
+    /// the server's answers never dated).
+    ///
+    /// A session made by [`Client::login`] renews its token before it
+    /// expires, so its `expires_in` starts again after each renewal.
+    ///
+    /// [`Client::session_from_token`]: crate::Client::session_from_token
+    /// [`Client::login`]: crate::Client::login
+    pub fn expires_in(&self) -> Option<Duration> {
+        let expires_at = self.current().token.expires_at()?;
+        Some(left(expires_at, self.inner.client.clock.now()))
     }
 
-    #[test]
-    fn renewal_happens_only_near_expiry_and_only_with_credentials() {
-        let mut token = LoginToken::from_secret(Secret::new("stl_x"));
-        token.expires_at = Some(UNIX_EPOCH + Duration::from_secs(10_000));
-        let at = |s| UNIX_EPOCH + Duration::from_secs(s);
-        let renew = |now, creds| needs_renewal(token.expiry(at(now), DEFAULT_EXPIRY_MARGIN), creds);
-        assert!(!renew(9_000, true), "fresh");
-        assert!(!renew(9_970, true), "exactly the margin left is still fresh");
-        assert!(renew(9_971, true), "inside the margin");
-        assert!(renew(10_000, true), "expired");
-        assert!(renew(20_000, true), "long expired");
-        assert!(!renew(10_000, false), "a token-only session cannot renew");
-        let unknown = LoginToken::from_secret(Secret::new("stl_x"));
-        assert!(
-            !needs_renewal(unknown.expiry(at(0), DEFAULT_EXPIRY_MARGIN), true),
-            "unknown expiry"
-        );
+    /// Called before each call with the token's expiry and the time: warns,
+    /// once per session, when a session that cannot log in again holds a
+    /// token that expires within the client's warning window. A session
+    /// that can renews its token instead, and says nothing.
+    pub(crate) fn warn_if_expiring(&self, expires_at: Option<SystemTime>, now: SystemTime) {
+        let inner = &self.inner;
+        if inner.credentials.is_some() || inner.expiry_warned.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(expires_at) = expires_at else {
+            return;
+        };
+        let left = left(expires_at, now);
+        if left < inner.client.expiry_warning && !inner.expiry_warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                expires_in_secs = left.as_secs(),
+                base_url = %inner.client.base_url(),
+                "the session's token expires soon, and the session cannot renew it: log in again"
+            );
+        }
     }
 }

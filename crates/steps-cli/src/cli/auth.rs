@@ -1,6 +1,7 @@
 //! The arguments of the commands about the login itself: `steps login`
 //! and `steps auth` (`logout` and `whoami` take none of their own).
 
+use clap::builder::BoolishValueParser;
 use clap::{ArgGroup, Args, Subcommand};
 
 /// `--email` or `--with-token`, one of the two: a group, so that the
@@ -17,6 +18,12 @@ pub(crate) struct LoginArgs {
     /// Read an existing login token from standard input.
     #[arg(long)]
     pub(crate) with_token: bool,
+    /// Keep the token in the credentials file (mode 0600) instead of the
+    /// OS credential store (the macOS Keychain, the Windows Credential
+    /// Manager, the Secret Service), which is used by default where one
+    /// works.
+    #[arg(long, env = "STEPS_INSECURE_STORAGE", value_parser = BoolishValueParser::new())]
+    pub(crate) insecure_storage: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +36,15 @@ pub(crate) enum AuthCommand {
     /// Print the login token in use (the stored one, or STEPS_TOKEN), and
     /// nothing else, for scripts.
     Token,
+    /// Make PROFILE the one used when neither --profile nor STEPS_PROFILE
+    /// names one (as `gh auth switch`); `default` goes back to the default.
+    /// The profile must have been logged in to.
+    Switch {
+        /// The profile.
+        #[arg(value_parser = super::values::parse_profile,
+              add = clap_complete::engine::ArgValueCompleter::new(crate::completion::profiles))]
+        profile: String,
+    },
     /// Store, as the profile's login, the token another tool uses (never
     /// printing it): --from perceval takes Perceval's (PCVL_CLOUD_TOKEN,
     /// else remote.token in its config.json), for the Quandela cloud
@@ -37,6 +53,10 @@ pub(crate) enum AuthCommand {
         /// The tool whose token to take.
         #[arg(long, value_enum)]
         from: ImportFrom,
+        /// Keep the token in the credentials file (mode 0600) instead of
+        /// the OS credential store.
+        #[arg(long, env = "STEPS_INSECURE_STORAGE", value_parser = BoolishValueParser::new())]
+        insecure_storage: bool,
     },
 }
 

@@ -21,7 +21,11 @@ const EXAMPLES: &[(&str, &str)] = &[
         "whoami",
         "steps whoami\nsteps --json whoami\nSTEPS_TOKEN=\"$STEPS_JOB_TOKEN\" steps whoami  # a job token's id and label",
     ),
-    ("auth", "steps auth status\nsteps auth token"),
+    ("auth", "steps auth status\nsteps auth token\nsteps auth switch admin"),
+    (
+        "auth switch",
+        "steps auth switch admin\nsteps auth switch default  # back to the default profile",
+    ),
     (
         "auth status",
         "steps auth status\nsteps auth status --json | jq .expires_in\nsteps --profile admin auth status",
@@ -53,6 +57,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     (
         "job-token create",
         "steps job-token create --label nightly --duration 1h\n\
+         TOKEN=$(steps job-token create -q --duration 2h)\n\
          steps job-token create --idempotency-key \"deploy-$BUILD_ID\" --json",
     ),
     (
@@ -100,6 +105,7 @@ const EXAMPLES: &[(&str, &str)] = &[
          steps job-token list --json | jq '.[].token_id'\n\
          steps job-token list --label nightly\n\
          steps job-token list --user 2 --json\n\
+         steps job-token list --expiring-within 7d\n\
          steps --api quandela job-token list --all",
     ),
     (
@@ -119,13 +125,48 @@ const EXAMPLES: &[(&str, &str)] = &[
         "api-key rotate",
         "steps api-key rotate 7 --grace 1h\nsteps api-key rotate 7 --grace 1h --idempotency-key rotate-7-2026-11 --json",
     ),
-    ("api-key list", "steps api-key list\nsteps api-key list --json"),
+    (
+        "api-key list",
+        "steps api-key list\nsteps api-key list --json\nsteps api-key list --expiring-within 24h",
+    ),
     ("meta", "steps meta\nsteps meta --json"),
     (
         "emulator",
-        "steps emulator\nsteps emulator --listen 127.0.0.1:9000 --admin root@example.com:TEST-password",
+        "steps emulator --dev\n\
+         steps emulator --dev --json\n\
+         steps emulator --listen 127.0.0.1:9000 --admin root@example.com:TEST-password",
     ),
+    (
+        "emulator ctl",
+        "steps emulator ctl reset\n\
+         steps emulator ctl clock 2h\n\
+         steps --api-url http://127.0.0.1:9000 emulator ctl journal --limit 10",
+    ),
+    ("emulator ctl reset", "steps emulator ctl reset"),
+    (
+        "emulator ctl clock",
+        "steps emulator ctl clock\nsteps emulator ctl clock 25h  # every day-long token expires",
+    ),
+    (
+        "emulator ctl faults",
+        "steps emulator ctl faults faults.json\necho '[]' > none.json && steps emulator ctl faults none.json",
+    ),
+    (
+        "emulator ctl journal",
+        "steps emulator ctl journal\nsteps emulator ctl journal --limit 5 | jq '.requests[].path'",
+    ),
+    (
+        "emulator ctl state",
+        "steps emulator ctl state export saved.json\nsteps emulator ctl state import saved.json",
+    ),
+    ("emulator ctl state export", "steps emulator ctl state export saved.json"),
+    ("emulator ctl state import", "steps emulator ctl state import saved.json"),
     ("demo", "steps demo\nsteps demo --json"),
+    (
+        "man",
+        "steps man --out-dir ~/.local/share/man/man1 && man steps-exec\n\
+         steps man --out-dir target/man && man -l target/man/steps.1",
+    ),
     (
         "completions",
         "steps completions bash > ~/.local/share/bash-completion/completions/steps\n\

@@ -5,9 +5,11 @@
 
 mod api;
 mod auth;
+mod emulator;
 mod examples;
 mod exec;
 mod tokens;
+mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,45 +17,17 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 use steps::Secret;
 
 pub(crate) use self::api::Api;
 pub(crate) use self::auth::{AuthCommand, LoginArgs};
+pub(crate) use self::emulator::{CtlCommand, EmulatorCommand, EmulatorSubcommand, StateCommand};
 pub(crate) use self::exec::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
 pub(crate) use self::tokens::{ApiKeyCommand, JobTokenCommand, TokenCommand};
+use self::values::{parse_profile, parse_secret, parse_timeout};
+use crate::completion;
 use crate::duration::parse_duration;
-
-/// A secret argument, held as a `Secret` so that the parsed command line's
-/// `Debug` cannot show it.
-fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
-    Ok(Secret::new(value))
-}
-
-/// The longest `--timeout`: a day. Longer is surely a mistake, and a
-/// deadline centuries away overflows the clock.
-const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
-
-/// A `--timeout`: a duration more than zero (every call would fail) and at
-/// most [`MAX_TIMEOUT`].
-fn parse_timeout(value: &str) -> Result<Duration, String> {
-    let timeout = parse_duration(value)?;
-    if timeout.is_zero() || timeout > MAX_TIMEOUT {
-        return Err("the timeout must be more than zero and at most 1d".to_owned());
-    }
-    Ok(timeout)
-}
-
-/// A `--profile`: 1 to 64 letters, digits, `-`, `_` or `.`, so that it
-/// reads well in messages and cannot be mistaken for a flag or a path.
-fn parse_profile(value: &str) -> Result<String, String> {
-    let fits = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if value.is_empty() || value.len() > 64 || !fits || value.starts_with('-') {
-        return Err("a profile name is 1 to 64 letters, digits, '-', '_' or '.'".to_owned());
-    }
-    Ok(value.to_owned())
-}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -68,9 +42,16 @@ Exit codes:
 Environment:
   STEPS_API        the API the server speaks, steps or quandela (as --api)
   STEPS_API_URL    the API URL (as --api-url)
-  STEPS_PROFILE    the profile (as --profile)
+  STEPS_PROFILE    the profile (as --profile; else the one `steps auth switch`
+                   chose, else default)
   STEPS_TOKEN      a login token to use instead of the stored one (as --token)
   STEPS_CONFIG_DIR where credentials.json is kept (as --config-dir)
+  STEPS_INSECURE_STORAGE=1
+                   keep login tokens in the credentials file, not the OS
+                   credential store (as --insecure-storage)
+  STEPS_EXPIRY_WARNING
+                   warn when the login token expires within this (as
+                   --expiry-warning; default 24h, 0 for never)
   STEPS_CA_CERT    a PEM file of CA certificates to trust (as --ca-cert)
   SSL_CERT_FILE    the same, as curl and OpenSSL read it, when neither is given
   STEPS_NATIVE_ROOTS=1
@@ -182,7 +163,7 @@ pub(crate) struct Global {
     /// Which of the stored identities to use (default: "default"); each
     /// profile has its own login per API URL and its own remembered URL.
     #[arg(long, global = true, env = "STEPS_PROFILE", value_name = "NAME", value_parser = parse_profile,
-          help_heading = CLIENT_OPTIONS)]
+          add = ArgValueCompleter::new(completion::profiles), help_heading = CLIENT_OPTIONS)]
     pub(crate) profile: Option<String>,
     /// A login token to use instead of the stored one (prefer STEPS_TOKEN:
     /// flags are visible to other local users).
@@ -209,6 +190,16 @@ pub(crate) struct Global {
     #[arg(long, global = true, env = "STEPS_NATIVE_ROOTS", value_parser = BoolishValueParser::new(),
           help_heading = CLIENT_OPTIONS)]
     pub(crate) native_roots: bool,
+    /// Warn on stderr when the stored login token expires within this
+    /// window (a duration: 24h, 2 days; 0 for no warning).
+    #[arg(long, global = true, env = "STEPS_EXPIRY_WARNING", value_name = "DURATION",
+          value_parser = parse_duration, default_value = "24h", help_heading = CLIENT_OPTIONS)]
+    pub(crate) expiry_warning: Duration,
+    /// Print less: `create` and `rotate` print only the new secret on
+    /// stdout (TOKEN=$(steps job-token create -q)); every command leaves
+    /// out its notes on stderr (warnings and errors stay).
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
     /// Log what happens to stderr (-v, -vv; STEPS_LOG chooses finely);
     /// secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -261,15 +252,24 @@ pub(crate) enum Command {
     /// Show what the server offers: its protocol version and features.
     #[command(alias = "server-info")]
     Meta,
-    /// Run a local STEPS cloud in the foreground.
-    Emulator(steps_emulator::EmulatorArgs),
+    /// Run a local STEPS cloud in the foreground, or drive a running one
+    /// (`steps emulator ctl`).
+    Emulator(EmulatorCommand),
     /// Show the whole token lifecycle against an in-process local cloud.
     Demo,
-    /// Print shell completions.
+    /// Print shell completions (static; for completions that know your
+    /// profiles and token ids, see README: `source <(COMPLETE=bash steps)`).
     #[command(alias = "completion")]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+    /// Write the man pages, one per command (steps.1,
+    /// steps-job-token-create.1, ...), into a directory.
+    Man {
+        /// Where (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
     },
 }
 
@@ -350,25 +350,5 @@ mod tests {
             }
         }
         check(&super::command(), "");
-    }
-
-    #[test]
-    fn profile_names_are_checked() {
-        for good in ["default", "admin", "ci.prod-2", "A_b"] {
-            assert!(super::parse_profile(good).is_ok(), "{good}");
-        }
-        for bad in ["", "-x", "a b", "a/b", "é", &"x".repeat(65)] {
-            assert!(super::parse_profile(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_zero_timeout_is_refused() {
-        assert!(super::parse_timeout("0").is_err());
-        assert!(super::parse_timeout("0s").is_err());
-        assert!(super::parse_timeout("30500568904943w").is_err());
-        assert!(super::parse_timeout("25h").is_err());
-        assert_eq!(super::parse_timeout("1s"), Ok(std::time::Duration::from_secs(1)));
-        assert_eq!(super::parse_timeout("1d"), Ok(super::MAX_TIMEOUT));
     }
 }

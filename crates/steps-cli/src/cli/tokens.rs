@@ -4,8 +4,10 @@
 use std::time::{Duration, SystemTime};
 
 use clap::Subcommand;
+use clap_complete::engine::ArgValueCompleter;
 use steps::IdempotencyKey;
 
+use crate::completion;
 use crate::duration::parse_duration;
 
 /// An `--idempotency-key`: what the protocol accepts, checked before
@@ -49,12 +51,14 @@ pub(crate) enum TokenCommand {
     /// Show one (without its secret).
     Get {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
     },
     /// Delete (revoke) one (--api quandela: one or more).
     Delete {
         /// Its id (--api quandela: their ids).
-        #[arg(required = true, num_args = 1.., value_name = "ID")]
+        #[arg(required = true, num_args = 1.., value_name = "ID",
+              add = ArgValueCompleter::new(completion::token_ids))]
         ids: Vec<i64>,
     },
     /// Give one a new secret, printed this once; its id, label and
@@ -62,6 +66,7 @@ pub(crate) enum TokenCommand {
     /// refused. Protocol v2, feature "rotation".
     Rotate {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
         /// How long the old secret keeps working, so that what uses it can
         /// be switched over (0s to 1d; default 0: refused at once).
@@ -96,10 +101,14 @@ pub(crate) enum JobTokenCommand {
         /// by default).
         #[arg(long)]
         all: bool,
+        /// Only those still valid that expire within this (7d, 24h, 90m).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        expiring_within: Option<Duration>,
     },
     /// Give one a new label (--api quandela).
     Rename {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
         /// The new label (unique among your tokens).
         label: String,
@@ -108,6 +117,7 @@ pub(crate) enum JobTokenCommand {
     #[command(name = "set-priority")]
     SetPriority {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
         /// The new priority, below your own.
         priority: i64,
@@ -116,6 +126,7 @@ pub(crate) enum JobTokenCommand {
     /// addresses it by its secret, read by id where the server returns it).
     Revoke {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
         /// Read its secret from standard input, for a server that does
         /// not return it by id.
@@ -125,6 +136,7 @@ pub(crate) enum JobTokenCommand {
     /// Reopen a revoked one (--api quandela; by its secret, as revoke).
     Reopen {
         /// Its id.
+        #[arg(add = ArgValueCompleter::new(completion::token_ids))]
         id: i64,
         /// Read its secret from standard input, for a server that does
         /// not return it by id.
@@ -160,7 +172,11 @@ pub(crate) enum ApiKeyCommand {
     #[command(flatten)]
     Common(TokenCommand),
     /// List all, following every page.
-    List,
+    List {
+        /// Only those still valid that expire within this (7d, 24h, 90m).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        expiring_within: Option<Duration>,
+    },
 }
 
 #[cfg(test)]

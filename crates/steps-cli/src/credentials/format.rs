@@ -13,8 +13,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
 
-/// The format this version writes; it reads this one and format 1.
+/// The format this version writes when every token is in the file; it
+/// reads this one, format 1, and [`FORMAT_OS_STORE`].
 const FORMAT: u32 = 2;
+
+/// The format written when a token is kept in the OS credential store:
+/// the file then has a login without its token, which a version of steps
+/// that does not know where to find it must refuse ("upgrade steps") rather
+/// than misread.
+const FORMAT_OS_STORE: u32 = 3;
 
 /// The profile used when none is named.
 pub(crate) const DEFAULT_PROFILE: &str = "default";
@@ -22,11 +29,22 @@ pub(crate) const DEFAULT_PROFILE: &str = "default";
 /// What is stored for one login: one profile at one API URL.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Stored {
+    /// The login token; empty in the file when the OS credential store
+    /// keeps it (`keyring`), and filled in from there when it is read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) token: String,
+    /// The account of the OS credential store's entry that keeps the
+    /// token (service `steps-cli`), when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) keyring: Option<String>,
     #[serde(default)]
     pub(crate) email: Option<String>,
     #[serde(default)]
     pub(crate) expires_at: Option<u64>,
+    /// When the login was made (Unix seconds), for the token's lifetime:
+    /// the expiry warning's window is at most half of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) logged_in_at: Option<u64>,
 }
 
 /// One profile: a login per API URL, and the API URL it uses when none
@@ -44,10 +62,14 @@ pub(crate) struct Profile {
     pub(crate) logins: BTreeMap<String, Stored>,
 }
 
-/// What the file holds: the profiles, by name.
+/// What the file holds: the profiles, by name, and the one `steps auth
+/// switch` made the default.
 #[derive(Default)]
 pub(crate) struct Credentials {
     pub(crate) profiles: BTreeMap<String, Profile>,
+    /// The profile used when neither `--profile` nor `STEPS_PROFILE` names
+    /// one (`steps auth switch`); `None` for [`DEFAULT_PROFILE`].
+    pub(crate) switched_to: Option<String>,
 }
 
 impl Credentials {
@@ -84,6 +106,9 @@ struct File {
     credentials: BTreeMap<String, Stored>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
+    /// Set by `steps auth switch`: the profile in use when none is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_profile: Option<String>,
 }
 
 impl File {
@@ -97,14 +122,23 @@ impl File {
                 default.logins.entry(url).or_insert(stored);
             }
         }
-        Credentials { profiles }
+        Credentials {
+            profiles,
+            switched_to: self.default_profile,
+        }
     }
 
     fn from_credentials(credentials: &Credentials) -> File {
+        let in_os_store = credentials
+            .profiles
+            .values()
+            .flat_map(|profile| profile.logins.values())
+            .any(|login| login.keyring.is_some());
         File {
-            version: FORMAT,
+            version: if in_os_store { FORMAT_OS_STORE } else { FORMAT },
             credentials: BTreeMap::new(),
             profiles: credentials.profiles.clone(),
+            default_profile: credentials.switched_to.clone(),
         }
     }
 }
@@ -123,7 +157,7 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<Credentials, CliError>
             path.display()
         ))
     })?;
-    if file.version > FORMAT {
+    if file.version > FORMAT_OS_STORE {
         return Err(CliError::usage(format!(
             "{} is in format {}, which a newer steps wrote: upgrade steps",
             path.display(),
@@ -177,6 +211,42 @@ mod tests {
         assert_eq!(credentials.remembered_url("default"), None);
         assert_eq!(credentials.remembered_url("other"), None);
         assert_eq!(credentials.remembered_api("admin"), None);
+        assert_eq!(credentials.switched_to, None);
+    }
+
+    #[test]
+    fn a_token_in_the_os_store_is_not_in_the_file_and_makes_it_format_3() {
+        let v2 =
+            r#"{"version": 2, "profiles": {"default": {"logins": {"http://a": {"token": "stl_TEST_a"}}}}}"#;
+        let mut credentials = decode(v2.as_bytes(), Path::new("c.json")).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&encode(&credentials).unwrap()).unwrap();
+        assert_eq!(written["version"], 2, "every token in the file: still format 2");
+        let login = credentials
+            .profiles
+            .get_mut("default")
+            .unwrap()
+            .logins
+            .get_mut("http://a")
+            .unwrap();
+        login.token.clear();
+        login.keyring = Some("default http://a 0123456789abcdef".into());
+        let bytes = encode(&credentials).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(written["version"], 3);
+        let login = &written["profiles"]["default"]["logins"]["http://a"];
+        assert!(login.get("token").is_none(), "{login}");
+        assert_eq!(login["keyring"], "default http://a 0123456789abcdef");
+        let read = decode(&bytes, Path::new("c.json")).unwrap();
+        assert!(read.login("default", "http://a").unwrap().keyring.is_some());
+    }
+
+    #[test]
+    fn the_switched_profile_is_kept() {
+        let v2 = r#"{"version": 2, "default_profile": "admin", "profiles": {"admin": {"logins": {}}}}"#;
+        let credentials = decode(v2.as_bytes(), Path::new("c.json")).unwrap();
+        assert_eq!(credentials.switched_to.as_deref(), Some("admin"));
+        let written: serde_json::Value = serde_json::from_slice(&encode(&credentials).unwrap()).unwrap();
+        assert_eq!(written["default_profile"], "admin");
     }
 
     #[test]
@@ -210,7 +280,7 @@ mod tests {
             .expect("refused");
         assert_eq!(error.code, 2);
         assert!(!error.message.contains("stl_SECRET"), "{}", error.message);
-        let error = decode(br#"{"version": 3}"#, path).err().expect("refused");
+        let error = decode(br#"{"version": 4}"#, path).err().expect("refused");
         assert_eq!(error.code, 2);
         assert!(error.message.contains("upgrade steps"), "{}", error.message);
     }

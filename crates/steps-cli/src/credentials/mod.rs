@@ -7,21 +7,35 @@
 //! `~/.config/steps`. A relative `XDG_CONFIG_HOME` and an empty or relative
 //! `HOME` are ignored, as the XDG Base Directory spec says.
 //!
+//! A login's token is kept in the operating system's credential store
+//! when there is one that works (`os_store.rs`, feature `keyring`): the
+//! file then records the store's entry instead of the token. Where none
+//! works (a headless CI machine), or with `--insecure-storage`, the token
+//! is in the file, as gh does.
+//!
 //! This module is [`Store`], what the commands call; the rest is one
-//! concern per file: `format.rs` (what the file holds, formats 1 and 2),
+//! concern per file: `format.rs` (what the file holds, formats 1 to 3),
 //! `checks.rs` (owner, mode and no symbolic link, checked before a byte is
-//! read) and `lock.rs` (updates under a lock, replaced atomically).
+//! read), `lock.rs` (updates under a lock, replaced atomically) and
+//! `os_store.rs` (the OS credential store; `os_store_off.rs` in a build
+//! without it).
 
 mod checks;
 mod format;
 mod lock;
+#[cfg(feature = "keyring")]
+mod os_store;
+#[cfg(not(feature = "keyring"))]
+#[path = "os_store_off.rs"]
+mod os_store;
 
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use self::checks::{Refusal, Unsafe};
-pub(crate) use self::format::{Credentials, Stored, DEFAULT_PROFILE};
+pub(crate) use self::format::{Credentials, Profile, Stored, DEFAULT_PROFILE};
+pub(crate) use self::os_store::OsStore;
 use crate::error::CliError;
 use crate::hint;
 
@@ -29,10 +43,12 @@ use crate::hint;
 const FILE_NAME: &str = "credentials.json";
 
 /// What `logout` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Removed {
     /// The profile's login for the URL was removed; the others are kept.
-    Login,
+    /// When its token was in the OS credential store and could not be
+    /// removed from there: why.
+    Login(Option<String>),
     /// There was no such login.
     Nothing,
     /// The file was readable by others (its mode): it was removed whole,
@@ -40,14 +56,36 @@ pub(crate) enum Removed {
     UnsafeFile(u32),
 }
 
-/// The credentials file of one config directory.
-#[derive(Debug)]
+/// Where `steps login` kept a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kept {
+    /// In the OS credential store, by this name.
+    OsStore(&'static str),
+    /// In the file, as `--insecure-storage` asked (or in a build without
+    /// the OS credential store).
+    File,
+    /// In the file, because the OS credential store failed, for this
+    /// reason.
+    FellBack(String),
+}
+
+/// The credentials file of one config directory, and the OS credential
+/// store its logins may keep their tokens in.
 pub(crate) struct Store {
     dir: PathBuf,
     path: PathBuf,
     /// The command that removes an unsafe file (with the `--config-dir`
     /// given), for the refusal to say.
     logout: String,
+    os_store: &'static OsStore,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -75,7 +113,24 @@ impl Store {
             })?,
         };
         let path = dir.join(FILE_NAME);
-        Ok(Store { dir, path, logout })
+        Ok(Store {
+            dir,
+            path,
+            logout,
+            os_store: OsStore::platform(),
+        })
+    }
+
+    /// This store with its tokens in `os_store` (keyring's mock, in tests).
+    #[cfg(test)]
+    pub(crate) fn with_os_store(mut self, os_store: &'static OsStore) -> Store {
+        self.os_store = os_store;
+        self
+    }
+
+    /// What the OS credential store is called, for messages.
+    pub(crate) fn os_store_name(&self) -> &'static str {
+        self.os_store.name()
     }
 
     /// The file's path.
@@ -96,13 +151,101 @@ impl Store {
         Ok(self.read()?)
     }
 
-    /// The stored login of `profile` for `api_url`, if any.
+    /// The stored login of `profile` for `api_url`, if any, its token read
+    /// from the OS credential store when it is kept there.
     ///
     /// # Errors
     ///
-    /// As [`Store::load_all`].
+    /// As [`Store::load_all`]; the OS credential store cannot be read, or
+    /// no longer has the token (exit 3).
     pub(crate) fn load(&self, profile: &str, api_url: &str) -> Result<Option<Stored>, CliError> {
-        Ok(self.load_all()?.login(profile, api_url).cloned())
+        let Some(mut stored) = self.load_all()?.login(profile, api_url).cloned() else {
+            return Ok(None);
+        };
+        if let Some(account) = &stored.keyring {
+            let store = self.os_store.name();
+            stored.token = match self.os_store.get(account) {
+                Ok(Some(token)) => token,
+                Ok(None) => {
+                    return Err(CliError::auth(format!(
+                        "the login token for {api_url} is no longer in {store} (entry {} / {account}): \
+                         log in again",
+                        os_store::SERVICE
+                    )))
+                }
+                Err(why) => {
+                    return Err(CliError::auth(format!(
+                        "cannot read the login token for {api_url} from {store} ({why}): unlock it, or \
+                         log in again"
+                    )))
+                }
+            };
+        }
+        if stored.token.is_empty() {
+            return Err(CliError::auth(format!(
+                "the login for {api_url} in {} has no token: log in again",
+                self.path.display()
+            )));
+        }
+        Ok(Some(stored))
+    }
+
+    /// Stores `stored` (with its token) as `profile`'s login for `api_url`:
+    /// its token in the OS credential store unless `insecure` (or none
+    /// works: then in the file, and [`Kept::FellBack`] says why). `change`
+    /// edits the profile's other settings in the same update (the
+    /// remembered URL). The token of the login it replaces is removed from
+    /// the OS credential store.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::update`] (the token just put in the OS credential store
+    /// is then removed from it).
+    pub(crate) fn save_login(
+        &self,
+        profile: &str,
+        api_url: &str,
+        mut stored: Stored,
+        insecure: bool,
+        change: impl FnOnce(&mut Profile),
+    ) -> Result<Kept, CliError> {
+        let kept = if insecure || !os_store::AVAILABLE {
+            Kept::File
+        } else {
+            let put = os_store::new_account(profile, api_url).and_then(|account| {
+                self.os_store.put(&account, &stored.token)?;
+                Ok(account)
+            });
+            match put {
+                Ok(account) => {
+                    stored.keyring = Some(account);
+                    stored.token = String::new();
+                    Kept::OsStore(self.os_store.name())
+                }
+                Err(why) => Kept::FellBack(why.to_string()),
+            }
+        };
+        let new_entry = stored.keyring.clone();
+        let replaced = self.update(|credentials| {
+            let entry = credentials.profiles.entry(profile.to_owned()).or_default();
+            let replaced = entry.logins.insert(api_url.to_owned(), stored);
+            change(entry);
+            replaced
+        });
+        let replaced = match replaced {
+            Ok(replaced) => replaced,
+            Err(error) => {
+                if let Some(account) = new_entry {
+                    let _ = self.os_store.delete(&account);
+                }
+                return Err(error);
+            }
+        };
+        if let Some(old) = replaced.and_then(|old| old.keyring) {
+            // Best effort: the file no longer points at it.
+            let _ = self.os_store.delete(&old);
+        }
+        Ok(kept)
     }
 
     /// Whether the file exists and others may read it: such a file is
@@ -153,14 +296,23 @@ impl Store {
         let Some(entry) = credentials.profiles.get_mut(profile) else {
             return Ok(Removed::Nothing);
         };
-        if entry.logins.remove(api_url).is_none() {
+        let Some(removed) = entry.logins.remove(api_url) else {
             return Ok(Removed::Nothing);
-        }
+        };
         if entry.logins.is_empty() {
             credentials.profiles.remove(profile);
         }
         self.write(&dir, &credentials)?;
-        Ok(Removed::Login)
+        let left = removed.keyring.and_then(|account| {
+            self.os_store.delete(&account).err().map(|why| {
+                format!(
+                    "{} kept it as {} / {account} ({why})",
+                    self.os_store.name(),
+                    os_store::SERVICE
+                )
+            })
+        });
+        Ok(Removed::Login(left))
     }
 
     /// Reads and parses the file, checked first; a missing file is empty.
@@ -195,160 +347,4 @@ fn default_dir(xdg_config_home: Option<OsString>, home: Option<OsString>) -> Opt
 }
 
 #[cfg(all(test, unix))]
-mod tests {
-    use std::os::unix::fs::PermissionsExt;
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[test]
-    fn the_default_directory_follows_the_xdg_rules() {
-        let dir =
-            |xdg: Option<&str>, home: Option<&str>| default_dir(xdg.map(Into::into), home.map(Into::into));
-        let home_config = "/home/ada/.config/steps";
-        assert_eq!(
-            dir(Some("/xdg"), Some("/home/ada")),
-            Some(PathBuf::from("/xdg/steps"))
-        );
-        assert_eq!(
-            dir(Some("relative"), Some("/home/ada")),
-            Some(PathBuf::from(home_config))
-        );
-        assert_eq!(dir(Some(""), Some("/home/ada")), Some(PathBuf::from(home_config)));
-        assert_eq!(dir(None, Some("/home/ada")), Some(PathBuf::from(home_config)));
-        assert_eq!(dir(None, Some("")), None);
-        assert_eq!(dir(Some("relative"), Some("also/relative")), None);
-        assert_eq!(dir(None, None), None);
-    }
-
-    fn stored(token: &str) -> Stored {
-        Stored {
-            token: token.into(),
-            email: Some("a@b".into()),
-            expires_at: None,
-        }
-    }
-
-    /// Stores `stored` as the default profile's login for `url`.
-    fn put(store: &Store, url: &str, stored: Stored) -> Result<(), CliError> {
-        store.update(|c| {
-            c.profiles
-                .entry(DEFAULT_PROFILE.to_owned())
-                .or_default()
-                .logins
-                .insert(url.to_owned(), stored);
-        })
-    }
-
-    /// A fresh directory for one test, removed when dropped.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(name: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("steps-cred-test-{name}-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&dir);
-            Scratch(dir)
-        }
-
-        fn store(&self) -> Store {
-            Store::locate(Some(&self.0.join("steps"))).unwrap()
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-
-    #[test]
-    fn the_file_is_private_from_the_start_and_others_readable_files_are_refused() {
-        let scratch = Scratch::new("private");
-        let store = scratch.store();
-        put(&store, "http://x", stored("stl_TEST")).unwrap();
-        put(&store, "http://y", stored("stl_TEST")).unwrap();
-        let path = store.path().to_owned();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(
-            fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
-        assert_eq!(
-            store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
-            Some("stl_TEST".into())
-        );
-        assert_eq!(store.remove(DEFAULT_PROFILE, "http://x").unwrap(), Removed::Login);
-        assert_eq!(
-            store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
-            Removed::Nothing
-        );
-        assert!(store.load(DEFAULT_PROFILE, "http://x").unwrap().is_none());
-        assert!(store.load(DEFAULT_PROFILE, "http://y").unwrap().is_some());
-        // No temporary file is left behind.
-        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
-
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        let error = store.load(DEFAULT_PROFILE, "http://y").err().expect("refused");
-        assert_eq!(error.code, 3);
-        assert!(error.message.contains("chmod 600"), "{}", error.message);
-        let error = put(&store, "http://z", stored("stl_TEST")).expect_err("refused");
-        assert_eq!(error.code, 3);
-        // Logout removes it whole, and says why.
-        assert_eq!(
-            store.remove(DEFAULT_PROFILE, "http://nothing-here").unwrap(),
-            Removed::UnsafeFile(0o640)
-        );
-        assert!(!path.exists());
-    }
-
-    #[test]
-    fn concurrent_stores_keep_each_others_entries() {
-        let scratch = Scratch::new("concurrent");
-        let store = Arc::new(scratch.store());
-        let threads: Vec<_> = (0..8)
-            .map(|t| {
-                let store = Arc::clone(&store);
-                std::thread::spawn(move || {
-                    for i in 0..10 {
-                        put(&store, &format!("http://host-{t}-{i}"), stored("stl_TEST")).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        for t in 0..8 {
-            for i in 0..10 {
-                assert!(
-                    store
-                        .load(DEFAULT_PROFILE, &format!("http://host-{t}-{i}"))
-                        .unwrap()
-                        .is_some(),
-                    "{t}-{i} was lost"
-                );
-            }
-        }
-        assert_eq!(
-            fs::read_dir(scratch.0.join("steps")).unwrap().count(),
-            1,
-            "a temporary file was left"
-        );
-    }
-
-    #[test]
-    fn a_file_at_a_guessable_temporary_name_is_neither_an_obstacle_nor_removed() {
-        let scratch = Scratch::new("planted");
-        let store = scratch.store();
-        put(&store, "http://x", stored("stl_TEST")).unwrap();
-        // The name the temporary file once had: anyone who can guess it
-        // could make every login fail, and a failed login removed it.
-        let planted = scratch
-            .0
-            .join("steps")
-            .join(format!(".credentials.json.{}.tmp", std::process::id()));
-        fs::write(&planted, "not yours").unwrap();
-        put(&store, "http://y", stored("stl_TEST")).unwrap();
-        assert_eq!(fs::read_to_string(&planted).unwrap(), "not yours");
-    }
-}
+mod tests;

@@ -313,13 +313,17 @@ fn a_login_about_to_expire_is_warned_about_once() {
     let path = f.credentials("user");
     let mut file = stored(&f, "user");
     let soon = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 300;
-    file["profiles"]["default"]["logins"][f.emulator.base_url()]["expires_at"] = soon.into();
+    let login = &mut file["profiles"]["default"]["logins"][f.emulator.base_url()];
+    login["expires_at"] = soon.into();
+    // A day-long login near its end: the warning's window is at most half
+    // the lifetime.
+    login["logged_in_at"] = (soon - 86_400).into();
     write_private(&path, &file.to_string());
     for args in [&["whoami"][..], &["auth", "status"], &["job-token", "create"]] {
         let run = f.run("user", args, "");
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert_eq!(
-            run.stderr.matches("warning: the login for").count(),
+            run.stderr.matches("warning: your login token for").count(),
             1,
             "{args:?}: {}",
             run.stderr

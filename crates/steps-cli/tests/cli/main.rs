@@ -9,6 +9,8 @@ mod credentials;
 #[cfg(unix)]
 mod exec;
 mod fake_server;
+#[cfg(unix)]
+mod habits;
 mod hostile;
 #[cfg(unix)]
 mod newcomer;
@@ -64,15 +66,20 @@ impl Run {
 
 impl Fixture {
     fn new(name: &str) -> Fixture {
+        Fixture::with_config(name, |config| config)
+    }
+
+    /// [`Fixture::new`] with the emulator's config changed by `change`.
+    fn with_config(name: &str, change: impl FnOnce(Config) -> Config) -> Fixture {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
         let emulator = runtime
-            .block_on(Emulator::start(
+            .block_on(Emulator::start(change(
                 Config::new().admin(ADMIN.0, ADMIN.1).user(USER.0, USER.1),
-            ))
+            )))
             .expect("emulator");
         let dir = std::env::temp_dir().join(format!("steps-cli-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -164,6 +171,27 @@ impl Fixture {
 
     /// Replaces what changes between runs: secrets, times, the port, paths.
     fn redact(&self, text: &str) -> String {
+        let out = self.redact_fixed(text);
+        // `[TIME] (in 23h 59m)`: how far a time is moves while the test runs.
+        let mut redacted = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find("[TIME] (") {
+            let (before, after) = rest.split_at(at + "[TIME] (".len());
+            redacted.push_str(before);
+            match after.find(')') {
+                Some(end) => {
+                    redacted.push_str("[RELATIVE]");
+                    rest = &after[end..];
+                }
+                None => rest = after,
+            }
+        }
+        redacted.push_str(rest);
+        redacted
+    }
+
+    /// [`Fixture::redact`] but for relative times.
+    fn redact_fixed(&self, text: &str) -> String {
         let mut out = text
             .replace(self.emulator.base_url(), "[API]")
             .replace(&self.dir.display().to_string(), "[DIR]");
@@ -198,10 +226,15 @@ impl Drop for Fixture {
 }
 
 /// The `steps` binary with none of the test process's proxy, token,
-/// config-directory or colour settings.
+/// config-directory or colour settings, and its login tokens kept in the
+/// credentials file (`STEPS_INSECURE_STORAGE`), never in the OS credential
+/// store of the machine the tests run on.
 fn steps_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
+    command.env("STEPS_INSECURE_STORAGE", "1");
     for name in [
+        "STEPS_PROFILE",
+        "STEPS_EXPIRY_WARNING",
         "STEPS_TOKEN",
         "STEPS_API",
         "STEPS_API_URL",
@@ -617,7 +650,6 @@ fn completions_and_help_work() {
         assert!(run.stdout.contains("job-token"), "{shell}");
         // `completion` is the same command.
         assert_eq!(f.ok("user", &["completion", shell]).stdout, run.stdout);
-        assert!(!run.stdout.contains("__man"), "the hidden command is offered");
     }
     let help = f.ok("user", &["--help"]);
     assert!(help.stdout.contains("Exit codes:"));
@@ -639,6 +671,9 @@ fn completions_and_help_work() {
         &["emulator", "--help"],
         &["demo", "--help"],
         &["completions", "--help"],
+        &["man", "--help"],
+        &["auth", "switch", "--help"],
+        &["emulator", "ctl", "--help"],
     ] {
         let run = f.ok("user", sub);
         assert!(
@@ -671,7 +706,7 @@ fn man_pages_are_written_for_every_command() {
     let f = Fixture::new("man");
     let dir = f.dir.join("man");
     let dir_text = dir.display().to_string();
-    f.ok("user", &["__man", "--out-dir", &dir_text]);
+    f.ok("user", &["man", "--out-dir", &dir_text]);
     for page in [
         "steps.1",
         "steps-exec.1",
@@ -680,14 +715,21 @@ fn man_pages_are_written_for_every_command() {
         "steps-job-token-rotate.1",
         "steps-api-key-rotate.1",
         "steps-logout.1",
+        "steps-auth-switch.1",
+        "steps-emulator-ctl-state-export.1",
+        "steps-man.1",
     ] {
         let text = std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(text.contains(".TH"), "{page}");
     }
-    assert!(!dir.join("steps-__man.1").exists());
-    // Nor clap's `help` subcommands.
+    // Not clap's `help` subcommands.
     assert!(!dir.join("steps-help.1").exists());
-    assert_eq!(f.run("user", &["__man"], "").code, 2);
+    assert_eq!(f.run("user", &["man"], "").code, 2, "--out-dir is required");
+    let page = std::fs::read_to_string(dir.join("steps-job-token-list.1")).unwrap();
+    assert!(
+        page.contains("expiring\\-within"),
+        "the new flags are in the pages"
+    );
 }
 
 #[test]

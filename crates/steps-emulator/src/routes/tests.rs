@@ -122,7 +122,7 @@ fn v2_paths_are_not_there_in_v1() {
 }
 
 /// A server of one API has never heard of the other's paths (but
-/// `/api/login`, which both have, with their own operations).
+/// `/api/login` and `/health`, which both have, with their own operations).
 #[test]
 fn each_api_serves_its_own_paths_only() {
     for route in ROUTES.iter() {
@@ -136,7 +136,7 @@ fn each_api_serves_its_own_paths_only() {
             route_of(route.method.clone(), &path, own, P::V2).map(|(op, _)| op),
             Ok(route.operation)
         );
-        if path != "/api/login" {
+        if path != "/api/login" && path != "/health" {
             for protocol in [P::V1, P::V2] {
                 let there = route_of(route.method.clone(), &path, other, protocol);
                 assert_eq!(there, Err(404), "{} {path}", route.method);
@@ -149,6 +149,37 @@ fn each_api_serves_its_own_paths_only() {
         route_of(M::POST, "/api/login", Api::Steps, P::V1),
         Ok(("login", None))
     );
+}
+
+/// `/health` is served by every server, each with its own operation:
+/// protocol v1 and v2 (it is no v2 feature) and the quandela dialect. It
+/// takes GET only: any other method is 405 with `Allow: GET`.
+#[test]
+fn health_is_served_in_every_api_and_version() {
+    for (api, protocol, operation) in [
+        (Api::Steps, P::V1, "health"),
+        (Api::Steps, P::V2, "health"),
+        (Api::Quandela, P::V2, "quandela.health"),
+    ] {
+        assert_eq!(
+            route_of(M::GET, "/health", api, protocol),
+            Ok((operation, None)),
+            "{api} {protocol}"
+        );
+        for method in [M::POST, M::PUT, M::DELETE] {
+            let refused = find(&method, "/health", api, protocol)
+                .err()
+                .map(Failure::into_response);
+            assert_eq!(
+                refused
+                    .as_ref()
+                    .map(|r| (r.status(), r.headers()["allow"].clone())),
+                Some((StatusCode::METHOD_NOT_ALLOWED, HeaderValue::from_static("GET"))),
+                "{method} /health, {api} {protocol}"
+            );
+        }
+        assert_eq!(route_of(M::GET, "/health/", api, protocol), Err(404), "{api}");
+    }
 }
 
 /// The dialect's `{token_id}` is digits only: anything else is an unknown

@@ -18,7 +18,10 @@ __build__: str
 """`"release"` for a wheel, `"debug"` for the build `cargo xtask python` makes for the tests."""
 
 class CloudError(RuntimeError):
-    """A call to the STEPS cloud failed. Attributes are None when they do not apply."""
+    """A call to the STEPS cloud failed. Attributes are None when they do not apply.
+    Raised as its most specific subclass where one fits (``NotFoundError``,
+    ``UnauthorizedError``, ``ForbiddenError``, ``RateLimitedError``, ``UnavailableError``,
+    ``OutcomeUnknownError``)."""
 
     status: Optional[int]
     """The HTTP status, when the server answered."""
@@ -43,6 +46,24 @@ class CloudError(RuntimeError):
 
 class OutcomeUnknownError(CloudError):
     """A create (or rotate) failed after it may have reached the server: the token may exist."""
+
+class NotFoundError(CloudError):
+    """A 404: no such token, or not the caller's (kind 'not_found')."""
+
+class UnauthorizedError(CloudError):
+    """A 401: the token, or the email and password of a login, was refused (kind 'unauthorized')."""
+
+class ForbiddenError(CloudError):
+    """A 403: authenticated, but not allowed, such as a user who is not an admin
+    (kind 'forbidden')."""
+
+class RateLimitedError(CloudError):
+    """A 429: too many requests (kind 'rate_limited'); ``retry_after`` when the server said.
+    What was safe to send again has already been retried."""
+
+class UnavailableError(CloudError):
+    """A 502, 503 or 504: the server, or a gateway in front of it, cannot answer for now
+    (kind 'api', or 'protocol' for a gateway's own page). Try again later."""
 
 class CloudContext:
     """The cloud to talk to, the API it speaks, and its connection pool. Share one per cloud."""
@@ -196,8 +217,10 @@ class JobToken:
     def reopen(self, context: CloudContext, user: User) -> None:
         """Beyond the reference (``api='quandela'``): reopens it after ``revoke``."""
     @classmethod
+    def delete_by_secrets(cls, context: CloudContext, user: User, secrets: Sequence[str]) -> None:
+        """Beyond the reference (``api='quandela'``): deletes the user's tokens with these
+        secrets."""
     @classmethod
-    def delete_by_secrets(cls, context: CloudContext, user: User, secrets: Sequence[str]) -> None: ...
     def usage(
         cls,
         context: CloudContext,

@@ -1,0 +1,110 @@
+//! Dynamic shell completions (clap_complete's `CompleteEnv`): the shell
+//! asks the binary itself, so that completions know the stored profiles
+//! and, where the stored login can list them within [`ID_BUDGET`], the ids
+//! of job tokens and API keys. Installed once per shell:
+//!
+//! ```sh
+//! echo 'source <(COMPLETE=bash steps)' >> ~/.bashrc
+//! echo 'source <(COMPLETE=zsh steps)' >> ~/.zshrc
+//! echo 'COMPLETE=fish steps | source' >> ~/.config/fish/config.fish
+//! ```
+//!
+//! A completer sees only the word being completed, not the options typed
+//! before it: profiles come from the credentials file the environment
+//! points at (`STEPS_CONFIG_DIR`, `XDG_CONFIG_HOME`, `HOME`), and ids from
+//! `steps <noun> list --json` run as the environment configures it
+//! (`STEPS_API_URL`, `STEPS_PROFILE`, the stored login).
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap_complete::engine::CompletionCandidate;
+use steps::{ApiKey, JobToken, Resource};
+
+use crate::credentials::Store;
+
+/// How long completing an id may take: a listing is a network call, and a
+/// shell that waits longer feels broken.
+const ID_BUDGET: Duration = Duration::from_secs(1);
+
+/// The stored profiles that start with what is typed.
+pub(crate) fn profiles(current: &OsStr) -> Vec<CompletionCandidate> {
+    let typed = current.to_string_lossy();
+    let config_dir = std::env::var_os("STEPS_CONFIG_DIR").map(std::path::PathBuf::from);
+    let Ok(store) = Store::locate(config_dir.as_deref()) else {
+        return Vec::new();
+    };
+    let Ok(credentials) = store.load_all() else {
+        return Vec::new();
+    };
+    credentials
+        .profiles
+        .keys()
+        .filter(|name| name.starts_with(typed.as_ref()))
+        .map(CompletionCandidate::new)
+        .collect()
+}
+
+/// The ids of the job tokens or API keys (whichever the command line being
+/// completed names) that start with what is typed, with their labels; none
+/// when the listing fails or takes over [`ID_BUDGET`].
+pub(crate) fn token_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+    let typed = current.to_string_lossy();
+    // The line being completed follows `--` in this process's arguments.
+    // The field names the core declares; a Quandela listing's is `id`.
+    let (noun, id_field) = if std::env::args().any(|arg| arg == "api-key") {
+        ("api-key", ApiKey::ID_FIELD)
+    } else {
+        ("job-token", JobToken::ID_FIELD)
+    };
+    let Some(listing) = list(noun) else {
+        return Vec::new();
+    };
+    listing
+        .iter()
+        .filter_map(|token| {
+            let id = token
+                .get(id_field)
+                .or_else(|| token.get("id"))?
+                .as_i64()?
+                .to_string();
+            let label = token
+                .get("label")
+                .and_then(|l| l.as_str())
+                .map(|l| l.to_owned().into());
+            id.starts_with(typed.as_ref())
+                .then(|| CompletionCandidate::new(id).help(label))
+        })
+        .collect()
+}
+
+/// `steps NOUN list --json`'s answer, if it comes within [`ID_BUDGET`].
+fn list(noun: &str) -> Option<Vec<serde_json::Value>> {
+    let exe = std::env::current_exe().ok()?;
+    let mut child = Command::new(exe)
+        .args([noun, "list", "--json", "--timeout", "1s"])
+        // Not a completion request itself.
+        .env_remove("COMPLETE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(None) if started.elapsed() < ID_BUDGET => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    child.stdout.take()?.read_to_end(&mut out).ok()?;
+    serde_json::from_slice(&out).ok()
+}
