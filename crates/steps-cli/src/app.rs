@@ -17,6 +17,7 @@ use steps::Client;
 
 use crate::cleartext;
 use crate::cli::{Api, Global, Origin};
+use crate::colour::Painted;
 use crate::credentials::{Store, Stored, DEFAULT_PROFILE};
 use crate::error::CliError;
 use crate::hint::{Hints, Source};
@@ -232,6 +233,19 @@ impl App {
             terminal::json_line(&value)
         } else {
             terminal::human(&human())
+        }
+    }
+
+    /// [`App::print`] for a table in colour (`colour.rs`).
+    pub(crate) fn print_painted(
+        &self,
+        value: serde_json::Value,
+        human: impl FnOnce() -> Painted,
+    ) -> Result<(), CliError> {
+        if self.global.json {
+            terminal::json_line(&value)
+        } else {
+            terminal::painted(&human())
         }
     }
 

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::cli::{Api, ApiKeyCommand, JobTokenCommand, TokenCommand};
 use crate::duration::format_duration;
 use crate::error::CliError;
-use crate::output::{self, Shown, LIST_HEADERS};
+use crate::output::{self, Shown, EXPIRES_COLUMN, LIST_HEADERS};
 use crate::terminal;
 
 impl App {
@@ -258,9 +258,13 @@ impl App {
             })
             .collect();
         let json = shown.iter().map(|token| Shown(*token).json()).collect();
-        self.print(serde_json::Value::Array(json), || {
+        self.print_painted(serde_json::Value::Array(json), || {
             let rows: Vec<Vec<String>> = shown.iter().map(|token| Shown(*token).row()).collect();
-            output::table(&LIST_HEADERS, &rows)
+            let expiries: Vec<SystemTime> = shown.iter().map(|token| token.expires_at()).collect();
+            let window = self.global.expiry_warning;
+            output::painted_table(&LIST_HEADERS, &rows, |row, column, _| {
+                (column == EXPIRES_COLUMN).then(|| output::expiry_style(expiries[row], window))?
+            })
         })?;
         if !self.global.json {
             let window = within.map_or_else(String::new, |w| {

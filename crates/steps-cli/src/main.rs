@@ -4,6 +4,7 @@ mod app;
 mod auth;
 mod cleartext;
 mod cli;
+mod colour;
 mod commands;
 mod completion;
 mod credentials;

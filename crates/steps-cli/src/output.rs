@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use steps::{ApiKey, Identity, JobToken, Resource, Secret, TokenType};
 use unicode_width::UnicodeWidthStr;
 
+use crate::colour::{self, Painted};
 pub(crate) use crate::duration::timestamp;
 use crate::duration::{format_duration, relative};
 use crate::terminal::printable;
@@ -19,6 +20,18 @@ use crate::terminal::printable;
 /// [`printable`]: a label's line break or escape sequence shows as text
 /// and cannot fake or erase a row.
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    painted_table(headers, rows, |_, _, _| None).0
+}
+
+/// [`table`], each cell in the style `paint` gives it (by its row, column
+/// and text) where stdout gets colour: the codes go around the cell, after it
+/// is made printable, and outside the padding that aligns the columns.
+pub(crate) fn painted_table(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    paint: impl Fn(usize, usize, &str) -> Option<anstyle::Style>,
+) -> Painted {
+    let colour = colour::on_stdout();
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|row| row.iter().map(|cell| printable(cell).into_owned()).collect())
@@ -31,17 +44,34 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     }
     // Padded by the columns a cell takes on a terminal, not its chars:
     // a CJK character or an emoji takes two.
-    let line = |cells: Vec<String>| {
+    // `row` is `None` for the headers, which are never painted.
+    let line = |cells: Vec<String>, row: Option<usize>| {
         let padded: Vec<String> = cells
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c}{}", " ".repeat(widths[i].saturating_sub(c.width()))))
+            .map(|(i, c)| {
+                let pad = " ".repeat(widths[i].saturating_sub(c.width()));
+                let style = row.filter(|_| colour).and_then(|row| paint(row, i, c));
+                match style {
+                    Some(style) => format!("{}{pad}", colour::paint(c, style)),
+                    None => format!("{c}{pad}"),
+                }
+            })
             .collect();
         padded.join("  ").trim_end().to_owned()
     };
-    let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
-    out.extend(rows.into_iter().map(line));
-    out.join("\n")
+    let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect(), None)];
+    out.extend(rows.into_iter().enumerate().map(|(i, row)| line(row, Some(i))));
+    Painted(out.join("\n"))
+}
+
+/// The style of an expiry cell: ended once past, expiring within `window`.
+pub(crate) fn expiry_style(at: SystemTime, window: Duration) -> Option<anstyle::Style> {
+    match at.duration_since(SystemTime::now()) {
+        Err(_) => Some(colour::ENDED),
+        Ok(left) if left < window => Some(colour::EXPIRING),
+        Ok(_) => None,
+    }
 }
 
 /// Name / value lines, values made [`printable`].
@@ -146,6 +176,9 @@ impl<R: Resource> Shown<'_, R> {
         ]
     }
 }
+
+/// The column of [`LIST_HEADERS`] with the expiry.
+pub(crate) const EXPIRES_COLUMN: usize = 4;
 
 /// The headers of [`Shown::row`].
 pub(crate) const LIST_HEADERS: [&str; 5] = ["ID", "USER", "LABEL", "DURATION", "EXPIRES"];

@@ -13,6 +13,7 @@ use steps::{ErrorKind, Secret};
 
 use crate::app::App;
 use crate::cli::{JobTokenCommand, TokenCommand};
+use crate::colour;
 use crate::commands::secret_only;
 use crate::duration::format_duration;
 use crate::error::CliError;
@@ -168,7 +169,7 @@ impl App {
                         })
                     })
                     .collect();
-                self.print(
+                self.print_painted(
                     Value::Array(shown.iter().map(|t| summary_json(t)).collect()),
                     || {
                         let rows: Vec<Vec<String>> = shown
@@ -185,9 +186,18 @@ impl App {
                                 ]
                             })
                             .collect();
-                        output::table(
+                        let window = self.global.expiry_warning;
+                        output::painted_table(
                             &["ID", "LABEL", "LAST USED", "USES", "PRIORITY", "STATE", "EXPIRES"],
                             &rows,
+                            |row, column, cell| match column {
+                                5 if cell == "active" => Some(colour::ACTIVE),
+                                5 => Some(colour::ENDED),
+                                6 => shown[row]
+                                    .expires_at
+                                    .and_then(|at| output::expiry_style(at, window)),
+                                _ => None,
+                            },
                         )
                     },
                 )

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::io::{ErrorKind, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::colour::{self, Painted};
 use crate::error::CliError;
 
 /// Whether a terminal would act on `c` or reorder the text after it: C0
@@ -81,6 +82,12 @@ pub(crate) fn human(text: &str) -> Result<(), CliError> {
     line(&lines.join("\n"))
 }
 
+/// Writes `text`, printable and painted by `colour.rs` only, and a line
+/// break to stdout. See [`write()`].
+pub(crate) fn painted(text: &Painted) -> Result<(), CliError> {
+    line(&text.0)
+}
+
 /// Writes `value` as escaped, pretty [`json`] and a line break to stdout.
 /// See [`write()`].
 pub(crate) fn json_line(value: &serde_json::Value) -> Result<(), CliError> {
@@ -139,7 +146,8 @@ pub(crate) fn error_line(message: &str) {
     if quiet() && message.starts_with("note:") {
         return;
     }
-    let _ = writeln!(std::io::stderr().lock(), "steps: {}", printable(message));
+    let (start, rest) = colour::line_start(message);
+    let _ = writeln!(std::io::stderr().lock(), "{start}{}", printable(rest));
 }
 
 #[cfg(test)]

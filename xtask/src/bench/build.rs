@@ -1,9 +1,12 @@
 //! The build cost part of `cargo xtask bench` (alone: `--build-cost`):
-//! clean release builds, each in a fresh target directory, of steps-core and
-//! of one small application written twice, `bench/build-cost/facade-app` on
+//! clean release builds, each in a fresh target directory, of steps-core, of
+//! one small application written twice, `bench/build-cost/facade-app` on
 //! the facade and `bench/build-cost/hyper-app` on bare hyper-util and
-//! hyper-rustls; their wall times, and the crates each compiles. Returns
-//! plain data; [`super::report`] renders it.
+//! hyper-rustls, and of the `steps` binary with and without its default
+//! `keyring` feature (the OS credential store); their wall times, and the
+//! crates each compiles. Returns plain data; [`super::report`] renders it.
+//! The CLI is built once a run, not once a round: it is the longest build,
+//! and what it shows is the difference the feature makes.
 //!
 //! The two applications are not workspace members (the root Cargo.toml
 //! excludes them), so that the workspace's own builds never compile them.
@@ -27,6 +30,11 @@ pub(crate) struct BuildCost {
     pub(crate) facade_app: Build,
     /// `bench/build-cost/hyper-app`, on bare hyper-util.
     pub(crate) hyper_app: Build,
+    /// `cargo build --release -p steps-cli`: the `steps` binary, with its
+    /// default features (the OS credential store).
+    pub(crate) cli: Build,
+    /// The same with `--no-default-features`.
+    pub(crate) cli_without_keyring: Build,
 }
 
 /// One subject's clean builds.
@@ -74,6 +82,10 @@ struct Subject {
     manifest: PathBuf,
     /// `-p PACKAGE`, for a workspace member.
     package: Option<&'static str>,
+    /// More arguments of every cargo command on it (`--no-default-features`).
+    args: &'static [&'static str],
+    /// Built in the first round only.
+    once: bool,
 }
 
 impl Subject {
@@ -83,6 +95,19 @@ impl Subject {
             name: "steps-core",
             manifest: root().join("Cargo.toml"),
             package: Some("steps-core"),
+            args: &[],
+            once: false,
+        }
+    }
+
+    /// The `steps` binary, with `args` (its features), once a run.
+    fn cli(name: &'static str, args: &'static [&'static str]) -> Subject {
+        Subject {
+            name,
+            manifest: root().join("Cargo.toml"),
+            package: Some("steps-cli"),
+            args,
+            once: true,
         }
     }
 
@@ -92,6 +117,8 @@ impl Subject {
             name,
             manifest: root().join("bench/build-cost").join(name).join("Cargo.toml"),
             package: None,
+            args: &[],
+            once: false,
         }
     }
 
@@ -106,6 +133,7 @@ impl Subject {
         if let Some(package) = self.package {
             command.args(["-p", package]);
         }
+        command.args(self.args);
         command
     }
 }
@@ -117,6 +145,8 @@ pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
         Subject::core(),
         Subject::app("facade-app"),
         Subject::app("hyper-app"),
+        Subject::cli("steps-cli", &[]),
+        Subject::cli("steps-cli-no-keyring", &["--no-default-features"]),
     ];
     let lock = root().join("Cargo.lock");
     let mut crates = Vec::new();
@@ -133,6 +163,9 @@ pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
     let mut seconds = vec![Vec::new(); subjects.len()];
     for round in 0..rounds {
         for (subject, seconds) in subjects.iter().zip(&mut seconds) {
+            if subject.once && round > 0 {
+                continue;
+            }
             let dir = scratch.join(format!("{}-{round}", subject.name));
             let result = clean_build(subject, &dir);
             let _ = std::fs::remove_dir_all(&dir);
@@ -150,6 +183,8 @@ pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
         core: next()?,
         facade_app: next()?,
         hyper_app: next()?,
+        cli: next()?,
+        cli_without_keyring: next()?,
     })
 }
 
@@ -157,9 +192,10 @@ pub(crate) fn measure(rounds: usize) -> Result<BuildCost, String> {
 /// directory `dir`: its wall time in seconds.
 fn clean_build(subject: &Subject, dir: &Path) -> Result<f64, String> {
     eprintln!(
-        "$ cargo build --release --locked --manifest-path {}{} --target-dir {}",
+        "$ cargo build --release --locked --manifest-path {}{}{} --target-dir {}",
         subject.manifest.display(),
         subject.package.map(|p| format!(" -p {p}")).unwrap_or_default(),
+        subject.args.iter().map(|a| format!(" {a}")).collect::<String>(),
         dir.display()
     );
     let _ = std::fs::remove_dir_all(dir);

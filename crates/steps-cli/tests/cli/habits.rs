@@ -391,3 +391,54 @@ fn completions_know_the_profiles_and_the_token_ids() {
     // Subcommands complete as before.
     assert!(complete(&f, "admin", &["job-t"]).contains(&"job-token".to_owned()));
 }
+
+#[test]
+fn colour_marks_states_and_errors_only_where_asked() {
+    let f = Fixture::new("colour");
+    f.login("admin", ADMIN);
+    let created = f
+        .ok("admin", &["job-token", "create", "--duration", "90m", "--json"])
+        .json();
+    f.secrets
+        .lock()
+        .unwrap()
+        .push(created["token"].as_str().unwrap().to_owned());
+    let yellow = "\u{1b}[33m";
+
+    // Not a terminal: no colour, unless forced.
+    assert!(!f.ok("admin", &["job-token", "list"]).stdout.contains('\u{1b}'));
+    let forced = f.run_with_env("admin", &["job-token", "list"], "", &[("CLICOLOR_FORCE", "1")]);
+    assert!(
+        forced.stdout.contains(yellow),
+        "expiring within the window: {:?}",
+        forced.stdout
+    );
+    let header = forced.stdout.lines().next().unwrap();
+    assert!(!header.contains('\u{1b}'), "{header:?}");
+    let off = f.run_with_env(
+        "admin",
+        &["job-token", "list"],
+        "",
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(!off.stdout.contains('\u{1b}'), "NO_COLOR wins: {:?}", off.stdout);
+    // JSON is never painted.
+    let json = f.run_with_env(
+        "admin",
+        &["job-token", "list", "--json"],
+        "",
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!json.stdout.contains('\u{1b}'));
+
+    let failed = f.run_with_env(
+        "admin",
+        &["job-token", "get", "999"],
+        "",
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.starts_with("\u{1b}["), "{:?}", failed.stderr);
+    let plain = f.run("admin", &["job-token", "get", "999"], "");
+    assert!(plain.stderr.starts_with("steps: "), "{:?}", plain.stderr);
+}

@@ -240,6 +240,8 @@ fn steps_command() -> Command {
         "STEPS_API_URL",
         "STEPS_CONFIG_DIR",
         "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
         "STEPS_CA_CERT",
         "STEPS_NATIVE_ROOTS",
         "SSL_CERT_FILE",

@@ -199,7 +199,8 @@ fn build_cost(report: &mut String, plan: &Plan, build: &BuildCost) {
          (`steps::blocking`) and on bare hyper-util and hyper-rustls with the workspace's features; both build the versions in the workspace's Cargo.lock. \
          Crates: linked are the normal dependencies without proc-macros and what only they need (`cargo tree -e normal,no-proc-macro`); \
          build-time are the proc-macros, build-dependencies and what only they need (the rest of `cargo tree -e normal,build`). \
-         Each subject counts itself.\n",
+         Each subject counts itself. The `steps` binary is built once a run, with its default features (`keyring`: \
+         the OS credential store) and without.\n",
         build.cores, plan.build_rounds
     );
     let _ = writeln!(
@@ -210,6 +211,11 @@ fn build_cost(report: &mut String, plan: &Plan, build: &BuildCost) {
         ("`cargo build --release -p steps-core`", &build.core),
         ("facade-app (steps)", &build.facade_app),
         ("hyper-app (hyper-util)", &build.hyper_app),
+        ("`steps` (steps-cli, default features)", &build.cli),
+        (
+            "`steps` without `keyring` (`--no-default-features`)",
+            &build.cli_without_keyring,
+        ),
     ] {
         let runs: Vec<String> = subject.seconds.iter().map(|s| format!("{s:.1}")).collect();
         let crates = &subject.crates;
@@ -255,5 +261,13 @@ fn build_cost(report: &mut String, plan: &Plan, build: &BuildCost) {
         "\nOnly in facade-app: {}. Only in hyper-app: {}.",
         list(&only(&facade, &hyper)),
         list(&only(&hyper, &facade))
+    );
+    let (cli, without) = (names(&build.cli.crates), names(&build.cli_without_keyring.crates));
+    let _ = writeln!(
+        report,
+        "\nThe OS credential store costs the `steps` binary {:+.1} s of clean build and {:+} crates: {}.",
+        median(&build.cli.seconds) - median(&build.cli_without_keyring.seconds),
+        cli.len() as i64 - without.len() as i64,
+        list(&only(&cli, &without))
     );
 }

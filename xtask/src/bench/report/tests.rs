@@ -104,6 +104,14 @@ fn measured(plan: &Plan) -> Measurements {
                 seconds: vec![46.0, 48.0],
                 crates: crates(&["bytes v1.12.2", "hyper v1.12.0"], &["syn v3.0.10"]),
             },
+            cli: Build {
+                seconds: vec![120.0],
+                crates: crates(&["keyring v3.6.3", "steps-cli v0.1.0"], &["syn v3.0.10"]),
+            },
+            cli_without_keyring: Build {
+                seconds: vec![100.5],
+                crates: crates(&["steps-cli v0.1.0"], &["syn v3.0.10"]),
+            },
         }),
     }
 }
@@ -186,17 +194,21 @@ Against `steps-emulator` on loopback, 20 runs each, interleaved; wall time and C
 
 ## Build cost
 
-Clean release builds, each in a fresh target directory of its own (2 cores), interleaved, rounds: 3. `facade-app` and `hyper-app` (`bench/build-cost/`) are the same program, a whoami against a URL, on the facade (`steps::blocking`) and on bare hyper-util and hyper-rustls with the workspace's features; both build the versions in the workspace's Cargo.lock. Crates: linked are the normal dependencies without proc-macros and what only they need (`cargo tree -e normal,no-proc-macro`); build-time are the proc-macros, build-dependencies and what only they need (the rest of `cargo tree -e normal,build`). Each subject counts itself.
+Clean release builds, each in a fresh target directory of its own (2 cores), interleaved, rounds: 3. `facade-app` and `hyper-app` (`bench/build-cost/`) are the same program, a whoami against a URL, on the facade (`steps::blocking`) and on bare hyper-util and hyper-rustls with the workspace's features; both build the versions in the workspace's Cargo.lock. Crates: linked are the normal dependencies without proc-macros and what only they need (`cargo tree -e normal,no-proc-macro`); build-time are the proc-macros, build-dependencies and what only they need (the rest of `cargo tree -e normal,build`). Each subject counts itself. The `steps` binary is built once a run, with its default features (`keyring`: the OS credential store) and without.
 
 | build | median s | runs s | crates | linked | build-time (proc-macros) |
 |---|---:|---:|---:|---:|---:|
 | `cargo build --release -p steps-core` | 8.4 | 8.2, 8.6 | 4 | 2 | 2 (1) |
 | facade-app (steps) | 51.0 | 50.0, 52.0 | 3 | 2 | 1 (0) |
 | hyper-app (hyper-util) | 47.0 | 46.0, 48.0 | 3 | 2 | 1 (0) |
+| `steps` (steps-cli, default features) | 120.0 | 120.0 | 3 | 2 | 1 (0) |
+| `steps` without `keyring` (`--no-default-features`) | 100.5 | 100.5 | 2 | 1 | 1 (0) |
 
 steps-core links `bytes v1.12.2`, `http v1.5.0`; builds for compile time `serde_derive v1.0.229 (proc-macro)`, `syn v3.0.10`.
 
 Only in facade-app: `steps v0.1.0`. Only in hyper-app: `hyper v1.12.0`.
+
+The OS credential store costs the `steps` binary +19.5 s of clean build and +1 crates: `keyring v3.6.3`.
 
 ## Goals
 
