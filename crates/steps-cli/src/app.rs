@@ -268,7 +268,13 @@ fn switched_profile(global: &Global, exposed: Exposed) -> Option<String> {
     if exposed == Exposed::PassOver && store.others_may_read() {
         return None;
     }
-    store.load_all().ok()?.switched_to
+    // Checked as --profile is: a hand-edited file cannot smuggle a name
+    // that reads as a flag or a path into messages.
+    store
+        .load_all()
+        .ok()?
+        .switched_to
+        .filter(|name| crate::cli::is_profile_name(name))
 }
 
 /// The URL an API is at when none is given, and why.

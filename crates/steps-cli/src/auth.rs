@@ -56,15 +56,22 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
     };
     let path = store.as_ref().ok().map(|s| s.path().to_owned());
     let credential = app.credential();
+    // A login whose token the OS credential store cannot give back is
+    // reported as such (with where it is), not a failure of the command.
+    let mut unreadable = None;
     let credential = match credential {
         Ok(credential) => credential,
         // No config directory and no token: nothing is logged in.
         Err(_) if store.is_err() => None,
-        Err(error) => return Err(error),
+        Err(error) => {
+            unreadable = Some(error);
+            None
+        }
     };
 
     let mut stored_login: Option<Stored> = None;
     let (source, token) = match credential {
+        None if unreadable.is_some() => ("os_store".into(), None),
         None => (Value::Null, None),
         Some(Credential::Given { token, origin }) => (origin.code().into(), Some(Ok(token))),
         Some(Credential::Stored(stored)) => {
@@ -78,7 +85,14 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
             (source.into(), Some(token))
         }
     };
+    if unreadable.is_some() {
+        stored_login = store
+            .as_ref()
+            .ok()
+            .and_then(|store| store.load_entry(&app.profile, &app.api_url).ok().flatten());
+    }
     let (state, identity, failure) = match token {
+        None if unreadable.is_some() => (State::Failed, None, unreadable),
         None => (State::NotLoggedIn, None, Some(app.not_logged_in())),
         Some(Err(expired)) => (State::Expired, None, Some(expired)),
         Some(Ok(token)) => {

@@ -277,9 +277,15 @@ impl App {
 }
 
 /// `--quiet`'s create and rotate: the new secret alone on stdout, so that
-/// `TOKEN=$(steps job-token create -q)` holds it and nothing else.
+/// `TOKEN=$(steps job-token create -q)` holds it and nothing else (with
+/// `--json` too: `-q` wins).
 pub(crate) fn secret_only(secret: Option<&Secret>) -> Result<(), CliError> {
     match secret {
+        // Written as it is (a script reads it), so only a secret a
+        // terminal would not act on: a server's escape sequence is refused.
+        Some(secret) if terminal::printable(secret.expose()) != secret.expose() => Err(CliError::api(
+            "the server's new secret holds control characters: it is not printed",
+        )),
         Some(secret) => terminal::line(secret.expose()),
         // The core refuses a create or rotate answer without its secret;
         // this is only a guard.

@@ -24,10 +24,16 @@ use clap_complete::engine::CompletionCandidate;
 use steps::{ApiKey, JobToken, Resource};
 
 use crate::credentials::Store;
+use crate::terminal;
 
 /// How long completing an id may take: a listing is a network call, and a
 /// shell that waits longer feels broken.
 const ID_BUDGET: Duration = Duration::from_secs(1);
+
+/// Set in the environment of the listing a completion runs: the OS
+/// credential store is then not read (its unlock or allow prompt must not
+/// pop up on a Tab), so a login kept there completes no ids.
+pub(crate) const COMPLETING: &str = "STEPS_COMPLETING";
 
 /// The stored profiles that start with what is typed.
 pub(crate) fn profiles(current: &OsStr) -> Vec<CompletionCandidate> {
@@ -70,10 +76,12 @@ pub(crate) fn token_ids(current: &OsStr) -> Vec<CompletionCandidate> {
                 .or_else(|| token.get("id"))?
                 .as_i64()?
                 .to_string();
+            // Labels are anyone's text: made printable, as every label a
+            // table shows.
             let label = token
                 .get("label")
                 .and_then(|l| l.as_str())
-                .map(|l| l.to_owned().into());
+                .map(|l| terminal::printable(l).into_owned().into());
             id.starts_with(typed.as_ref())
                 .then(|| CompletionCandidate::new(id).help(label))
         })
@@ -81,30 +89,41 @@ pub(crate) fn token_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 /// `steps NOUN list --json`'s answer, if it comes within [`ID_BUDGET`].
+/// Its output is read as it comes (a long listing would fill the pipe and
+/// stall the child), and the child is killed at the deadline.
 fn list(noun: &str) -> Option<Vec<serde_json::Value>> {
     let exe = std::env::current_exe().ok()?;
     let mut child = Command::new(exe)
         .args([noun, "list", "--json", "--timeout", "1s"])
-        // Not a completion request itself.
+        // Not a completion request itself, and no prompt of the store.
         .env_remove("COMPLETE")
+        .env(COMPLETING, "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).map(|_| out)
+    });
     let started = Instant::now();
-    loop {
+    let succeeded = loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => break,
+            Ok(Some(status)) => break status.success(),
             Ok(None) if started.elapsed() < ID_BUDGET => std::thread::sleep(Duration::from_millis(10)),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return None;
+                break false;
             }
         }
+    };
+    // The pipe is closed once the child has exited (or been killed).
+    let out = reader.join().ok()?.ok()?;
+    if !succeeded {
+        return None;
     }
-    let mut out = Vec::new();
-    child.stdout.take()?.read_to_end(&mut out).ok()?;
     serde_json::from_slice(&out).ok()
 }

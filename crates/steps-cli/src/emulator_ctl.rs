@@ -87,9 +87,23 @@ async fn exchange(
     body: Option<Vec<u8>>,
 ) -> Result<Value, CliError> {
     let authority = authority(api_url)?;
-    let stream = tokio::net::TcpStream::connect(&authority)
+    let unreachable =
+        |e: std::io::Error| CliError::api(format!("cannot reach the emulator at {api_url}: {e}"));
+    // The control plane answers loopback peers only: a state (every
+    // secret) is never sent anywhere else, in clear.
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host(&authority)
         .await
-        .map_err(|e| CliError::api(format!("cannot reach the emulator at {api_url}: {e}")))?;
+        .map_err(unreachable)?
+        .collect();
+    if addresses.is_empty() || !addresses.iter().all(|a| a.ip().to_canonical().is_loopback()) {
+        return Err(CliError::usage(format!(
+            "--api-url {api_url}: `steps emulator ctl` drives an emulator on this machine (a loopback \
+             address), whose control plane answers nobody else"
+        )));
+    }
+    let stream = tokio::net::TcpStream::connect(&addresses[..])
+        .await
+        .map_err(unreachable)?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| CliError::api(format!("cannot talk to the emulator at {api_url}: {e}")))?;
@@ -116,17 +130,26 @@ async fn exchange(
         .map_err(|e| CliError::api(format!("the emulator's answer could not be read: {e}")))?
         .to_bytes();
     driver.abort();
-    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status.is_success() {
-        return Ok(value);
+    let value: Result<Value, _> = serde_json::from_slice(&bytes);
+    match (status.is_success(), value) {
+        (true, Ok(value)) => Ok(value),
+        (true, Err(_)) => Err(CliError::api(format!(
+            "the answer of {api_url} is not JSON: is it a steps emulator?"
+        ))),
+        (false, Ok(value)) => Err(refused(api_url, status, &value)),
+        (false, Err(_)) => Err(refused(api_url, status, &Value::Null)),
     }
-    let said = value["error"].as_str().map(str::to_owned).unwrap_or_default();
+}
+
+/// The error for a refusal of the control plane, quoting its JSON error.
+fn refused(api_url: &str, status: http::StatusCode, value: &Value) -> CliError {
+    let said = value["error"].as_str().unwrap_or_default();
     // A control plane that is off, or asked from another host, is a 404
     // like any unknown path: the message says what to check.
-    Err(CliError::api(format!(
+    CliError::api(format!(
         "the emulator at {api_url} answered {status}: {said} (its control plane is there only with \
          --control or --dev, and only on loopback)"
-    )))
+    ))
 }
 
 /// `HOST:PORT` of an `http://` URL (the port 80 when none is given).
@@ -150,16 +173,26 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
-/// Writes `value` to `path` as pretty JSON, readable by its owner only.
+/// Writes `value` to `path` as pretty JSON, readable by its owner only: a
+/// new private file in the same directory, renamed over `path`, so that a
+/// file already there with a wider mode, or a link there, is replaced
+/// rather than written through, and a failed write leaves it as it was.
 fn write_private(path: &Path, value: &Value) -> Result<(), CliError> {
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| CliError::local(e.to_string()))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let fail = |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
-    let mut file = options.open(path).map_err(fail)?;
-    std::io::Write::write_all(&mut file, &bytes).map_err(fail)
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    // tempfile makes the file with mode 0600 on Unix.
+    let mut file = tempfile::Builder::new()
+        .prefix(".steps-state-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    std::io::Write::write_all(&mut file, &bytes).map_err(fail)?;
+    file.as_file().sync_all().map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

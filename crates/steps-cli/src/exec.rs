@@ -156,7 +156,10 @@ async fn warn_if_login_ends_first(app: &App, duration: std::time::Duration) -> R
         .is_ok_and(|offered| offered.supports(Feature::SelfToken));
     if !can_revoke_itself {
         terminal::error_line(&format!(
-            "warning: your login token expires {} (at {}), before the job token's --duration is up,              and {} offers no revoke-self to fall back on: if the command runs past then, the job              token cannot be deleted and stays valid until {}; run {} first, or give a shorter              --duration",
+            "warning: your login token expires {} (at {}), before the job token's --duration is up, \
+             and {} offers no revoke-self to fall back on: if the command runs past then, the job \
+             token cannot be deleted and stays valid until {}; run {} first, or give a shorter \
+             --duration",
             relative(login_expires, SystemTime::now()),
             output::timestamp(login_expires),
             app.api_url,

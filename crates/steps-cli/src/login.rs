@@ -156,6 +156,7 @@ fn store_login(
     let stored = Stored {
         token: token.token.expose().to_owned(),
         keyring: None,
+        keyring_timed_out: None,
         email: email.clone(),
         expires_at: token.expires_at.map(output::unix),
         logged_in_at: Some(output::unix(std::time::SystemTime::now())),

@@ -64,10 +64,14 @@ pub(crate) async fn run(app: &App) -> Result<(), CliError> {
     let stored = if store.others_may_read() {
         None
     } else {
-        store.load(&app.profile, &app.api_url)?
+        store.load_entry(&app.profile, &app.api_url)?
     };
-    let revocation = match &stored {
-        Some(stored) => revoke(app, stored).await,
+    // A token the OS credential store cannot give back (locked, removed by
+    // hand, a build without the store) cannot be revoked, but the login is
+    // forgotten all the same: logout never refuses to forget.
+    let revocation = match stored.clone().map(|entry| store.resolve(entry, &app.api_url)) {
+        Some(Ok(stored)) => revoke(app, &stored).await,
+        Some(Err(unreadable)) => Revocation::Failed(unreadable),
         None => Revocation::None,
     };
     let removed = store.remove(&app.profile, &app.api_url)?;

@@ -125,11 +125,11 @@ pub struct EmulatorArgs {
     /// a test harness to read, instead of the banner.
     ///
     /// The line is an object: "url", "api", "protocol" (null with --api
-    /// quandela), "control_url" (null without --control), "accounts" (each
-    /// with "email", "is_admin", and "password" only where the person who
-    /// started the emulator knows it already: --dev's, --admin's and
-    /// --user's, and the seeded ones the banner prints too; never a state
-    /// file's or an --accounts file's), and "tokens" (with --api quandela,
+    /// quandela), "control_url" (null without --control or --dev),
+    /// "accounts" (each with "email", "is_admin", and "password" only for
+    /// --dev's well-known ones and the seeded ones the banner prints too;
+    /// never one given with --admin or --user, nor a state file's or an
+    /// --accounts file's), and "tokens" (with --api quandela,
     /// the job tokens minted at start: "email", "user_id", "token_id",
     /// "token"; empty otherwise). Nothing else is printed on stdout.
     // Not the id `json`: `steps emulator` has a global --json of its own,

@@ -126,9 +126,10 @@ pub(crate) fn text(started: &Started<'_>, listing: Listing) -> String {
 /// "control_url", "accounts", "tokens"}`. An account's `password` is
 /// there when the banner lists it with its password (`listing` is
 /// [`Listing::Seeded`]), or when the account has one of the (email,
-/// password) pairs in `known` (`--dev`'s, and those of `--admin` and
-/// `--user`): compared with the password the emulator holds, since an
-/// account a state file already had keeps its saved password.
+/// password) pairs in `known` (`--dev`'s well-known ones): compared with
+/// the password the emulator holds, since an account a state file already
+/// had keeps its saved password. Those of `--admin` and `--user` are never
+/// printed: whoever typed them knows them.
 pub(crate) fn json_line(started: &Started<'_>, listing: Listing, known: &[(&str, &str)]) -> String {
     let accounts: Vec<Value> = started
         .accounts

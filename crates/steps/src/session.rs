@@ -382,7 +382,7 @@ impl Session {
             tracing::warn!(
                 expires_in_secs = left.as_secs(),
                 base_url = %inner.client.base_url(),
-                "the session's token expires soon, and the session cannot renew it: log in again"
+                "the session's token expires soon (or has expired), and the session cannot renew it: log in again"
             );
         }
     }

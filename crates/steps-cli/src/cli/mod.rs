@@ -25,6 +25,7 @@ pub(crate) use self::auth::{AuthCommand, LoginArgs};
 pub(crate) use self::emulator::{CtlCommand, EmulatorCommand, EmulatorSubcommand, StateCommand};
 pub(crate) use self::exec::{ExecArgs, EXEC_DURATION, EXEC_LABEL};
 pub(crate) use self::tokens::{ApiKeyCommand, JobTokenCommand, TokenCommand};
+pub(crate) use self::values::is_profile_name;
 use self::values::{parse_profile, parse_secret, parse_timeout};
 use crate::completion;
 use crate::duration::parse_duration;
@@ -196,8 +197,8 @@ pub(crate) struct Global {
           value_parser = parse_duration, default_value = "24h", help_heading = CLIENT_OPTIONS)]
     pub(crate) expiry_warning: Duration,
     /// Print less: `create` and `rotate` print only the new secret on
-    /// stdout (TOKEN=$(steps job-token create -q)); every command leaves
-    /// out its notes on stderr (warnings and errors stay).
+    /// stdout (TOKEN=$(steps job-token create -q); over --json too); every
+    /// command leaves out its notes on stderr (warnings and errors stay).
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
     /// Log what happens to stderr (-v, -vv; STEPS_LOG chooses finely);

@@ -30,13 +30,18 @@ pub(super) fn parse_timeout(value: &str) -> Result<Duration, String> {
 /// A `--profile`: 1 to 64 letters, digits, `-`, `_` or `.`, so that it
 /// reads well in messages and cannot be mistaken for a flag or a path.
 pub(super) fn parse_profile(value: &str) -> Result<String, String> {
-    let fits = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if value.is_empty() || value.len() > 64 || !fits || value.starts_with('-') {
+    if !is_profile_name(value) {
         return Err("a profile name is 1 to 64 letters, digits, '-', '_' or '.'".to_owned());
     }
     Ok(value.to_owned())
+}
+
+/// Whether `value` is a profile name `--profile` takes.
+pub(crate) fn is_profile_name(value: &str) -> bool {
+    let fits = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    !value.is_empty() && value.len() <= 64 && fits && !value.starts_with('-')
 }
 
 #[cfg(test)]

@@ -3,8 +3,12 @@
 //!
 //! Format 2 holds profiles (`--profile`, `STEPS_PROFILE`): each has its
 //! logins, one per API URL, and the URL `steps login --api-url` made its
-//! default. Format 1 (one login per API URL) is still read: its logins
-//! become the `default` profile's, and the next update writes format 2.
+//! default, and the file the profile `steps auth switch` chose. Format 3
+//! is format 2 with a login whose token is in the OS credential store (the
+//! file names its entry instead), written only then, so that a version
+//! that cannot find such a token refuses the file. Format 1 (one login per
+//! API URL) is still read: its logins become the `default` profile's, and
+//! the next update writes format 2 or 3.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,6 +41,11 @@ pub(crate) struct Stored {
     /// token (service `steps-cli`), when one does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) keyring: Option<String>,
+    /// The account of an entry whose write did not answer in time when the
+    /// login fell back to the file: it may exist, so logout and the next
+    /// login remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) keyring_timed_out: Option<String>,
     #[serde(default)]
     pub(crate) email: Option<String>,
     #[serde(default)]
@@ -167,7 +176,8 @@ pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<Credentials, CliError>
     Ok(file.into_credentials())
 }
 
-/// `credentials` as the bytes of a format 2 file.
+/// `credentials` as the bytes of a format 2 file (3 when a token is in the
+/// OS credential store).
 ///
 /// # Errors
 ///

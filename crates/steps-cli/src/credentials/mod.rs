@@ -23,9 +23,30 @@
 mod checks;
 mod format;
 mod lock;
-#[cfg(feature = "keyring")]
+mod logins;
+// The platforms where keyring keeps secrets beyond the process (elsewhere
+// its default store is an in-memory mock): as the dependency in Cargo.toml.
+#[cfg(all(
+    feature = "keyring",
+    any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        windows
+    )
+))]
 mod os_store;
-#[cfg(not(feature = "keyring"))]
+#[cfg(not(all(
+    feature = "keyring",
+    any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        windows
+    )
+)))]
 #[path = "os_store_off.rs"]
 mod os_store;
 
@@ -34,7 +55,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use self::checks::{Refusal, Unsafe};
-pub(crate) use self::format::{Credentials, Profile, Stored, DEFAULT_PROFILE};
+pub(crate) use self::format::{Credentials, Stored, DEFAULT_PROFILE};
 pub(crate) use self::os_store::OsStore;
 use crate::error::CliError;
 use crate::hint;
@@ -151,103 +172,6 @@ impl Store {
         Ok(self.read()?)
     }
 
-    /// The stored login of `profile` for `api_url`, if any, its token read
-    /// from the OS credential store when it is kept there.
-    ///
-    /// # Errors
-    ///
-    /// As [`Store::load_all`]; the OS credential store cannot be read, or
-    /// no longer has the token (exit 3).
-    pub(crate) fn load(&self, profile: &str, api_url: &str) -> Result<Option<Stored>, CliError> {
-        let Some(mut stored) = self.load_all()?.login(profile, api_url).cloned() else {
-            return Ok(None);
-        };
-        if let Some(account) = &stored.keyring {
-            let store = self.os_store.name();
-            stored.token = match self.os_store.get(account) {
-                Ok(Some(token)) => token,
-                Ok(None) => {
-                    return Err(CliError::auth(format!(
-                        "the login token for {api_url} is no longer in {store} (entry {} / {account}): \
-                         log in again",
-                        os_store::SERVICE
-                    )))
-                }
-                Err(why) => {
-                    return Err(CliError::auth(format!(
-                        "cannot read the login token for {api_url} from {store} ({why}): unlock it, or \
-                         log in again"
-                    )))
-                }
-            };
-        }
-        if stored.token.is_empty() {
-            return Err(CliError::auth(format!(
-                "the login for {api_url} in {} has no token: log in again",
-                self.path.display()
-            )));
-        }
-        Ok(Some(stored))
-    }
-
-    /// Stores `stored` (with its token) as `profile`'s login for `api_url`:
-    /// its token in the OS credential store unless `insecure` (or none
-    /// works: then in the file, and [`Kept::FellBack`] says why). `change`
-    /// edits the profile's other settings in the same update (the
-    /// remembered URL). The token of the login it replaces is removed from
-    /// the OS credential store.
-    ///
-    /// # Errors
-    ///
-    /// As [`Store::update`] (the token just put in the OS credential store
-    /// is then removed from it).
-    pub(crate) fn save_login(
-        &self,
-        profile: &str,
-        api_url: &str,
-        mut stored: Stored,
-        insecure: bool,
-        change: impl FnOnce(&mut Profile),
-    ) -> Result<Kept, CliError> {
-        let kept = if insecure || !os_store::AVAILABLE {
-            Kept::File
-        } else {
-            let put = os_store::new_account(profile, api_url).and_then(|account| {
-                self.os_store.put(&account, &stored.token)?;
-                Ok(account)
-            });
-            match put {
-                Ok(account) => {
-                    stored.keyring = Some(account);
-                    stored.token = String::new();
-                    Kept::OsStore(self.os_store.name())
-                }
-                Err(why) => Kept::FellBack(why.to_string()),
-            }
-        };
-        let new_entry = stored.keyring.clone();
-        let replaced = self.update(|credentials| {
-            let entry = credentials.profiles.entry(profile.to_owned()).or_default();
-            let replaced = entry.logins.insert(api_url.to_owned(), stored);
-            change(entry);
-            replaced
-        });
-        let replaced = match replaced {
-            Ok(replaced) => replaced,
-            Err(error) => {
-                if let Some(account) = new_entry {
-                    let _ = self.os_store.delete(&account);
-                }
-                return Err(error);
-            }
-        };
-        if let Some(old) = replaced.and_then(|old| old.keyring) {
-            // Best effort: the file no longer points at it.
-            let _ = self.os_store.delete(&old);
-        }
-        Ok(kept)
-    }
-
     /// Whether the file exists and others may read it: such a file is
     /// refused by every command but `logout`, which removes it.
     pub(crate) fn others_may_read(&self) -> bool {
@@ -287,6 +211,9 @@ impl Store {
         let mut credentials = match self.read() {
             Ok(credentials) => credentials,
             Err(Refusal::Unsafe(Unsafe::OthersMayRead(mode), _)) => {
+                // Its tokens kept in the OS credential store were never in
+                // it: they are removed from there too, not orphaned.
+                self.forget_entries_of_unsafe_file();
                 fs::remove_file(&self.path).map_err(|e| lock::update_failed(&self.path, &self.path, e))?;
                 lock::sync_dir(&dir).map_err(|e| lock::update_failed(&self.path, &self.dir, e))?;
                 return Ok(Removed::UnsafeFile(mode));
@@ -303,16 +230,7 @@ impl Store {
             credentials.profiles.remove(profile);
         }
         self.write(&dir, &credentials)?;
-        let left = removed.keyring.and_then(|account| {
-            self.os_store.delete(&account).err().map(|why| {
-                format!(
-                    "{} kept it as {} / {account} ({why})",
-                    self.os_store.name(),
-                    os_store::SERVICE
-                )
-            })
-        });
-        Ok(Removed::Login(left))
+        Ok(Removed::Login(self.forget_entries(&removed)))
     }
 
     /// Reads and parses the file, checked first; a missing file is empty.

@@ -1,8 +1,10 @@
 //! The operating system's credential store, where `steps login` keeps a
 //! login token by default (feature `keyring`, on by default): the macOS
-//! Keychain, the Windows Credential Manager, or the Secret Service on Linux
-//! and the BSDs (through the `keyring` crate, over a pure-Rust D-Bus: no
-//! system library at build time).
+//! Keychain, the Windows Credential Manager, or the Secret Service on
+//! Linux, FreeBSD and OpenBSD (through the `keyring` crate, over a
+//! pure-Rust D-Bus: no system library at build time). Elsewhere, and in a
+//! build without the feature, `os_store_off.rs` stands in: every token is
+//! kept in the file.
 //!
 //! Each login's token is one entry: service [`SERVICE`], and an account
 //! name made of the profile, the API URL and a random suffix, which the
@@ -11,9 +13,12 @@
 //! call has a time budget, [`BUDGET`], as gh has: a Secret Service that
 //! never answers (a locked collection, a session bus with no provider)
 //! must not hang a command; then the store counts as unusable and `steps
-//! login` falls back to the 0600 credentials file.
+//! login` falls back to the 0600 credentials file. With a person at the
+//! terminal the budget is longer ([`INTERACTIVE_BUDGET`]): the store may
+//! be asking them to unlock it.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -28,17 +33,35 @@ pub(crate) const AVAILABLE: bool = true;
 /// The entries' service name.
 pub(crate) const SERVICE: &str = "steps-cli";
 
-/// How long one call to the store may take before it counts as unusable.
+/// How long one call to the store may take before it counts as unusable,
+/// when nobody is at a terminal to answer the store's own prompt.
 const BUDGET: Duration = Duration::from_secs(5);
+
+/// The same with a person at the terminal, who may have to unlock the
+/// store or allow this binary (macOS asks again after an upgrade).
+const INTERACTIVE_BUDGET: Duration = Duration::from_secs(120);
 
 /// What the store said, or that it did not answer in time.
 #[derive(Debug)]
-pub(crate) struct StoreError(String);
+pub(crate) struct StoreError {
+    message: String,
+    /// The call did not answer within its budget: a write may still land.
+    pub(crate) timed_out: bool,
+}
+
+impl StoreError {
+    fn new(message: impl Into<String>) -> StoreError {
+        StoreError {
+            message: message.into(),
+            timed_out: false,
+        }
+    }
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // keyring's errors name the platform's failure, never the secret.
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -89,12 +112,18 @@ impl OsStore {
     /// Keeps `secret` as `account`'s.
     pub(crate) fn put(&self, account: &str, secret: &str) -> Result<(), StoreError> {
         let entry = self.entry(account)?;
-        let secret = secret.to_owned();
-        within_budget(move || entry.set_password(&secret))
+        // A `Secret`: zeroed when the thread is done with it.
+        let secret = steps::Secret::new(secret);
+        within_budget(move || entry.set_password(secret.expose()))
     }
 
     /// `account`'s secret; `None` when the store has no such entry.
     pub(crate) fn get(&self, account: &str) -> Result<Option<String>, StoreError> {
+        if std::env::var_os(crate::completion::COMPLETING).is_some() {
+            // A shell's Tab must not pop the store's unlock or allow
+            // prompt: a login kept there lists nothing while completing.
+            return Err(StoreError::new("not read while completing"));
+        }
         let entry = self.entry(account)?;
         within_budget(move || match entry.get_password() {
             Ok(secret) => Ok(Some(secret)),
@@ -132,7 +161,7 @@ impl OsStore {
                 .build(None, SERVICE, account)
                 .map(Entry::new_with_credential),
         }
-        .map_err(|e| StoreError(e.to_string()))?;
+        .map_err(|e| StoreError::new(e.to_string()))?;
         let entry = Arc::new(entry);
         entries.insert(account.to_owned(), entry.clone());
         Ok(entry)
@@ -150,11 +179,19 @@ fn within_budget<T: Send + 'static>(
         .spawn(move || {
             let _ = done.send(call());
         })
-        .map_err(|e| StoreError(format!("cannot start a thread: {e}")))?;
-    match result.recv_timeout(BUDGET) {
+        .map_err(|e| StoreError::new(format!("cannot start a thread: {e}")))?;
+    let budget = if std::io::stdin().is_terminal() {
+        INTERACTIVE_BUDGET
+    } else {
+        BUDGET
+    };
+    match result.recv_timeout(budget) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(StoreError(error.to_string())),
-        Err(_) => Err(StoreError(format!("no answer within {} s", BUDGET.as_secs()))),
+        Ok(Err(error)) => Err(StoreError::new(error.to_string())),
+        Err(_) => Err(StoreError {
+            message: format!("no answer within {} s", budget.as_secs()),
+            timed_out: true,
+        }),
     }
 }
 
@@ -163,7 +200,7 @@ fn within_budget<T: Send + 'static>(
 /// alone.
 pub(crate) fn new_account(profile: &str, api_url: &str) -> Result<String, StoreError> {
     let mut random = [0u8; 8];
-    getrandom::getrandom(&mut random).map_err(|e| StoreError(format!("no randomness: {e}")))?;
+    getrandom::getrandom(&mut random).map_err(|e| StoreError::new(format!("no randomness: {e}")))?;
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("{profile} {api_url} {suffix}"))
 }

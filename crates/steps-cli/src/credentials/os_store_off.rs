@@ -10,7 +10,13 @@ pub(crate) const SERVICE: &str = "steps-cli";
 
 /// Why nothing can be kept here.
 #[derive(Debug)]
-pub(crate) struct StoreError;
+pub(crate) struct StoreError {
+    /// Never: nothing was tried.
+    pub(crate) timed_out: bool,
+}
+
+/// The one error there is.
+const NO_STORE: StoreError = StoreError { timed_out: false };
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,21 +40,21 @@ impl OsStore {
 
     /// Refuses: nothing is kept.
     pub(crate) fn put(&self, _account: &str, _secret: &str) -> Result<(), StoreError> {
-        Err(StoreError)
+        Err(NO_STORE)
     }
 
     /// Refuses: nothing can be read.
     pub(crate) fn get(&self, _account: &str) -> Result<Option<String>, StoreError> {
-        Err(StoreError)
+        Err(NO_STORE)
     }
 
     /// Refuses: nothing can be removed.
     pub(crate) fn delete(&self, _account: &str) -> Result<(), StoreError> {
-        Err(StoreError)
+        Err(NO_STORE)
     }
 }
 
 /// No account: the store is not there.
 pub(crate) fn new_account(_profile: &str, _api_url: &str) -> Result<String, StoreError> {
-    Err(StoreError)
+    Err(NO_STORE)
 }

@@ -30,6 +30,7 @@ fn stored(token: &str) -> Stored {
     Stored {
         token: token.into(),
         keyring: None,
+        keyring_timed_out: None,
         email: Some("a@b".into()),
         expires_at: None,
         logged_in_at: None,
@@ -162,155 +163,167 @@ fn a_file_at_a_guessable_temporary_name_is_neither_an_obstacle_nor_removed() {
     assert_eq!(fs::read_to_string(&planted).unwrap(), "not yours");
 }
 
-/// A store with its tokens in keyring's mock: leaked, as the platform's
-/// store lives as long as the process.
-#[cfg(feature = "keyring")]
-fn with_mock(scratch: &Scratch) -> Store {
-    let mock: &'static OsStore = Box::leak(Box::new(os_store::tests::mock()));
-    scratch.store().with_os_store(mock)
-}
+/// The OS credential store's part: keyring's mock, and a store that
+/// refuses (only where the real store is built).
+#[cfg(all(
+    feature = "keyring",
+    any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        windows
+    )
+))]
+mod with_os_store {
+    use super::*;
 
-#[cfg(feature = "keyring")]
-#[test]
-fn a_login_keeps_its_token_in_the_os_store_and_logout_removes_it() {
-    let scratch = Scratch::new("os-store");
-    let store = with_mock(&scratch);
-    let kept = store
-        .save_login(
-            DEFAULT_PROFILE,
-            "http://x",
-            stored("stl_TEST_in_store"),
-            false,
-            |_| {},
-        )
-        .unwrap();
-    assert_eq!(kept, Kept::OsStore("the test credential store"));
-    let file = fs::read_to_string(store.path()).unwrap();
-    assert!(
-        !file.contains("stl_TEST_in_store"),
-        "the token is not in the file: {file}"
-    );
-    assert!(file.contains("\"keyring\""), "{file}");
-    let account = store
-        .load_all()
-        .unwrap()
-        .login(DEFAULT_PROFILE, "http://x")
-        .unwrap()
-        .keyring
-        .clone()
-        .unwrap();
-    assert_eq!(
-        store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
-        Some("stl_TEST_in_store".into())
-    );
+    /// A store with its tokens in keyring's mock: leaked, as the platform's
+    /// store lives as long as the process.
+    fn with_mock(scratch: &Scratch) -> Store {
+        let mock: &'static OsStore = Box::leak(Box::new(os_store::tests::mock()));
+        scratch.store().with_os_store(mock)
+    }
 
-    // A new login replaces the entry: the old one is removed.
-    store
-        .save_login(
-            DEFAULT_PROFILE,
-            "http://x",
-            stored("stl_TEST_second"),
-            false,
-            |_| {},
-        )
-        .unwrap();
-    assert_eq!(
-        store.os_store.get(&account).unwrap(),
-        None,
-        "the replaced entry is gone"
-    );
-    let second = store
-        .load_all()
-        .unwrap()
-        .login(DEFAULT_PROFILE, "http://x")
-        .unwrap()
-        .keyring
-        .clone()
-        .unwrap();
-    assert_ne!(second, account);
+    #[test]
+    fn a_login_keeps_its_token_in_the_os_store_and_logout_removes_it() {
+        let scratch = Scratch::new("os-store");
+        let store = with_mock(&scratch);
+        let kept = store
+            .save_login(
+                DEFAULT_PROFILE,
+                "http://x",
+                stored("stl_TEST_in_store"),
+                false,
+                |_| {},
+            )
+            .unwrap();
+        assert_eq!(kept, Kept::OsStore("the test credential store"));
+        let file = fs::read_to_string(store.path()).unwrap();
+        assert!(
+            !file.contains("stl_TEST_in_store"),
+            "the token is not in the file: {file}"
+        );
+        assert!(file.contains("\"keyring\""), "{file}");
+        let account = store
+            .load_all()
+            .unwrap()
+            .login(DEFAULT_PROFILE, "http://x")
+            .unwrap()
+            .keyring
+            .clone()
+            .unwrap();
+        assert_eq!(
+            store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
+            Some("stl_TEST_in_store".into())
+        );
 
-    assert_eq!(
-        store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
-        Removed::Login(None)
-    );
-    assert_eq!(
-        store.os_store.get(&second).unwrap(),
-        None,
-        "logout removed it from the store"
-    );
-}
+        // A new login replaces the entry: the old one is removed.
+        store
+            .save_login(
+                DEFAULT_PROFILE,
+                "http://x",
+                stored("stl_TEST_second"),
+                false,
+                |_| {},
+            )
+            .unwrap();
+        assert_eq!(
+            store.os_store.get(&account).unwrap(),
+            None,
+            "the replaced entry is gone"
+        );
+        let second = store
+            .load_all()
+            .unwrap()
+            .login(DEFAULT_PROFILE, "http://x")
+            .unwrap()
+            .keyring
+            .clone()
+            .unwrap();
+        assert_ne!(second, account);
 
-#[cfg(feature = "keyring")]
-#[test]
-fn insecure_storage_and_a_refusing_store_keep_the_token_in_the_private_file() {
-    let scratch = Scratch::new("refusing");
-    let refusing: &'static OsStore = Box::leak(Box::new(OsStore::with_builder(Box::new(
-        os_store::tests::Refusing,
-    ))));
-    let store = scratch.store().with_os_store(refusing);
-    let kept = store
-        .save_login(
-            DEFAULT_PROFILE,
-            "http://x",
-            stored("stl_TEST_file"),
-            false,
-            |_| {},
-        )
-        .unwrap();
-    let Kept::FellBack(why) = kept else {
-        panic!("fell back: {kept:?}");
-    };
-    assert!(why.contains("locked"), "{why}");
-    assert!(!why.contains("stl_TEST_file"));
-    assert_eq!(
-        fs::metadata(store.path()).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert_eq!(
-        store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
-        Some("stl_TEST_file".into())
-    );
+        assert_eq!(
+            store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
+            Removed::Login(None)
+        );
+        assert_eq!(
+            store.os_store.get(&second).unwrap(),
+            None,
+            "logout removed it from the store"
+        );
+    }
 
-    let mocked = with_mock(&scratch);
-    let kept = mocked
-        .save_login(
-            DEFAULT_PROFILE,
-            "http://y",
-            stored("stl_TEST_insecure"),
-            true,
-            |_| {},
-        )
-        .unwrap();
-    assert_eq!(kept, Kept::File);
-    assert!(fs::read_to_string(mocked.path())
-        .unwrap()
-        .contains("stl_TEST_insecure"));
-}
+    #[test]
+    fn insecure_storage_and_a_refusing_store_keep_the_token_in_the_private_file() {
+        let scratch = Scratch::new("refusing");
+        let refusing: &'static OsStore = Box::leak(Box::new(OsStore::with_builder(Box::new(
+            os_store::tests::Refusing,
+        ))));
+        let store = scratch.store().with_os_store(refusing);
+        let kept = store
+            .save_login(
+                DEFAULT_PROFILE,
+                "http://x",
+                stored("stl_TEST_file"),
+                false,
+                |_| {},
+            )
+            .unwrap();
+        let Kept::FellBack(why) = kept else {
+            panic!("fell back: {kept:?}");
+        };
+        assert!(why.contains("locked"), "{why}");
+        assert!(!why.contains("stl_TEST_file"));
+        assert_eq!(
+            fs::metadata(store.path()).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
+            Some("stl_TEST_file".into())
+        );
 
-#[cfg(feature = "keyring")]
-#[test]
-fn a_token_the_store_no_longer_has_is_a_clear_auth_error() {
-    let scratch = Scratch::new("gone");
-    let store = with_mock(&scratch);
-    store
-        .save_login(
-            DEFAULT_PROFILE,
-            "http://x",
-            stored("stl_TEST_gone"),
-            false,
-            |_| {},
-        )
-        .unwrap();
-    let account = store
-        .load_all()
-        .unwrap()
-        .login(DEFAULT_PROFILE, "http://x")
-        .unwrap()
-        .keyring
-        .clone()
-        .unwrap();
-    store.os_store.delete(&account).unwrap();
-    let error = store.load(DEFAULT_PROFILE, "http://x").err().expect("refused");
-    assert_eq!(error.code, 3);
-    assert!(error.message.contains("no longer in"), "{}", error.message);
+        let mocked = with_mock(&scratch);
+        let kept = mocked
+            .save_login(
+                DEFAULT_PROFILE,
+                "http://y",
+                stored("stl_TEST_insecure"),
+                true,
+                |_| {},
+            )
+            .unwrap();
+        assert_eq!(kept, Kept::File);
+        assert!(fs::read_to_string(mocked.path())
+            .unwrap()
+            .contains("stl_TEST_insecure"));
+    }
+
+    #[test]
+    fn a_token_the_store_no_longer_has_is_a_clear_auth_error() {
+        let scratch = Scratch::new("gone");
+        let store = with_mock(&scratch);
+        store
+            .save_login(
+                DEFAULT_PROFILE,
+                "http://x",
+                stored("stl_TEST_gone"),
+                false,
+                |_| {},
+            )
+            .unwrap();
+        let account = store
+            .load_all()
+            .unwrap()
+            .login(DEFAULT_PROFILE, "http://x")
+            .unwrap()
+            .keyring
+            .clone()
+            .unwrap();
+        store.os_store.delete(&account).unwrap();
+        let error = store.load(DEFAULT_PROFILE, "http://x").err().expect("refused");
+        assert_eq!(error.code, 3);
+        assert!(error.message.contains("no longer in"), "{}", error.message);
+    }
 }

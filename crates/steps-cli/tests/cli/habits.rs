@@ -203,11 +203,16 @@ fn exec_warns_when_the_login_ends_before_the_job_token_and_nothing_can_fall_back
     set_times(&f, now() + 600, Some(now() - 3600));
     let run = f.run("user", &["exec", "--duration", "1h", "--", "true"], "");
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let warning = run
+        .stderr
+        .lines()
+        .find(|line| line.contains("before the job token's --duration is up"))
+        .unwrap_or_else(|| panic!("no warning: {}", run.stderr));
     assert!(
-        run.stderr.contains("before the job token's --duration is up"),
-        "{}",
-        run.stderr
+        !warning.contains("  "),
+        "one line, words single-spaced: {warning}"
     );
+    assert!(warning.contains("offers no revoke-self"), "{warning}");
     let short = f.run("user", &["exec", "--duration", "5m", "--", "true"], "");
     assert!(!short.stderr.contains("--duration is up"), "{}", short.stderr);
 }
@@ -241,21 +246,24 @@ fn a_login_says_where_its_token_is_kept() {
     let human = f.ok("user", &["auth", "status"]).stdout;
     assert!(human.contains("TOKEN IN"), "{human}");
 
-    // Without it, on a machine with no credential store (CI), one line
-    // says the file is used instead; with one, the token is there.
-    let mut command = f.command("other");
-    command
-        .env_remove("STEPS_INSECURE_STORAGE")
-        .args(["login", "--email", USER.0, "--password-stdin"]);
-    let run = f.finish(command, &["login"], &format!("{}\n", USER.1));
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let file: Value =
-        serde_json::from_str(&std::fs::read_to_string(f.credentials("other")).unwrap()).unwrap();
-    let login = login_entry(&file, "default", f.emulator.base_url());
-    if login["keyring"].is_string() {
-        assert!(login.get("token").is_none(), "{login}");
-        f.ok("other", &["logout"]);
-    } else {
+    // Without it, where no credential store answers (a headless machine:
+    // here a session bus that does not exist), one line says the file is
+    // used instead. Linux only: elsewhere the platform's store is always
+    // there, and a test must not write to a developer's keychain.
+    #[cfg(target_os = "linux")]
+    {
+        let nowhere = f.dir.join("no-session-bus");
+        let mut command = f.command("other");
+        command
+            .env_remove("STEPS_INSECURE_STORAGE")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", nowhere.display()),
+            )
+            .env("XDG_RUNTIME_DIR", &nowhere)
+            .args(["login", "--email", USER.0, "--password-stdin"]);
+        let run = f.finish(command, &["login"], &format!("{}\n", USER.1));
+        assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(
             run.stderr
                 .matches("warning: no OS credential store is usable here")
@@ -265,7 +273,15 @@ fn a_login_says_where_its_token_is_kept() {
             run.stderr
         );
         assert!(run.stderr.contains("mode 0600"), "{}", run.stderr);
-        assert!(login["token"].is_string(), "{login}");
+        let file: Value =
+            serde_json::from_str(&std::fs::read_to_string(f.credentials("other")).unwrap()).unwrap();
+        let login = login_entry(&file, "default", f.emulator.base_url());
+        assert!(
+            login["token"].is_string() && login.get("keyring").is_none(),
+            "{login}"
+        );
+        let status = f.ok("other", &["auth", "status", "--json"]).json();
+        assert_eq!(status["profiles"][0]["token_storage"], "file", "{status}");
     }
 }
 
@@ -295,6 +311,13 @@ fn emulator_ctl_drives_a_running_emulators_control_plane() {
     assert_eq!(journal["requests"].as_array().map(Vec::len), Some(1), "{journal}");
 
     let saved = f.dir.join("saved.json");
+    // A file already there, readable by others: replaced by a private one.
+    std::fs::write(&saved, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&saved, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let export = ctl(&["state", "export", saved.to_str().unwrap()]);
     assert_eq!(export.code, 0, "{}", export.stderr);
     assert_eq!(
@@ -346,6 +369,15 @@ fn emulator_ctl_says_when_there_is_no_control_plane() {
         "",
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
+    // Never another host: its control plane would not answer, and a state
+    // import would cross the network in clear.
+    let remote = f.run(
+        "x",
+        &["--api-url", "http://192.0.2.1:8787", "emulator", "ctl", "reset"],
+        "",
+    );
+    assert_eq!(remote.code, 2, "{}", remote.stderr);
+    assert!(remote.stderr.contains("loopback"), "{}", remote.stderr);
 }
 
 /// What the shell gets for the last word of `line` (fish's protocol:
@@ -441,4 +473,54 @@ fn colour_marks_states_and_errors_only_where_asked() {
     assert!(failed.stderr.starts_with("\u{1b}["), "{:?}", failed.stderr);
     let plain = f.run("admin", &["job-token", "get", "999"], "");
     assert!(plain.stderr.starts_with("steps: "), "{:?}", plain.stderr);
+}
+
+/// A login whose token the OS credential store cannot give back (locked,
+/// removed by hand, no session bus): `auth status` says so and where, and
+/// `logout` still forgets it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_token_the_store_cannot_give_back_is_reported_and_still_forgotten() {
+    let f = Fixture::new("store-gone");
+    f.login("user", USER);
+    let path = f.credentials("user");
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    file["version"] = 3.into();
+    let login = &mut file["profiles"]["default"]["logins"][f.emulator.base_url()];
+    login.as_object_mut().unwrap().remove("token");
+    login["keyring"] = "default http://x 0123456789abcdef".into();
+    write_private(&path, &file.to_string());
+    let nowhere = f.dir.join("no-session-bus");
+    let env = [
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", nowhere.display()),
+        ),
+        ("XDG_RUNTIME_DIR", nowhere.display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    let status = f.run_with_env("user", &["auth", "status", "--json"], "", &env);
+    assert_eq!(status.code, 3, "{}", status.stderr);
+    let report = status.json();
+    assert_eq!(report["status"], "error", "{report}");
+    assert_eq!(report["credential_source"], "os_store", "{report}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the login token"),
+        "{report}"
+    );
+
+    let logout = f.run_with_env("user", &["logout", "--json"], "", &env);
+    assert_eq!(logout.code, 1, "not revoked: {}", logout.stderr);
+    assert_eq!(logout.json()["logged_out"], true);
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        after["profiles"]["default"]["logins"]
+            .get(f.emulator.base_url())
+            .is_none(),
+        "forgotten: {after}"
+    );
 }

@@ -17,6 +17,7 @@ mod newcomer;
 #[cfg(unix)]
 mod quandela;
 mod readme_quandela;
+mod redact;
 mod v2;
 mod v2_tokens;
 
@@ -29,6 +30,8 @@ use std::time::Duration;
 use serde_json::Value;
 use steps_emulator::{Config, Emulator};
 use steps_tests::proxy::{ProxyMode, TestProxy};
+
+use crate::redact::redact_times;
 
 const ADMIN: (&str, &str) = ("root@example.com", "TEST-admin-password");
 const USER: (&str, &str) = ("ada@example.com", "TEST-user-password");
@@ -171,27 +174,6 @@ impl Fixture {
 
     /// Replaces what changes between runs: secrets, times, the port, paths.
     fn redact(&self, text: &str) -> String {
-        let out = self.redact_fixed(text);
-        // `[TIME] (in 23h 59m)`: how far a time is moves while the test runs.
-        let mut redacted = String::new();
-        let mut rest = out.as_str();
-        while let Some(at) = rest.find("[TIME] (") {
-            let (before, after) = rest.split_at(at + "[TIME] (".len());
-            redacted.push_str(before);
-            match after.find(')') {
-                Some(end) => {
-                    redacted.push_str("[RELATIVE]");
-                    rest = &after[end..];
-                }
-                None => rest = after,
-            }
-        }
-        redacted.push_str(rest);
-        redacted
-    }
-
-    /// [`Fixture::redact`] but for relative times.
-    fn redact_fixed(&self, text: &str) -> String {
         let mut out = text
             .replace(self.emulator.base_url(), "[API]")
             .replace(&self.dir.display().to_string(), "[DIR]");
@@ -226,9 +208,8 @@ impl Drop for Fixture {
 }
 
 /// The `steps` binary with none of the test process's proxy, token,
-/// config-directory or colour settings, and its login tokens kept in the
-/// credentials file (`STEPS_INSECURE_STORAGE`), never in the OS credential
-/// store of the machine the tests run on.
+/// config or colour settings, its tokens kept in the credentials file, never
+/// in the OS credential store of the machine the tests run on.
 fn steps_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_steps"));
     command.env("STEPS_INSECURE_STORAGE", "1");
@@ -280,30 +261,6 @@ fn run_command(mut command: Command, stdin: &str) -> Run {
 /// The login of `profile` for `url` in a credentials file's JSON.
 fn login_entry<'a>(stored: &'a Value, profile: &str, url: &str) -> &'a Value {
     &stored["profiles"][profile]["logins"][url]
-}
-
-/// `2026-11-28T04:17:53Z` → `[TIME]`.
-fn redact_times(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let shape = b"dddd-dd-ddTdd:dd:ddZ";
-    let mut out = String::new();
-    let mut i = 0;
-    while i < text.len() {
-        let fits = bytes.len() - i >= shape.len()
-            && shape
-                .iter()
-                .zip(&bytes[i..])
-                .all(|(s, b)| if *s == b'd' { b.is_ascii_digit() } else { s == b });
-        if fits {
-            out.push_str("[TIME]");
-            i += shape.len();
-        } else {
-            let c = text[i..].chars().next().unwrap();
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
 }
 
 /// A secret printed on creation, from a human `create` output.

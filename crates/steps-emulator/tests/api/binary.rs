@@ -264,8 +264,8 @@ fn dev_and_json_print_one_json_line_and_one_warning() {
     assert!(health.ends_with(r#"{"status":"ok"}"#), "{health}");
 }
 
-/// `--json --api quandela`: the minted tokens are in the line, and a
-/// password only for an account typed on the command line.
+/// `--json --api quandela`: the minted tokens are in the line, and no
+/// password of an account typed on the command line or read from a file.
 #[test]
 fn json_in_quandela_mode_has_the_minted_tokens() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -286,7 +286,13 @@ fn json_in_quandela_mode_has_the_minted_tokens() {
     let (stdout, _) = stopped(child);
     assert_eq!(line["api"], "quandela");
     assert_eq!(line["protocol"], serde_json::Value::Null);
-    assert_eq!(line["accounts"][0]["password"], "typed-pw", "{line}");
+    assert_eq!(line["accounts"][0]["email"], "u@x", "{line}");
+    assert_eq!(
+        line["accounts"][0].get("password"),
+        None,
+        "typed: not printed: {line}"
+    );
+    assert!(!line.to_string().contains("typed-pw"), "{line}");
     assert_eq!(line["accounts"][1]["email"], "f@x", "{line}");
     assert_eq!(line["accounts"][1].get("password"), None, "{line}");
     let tokens = line["tokens"].as_array().cloned().unwrap_or_default();
