@@ -23,17 +23,12 @@ use std::time::{Duration, Instant};
 use clap_complete::engine::CompletionCandidate;
 use steps::{ApiKey, JobToken, Resource};
 
-use crate::credentials::Store;
+use crate::credentials::{Store, COMPLETING};
 use crate::terminal;
 
 /// How long completing an id may take: a listing is a network call, and a
 /// shell that waits longer feels broken.
 const ID_BUDGET: Duration = Duration::from_secs(1);
-
-/// Set in the environment of the listing a completion runs: the OS
-/// credential store is then not read (its unlock or allow prompt must not
-/// pop up on a Tab), so a login kept there completes no ids.
-pub(crate) const COMPLETING: &str = "STEPS_COMPLETING";
 
 /// The stored profiles that start with what is typed.
 pub(crate) fn profiles(current: &OsStr) -> Vec<CompletionCandidate> {

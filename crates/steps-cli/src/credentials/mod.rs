@@ -56,7 +56,7 @@ use std::path::{Path, PathBuf};
 
 use self::checks::{Refusal, Unsafe};
 pub(crate) use self::format::{Credentials, Stored, DEFAULT_PROFILE};
-pub(crate) use self::os_store::OsStore;
+pub(crate) use self::os_store::{OsStore, COMPLETING};
 use crate::error::CliError;
 use crate::hint;
 
@@ -144,6 +144,8 @@ impl Store {
 
     /// This store with its tokens in `os_store` (keyring's mock, in tests).
     #[cfg(test)]
+    // Only the OS store's tests use it, built where the store is.
+    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
     pub(crate) fn with_os_store(mut self, os_store: &'static OsStore) -> Store {
         self.os_store = os_store;
         self

@@ -30,6 +30,12 @@ use keyring::Entry;
 /// matter, found out by using it).
 pub(crate) const AVAILABLE: bool = true;
 
+/// Set in the environment of the listing a shell completion runs
+/// (`completion.rs`): the store is then not read, since its unlock or
+/// allow prompt must not pop up on a Tab; a login kept there completes no
+/// ids.
+pub(crate) const COMPLETING: &str = "STEPS_COMPLETING";
+
 /// The entries' service name.
 pub(crate) const SERVICE: &str = "steps-cli";
 
@@ -119,7 +125,7 @@ impl OsStore {
 
     /// `account`'s secret; `None` when the store has no such entry.
     pub(crate) fn get(&self, account: &str) -> Result<Option<String>, StoreError> {
-        if std::env::var_os(crate::completion::COMPLETING).is_some() {
+        if std::env::var_os(COMPLETING).is_some() {
             // A shell's Tab must not pop the store's unlock or allow
             // prompt: a login kept there lists nothing while completing.
             return Err(StoreError::new("not read while completing"));

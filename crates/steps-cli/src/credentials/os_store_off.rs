@@ -5,6 +5,9 @@
 /// Whether this build has a store: no.
 pub(crate) const AVAILABLE: bool = false;
 
+/// Set while completing (`completion.rs`); nothing to skip here.
+pub(crate) const COMPLETING: &str = "STEPS_COMPLETING";
+
 /// The entries' service name, as a build with the store names them.
 pub(crate) const SERVICE: &str = "steps-cli";
 
