@@ -46,8 +46,9 @@ impl State {
 }
 
 /// `steps auth status`: prints the report, then fails with exit 3 (not
-/// logged in, expired, refused) or 1 (the server cannot be reached, or
-/// another failure) when the login is not usable.
+/// logged in, expired, refused, or a token the OS credential store cannot
+/// give back) or 1 (the server cannot be reached, or another failure) when
+/// the login is not usable.
 pub(crate) async fn status(app: &App) -> Result<(), CliError> {
     let store = app.store();
     let stored_all = match &store {

@@ -26,13 +26,27 @@ const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 /// Whether stdout gets colour.
 pub(crate) fn on_stdout() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never)
+    *ON.get_or_init(|| {
+        let on = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        if on {
+            // A Windows console shows ANSI codes as text until told not
+            // to: anstream's own always-ANSI stream does that.
+            let _ = anstream::AutoStream::always_ansi(std::io::stdout());
+        }
+        on
+    })
 }
 
 /// Whether stderr gets colour.
 fn on_stderr() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never)
+    *ON.get_or_init(|| {
+        let on = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+        if on {
+            let _ = anstream::AutoStream::always_ansi(std::io::stderr());
+        }
+        on
+    })
 }
 
 /// Text already made printable, with no escape sequence but this

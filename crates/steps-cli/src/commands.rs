@@ -154,7 +154,7 @@ impl App {
     /// same token, and says that it is not a new one.
     fn created<R: Resource>(&self, token: &R) -> Result<(), CliError> {
         if terminal::quiet() {
-            return secret_only(token.secret());
+            return secret_only(token.secret(), &format!("{} {}", R::NOUN, token.id()));
         }
         let shown = Shown(token);
         let mut json = shown.json_with_secret();
@@ -189,7 +189,7 @@ impl App {
     /// the old secret stops working.
     fn rotated<R: Resource>(&self, token: &R, grace: Duration) -> Result<(), CliError> {
         if terminal::quiet() {
-            return secret_only(token.secret());
+            return secret_only(token.secret(), &format!("{} {}", R::NOUN, token.id()));
         }
         let shown = Shown(token);
         let old_until = token.rotated_at().and_then(|at| at.checked_add(grace));
@@ -279,13 +279,17 @@ impl App {
 /// `--quiet`'s create and rotate: the new secret alone on stdout, so that
 /// `TOKEN=$(steps job-token create -q)` holds it and nothing else (with
 /// `--json` too: `-q` wins).
-pub(crate) fn secret_only(secret: Option<&Secret>) -> Result<(), CliError> {
+pub(crate) fn secret_only(secret: Option<&Secret>, made: &str) -> Result<(), CliError> {
     match secret {
         // Written as it is (a script reads it), so only a secret a
         // terminal would not act on: a server's escape sequence is refused.
-        Some(secret) if terminal::printable(secret.expose()) != secret.expose() => Err(CliError::api(
-            "the server's new secret holds control characters: it is not printed",
-        )),
+        Some(secret) if terminal::printable(secret.expose()) != secret.expose() => {
+            Err(CliError::api(format!(
+                "the server's new secret of {made} holds control characters, so -q does not print it: \
+             {made} exists on the server (delete it, or rotate it again without -q to see the \
+             new secret escaped)"
+            )))
+        }
         Some(secret) => terminal::line(secret.expose()),
         // The core refuses a create or rotate answer without its secret;
         // this is only a guard.
@@ -300,4 +304,19 @@ fn capitalized(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use steps::Secret;
+
+    #[test]
+    fn quiet_refuses_a_secret_a_terminal_would_act_on() {
+        let hostile = Secret::new("stj_TEST\u{1b}]52;c;Zm9v\u{7}");
+        let error = super::secret_only(Some(&hostile), "job token 5").unwrap_err();
+        assert_eq!(error.code, 1);
+        assert!(error.message.contains("job token 5 exists"), "{}", error.message);
+        assert!(!error.message.contains("stj_TEST"), "{}", error.message);
+        assert_eq!(super::secret_only(None, "job token 5").unwrap_err().code, 1);
+    }
 }

@@ -43,7 +43,7 @@ pub(crate) fn profiles(current: &OsStr) -> Vec<CompletionCandidate> {
     credentials
         .profiles
         .keys()
-        .filter(|name| name.starts_with(typed.as_ref()))
+        .filter(|name| crate::cli::is_profile_name(name) && name.starts_with(typed.as_ref()))
         .map(CompletionCandidate::new)
         .collect()
 }

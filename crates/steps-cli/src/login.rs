@@ -109,7 +109,9 @@ pub(crate) async fn import_perceval(app: &App, insecure_storage: bool) -> Result
             perceval::TOKEN_VAR
         )));
     };
-    terminal::error_line(&format!("Importing the token Perceval uses, from {source}."));
+    terminal::error_line(&format!(
+        "note: importing the token Perceval uses, from {source}."
+    ));
     let production = app.api_url.trim_end_matches('/') == steps::quandela::DEFAULT_URL;
     if matches!(source, steps::perceval::Source::Environment) && !production {
         // Perceval sends PCVL_CLOUD_TOKEN to the production cloud; this
@@ -163,13 +165,20 @@ fn store_login(
     };
     // A URL the user chose for this login becomes the profile's
     // default, as gh remembers its host.
-    let kept = store.save_login(&app.profile, &app.api_url, stored, insecure_storage, |profile| {
-        if remember {
-            profile.api_url = Some(app.api_url.clone());
-            profile.api = Some(app.api.name().to_owned());
-        }
-    })?;
+    let (kept, old_left) =
+        store.save_login(&app.profile, &app.api_url, stored, insecure_storage, |profile| {
+            if remember {
+                profile.api_url = Some(app.api_url.clone());
+                profile.api = Some(app.api.name().to_owned());
+            }
+        })?;
     let path = store.path();
+    if let Some(left) = old_left {
+        terminal::error_line(&format!(
+            "warning: the previous login's token could not be removed from the OS credential store: \
+             {left}; remove that entry by hand"
+        ));
+    }
     if let Kept::FellBack(why) = &kept {
         terminal::error_line(&format!(
             "warning: no OS credential store is usable here ({why}): the login token is kept in {} \

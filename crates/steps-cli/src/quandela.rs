@@ -278,7 +278,7 @@ impl App {
     /// The one place a new secret is printed: right after its creation.
     fn generated(&self, token: &GeneratedToken) -> Result<(), CliError> {
         if terminal::quiet() {
-            return secret_only(Some(&token.token));
+            return secret_only(Some(&token.token), &format!("job token {}", token.token_id));
         }
         let secret = token.token.expose().to_owned();
         let duration = token.duration.map(format_duration);

@@ -142,7 +142,7 @@ impl File {
             .profiles
             .values()
             .flat_map(|profile| profile.logins.values())
-            .any(|login| login.keyring.is_some());
+            .any(|login| login.keyring.is_some() || login.keyring_timed_out.is_some());
         File {
             version: if in_os_store { FORMAT_OS_STORE } else { FORMAT },
             credentials: BTreeMap::new(),

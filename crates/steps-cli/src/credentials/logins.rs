@@ -10,6 +10,10 @@
 
 use std::fs;
 
+/// The largest world-readable file read for its entries before it is
+/// removed: far more than any credentials file.
+const MAX_UNSAFE_READ: u64 = 1 << 20;
+
 use super::format::{self, Profile, Stored};
 use super::{os_store, Kept, Store};
 use crate::error::CliError;
@@ -78,7 +82,8 @@ impl Store {
     /// works: then in the file, and [`Kept::FellBack`] says why). `change`
     /// edits the profile's other settings in the same update (the
     /// remembered URL). The entries of the login it replaces are removed
-    /// from the OS credential store.
+    /// from the OS credential store; where that fails, the second value
+    /// says where the old token is left.
     ///
     /// # Errors
     ///
@@ -94,7 +99,7 @@ impl Store {
         mut stored: Stored,
         insecure: bool,
         change: impl FnOnce(&mut Profile),
-    ) -> Result<Kept, CliError> {
+    ) -> Result<(Kept, Option<String>), CliError> {
         let kept = if insecure || !os_store::AVAILABLE {
             Kept::File
         } else {
@@ -111,6 +116,10 @@ impl Store {
                         .load_entry(profile, api_url)?
                         .is_some_and(|old| old.keyring.is_some());
                     if was_kept_there {
+                        if why.timed_out {
+                            // It may land after all: nothing will name it.
+                            let _ = self.os_store.delete(&account);
+                        }
                         return Err(CliError::auth(format!(
                             "cannot keep the login token in {} ({why}), where this profile's login for \
                              {api_url} is kept: unlock it and log in again, or log in with \
@@ -126,6 +135,7 @@ impl Store {
             }
         };
         let new_entry = stored.keyring.clone();
+        let timed_out = stored.keyring_timed_out.clone();
         let replaced = self.update(|credentials| {
             let entry = credentials.profiles.entry(profile.to_owned()).or_default();
             let replaced = entry.logins.insert(api_url.to_owned(), stored);
@@ -145,14 +155,15 @@ impl Store {
                 if let (Some(account), false) = (new_entry, named) {
                     let _ = self.os_store.delete(&account);
                 }
+                if let Some(account) = timed_out {
+                    let _ = self.os_store.delete(&account);
+                }
                 return Err(error);
             }
         };
-        if let Some(old) = replaced {
-            // Best effort: the file no longer names them.
-            let _ = self.forget_entries(&old);
-        }
-        Ok(kept)
+        // The replaced login's entries: the file no longer names them.
+        let left = replaced.and_then(|old| self.forget_entries(&old));
+        Ok((kept, left))
     }
 
     /// Removes the OS credential store's entries of a login the file no
@@ -172,18 +183,28 @@ impl Store {
         })
     }
 
-    /// Removes the OS credential store's entries of every login in a file
-    /// that others could read, before it is removed: read here as it is,
-    /// since it is about to go (every other command refuses it).
-    pub(super) fn forget_entries_of_unsafe_file(&self) {
+    /// Every login in a file that others could read, read before it is
+    /// removed so that their OS credential store entries can be removed
+    /// too: read here as it is, since it is about to go (every other
+    /// command refuses it); nothing for a file over the size any
+    /// credentials file has.
+    pub(super) fn logins_of_unsafe_file(&self) -> Vec<Stored> {
+        let Ok(meta) = fs::symlink_metadata(&self.path) else {
+            return Vec::new();
+        };
+        if !meta.is_file() || meta.len() > MAX_UNSAFE_READ {
+            return Vec::new();
+        }
         let Ok(bytes) = fs::read(&self.path) else {
-            return;
+            return Vec::new();
         };
         let Ok(credentials) = format::decode(&bytes, &self.path) else {
-            return;
+            return Vec::new();
         };
-        for login in credentials.profiles.values().flat_map(|p| p.logins.values()) {
-            let _ = self.forget_entries(login);
-        }
+        credentials
+            .profiles
+            .into_values()
+            .flat_map(|profile| profile.logins.into_values())
+            .collect()
     }
 }

@@ -208,6 +208,26 @@ impl Store {
         if !self.dir.exists() {
             return Ok(Removed::Nothing);
         }
+        // The OS credential store's entries are removed once the lock is
+        // released: the store may take its time (a prompt at a terminal),
+        // which another command waiting for the lock must not pay for.
+        let (removed, forgotten) = self.remove_locked(profile, api_url)?;
+        Ok(match removed {
+            Removed::Login(_) => {
+                Removed::Login(forgotten.first().and_then(|login| self.forget_entries(login)))
+            }
+            other => {
+                for login in &forgotten {
+                    let _ = self.forget_entries(login);
+                }
+                other
+            }
+        })
+    }
+
+    /// [`Store::remove`] under the lock: what was done, and the logins the
+    /// file no longer names, whose entries are to be removed.
+    fn remove_locked(&self, profile: &str, api_url: &str) -> Result<(Removed, Vec<Stored>), CliError> {
         let dir = checks::open_dir(&self.dir)?;
         let _lock = lock::lock(&dir, &self.dir, &self.path)?;
         let mut credentials = match self.read() {
@@ -215,24 +235,24 @@ impl Store {
             Err(Refusal::Unsafe(Unsafe::OthersMayRead(mode), _)) => {
                 // Its tokens kept in the OS credential store were never in
                 // it: they are removed from there too, not orphaned.
-                self.forget_entries_of_unsafe_file();
+                let logins = self.logins_of_unsafe_file();
                 fs::remove_file(&self.path).map_err(|e| lock::update_failed(&self.path, &self.path, e))?;
                 lock::sync_dir(&dir).map_err(|e| lock::update_failed(&self.path, &self.dir, e))?;
-                return Ok(Removed::UnsafeFile(mode));
+                return Ok((Removed::UnsafeFile(mode), logins));
             }
             Err(refusal) => return Err(refusal.into()),
         };
         let Some(entry) = credentials.profiles.get_mut(profile) else {
-            return Ok(Removed::Nothing);
+            return Ok((Removed::Nothing, Vec::new()));
         };
         let Some(removed) = entry.logins.remove(api_url) else {
-            return Ok(Removed::Nothing);
+            return Ok((Removed::Nothing, Vec::new()));
         };
         if entry.logins.is_empty() {
             credentials.profiles.remove(profile);
         }
         self.write(&dir, &credentials)?;
-        Ok(Removed::Login(self.forget_entries(&removed)))
+        Ok((Removed::Login(None), vec![removed]))
     }
 
     /// Reads and parses the file, checked first; a missing file is empty.

@@ -185,19 +185,32 @@ mod with_os_store {
         scratch.store().with_os_store(mock)
     }
 
+    /// A store whose OS credential store refuses everything.
+    fn with_refusing(scratch: &Scratch) -> Store {
+        let refusing: &'static OsStore = Box::leak(Box::new(OsStore::with_builder(Box::new(
+            os_store::tests::Refusing,
+        ))));
+        scratch.store().with_os_store(refusing)
+    }
+
+    /// Saves `token` as the default profile's login for `url`.
+    fn save(store: &Store, url: &str, token: &str, insecure: bool) -> Result<Kept, CliError> {
+        let (kept, left) = store.save_login(DEFAULT_PROFILE, url, stored(token), insecure, |_| {})?;
+        assert_eq!(left, None, "the replaced login's entries were removed");
+        Ok(kept)
+    }
+
+    /// The OS credential store's account of the default login for `url`.
+    fn account(store: &Store, url: &str) -> String {
+        let login = store.load_entry(DEFAULT_PROFILE, url).unwrap().unwrap();
+        login.keyring.expect("kept in the OS credential store")
+    }
+
     #[test]
     fn a_login_keeps_its_token_in_the_os_store_and_logout_removes_it() {
         let scratch = Scratch::new("os-store");
         let store = with_mock(&scratch);
-        let kept = store
-            .save_login(
-                DEFAULT_PROFILE,
-                "http://x",
-                stored("stl_TEST_in_store"),
-                false,
-                |_| {},
-            )
-            .unwrap();
+        let kept = save(&store, "http://x", "stl_TEST_in_store", false).unwrap();
         assert_eq!(kept, Kept::OsStore("the test credential store"));
         let file = fs::read_to_string(store.path()).unwrap();
         assert!(
@@ -205,43 +218,21 @@ mod with_os_store {
             "the token is not in the file: {file}"
         );
         assert!(file.contains("\"keyring\""), "{file}");
-        let account = store
-            .load_all()
-            .unwrap()
-            .login(DEFAULT_PROFILE, "http://x")
-            .unwrap()
-            .keyring
-            .clone()
-            .unwrap();
+        let first = account(&store, "http://x");
         assert_eq!(
             store.load(DEFAULT_PROFILE, "http://x").unwrap().map(|s| s.token),
             Some("stl_TEST_in_store".into())
         );
 
         // A new login replaces the entry: the old one is removed.
-        store
-            .save_login(
-                DEFAULT_PROFILE,
-                "http://x",
-                stored("stl_TEST_second"),
-                false,
-                |_| {},
-            )
-            .unwrap();
+        save(&store, "http://x", "stl_TEST_second", false).unwrap();
         assert_eq!(
-            store.os_store.get(&account).unwrap(),
+            store.os_store.get(&first).unwrap(),
             None,
             "the replaced entry is gone"
         );
-        let second = store
-            .load_all()
-            .unwrap()
-            .login(DEFAULT_PROFILE, "http://x")
-            .unwrap()
-            .keyring
-            .clone()
-            .unwrap();
-        assert_ne!(second, account);
+        let second = account(&store, "http://x");
+        assert_ne!(second, first);
 
         assert_eq!(
             store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
@@ -257,21 +248,9 @@ mod with_os_store {
     #[test]
     fn insecure_storage_and_a_refusing_store_keep_the_token_in_the_private_file() {
         let scratch = Scratch::new("refusing");
-        let refusing: &'static OsStore = Box::leak(Box::new(OsStore::with_builder(Box::new(
-            os_store::tests::Refusing,
-        ))));
-        let store = scratch.store().with_os_store(refusing);
-        let kept = store
-            .save_login(
-                DEFAULT_PROFILE,
-                "http://x",
-                stored("stl_TEST_file"),
-                false,
-                |_| {},
-            )
-            .unwrap();
-        let Kept::FellBack(why) = kept else {
-            panic!("fell back: {kept:?}");
+        let store = with_refusing(&scratch);
+        let Kept::FellBack(why) = save(&store, "http://x", "stl_TEST_file", false).unwrap() else {
+            panic!("fell back");
         };
         assert!(why.contains("locked"), "{why}");
         assert!(!why.contains("stl_TEST_file"));
@@ -285,43 +264,68 @@ mod with_os_store {
         );
 
         let mocked = with_mock(&scratch);
-        let kept = mocked
-            .save_login(
-                DEFAULT_PROFILE,
-                "http://y",
-                stored("stl_TEST_insecure"),
-                true,
-                |_| {},
-            )
-            .unwrap();
-        assert_eq!(kept, Kept::File);
+        assert_eq!(
+            save(&mocked, "http://y", "stl_TEST_insecure", true).unwrap(),
+            Kept::File
+        );
         assert!(fs::read_to_string(mocked.path())
             .unwrap()
             .contains("stl_TEST_insecure"));
     }
 
     #[test]
+    fn a_login_kept_in_the_store_is_not_moved_to_the_file_when_the_store_fails() {
+        let scratch = Scratch::new("no-silent-move");
+        let mocked = with_mock(&scratch);
+        save(&mocked, "http://x", "stl_TEST_kept", false).unwrap();
+        let kept_in = account(&mocked, "http://x");
+        // The same file, the store refusing now (a session without D-Bus).
+        let refusing = with_refusing(&scratch);
+        let error = save(&refusing, "http://x", "stl_TEST_new", false).unwrap_err();
+        assert_eq!(error.code, 3);
+        assert!(error.message.contains("--insecure-storage"), "{}", error.message);
+        assert!(!error.message.contains("stl_TEST_new"));
+        assert_eq!(account(&mocked, "http://x"), kept_in, "the login is as it was");
+        assert!(!fs::read_to_string(mocked.path())
+            .unwrap()
+            .contains("stl_TEST_new"));
+        // Asked for, the file is used; the old entry, which the refusing
+        // store cannot remove, is said to be left.
+        let (kept, left) = refusing
+            .save_login(DEFAULT_PROFILE, "http://x", stored("stl_TEST_new"), true, |_| {})
+            .unwrap();
+        assert_eq!(kept, Kept::File);
+        assert!(left.is_some_and(|left| left.contains(&kept_in)));
+    }
+
+    #[test]
+    fn an_entry_whose_write_timed_out_is_removed_by_logout() {
+        let scratch = Scratch::new("timed-out");
+        let store = with_mock(&scratch);
+        let late = os_store::new_account(DEFAULT_PROFILE, "http://x").unwrap();
+        // The write that answered too late, landed after all.
+        store.os_store.put(&late, "stl_TEST_late").unwrap();
+        let mut login = stored("stl_TEST_file");
+        login.keyring_timed_out = Some(late.clone());
+        put(&store, "http://x", login).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+        assert_eq!(
+            written["version"], 3,
+            "an older steps must not drop the entry's name"
+        );
+        assert_eq!(
+            store.remove(DEFAULT_PROFILE, "http://x").unwrap(),
+            Removed::Login(None)
+        );
+        assert_eq!(store.os_store.get(&late).unwrap(), None, "removed with the login");
+    }
+
+    #[test]
     fn a_token_the_store_no_longer_has_is_a_clear_auth_error() {
         let scratch = Scratch::new("gone");
         let store = with_mock(&scratch);
-        store
-            .save_login(
-                DEFAULT_PROFILE,
-                "http://x",
-                stored("stl_TEST_gone"),
-                false,
-                |_| {},
-            )
-            .unwrap();
-        let account = store
-            .load_all()
-            .unwrap()
-            .login(DEFAULT_PROFILE, "http://x")
-            .unwrap()
-            .keyring
-            .clone()
-            .unwrap();
-        store.os_store.delete(&account).unwrap();
+        save(&store, "http://x", "stl_TEST_gone", false).unwrap();
+        store.os_store.delete(&account(&store, "http://x")).unwrap();
         let error = store.load(DEFAULT_PROFILE, "http://x").err().expect("refused");
         assert_eq!(error.code, 3);
         assert!(error.message.contains("no longer in"), "{}", error.message);

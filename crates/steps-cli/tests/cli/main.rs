@@ -11,6 +11,8 @@ mod exec;
 mod fake_server;
 #[cfg(unix)]
 mod habits;
+#[cfg(unix)]
+mod habits_ctl;
 mod hostile;
 #[cfg(unix)]
 mod newcomer;
