@@ -34,7 +34,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
         let session = app.client.session_from_token(token.as_str());
         if app.api == Api::Quandela {
             check_quandela_token(app, &session).await?;
-            return store_login(app, &store, session, None, remembers(app), args.insecure_storage);
+            return store_login(app, &store, session, None, remembers(app), args.insecure_storage).await;
         }
         let me = session
             .whoami()
@@ -69,7 +69,7 @@ pub(crate) async fn run(app: &App, args: LoginArgs) -> Result<(), CliError> {
             })?;
         (session, Some(email))
     };
-    store_login(app, &store, session, email, remembers(app), args.insecure_storage)
+    store_login(app, &store, session, email, remembers(app), args.insecure_storage).await
 }
 
 /// Whether a login remembers the URL and API in use: when the user chose
@@ -126,7 +126,7 @@ pub(crate) async fn import_perceval(app: &App, insecure_storage: bool) -> Result
     app.warn_if_cleartext("token");
     let session = app.client.session_from_token(token);
     check_quandela_token(app, &session).await?;
-    store_login(app, &store, session, None, true, insecure_storage)
+    store_login(app, &store, session, None, true, insecure_storage).await
 }
 
 /// Checks a token read for `--api quandela --with-token` with the cheapest
@@ -142,7 +142,7 @@ async fn check_quandela_token(app: &App, session: &steps::Session) -> Result<(),
 /// Stores the login of `session` for the API URL and profile in use (its
 /// token in the OS credential store, unless `insecure_storage` or none
 /// works), and says so, and where.
-fn store_login(
+async fn store_login(
     app: &App,
     store: &Store,
     session: steps::Session,
@@ -165,13 +165,25 @@ fn store_login(
     };
     // A URL the user chose for this login becomes the profile's
     // default, as gh remembers its host.
-    let (kept, old_left) =
-        store.save_login(&app.profile, &app.api_url, stored, insecure_storage, |profile| {
-            if remember {
-                profile.api_url = Some(app.api_url.clone());
-                profile.api = Some(app.api.name().to_owned());
+    let saved = store.save_login(&app.profile, &app.api_url, stored, insecure_storage, |profile| {
+        if remember {
+            profile.api_url = Some(app.api_url.clone());
+            profile.api = Some(app.api.name().to_owned());
+        }
+    });
+    let (kept, old_left) = match saved {
+        Ok(saved) => saved,
+        Err(error) => {
+            if email.is_some() {
+                // The login token this login just made is stored nowhere:
+                // revoked where the server can, so that it does not stay
+                // valid unknown to anyone. A token given with --with-token
+                // was the user's before, and is left alone.
+                let _ = session.logout().await;
             }
-        })?;
+            return Err(error);
+        }
+    };
     let path = store.path();
     if let Some(left) = old_left {
         terminal::error_line(&format!(
