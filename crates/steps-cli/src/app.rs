@@ -229,11 +229,7 @@ impl App {
         value: serde_json::Value,
         human: impl FnOnce() -> String,
     ) -> Result<(), CliError> {
-        if self.global.json {
-            terminal::json_line(&value)
-        } else {
-            terminal::human(&human())
-        }
+        self.print_painted(value, || terminal::inert(&human()))
     }
 
     /// [`App::print`] for a table in colour (`colour.rs`).

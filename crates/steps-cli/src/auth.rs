@@ -176,7 +176,7 @@ pub(crate) async fn status(app: &App) -> Result<(), CliError> {
             email.as_deref(),
             expires_at,
             &profiles,
-            Kept {
+            TokenPlace {
                 file: path.as_deref(),
                 token_in: token_in.as_deref(),
             },
@@ -275,7 +275,7 @@ fn profiles(app: &App, stored: &Credentials) -> Vec<Value> {
 
 /// Where the logins are kept: the credentials file, and the token in use
 /// (the file, or the OS credential store's entry), when there is one.
-struct Kept<'a> {
+struct TokenPlace<'a> {
     file: Option<&'a std::path::Path>,
     token_in: Option<&'a str>,
 }
@@ -288,9 +288,9 @@ fn human(
     email: Option<&str>,
     expires_at: Option<SystemTime>,
     profiles: &[Value],
-    kept: Kept<'_>,
+    place: TokenPlace<'_>,
 ) -> String {
-    let Kept { file: path, token_in } = kept;
+    let TokenPlace { file: path, token_in } = place;
     let file = path.map_or_else(|| "(no config directory)".to_owned(), |p| p.display().to_string());
     let url_why = match app.url_origin {
         Origin::Flag => "from --api-url".to_owned(),

@@ -26,27 +26,24 @@ const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 /// Whether stdout gets colour.
 pub(crate) fn on_stdout() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        let on = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-        if on {
-            // A Windows console shows ANSI codes as text until told not
-            // to: anstream's own always-ANSI stream does that.
-            let _ = anstream::AutoStream::always_ansi(std::io::stdout());
-        }
-        on
-    })
+    *ON.get_or_init(|| gets_colour(std::io::stdout))
 }
 
 /// Whether stderr gets colour.
 fn on_stderr() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        let on = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
-        if on {
-            let _ = anstream::AutoStream::always_ansi(std::io::stderr());
-        }
-        on
-    })
+    *ON.get_or_init(|| gets_colour(std::io::stderr))
+}
+
+/// Whether the stream `stream` gives gets colour, as anstream decides.
+fn gets_colour<S: anstream::stream::RawStream>(stream: impl Fn() -> S) -> bool {
+    let on = anstream::AutoStream::choice(&stream()) != anstream::ColorChoice::Never;
+    if on {
+        // A Windows console shows ANSI codes as text until told not to:
+        // anstream's own always-ANSI stream does that.
+        let _ = anstream::AutoStream::always_ansi(stream());
+    }
+    on
 }
 
 /// Text already made printable, with no escape sequence but this

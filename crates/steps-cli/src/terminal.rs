@@ -78,8 +78,14 @@ fn is_unsafe_in_json(c: char) -> bool {
 /// [`printable`]: a second guard behind the tables' and fields' own
 /// escaping, for the messages around them. See [`write()`].
 pub(crate) fn human(text: &str) -> Result<(), CliError> {
+    painted(&inert(text))
+}
+
+/// `text` with each line made [`printable`]: text with no escape
+/// sequence at all, as [`painted`] writes it.
+pub(crate) fn inert(text: &str) -> Painted {
     let lines: Vec<Cow<'_, str>> = text.split('\n').map(printable).collect();
-    line(&lines.join("\n"))
+    Painted(lines.join("\n"))
 }
 
 /// Writes `text`, printable and painted by `colour.rs` only, and a line

@@ -3,8 +3,11 @@
 //! which drives a running emulator's control plane.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
+
+use crate::duration::parse_duration;
 
 /// `steps emulator [OPTIONS]`, or `steps emulator ctl ...`.
 #[derive(Debug, Args)]
@@ -38,7 +41,8 @@ pub(crate) enum CtlCommand {
     /// 1 day), so that tokens expire without waiting.
     Clock {
         /// How far to move the clock forward.
-        advance: Option<String>,
+        #[arg(value_parser = parse_duration)]
+        advance: Option<Duration>,
     },
     /// Replace the fault rules in force with those in FILE (a JSON array,
     /// as `--faults FILE` takes; `[]` for none).

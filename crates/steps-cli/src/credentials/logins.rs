@@ -100,7 +100,7 @@ impl Store {
         insecure: bool,
         change: impl FnOnce(&mut Profile),
     ) -> Result<(Kept, Option<String>), CliError> {
-        let kept = if insecure || !os_store::AVAILABLE {
+        let kept = if insecure || !cfg!(os_store) {
             Kept::File
         } else {
             let account = os_store::new_account(profile, api_url)

@@ -24,29 +24,11 @@ mod checks;
 mod format;
 mod lock;
 mod logins;
-// The platforms where keyring keeps secrets beyond the process (elsewhere
-// its default store is an in-memory mock): as the dependency in Cargo.toml.
-#[cfg(all(
-    feature = "keyring",
-    any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        windows
-    )
-))]
+// `os_store`: the `keyring` feature where keyring's store persists
+// (`build.rs`).
+#[cfg(os_store)]
 mod os_store;
-#[cfg(not(all(
-    feature = "keyring",
-    any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        windows
-    )
-)))]
+#[cfg(not(os_store))]
 #[path = "os_store_off.rs"]
 mod os_store;
 
@@ -145,7 +127,7 @@ impl Store {
     /// This store with its tokens in `os_store` (keyring's mock, in tests).
     #[cfg(test)]
     // Only the OS store's tests use it, built where the store is.
-    #[cfg_attr(not(feature = "keyring"), allow(dead_code))]
+    #[cfg_attr(not(os_store), allow(dead_code))]
     pub(crate) fn with_os_store(mut self, os_store: &'static OsStore) -> Store {
         self.os_store = os_store;
         self

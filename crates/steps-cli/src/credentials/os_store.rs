@@ -26,10 +26,6 @@ use std::time::Duration;
 use keyring::credential::CredentialBuilder;
 use keyring::Entry;
 
-/// Whether this build has a store: yes (whether it works is another
-/// matter, found out by using it).
-pub(crate) const AVAILABLE: bool = true;
-
 /// Set in the environment of the listing a shell completion runs
 /// (`completion.rs`): the store is then not read, since its unlock or
 /// allow prompt must not pop up on a Tab; a login kept there completes no

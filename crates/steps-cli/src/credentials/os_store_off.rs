@@ -2,9 +2,6 @@
 //! login keeps its token in the credentials file, and a file that says a
 //! token is in the store (written by a build with it) cannot be read here.
 
-/// Whether this build has a store: no.
-pub(crate) const AVAILABLE: bool = false;
-
 /// Set while completing (`completion.rs`); nothing to skip here.
 pub(crate) const COMPLETING: &str = "STEPS_COMPLETING";
 

@@ -165,16 +165,7 @@ fn a_file_at_a_guessable_temporary_name_is_neither_an_obstacle_nor_removed() {
 
 /// The OS credential store's part: keyring's mock, and a store that
 /// refuses (only where the real store is built).
-#[cfg(all(
-    feature = "keyring",
-    any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        windows
-    )
-))]
+#[cfg(os_store)]
 mod with_os_store {
     use super::*;
 

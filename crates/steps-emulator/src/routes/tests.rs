@@ -16,6 +16,13 @@ fn route_of(
         .map_err(|failure| failure.into_response().status().as_u16())
 }
 
+/// The status and `Allow` header of a refused method; `None` when it is
+/// routed, or refused without an `Allow`.
+fn refusal(method: &Method, path: &str, api: Api, protocol: P) -> Option<(StatusCode, HeaderValue)> {
+    let response = find(method, path, api, protocol).err()?.into_response();
+    Some((response.status(), response.headers().get("allow")?.clone()))
+}
+
 /// The collection routes say the same collection three times (path,
 /// operation name, handler): they must agree; the quandela dialect's
 /// operations are all `quandela.*` and theirs only; and no two lines one
@@ -83,13 +90,8 @@ fn paths_route_to_operations_or_to_404_and_405() {
         assert_eq!(found(M::GET, path), Err(404), "{path}");
     }
     assert_eq!(found(M::GET, "/api/meta"), Ok(("meta", None)));
-    let refused = find(&M::PUT, "/api/job_token", Api::Steps, P::V2)
-        .err()
-        .map(Failure::into_response);
     assert_eq!(
-        refused
-            .as_ref()
-            .map(|r| (r.status(), r.headers()["allow"].clone())),
+        refusal(&M::PUT, "/api/job_token", Api::Steps, P::V2),
         Some((
             StatusCode::METHOD_NOT_ALLOWED,
             HeaderValue::from_static("GET, POST")
@@ -167,13 +169,8 @@ fn health_is_served_in_every_api_and_version() {
             "{api} {protocol}"
         );
         for method in [M::POST, M::PUT, M::DELETE] {
-            let refused = find(&method, "/health", api, protocol)
-                .err()
-                .map(Failure::into_response);
             assert_eq!(
-                refused
-                    .as_ref()
-                    .map(|r| (r.status(), r.headers()["allow"].clone())),
+                refusal(&method, "/health", api, protocol),
                 Some((StatusCode::METHOD_NOT_ALLOWED, HeaderValue::from_static("GET"))),
                 "{method} /health, {api} {protocol}"
             );
@@ -223,8 +220,6 @@ fn quandela_token_ids_are_digits_and_fixed_paths_win() {
     ] {
         assert_eq!(quandela(M::POST, singular), Err(404), "{singular}");
     }
-    let allow = find(&M::DELETE, "/api/tokens/7", Api::Quandela, P::V2)
-        .err()
-        .map(|f| f.into_response().headers()["allow"].clone());
+    let allow = refusal(&M::DELETE, "/api/tokens/7", Api::Quandela, P::V2).map(|(_, allow)| allow);
     assert_eq!(allow, Some(HeaderValue::from_static("GET, PUT")));
 }

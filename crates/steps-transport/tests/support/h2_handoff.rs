@@ -245,6 +245,24 @@ async fn hold_the_stream(
     held
 }
 
+/// Lets the held read finish, then checks that hyper opened the create's
+/// stream (after `when`) but the server never got the create whole.
+async fn release_and_check_the_create_never_arrives(
+    server: &H2Server,
+    held: JoinHandle<Result<Response<Bytes>, SendError>>,
+    when: &str,
+) {
+    server.release.notify_one();
+    held.await.expect("ran").expect("the read is answered");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.heads(),
+        [Method::GET, Method::GET, Method::POST],
+        "hyper opened the create's stream after {when}"
+    );
+    assert!(!create_arrived(server), "the server saw {:?}", server.seen());
+}
+
 /// Whether any request the server saw was the create, whole.
 fn create_arrived(server: &H2Server) -> bool {
     server
@@ -270,15 +288,7 @@ async fn a_create_that_timed_out_waiting_for_a_stream_is_not_sent_even_when_the_
     // The read finishes; the stream hyper had queued for the create may
     // start now, after the call gave up. Whatever it sends, the server
     // never gets the create whole.
-    server.release.notify_one();
-    held.await.expect("ran").expect("the read is answered");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        server.heads(),
-        [Method::GET, Method::GET, Method::POST],
-        "hyper opened the create's stream after the call gave up"
-    );
-    assert!(!create_arrived(&server), "the server saw {:?}", server.seen());
+    release_and_check_the_create_never_arrives(&server, held, "the call gave up").await;
     // The connection is still good for the next call.
     let created = send
         .send_by(
@@ -306,15 +316,7 @@ async fn a_create_dropped_while_waiting_for_a_stream_is_never_sent_later() {
     )
     .await;
     assert!(dropped.is_err(), "no stream opened: {dropped:?}");
-    server.release.notify_one();
-    held.await.expect("ran").expect("the read is answered");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        server.heads(),
-        [Method::GET, Method::GET, Method::POST],
-        "hyper opened the create's stream after the call was dropped"
-    );
-    assert!(!create_arrived(&server), "the server saw {:?}", server.seen());
+    release_and_check_the_create_never_arrives(&server, held, "the call was dropped").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,14 +3,14 @@
 //! the client's warning window. Without sockets: a scripted server behind
 //! the transport's `SendRequest` seam, and a clock the test moves.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use steps::{Client, Clock, LoginToken, Secret};
+use steps_tests::leak::Buffer;
 use steps_transport::{BoxFuture, SendError, SendRequest};
 
 /// Answers every call as a whoami.
@@ -38,26 +38,22 @@ impl Clock for TestClock {
     }
 }
 
-/// What the tracing subscriber wrote.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// How many expiry warnings `buffer` holds.
+fn warnings(buffer: &Buffer) -> usize {
+    buffer.text().matches("the session's token expires soon").count()
 }
 
-impl Captured {
-    fn warnings(&self) -> usize {
-        let text = String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned();
-        text.matches("the session's token expires soon").count()
-    }
+/// A buffer that collects the warn-level events of this thread, while the
+/// guard lives.
+fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(buffer.writer())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    (buffer, guard)
 }
 
 const START: u64 = 1_700_000_000;
@@ -80,32 +76,25 @@ fn saved(expires_in: u64) -> LoginToken {
 
 #[tokio::test]
 async fn a_saved_login_says_how_long_it_has_left_and_warns_once_in_the_window() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture();
 
     let clock = Arc::new(TestClock(AtomicU64::new(START)));
     let session = client(clock.clone(), Duration::from_secs(3_600)).session_from_saved_login(saved(7_200));
     assert_eq!(session.expires_in(), Some(Duration::from_secs(7_200)));
 
     session.whoami().await.expect("whoami");
-    assert_eq!(captured.warnings(), 0, "two hours left, one-hour window");
+    assert_eq!(warnings(&captured), 0, "two hours left, one-hour window");
 
     clock.0.fetch_add(3_601, Ordering::SeqCst);
     assert_eq!(session.expires_in(), Some(Duration::from_secs(3_599)));
     session.whoami().await.expect("whoami");
     session.whoami().await.expect("whoami");
     assert_eq!(
-        captured.warnings(),
+        warnings(&captured),
         1,
         "inside the window: one warning, not one a call"
     );
-    let text = String::from_utf8_lossy(&captured.0.lock().expect("lock")).into_owned();
+    let text = captured.text();
     assert!(text.contains("expires_in_secs=3599"), "{text}");
     assert!(
         !text.contains("stl_TEST_saved"),
@@ -118,14 +107,7 @@ async fn a_saved_login_says_how_long_it_has_left_and_warns_once_in_the_window() 
 
 #[tokio::test]
 async fn no_warning_without_a_known_expiry_or_with_a_zero_window() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture();
 
     let clock = Arc::new(TestClock(AtomicU64::new(START)));
     let given = client(clock.clone(), Duration::from_secs(3_600)).session_from_token("stl_TEST_given");
@@ -134,5 +116,5 @@ async fn no_warning_without_a_known_expiry_or_with_a_zero_window() {
 
     let off = client(clock, Duration::ZERO).session_from_saved_login(saved(60));
     off.whoami().await.expect("whoami");
-    assert_eq!(captured.warnings(), 0);
+    assert_eq!(warnings(&captured), 0);
 }
